@@ -1,0 +1,29 @@
+// The subcommands of `tint`. Each add_* function declares one subcommand's flags and the callback that turns them
+// into a library call; nothing here computes results.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace tint::cli {
+
+// Flags shared by the subcommands that use them.
+struct Common {
+  int threads = 0;   // 0 = number of cores
+  std::string data;  // CIFAR-10 directory; empty = $TINT_DATA, then the embedded horses
+};
+
+void add_threads_flag(CLI::App& cmd, Common& common);
+void add_data_flag(CLI::App& cmd, Common& common);
+
+// The CIFAR-10 directory to use: --data, else $TINT_DATA, else the embedded horses (installed or in the source tree).
+std::filesystem::path resolve_data_dir(const Common& common);
+
+// Applies --threads; returns the count in effect.
+int apply_threads(const Common& common);
+
+void add_palette(CLI::App& app, Common& common);
+
+}  // namespace tint::cli

@@ -1,0 +1,50 @@
+#include <cstdlib>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "commands.h"
+#include "tint/core/error.h"
+#include "tint/core/runtime.h"
+
+namespace tint::cli {
+namespace fs = std::filesystem;
+
+void add_threads_flag(CLI::App& cmd, Common& common) {
+  cmd.add_option("--threads", common.threads, "Intra-op threads (0 = number of cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+void add_data_flag(CLI::App& cmd, Common& common) {
+  cmd.add_option("--data", common.data,
+                 "CIFAR-10 binary directory (official cifar-10-batches-bin or a train.bin/test.bin subset); "
+                 "default: $TINT_DATA, else the embedded horses");
+}
+
+namespace {
+fs::path executable_dir() {
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+}  // namespace
+
+fs::path resolve_data_dir(const Common& common) {
+  if (!common.data.empty()) return common.data;
+  if (const char* env = std::getenv("TINT_DATA"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  // Installed layout first (bin/../share/tint/cifar10-horse), then the source tree this binary was built from.
+  if (auto dir = executable_dir(); !dir.empty()) {
+    auto installed = dir.parent_path() / TINT_INSTALL_DATA_SUFFIX;
+    if (fs::is_directory(installed, ec)) return installed;
+  }
+  if (fs::is_directory(TINT_SOURCE_DATA_DIR, ec)) return TINT_SOURCE_DATA_DIR;
+  throw Error(
+      "no data: the embedded horses were not found next to this binary or in its source tree; pass --data DIR or set "
+      "TINT_DATA to a CIFAR-10 binary directory");
+}
+
+int apply_threads(const Common& common) { return configure_threads(common.threads); }
+
+}  // namespace tint::cli

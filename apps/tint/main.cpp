@@ -1,0 +1,41 @@
+// tint: colourization networks, network analysis and optimizer experiments from the command line.
+// Errors of any kind end as one line on stderr and exit status 2.
+#include <exception>
+#include <iostream>
+
+#include <c10/util/Exception.h>
+
+#include "commands.h"
+#include "tint/core/error.h"
+#include "tint/core/runtime.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tint: CNN colourization as classification, network analysis and optimizer experiments", "tint"};
+  app.set_version_flag("-V,--version", std::string("tint ") + tint::version());
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  tint::cli::Common common;
+  tint::cli::add_palette(app, common);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "tint: " << e.what() << " (see tint --help)\n";
+    return 2;
+  } catch (const tint::Error& e) {
+    std::cerr << "tint: error: " << e.what() << "\n";
+    return 2;
+  } catch (const c10::Error& e) {
+    std::cerr << "tint: error: " << e.what_without_backtrace() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tint: error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,17 @@
+# Installs the library, its headers, the CLI and the embedded data, and exports a CMake package so that
+# another project can `find_package(tint)` and link `tint::tint`.
+include(CMakePackageConfigHelpers)
+install(TARGETS tint tint_options EXPORT tintTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS tint-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY include/tint DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY data/cifar10-horse DESTINATION ${CMAKE_INSTALL_DATADIR}/tint)
+install(EXPORT tintTargets NAMESPACE tint:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tint)
+configure_package_config_file(cmake/tintConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/tintConfig.cmake
+                              INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tint)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/tintConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/tintConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/tintConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tint)

@@ -1,0 +1,48 @@
+#include "tint/report/table.h"
+
+#include <fmt/core.h>
+
+#include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
+
+namespace tint::report {
+
+namespace {
+std::string quote(const std::string& cell) {
+  if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
+  std::string out = "\"";
+  for (char c : cell) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+}  // namespace
+
+Table::Table(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+
+void Table::add_row(const std::vector<double>& values) {
+  std::vector<std::string> cells;
+  cells.reserve(values.size());
+  for (double v : values) cells.push_back(fmt::format("{:.10g}", v));
+  add_text_row(std::move(cells));
+}
+
+void Table::add_text_row(std::vector<std::string> cells) {
+  if (cells.size() != columns_.size()) {
+    throw Error(fmt::format("table row has {} cells, expected {}", cells.size(), columns_.size()));
+  }
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::to_csv() const {
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + quote(cells[i]);
+    out += '\n';
+  };
+  line(columns_);
+  for (const auto& row : rows_) line(row);
+  return out;
+}
+
+void Table::save(const std::filesystem::path& path) const { write_file_atomic(path, to_csv()); }
+
+}  // namespace tint::report

@@ -1,0 +1,60 @@
+// End-to-end: the `tint` binary's help, version, flag errors and the palette job on the embedded horses.
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+#include "tint/data/image_io.h"
+#include "tint/data/palette.h"
+
+namespace tint {
+namespace {
+using test::run_tint;
+
+size_t count_lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(Cli, HelpAndVersion) {
+  auto help = run_tint("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("palette"), std::string::npos);
+  auto version = run_tint("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("tint 0."), std::string::npos);
+  auto sub = run_tint("palette --help");
+  EXPECT_EQ(sub.exit_code, 0);
+  EXPECT_NE(sub.out.find("--category"), std::string::npos);
+}
+
+TEST(Cli, UnknownFlagAndBadValueGiveOneLineAndExitTwo) {
+  for (const char* args : {"palette --no-such-flag", "palette --k 1", "palette --k abc", "frobnicate", ""}) {
+    auto r = run_tint(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("tint: ", 0), 0u) << r.err;
+  }
+}
+
+TEST(Cli, MissingDataDirectoryIsNamed) {
+  test::TempDir tmp;
+  auto r = run_tint("palette --data '" + (tmp / "nowhere").string() + "' --out '" + (tmp / "p").string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("nowhere"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+}
+
+TEST(Cli, PaletteJobOnEmbeddedHorses) {
+  test::TempDir tmp;
+  auto r = run_tint("palette --category horse --k 24 --seed 0 --out '" + tmp.path().string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("24 colours from 5120000 pixels of 5000 'horse'"), std::string::npos) << r.out;
+  auto palette = data::Palette::load(tmp / "palette.json");
+  EXPECT_EQ(palette.size(), 24);
+  EXPECT_EQ(palette.category(), "horse");
+  auto swatch = data::read_image(tmp / "palette.png");
+  EXPECT_EQ(swatch.size(2), 24 * 32);
+  // Same seed, same palette: a second run writes identical JSON.
+  test::TempDir again;
+  ASSERT_EQ(run_tint("palette --seed 0 --out '" + again.path().string() + "'").exit_code, 0);
+  EXPECT_TRUE(data::Palette::load(again / "palette.json").colours().equal(palette.colours()));
+}
+
+}  // namespace
+}  // namespace tint

@@ -1,0 +1,60 @@
+// Atomic writes: the content lands whole, no temporary files remain, and a failed write keeps the old file.
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+#include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
+#include "tint/core/runtime.h"
+
+namespace tint {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(AtomicFile, WritesReplacesAndLeavesNoTemporaries) {
+  test::TempDir tmp;
+  write_file_atomic(tmp / "a.txt", "first");
+  write_file_atomic(tmp / "a.txt", "second");
+  EXPECT_EQ(read_file(tmp / "a.txt"), "second");
+  int files = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(tmp.path())) ++files;
+  EXPECT_EQ(files, 1);
+}
+
+TEST(AtomicFile, ReadOnlyDirectoryGivesErrorAndKeepsOldContent) {
+  if (::geteuid() == 0) {
+    // root ignores directory permissions; simulate an unwritable destination with a missing folder instead.
+    test::TempDir tmp;
+    try {
+      write_file_atomic(tmp / "no-such-dir" / "x.txt", "data");
+      FAIL() << "write into a missing folder succeeded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("x.txt"), std::string::npos) << e.what();
+    }
+    return;
+  }
+  test::TempDir tmp;
+  write_file_atomic(tmp / "keep.txt", "old");
+  fs::permissions(tmp.path(), fs::perms::owner_read | fs::perms::owner_exec);
+  EXPECT_THROW(write_file_atomic(tmp / "keep.txt", "new"), Error);
+  fs::permissions(tmp.path(), fs::perms::owner_all);
+  EXPECT_EQ(read_file(tmp / "keep.txt"), "old");
+}
+
+TEST(AtomicFile, EnsureDirectoryRefusesAFile) {
+  test::TempDir tmp;
+  write_file_atomic(tmp / "f", "x");
+  EXPECT_THROW(ensure_directory(tmp / "f"), Error);
+  ensure_directory(tmp / "a" / "b");
+  EXPECT_TRUE(fs::is_directory(tmp / "a" / "b"));
+}
+
+TEST(Runtime, ThreadsDefaultToCoreCount) {
+  EXPECT_EQ(configure_threads(0), core_count());
+  EXPECT_EQ(configure_threads(1), 1);
+  configure_threads(0);
+}
+
+}  // namespace
+}  // namespace tint
