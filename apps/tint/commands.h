@@ -25,5 +25,9 @@ std::filesystem::path resolve_data_dir(const Common& common);
 int apply_threads(const Common& common);
 
 void add_palette(CLI::App& app, Common& common);
+void add_train(CLI::App& app, Common& common);
+void add_evaluate(CLI::App& app, Common& common);
+void add_sweep(CLI::App& app, Common& common);
+void add_compare(CLI::App& app, Common& common);
 
 }  // namespace tint::cli

@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   tint::cli::Common common;
   tint::cli::add_palette(app, common);
+  tint::cli::add_train(app, common);
+  tint::cli::add_evaluate(app, common);
+  tint::cli::add_sweep(app, common);
+  tint::cli::add_compare(app, common);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

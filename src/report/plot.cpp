@@ -102,8 +102,9 @@ void plot_lines(const fs::path& png, const LinePlot& plot) {
   gp += "plot ";
   for (size_t i = 0; i < plot.series.size(); ++i) {
     const auto& s = plot.series[i];
-    gp += fmt::format("{}{} using (column({})):(column({})) with {} lw 2 title {} noenhanced{}", i ? ", \\\n     " : "",
-                      gp_string(s.csv), gp_string(s.x_column), gp_string(s.y_column), s.style, gp_string(s.title),
+    const std::string title = s.title.empty() ? "notitle" : "title " + gp_string(s.title) + " noenhanced";
+    gp += fmt::format("{}{} using (column({})):(column({})) with {} lw 2 {}{}", i ? ", \\\n     " : "",
+                      gp_string(s.csv), gp_string(s.x_column), gp_string(s.y_column), s.style, title,
                       s.second_axis ? " axes x1y2" : "");
   }
   gp += "\n";

@@ -1,0 +1,43 @@
+// checkpoint.pt: model weights (with batchnorm statistics), optimizer state, epoch, palette, config and the metrics
+// history, in one LibTorch archive with a magic string and format version checked on load. Written atomically.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
+
+#include "tint/data/palette.h"
+#include "tint/train/config.h"
+#include "tint/train/metrics.h"
+
+namespace tint::train {
+
+struct CheckpointMeta {
+  TrainConfig config;
+  data::Palette palette;
+  int epoch = 0;  // epochs completed
+  std::vector<EpochMetrics> history;
+};
+
+void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& meta, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer);
+
+// Reads and checks a checkpoint. The archive stays open so that the caller can build the model from the config
+// and then restore its weights (and the optimizer's state) from it.
+class CheckpointReader {
+ public:
+  explicit CheckpointReader(const std::filesystem::path& path);
+  const CheckpointMeta& meta() const { return meta_; }
+  void restore_model(torch::nn::Module& model);
+  void restore_optimizer(torch::optim::Optimizer& optimizer);
+
+ private:
+  std::filesystem::path path_;
+  torch::serialize::InputArchive archive_;
+  CheckpointMeta meta_;
+};
+
+}  // namespace tint::train

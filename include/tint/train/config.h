@@ -1,0 +1,39 @@
+// Everything that defines a training run. Saved as config.json in the run directory; a run is reproducible from it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "tint/models/model_config.h"
+
+namespace tint::train {
+
+struct TrainConfig {
+  // Defaults are the source's: ConvTransposeNet, kernel 3, 32 filters, 24 colours, Adam 0.001, batch 100, 25 epochs.
+  std::string model = "conv-transpose";
+  models::ModelConfig net;
+  double learning_rate = 0.001;
+  int batch_size = 100;
+  int epochs = 25;
+  uint64_t seed = 0;
+  std::string category = "horse";
+  // The source kept the training order fixed; tint reshuffles every epoch (seeded by seed and epoch) unless false.
+  bool shuffle = true;
+  int64_t train_limit = 0;  // use only the first N training images (0 = all)
+  int64_t val_limit = 0;    // use only the first N validation images (0 = all)
+  std::filesystem::path palette_file;  // reuse this palette.json instead of fitting one (empty = fit)
+  int kmeans_iterations = 300;
+  int sample_count = 10;  // validation images shown in samples_epoch_NN.png
+};
+
+// Throws tint::Error naming the flag of the first impossible setting (batch 0, learning rate <= 0, ...).
+void validate(const TrainConfig& config);
+
+nlohmann::json to_json(const TrainConfig& config);
+// `source` names the file for error messages; unknown keys are refused so that typos do not pass silently.
+TrainConfig config_from_json(const nlohmann::json& json, const std::string& source);
+
+}  // namespace tint::train

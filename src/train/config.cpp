@@ -1,0 +1,89 @@
+#include "tint/train/config.h"
+
+#include <set>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "tint/core/error.h"
+#include "tint/models/colour_net.h"
+
+namespace tint::train {
+
+void validate(const TrainConfig& c) {
+  models::make_model(c.model, c.net);  // validates the name and the network settings (throws naming the flag)
+  if (!(c.learning_rate > 0.0) || !std::isfinite(c.learning_rate)) {
+    throw Error(fmt::format("--lr must be a positive number, got {}", c.learning_rate));
+  }
+  if (c.batch_size < 1) throw Error(fmt::format("--batch-size must be >= 1, got {}", c.batch_size));
+  if (c.epochs < 1) throw Error(fmt::format("--epochs must be >= 1, got {}", c.epochs));
+  if (c.train_limit < 0) throw Error("--train-limit must be >= 0");
+  if (c.val_limit < 0) throw Error("--val-limit must be >= 0");
+  if (c.kmeans_iterations < 1) throw Error("--kmeans-iterations must be >= 1");
+  if (c.sample_count < 1 || c.sample_count > 64) throw Error("--samples must be in 1..64");
+}
+
+nlohmann::json to_json(const TrainConfig& c) {
+  return {{"model", c.model},
+          {"kernel", c.net.kernel},
+          {"num_in_channels", c.net.num_in_channels},
+          {"num_filters", c.net.num_filters},
+          {"num_colours", c.net.num_colours},
+          {"dilation", c.net.dilation},
+          {"learning_rate", c.learning_rate},
+          {"batch_size", c.batch_size},
+          {"epochs", c.epochs},
+          {"seed", c.seed},
+          {"category", c.category},
+          {"shuffle", c.shuffle},
+          {"train_limit", c.train_limit},
+          {"val_limit", c.val_limit},
+          {"palette_file", c.palette_file.string()},
+          {"kmeans_iterations", c.kmeans_iterations},
+          {"sample_count", c.sample_count}};
+}
+
+TrainConfig config_from_json(const nlohmann::json& j, const std::string& source) {
+  if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", source));
+  const TrainConfig defaults;
+  const auto known = to_json(defaults);
+  for (const auto& item : j.items()) {
+    if (!known.contains(item.key())) throw Error(fmt::format("{}: unknown key '{}'", source, item.key()));
+    if (item.value().type() != known[item.key()].type() &&
+        !(item.value().is_number() && known[item.key()].is_number())) {
+      throw Error(fmt::format("{}: '{}' has the wrong type (expected {})", source, item.key(),
+                              known[item.key()].type_name()));
+    }
+  }
+  TrainConfig c;
+  auto get = [&](const char* key, auto& field) {
+    if (j.contains(key)) field = j[key].get<std::decay_t<decltype(field)>>();
+  };
+  get("model", c.model);
+  get("kernel", c.net.kernel);
+  get("num_in_channels", c.net.num_in_channels);
+  get("num_filters", c.net.num_filters);
+  get("num_colours", c.net.num_colours);
+  get("dilation", c.net.dilation);
+  get("learning_rate", c.learning_rate);
+  get("batch_size", c.batch_size);
+  get("epochs", c.epochs);
+  get("seed", c.seed);
+  get("category", c.category);
+  get("shuffle", c.shuffle);
+  get("train_limit", c.train_limit);
+  get("val_limit", c.val_limit);
+  std::string palette;
+  get("palette_file", palette);
+  c.palette_file = palette;
+  get("kmeans_iterations", c.kmeans_iterations);
+  get("sample_count", c.sample_count);
+  try {
+    validate(c);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", source, e.what()));
+  }
+  return c;
+}
+
+}  // namespace tint::train

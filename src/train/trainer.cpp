@@ -1,0 +1,194 @@
+#include "tint/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
+#include "tint/data/cifar10.h"
+#include "tint/data/image_io.h"
+#include "tint/data/preprocess.h"
+#include "tint/report/image_grid.h"
+#include "tint/report/plot.h"
+#include "tint/train/checkpoint.h"
+
+namespace tint::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Shuffling order of an epoch depends only on the seed and the epoch, so a resumed run sees the same batches.
+torch::Tensor epoch_order(const TrainConfig& c, int epoch, int64_t n) {
+  if (!c.shuffle) return torch::arange(n, torch::kInt64);
+  return data::seeded_permutation(n, c.seed * 1000003u + static_cast<uint64_t>(epoch));
+}
+
+void write_curve(const fs::path& dir, const std::vector<EpochMetrics>& history, TrainObserver* observer) {
+  metrics_table(history).save(dir / "metrics.csv");
+  report::LinePlot plot{"Training curve", "epoch", "cross-entropy loss (per pixel)", "validation accuracy (%)"};
+  plot.series = {{"metrics.csv", "epoch", "train_loss", "train loss", false, "linespoints"},
+                 {"metrics.csv", "epoch", "val_loss", "validation loss", false, "linespoints"},
+                 {"metrics.csv", "epoch", "val_acc", "validation accuracy", true, "linespoints"}};
+  try {
+    report::plot_lines(dir / "training_curve.png", plot);
+  } catch (const Error& e) {
+    // The numbers are in metrics.csv; a missing plotter must not stop training.
+    if (observer) observer->on_note(std::string("warning: ") + e.what());
+  }
+}
+
+data::Palette obtain_palette(const TrainConfig& c, const torch::Tensor& train_images, TrainObserver* observer) {
+  if (!c.palette_file.empty()) {
+    auto p = data::Palette::load(c.palette_file);
+    if (p.size() != c.net.num_colours) {
+      throw Error(fmt::format("{}: palette has {} colours but --num-colours is {}", c.palette_file.string(), p.size(),
+                              c.net.num_colours));
+    }
+    return p;
+  }
+  if (observer) observer->on_note(fmt::format("fitting a {}-colour palette (k-means, seed {})", c.net.num_colours, c.seed));
+  data::KMeansResult stats;
+  auto p = data::Palette::fit(train_images, {c.net.num_colours, c.seed, c.kmeans_iterations}, c.category, &stats);
+  if (p.size() != c.net.num_colours) {
+    throw Error(fmt::format("the training images have only {} distinct colours, fewer than --num-colours {}", p.size(),
+                            c.net.num_colours));
+  }
+  return p;
+}
+
+}  // namespace
+
+EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  double loss_sum = 0.0;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < data.size(); start += batch_size) {
+    const int64_t end = std::min(data.size(), start + batch_size);
+    auto logits = model.forward(data.grey.slice(0, start, end));  // (B, NC, H, W)
+    auto target = data.ids.slice(0, start, end);                   // (B, H, W)
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    correct += logits.argmax(1).eq(target).sum().item<int64_t>();
+  }
+  model.train(was_training);
+  const double pixels = static_cast<double>(data.ids.numel());
+  return {loss_sum / pixels, 100.0 * static_cast<double>(correct) / pixels};
+}
+
+void write_samples(const fs::path& png, models::ColourNetImpl& model, const ColourData& data,
+                   const data::Palette& palette, int count) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  const int64_t n = std::min<int64_t>(count, data.size());
+  auto grey = data.grey.slice(0, 0, n);
+  auto predicted = palette.colourize(model.forward(grey).argmax(1));
+  model.train(was_training);
+  auto truth = palette.colourize(data.ids.slice(0, 0, n));
+  data::write_png(png, report::make_grid({grey, truth, predicted}, /*pad=*/2, /*scale=*/2));
+}
+
+TrainResult train(const TrainJob& job, TrainObserver* observer) {
+  auto note = [&](const std::string& m) {
+    if (observer) observer->on_note(m);
+  };
+  const fs::path dir = job.run_dir;
+  const fs::path checkpoint = dir / "checkpoint.pt";
+  std::optional<CheckpointReader> reader;
+  TrainConfig c = job.config;
+  if (job.resume) {
+    reader.emplace(checkpoint);
+    c = reader->meta().config;
+    if (job.epochs_override > 0) c.epochs = job.epochs_override;
+  } else if (fs::exists(checkpoint) && !job.overwrite) {
+    throw Error(fmt::format("{} already holds a run: continue it with --resume {} or choose another --out",
+                            dir.string(), dir.string()));
+  }
+  validate(c);
+  ensure_directory(dir);
+
+  auto names = data::read_class_names(job.data_dir);
+  const int category = data::category_index(c.category, names);
+  auto train_images = data::read_cifar10(job.data_dir, data::Split::Train, category).images;
+  auto val_images = data::read_cifar10(job.data_dir, data::Split::Test, category).images;
+  if (train_images.size(0) == 0) throw Error(fmt::format("no training images of category '{}'", c.category));
+
+  data::Palette palette = reader ? reader->meta().palette : obtain_palette(c, train_images, observer);
+  auto train_set = prepare(train_images, palette, c.train_limit);
+  auto val_set = prepare(val_images, palette, c.val_limit);
+  if (val_set.size() == 0) throw Error(fmt::format("no validation images of category '{}'", c.category));
+
+  torch::manual_seed(c.seed);  // weight initialization
+  auto model = models::make_model(c.model, c.net);
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(c.learning_rate));
+  std::vector<EpochMetrics> history;
+  int start_epoch = 0;
+  if (reader) {
+    reader->restore_model(*model);
+    reader->restore_optimizer(optimizer);
+    history = reader->meta().history;
+    start_epoch = reader->meta().epoch;
+    note(fmt::format("resuming {} at epoch {} of {}", dir.string(), start_epoch + 1, c.epochs));
+  } else {
+    write_file_atomic(dir / "config.json", to_json(c).dump(2) + "\n");
+    palette.save(dir / "palette.json");
+  }
+  note(fmt::format("training {} ({} weights) on {} '{}' images, validating on {}", c.model,
+                   models::count_weights(*model), train_set.size(), c.category, val_set.size()));
+
+  const int64_t n = train_set.size();
+  const int64_t batches = (n + c.batch_size - 1) / c.batch_size;
+  for (int epoch = start_epoch; epoch < c.epochs; ++epoch) {
+    const auto t0 = Clock::now();
+    model->train();
+    auto order = epoch_order(c, epoch, n);
+    double loss_sum = 0.0;
+    for (int64_t b = 0; b < batches; ++b) {
+      auto idx = order.slice(0, b * c.batch_size, std::min(n, (b + 1) * c.batch_size));
+      auto x = train_set.grey.index_select(0, idx);  // (B, 1, H, W)
+      auto y = train_set.ids.index_select(0, idx);   // (B, H, W)
+      optimizer.zero_grad();
+      auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+      loss.backward();
+      const double value = loss.item<double>();
+      if (!std::isfinite(value)) {
+        throw Error(fmt::format("loss became {} at epoch {}, batch {}: stopping; the last good checkpoint ({}) is kept",
+                                value, epoch + 1, b + 1, checkpoint.string()));
+      }
+      optimizer.step();
+      loss_sum += value;
+      if (observer) observer->on_batch(epoch + 1, b + 1, batches);
+    }
+    const auto val = evaluate(*model, val_set, c.batch_size);
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    history.push_back({epoch + 1, loss_sum / static_cast<double>(batches), val.loss, val.accuracy, seconds});
+
+    write_samples(dir / fmt::format("samples_epoch_{:02d}.png", epoch + 1), *model, val_set, palette, c.sample_count);
+    write_curve(dir, history, observer);
+    save_checkpoint(checkpoint, {c, palette, epoch + 1, history}, *model, optimizer);
+    if (observer) observer->on_epoch(history.back(), c.epochs);
+  }
+  return {history, dir, train_set.size(), val_set.size()};
+}
+
+EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir) {
+  CheckpointReader reader(run_dir / "checkpoint.pt");
+  const auto& meta = reader.meta();
+  auto model = models::make_model(meta.config.model, meta.config.net);
+  reader.restore_model(*model);
+  auto names = data::read_class_names(data_dir);
+  auto images = data::read_cifar10(data_dir, data::Split::Test, data::category_index(meta.config.category, names)).images;
+  auto val = prepare(images, meta.palette, meta.config.val_limit);
+  return {evaluate(*model, val, meta.config.batch_size), meta.epoch, val.size(), meta.config.model};
+}
+
+}  // namespace tint::train

@@ -1,0 +1,80 @@
+// End-to-end: `tint train`, `tint evaluate` and `tint sweep` on a small slice of the embedded horses.
+#include <fstream>
+
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+#include "tint/core/atomic_file.h"
+#include "tint/data/image_io.h"
+
+namespace tint {
+namespace {
+namespace fs = std::filesystem;
+using test::run_tint;
+
+const std::string kSmall = "--num-filters 8 --train-limit 200 --val-limit 50 --batch-size 50 --samples 4";
+
+std::string palette_flag(const test::TempDir& dir) {
+  auto r = run_tint("palette --max-iterations 20 --out '" + dir.path().string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return " --palette '" + (dir / "palette.json").string() + "'";
+}
+
+TEST(CliTrain, TrainsEvaluatesAndRefusesToClobber) {
+  test::TempDir tmp;
+  const std::string run = (tmp / "run").string();
+  auto r = run_tint("train --epochs 2 " + kSmall + palette_flag(tmp) + " --out '" + run + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("epoch   2/2"), std::string::npos) << r.out;
+  for (const char* f : {"config.json", "palette.json", "metrics.csv", "training_curve.png", "training_curve.gp",
+                        "samples_epoch_01.png", "samples_epoch_02.png", "checkpoint.pt"}) {
+    EXPECT_TRUE(fs::exists(fs::path(run) / f)) << f;
+  }
+  auto samples = data::read_image(fs::path(run) / "samples_epoch_02.png");
+  EXPECT_EQ(samples.size(1), 2 + 3 * (64 + 2));  // three rows of 32x32 images at scale 2
+  // metrics.csv: header + 2 epochs; evaluate reproduces the last validation loss.
+  std::string csv = read_file(fs::path(run) / "metrics.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+  auto last = csv.substr(csv.rfind('\n', csv.size() - 2) + 1);
+  auto val_loss = std::stod(last.substr(last.find(',', last.find(',') + 1) + 1));
+  auto e = run_tint("evaluate --run '" + run + "'");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find(fmt::format("val loss {:.4f}", val_loss)), std::string::npos) << e.out << " vs " << val_loss;
+
+  auto again = run_tint("train --epochs 1 " + kSmall + " --out '" + run + "'");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+  auto resumed = run_tint("train --resume '" + run + "' --epochs 3");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("epoch   3/3"), std::string::npos) << resumed.out;
+}
+
+TEST(CliTrain, BadSettingsExitTwoBeforeWork) {
+  for (const char* args : {"train --batch-size 0", "train --lr -1", "train --model resnet", "train --epochs 0",
+                           "train --category zebra --epochs 1", "sweep kernel --values 3,x --epochs 1",
+                           "evaluate --run /nonexistent"}) {
+    auto r = run_tint(args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+  }
+}
+
+TEST(CliTrain, SweepBatchSizeWritesComparison) {
+  test::TempDir tmp;
+  const std::string out = (tmp / "sweep").string();
+  auto r = run_tint("sweep batch-size --values 25,100 --epochs 1 " + kSmall + palette_flag(tmp) + " --out '" + out + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string summary = read_file(fs::path(out) / "summary.csv");
+  EXPECT_EQ(summary.rfind("batch-size,epochs,train_loss,val_loss,val_acc,seconds\n", 0), 0u) << summary;
+  EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 3);
+  for (const char* f : {"loss_curves.png", "accuracy_curves.png", "samples.png", "batch-size-25/checkpoint.pt",
+                        "batch-size-100/metrics.csv"}) {
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  }
+  // grey, truth, and one row per batch size
+  EXPECT_EQ(data::read_image(fs::path(out) / "samples.png").size(1), 2 + 4 * (64 + 2));
+}
+
+}  // namespace
+}  // namespace tint
