@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "tint/core/error.h"
+#include "tint/core/interrupt.h"
 #include "tint/core/runtime.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   tint::cli::add_evaluate(app, common);
   tint::cli::add_sweep(app, common);
   tint::cli::add_compare(app, common);
+  tint::install_interrupt_handlers();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -31,6 +33,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "tint: " << e.what() << " (see tint --help)\n";
     return 2;
+  } catch (const tint::Interrupted& e) {
+    std::cerr << "tint: " << e.what() << "\n";
+    return 130;
   } catch (const tint::Error& e) {
     std::cerr << "tint: error: " << e.what() << "\n";
     return 2;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "tint/models/padding.h"
+#include "tint/ops/conv_transpose.h"
 
 namespace tint::models {
 
@@ -28,9 +29,9 @@ nn::Conv2d halving_conv(int in_channels, int out_channels, int kernel) {
                         .padding(halving_padding(kernel)));
 }
 
-nn::ConvTranspose2d doubling_conv_transpose(int in_channels, int out_channels, int kernel, int dilation) {
+ops::FastConvTranspose2d doubling_conv_transpose(int in_channels, int out_channels, int kernel, int dilation) {
   const auto pad = doubling_padding(kernel, dilation);
-  return nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in_channels, out_channels, /*kernel_size=*/kernel)
+  return ops::FastConvTranspose2d(nn::ConvTranspose2dOptions(in_channels, out_channels, /*kernel_size=*/kernel)
                                  .stride(2)
                                  .padding(pad.padding)
                                  .output_padding(pad.output_padding)

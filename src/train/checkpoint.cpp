@@ -28,6 +28,8 @@ void save_checkpoint(const fs::path& path, const CheckpointMeta& meta, torch::nn
   archive.write("config", c10::IValue(to_json(meta.config).dump()));
   archive.write("palette", c10::IValue(meta.palette.to_json().dump()));
   archive.write("history", c10::IValue(history_to_json(meta.history).dump()));
+  archive.write("batches_done", c10::IValue(meta.batches_done));
+  archive.write("partial_loss_sum", c10::IValue(meta.partial_loss_sum));
   archive.write("model", model_archive);
   archive.write("optimizer", optimizer_archive);
   std::ostringstream bytes;
@@ -64,6 +66,13 @@ CheckpointReader::CheckpointReader(const fs::path& path) : path_(path) {
     return j;
   };
   meta_.epoch = static_cast<int>(epoch.toInt());
+  c10::IValue batches, partial;
+  if (!archive_.try_read("batches_done", batches) || !batches.isInt() || batches.toInt() < 0 ||
+      !archive_.try_read("partial_loss_sum", partial) || !partial.isDouble()) {
+    throw Error(fmt::format("{}: checkpoint has no valid batch position", name));
+  }
+  meta_.batches_done = batches.toInt();
+  meta_.partial_loss_sum = partial.toDouble();
   meta_.config = config_from_json(parse("config"), name + " (config)");
   meta_.palette = data::Palette::from_json(parse("palette"), name + " (palette)");
   try {

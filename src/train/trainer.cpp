@@ -9,6 +9,7 @@
 
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/core/interrupt.h"
 #include "tint/data/cifar10.h"
 #include "tint/data/image_io.h"
 #include "tint/data/preprocess.h"
@@ -132,12 +133,17 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(c.learning_rate));
   std::vector<EpochMetrics> history;
   int start_epoch = 0;
+  int64_t resume_batch = 0;
+  double resume_loss_sum = 0.0;
   if (reader) {
     reader->restore_model(*model);
     reader->restore_optimizer(optimizer);
     history = reader->meta().history;
     start_epoch = reader->meta().epoch;
-    note(fmt::format("resuming {} at epoch {} of {}", dir.string(), start_epoch + 1, c.epochs));
+    resume_batch = reader->meta().batches_done;
+    resume_loss_sum = reader->meta().partial_loss_sum;
+    note(fmt::format("resuming {} at epoch {} of {}{}", dir.string(), start_epoch + 1, c.epochs,
+                     resume_batch > 0 ? fmt::format(", batch {}", resume_batch + 1) : std::string()));
   } else {
     write_file_atomic(dir / "config.json", to_json(c).dump(2) + "\n");
     palette.save(dir / "palette.json");
@@ -151,8 +157,10 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     const auto t0 = Clock::now();
     model->train();
     auto order = epoch_order(c, epoch, n);
-    double loss_sum = 0.0;
-    for (int64_t b = 0; b < batches; ++b) {
+    // A run interrupted inside this epoch continues with its next batch: the order depends only on seed and epoch.
+    const int64_t first_batch = epoch == start_epoch ? resume_batch : 0;
+    double loss_sum = epoch == start_epoch ? resume_loss_sum : 0.0;
+    for (int64_t b = first_batch; b < batches; ++b) {
       auto idx = order.slice(0, b * c.batch_size, std::min(n, (b + 1) * c.batch_size));
       auto x = train_set.grey.index_select(0, idx);  // (B, 1, H, W)
       auto y = train_set.ids.index_select(0, idx);   // (B, H, W)
@@ -167,6 +175,13 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
       optimizer.step();
       loss_sum += value;
       if (observer) observer->on_batch(epoch + 1, b + 1, batches);
+      if (interrupt_requested() && b + 1 < batches) {
+        CheckpointMeta meta{c, palette, epoch, history, b + 1, loss_sum};
+        save_checkpoint(checkpoint, meta, *model, optimizer);
+        throw Interrupted(fmt::format("interrupted at epoch {}, batch {} of {}; checkpoint saved. Continue with: tint "
+                                      "train --resume {}",
+                                      epoch + 1, b + 1, batches, dir.string()));
+      }
     }
     const auto val = evaluate(*model, val_set, c.batch_size);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -176,6 +191,10 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     write_curve(dir, history, observer);
     save_checkpoint(checkpoint, {c, palette, epoch + 1, history}, *model, optimizer);
     if (observer) observer->on_epoch(history.back(), c.epochs);
+    if (interrupt_requested() && epoch + 1 < c.epochs) {
+      throw Interrupted(fmt::format("interrupted after epoch {}; checkpoint saved. Continue with: tint train --resume {}",
+                                    epoch + 1, dir.string()));
+    }
   }
   return {history, dir, train_set.size(), val_set.size()};
 }

@@ -9,6 +9,7 @@
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/core/interrupt.h"
 #include "tint/data/cifar10.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/config.h"
@@ -94,6 +95,34 @@ TEST(Train, ResumeEqualsUninterruptedRun) {
   resume.run_dir = split.path();
   auto resumed = train(resume);
   expect_same_metrics(full.history, resumed.history, 1e-6);
+}
+
+// Requests an interrupt (as SIGINT would) once a given batch of a given epoch is done.
+struct InterruptAt : TrainObserver {
+  int epoch;
+  int64_t batch;
+  InterruptAt(int e, int64_t b) : epoch(e), batch(b) {}
+  void on_batch(int e, int64_t done, int64_t) override {
+    if (e == epoch && done == batch) request_interrupt();
+  }
+};
+
+TEST(Train, InterruptedRunsResumeToTheSameMetrics) {
+  test::TempDir straight;
+  auto full = train(small_job(straight.path(), 2));
+  // Inside an epoch (batch 2 of 4), at an epoch's end (batch 4 of 4), and in the second epoch.
+  for (auto [epoch, batch] : std::vector<std::pair<int, int64_t>>{{1, 2}, {1, 4}, {2, 1}}) {
+    SCOPED_TRACE("interrupt at epoch " + std::to_string(epoch) + " batch " + std::to_string(batch));
+    test::TempDir split;
+    InterruptAt stop(epoch, batch);
+    EXPECT_THROW(train(small_job(split.path(), 2), &stop), Interrupted);
+    clear_interrupt();
+    TrainJob resume;
+    resume.resume = true;
+    resume.data_dir = test::embedded_data_dir();
+    resume.run_dir = split.path();
+    expect_same_metrics(full.history, train(resume).history, 1e-6);
+  }
 }
 
 TEST(Train, ShuffleChangesTheRunAndFixedOrderIsReproducible) {

@@ -3,6 +3,8 @@
 
 #include <torch/nn.h>
 
+#include "tint/ops/conv_transpose.h"
+
 namespace tint::models {
 
 // A stride-1 convolution whose output has its input's height and width for any kernel, odd or even
@@ -21,7 +23,7 @@ TORCH_MODULE(SameConv2d);
 // Conv2d with stride 2 that halves an even height and width.
 torch::nn::Conv2d halving_conv(int in_channels, int out_channels, int kernel);
 
-// ConvTranspose2d with stride 2 that doubles height and width.
-torch::nn::ConvTranspose2d doubling_conv_transpose(int in_channels, int out_channels, int kernel, int dilation);
+// ConvTranspose2d with stride 2 that doubles height and width (computed through oneDNN, see ops/conv_transpose.h).
+ops::FastConvTranspose2d doubling_conv_transpose(int in_channels, int out_channels, int kernel, int dilation);
 
 }  // namespace tint::models

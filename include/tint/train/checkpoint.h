@@ -20,6 +20,9 @@ struct CheckpointMeta {
   data::Palette palette;
   int epoch = 0;  // epochs completed
   std::vector<EpochMetrics> history;
+  // Set when a run was interrupted inside an epoch: batches of epoch + 1 already applied and their loss sum.
+  int64_t batches_done = 0;
+  double partial_loss_sum = 0.0;
 };
 
 void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& meta, torch::nn::Module& model,

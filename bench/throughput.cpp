@@ -1,0 +1,79 @@
+// tint's side of the throughput comparison (bench/compare.py runs it alternately with bench/reference.py).
+// Trains a model for a fixed number of batches on the embedded horses, exactly like the Python reference
+// (same data, batch size, Adam, threads, warm-up), then times inference; prints one JSON line.
+#include <chrono>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "tint/core/runtime.h"
+#include "tint/data/cifar10.h"
+#include "tint/data/palette.h"
+#include "tint/models/colour_net.h"
+#include "tint/train/dataset.h"
+
+int main(int argc, char** argv) {
+  std::string model_name = "conv-transpose", data_dir = TINT_EMBEDDED_DATA;
+  int batches = 20, batch_size = 100, threads = 0, colours = 24;
+  CLI::App app{"tint training / inference throughput"};
+  app.add_option("--model", model_name);
+  app.add_option("--data", data_dir);
+  app.add_option("--batches", batches);
+  app.add_option("--batch-size", batch_size);
+  app.add_option("--threads", threads);
+  app.add_option("--colours", colours);
+  CLI11_PARSE(app, argc, argv);
+  tint::configure_threads(threads);
+  torch::manual_seed(0);
+
+  auto images = tint::data::read_cifar10(data_dir, tint::data::Split::Train).images;
+  tint::data::Palette palette(torch::rand({colours, 3}));
+  auto set = tint::train::prepare(images, palette);
+  auto model = tint::models::make_model(model_name, {3, 1, 32, colours});
+  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(0.001));
+  const int64_t n = int64_t{batches} * batch_size;
+
+  auto batch = [&](int b) {
+    return torch::arange(int64_t{b} * batch_size, int64_t{b + 1} * batch_size).remainder(set.size());
+  };
+  auto step = [&](int b) {
+    auto idx = batch(b);
+    opt.zero_grad();
+    auto loss = torch::nn::functional::cross_entropy(model->forward(set.grey.index_select(0, idx)),
+                                                     set.ids.index_select(0, idx));
+    loss.backward();
+    opt.step();
+  };
+  using Clock = std::chrono::steady_clock;
+  model->train();
+  for (int b = 0; b < 2; ++b) step(b);  // warm-up, as the reference
+  auto t0 = Clock::now();
+  for (int b = 0; b < batches; ++b) step(b);
+  const double train_rate = n / std::chrono::duration<double>(Clock::now() - t0).count();
+
+  model->eval();
+  double infer_rate = 0.0;
+  {
+    torch::InferenceMode guard;
+    model->forward(set.grey.slice(0, 0, batch_size));
+    t0 = Clock::now();
+    for (int b = 0; b < batches; ++b) model->forward(set.grey.index_select(0, batch(b)));
+    infer_rate = n / std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  // Palette labelling of every training pixel (5,000 x 32 x 32).
+  auto rgb = set.rgb;
+  t0 = Clock::now();
+  auto ids = palette.label(rgb);
+  const double label_rate = ids.numel() / std::chrono::duration<double>(Clock::now() - t0).count();
+
+  std::printf("%s\n", nlohmann::json{{"impl", "tint"},
+                                     {"model", model_name},
+                                     {"train_images_per_s", train_rate},
+                                     {"infer_images_per_s", infer_rate},
+                                     {"label_pixels_per_s", label_rate}}
+                          .dump()
+                          .c_str());
+  return 0;
+}
