@@ -7,7 +7,7 @@ install(TARGETS tint tint_options EXPORT tintTargets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS tint-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/tint DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY data/cifar10-horse DESTINATION ${CMAKE_INSTALL_DATADIR}/tint)
+install(DIRECTORY data/cifar10-horse data/pretrained DESTINATION ${CMAKE_INSTALL_DATADIR}/tint)
 install(EXPORT tintTargets NAMESPACE tint:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tint)
 configure_package_config_file(cmake/tintConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/tintConfig.cmake
                               INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tint)

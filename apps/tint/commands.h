@@ -29,5 +29,6 @@ void add_train(CLI::App& app, Common& common);
 void add_evaluate(CLI::App& app, Common& common);
 void add_sweep(CLI::App& app, Common& common);
 void add_compare(CLI::App& app, Common& common);
+void add_colourize(CLI::App& app, Common& common);
 
 }  // namespace tint::cli

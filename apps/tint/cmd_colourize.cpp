@@ -1,0 +1,120 @@
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "commands.h"
+#include "tint/colourize/colourizer.h"
+#include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
+#include "tint/data/image_io.h"
+#include "tint/report/image_grid.h"
+#include "tint/report/progress.h"
+
+namespace tint::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_image_name(const fs::path& p) {
+  auto ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tga" || ext == ".gif" ||
+         ext == ".psd" || ext == ".pnm" || ext == ".ppm" || ext == ".pgm";
+}
+
+// Files as given; folders expand to the image files they hold (sorted, not recursive).
+std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
+  std::vector<fs::path> files;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      std::vector<fs::path> found;
+      for (const auto& entry : fs::directory_iterator(in, ec)) {
+        if (entry.is_regular_file() && is_image_name(entry.path())) found.push_back(entry.path());
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.emplace_back(in);
+    }
+  }
+  return files;
+}
+
+fs::path default_checkpoint() {
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto installed = exe.parent_path().parent_path() / TINT_INSTALL_PRETRAINED_SUFFIX;
+    if (fs::exists(installed, ec)) return installed;
+  }
+  if (fs::exists(TINT_SOURCE_PRETRAINED, ec)) return TINT_SOURCE_PRETRAINED;
+  throw Error("no model given and the pretrained default was not found: pass --run DIR or --checkpoint FILE");
+}
+
+}  // namespace
+
+void add_colourize(CLI::App& app, Common& common) {
+  struct Flags {
+    std::vector<std::string> inputs;
+    std::string out, out_dir = "colourized", run, checkpoint;
+    colourize::ColourizeOptions options;
+    bool side_by_side = false;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand("colourize", "Colourize your own images (PNG, JPEG, BMP, ...; any size)");
+  cmd->add_option("inputs", f->inputs, "Image files or folders of images")->required();
+  cmd->add_option("-o,--out", f->out, "Output PNG (one input only)");
+  cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.png becomes NAME_colourized.png")->capture_default_str();
+  auto* run = cmd->add_option("--run", f->run, "Use the model of this run directory");
+  cmd->add_option("--checkpoint", f->checkpoint, "Use this checkpoint.pt (default: the pretrained horse model)")
+      ->excludes(run);
+  cmd->add_option("--size", f->options.working_side,
+                  "Shorter side at which the network runs (multiple of 4; 0 = the image's own size)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  cmd->add_flag("--raw", f->options.raw, "Write the quantized palette prediction instead of recombining with the "
+                                         "input's full-resolution grey");
+  cmd->add_flag("--side-by-side", f->side_by_side, "Write grey | colourized next to each other");
+  add_threads_flag(*cmd, common);
+  cmd->callback([f, &common] {
+    apply_threads(common);
+    auto files = expand_inputs(f->inputs);
+    if (files.empty()) throw Error("no images found in the given folders");
+    if (!f->out.empty() && files.size() != 1) throw Error("-o/--out takes one input; use --out-dir for several");
+    fs::path checkpoint = !f->checkpoint.empty() ? fs::path(f->checkpoint)
+                          : !f->run.empty()      ? fs::path(f->run) / "checkpoint.pt"
+                                                 : default_checkpoint();
+    auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
+    if (f->out.empty()) ensure_directory(f->out_dir);
+    report::ProgressBar bar;
+    int failed = 0;
+    for (size_t i = 0; i < files.size(); ++i) {
+      const auto& file = files[i];
+      bar.update("colourizing", static_cast<int64_t>(i), static_cast<int64_t>(files.size()));
+      try {
+        auto image = data::read_image(file);
+        auto colour = colourizer.colourize(image, f->options);
+        if (f->side_by_side) {
+          auto grey = colourize::grey_of(image).unsqueeze(0);
+          colour = report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour.unsqueeze(0)})}, 0, 1);
+        }
+        fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized.png")
+                                      : fs::path(f->out);
+        data::write_png(out, colour);
+        bar.clear();
+        fmt::print("{} -> {}\n", file.string(), out.string());
+      } catch (const std::exception& e) {
+        // One bad file must not stop the batch: report it, go on, fail at the end.
+        bar.clear();
+        fmt::print(stderr, "tint: error: {}\n", e.what());
+        ++failed;
+      }
+    }
+    bar.clear();
+    if (failed > 0) throw Error(fmt::format("{} of {} images failed", failed, files.size()));
+  });
+}
+
+}  // namespace tint::cli
