@@ -25,5 +25,6 @@ std::filesystem::path resolve_data_dir(const Common& common);
 int apply_threads(const Common& common);
 
 void add_palette(CLI::App& app, Common& common);
+void add_optim(CLI::App& app, Common& common);
 
 }  // namespace tint::cli
