@@ -131,6 +131,12 @@ void write_outputs(const HypergradOptions& o, HypergradResult& r) {
 HypergradResult run_hypergrad(const HypergradOptions& o) {
   validate_options(o);
   const auto p = make_regression(o.problem);
+  // GD on L~ diverges for eta >= 2 / (L + 2 lambda), where every hypergradient (and its check) is meaningless.
+  const double stable = 2.0 / (smoothness(p.X) + 2.0 * o.lambda);
+  if (!(o.eta < stable)) {
+    throw Error(fmt::format("--eta {} is too large: GD on this problem diverges for eta >= 2 / (L + 2 lambda) = {:.6g}",
+                            o.eta, stable));
+  }
   const auto w0 = torch::zeros({p.d()}, torch::kFloat64);  // (d)
   HypergradResult r;
   std::string& s = r.summary;

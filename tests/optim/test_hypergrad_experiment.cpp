@@ -36,6 +36,14 @@ TEST(HypergradExperiment, BadSettingsNameTheirFlag) {
   o = HypergradOptions{};
   o.eta = 0.0;
   EXPECT_THROW(run_hypergrad(o), Error);
+  o.eta = 0.2;  // above 2 / (L + 2 lambda) ~ 0.095 for the default problem
+  try {
+    run_hypergrad(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--eta"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("diverges"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
