@@ -30,5 +30,6 @@ void add_evaluate(CLI::App& app, Common& common);
 void add_sweep(CLI::App& app, Common& common);
 void add_compare(CLI::App& app, Common& common);
 void add_colourize(CLI::App& app, Common& common);
+void add_optim(CLI::App& app, Common& common);
 
 }  // namespace tint::cli
