@@ -25,5 +25,7 @@ std::filesystem::path resolve_data_dir(const Common& common);
 int apply_threads(const Common& common);
 
 void add_palette(CLI::App& app, Common& common);
+// summary, conv, padding: network analysis (cmd_analysis.cpp).
+void add_analysis(CLI::App& app, Common& common);
 
 }  // namespace tint::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   tint::cli::Common common;
   tint::cli::add_palette(app, common);
+  tint::cli::add_analysis(app, common);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
