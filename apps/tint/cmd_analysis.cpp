@@ -33,20 +33,22 @@ struct SummaryFlags {
 std::pair<int64_t, int64_t> parse_size(const std::string& text) {
   static const std::regex pattern(R"((\d{1,5})(?:x(\d{1,5}))?)");
   std::smatch m;
-  if (!std::regex_match(text, m, pattern)) throw Error("--size must be H or HxW (e.g. 32 or 32x48), got '" + text + "'");
+  if (!std::regex_match(text, m, pattern))
+    throw Error("--size must be H or HxW (e.g. 32 or 32x48), got '" + text + "'");
   const int64_t h = std::stoll(m[1]), w = m[2].matched ? std::stoll(m[2]) : h;
   if (h < 4 || w < 4 || h % 4 != 0 || w % 4 != 0)
-    throw Error(fmt::format("--size must be at least 4 and divisible by 4 (the networks halve it twice), got {}",
-                            text));
+    throw Error(
+        fmt::format("--size must be at least 4 and divisible by 4 (the networks halve it twice), got {}", text));
   return {h, w};
 }
 
 std::string counting_note(const an::Counting& c) {
-  return fmt::format("counted: weights = kernel entries, biases {} (--include-bias), batchnorm {} "
-                     "(--include-batchnorm); outputs = units of each layer's output, input {} (--include-input); "
-                     "connections = outputs x fan-in, borders ignored",
-                     c.include_bias ? "included" : "excluded", c.include_batchnorm ? "included" : "excluded",
-                     c.include_input ? "included" : "excluded");
+  return fmt::format(
+      "counted: weights = kernel entries, biases {} (--include-bias), batchnorm {} "
+      "(--include-batchnorm); outputs = units of each layer's output, input {} (--include-input); "
+      "connections = outputs x fan-in, borders ignored",
+      c.include_bias ? "included" : "excluded", c.include_batchnorm ? "included" : "excluded",
+      c.include_input ? "included" : "excluded");
 }
 
 void print_verification(const std::vector<an::Check>& checks) {
@@ -104,8 +106,8 @@ void run_summary(const SummaryFlags& f) {
   if (f.double_input) {
     const auto doubled = an::count_total(describe_at(2 * height, 2 * width), f.counting);
     auto ratio = [](int64_t a, int64_t b) { return b == 0 ? std::string("-") : fmt::format("x{:.4g}", double(a) / b); };
-    fmt::print("input doubled to {}x{}: weights {} ({}), outputs {} ({}), connections {} ({})\n", 2 * height,
-               2 * width, doubled.weights, ratio(doubled.weights, summary.total.weights), doubled.outputs,
+    fmt::print("input doubled to {}x{}: weights {} ({}), outputs {} ({}), connections {} ({})\n", 2 * height, 2 * width,
+               doubled.weights, ratio(doubled.weights, summary.total.weights), doubled.outputs,
                ratio(doubled.outputs, summary.total.outputs), doubled.connections,
                ratio(doubled.connections, summary.total.connections));
   }
@@ -150,15 +152,20 @@ void add_summary(CLI::App& app) {
       ->check(CLI::Range(1, 4096))
       ->capture_default_str()
       ->needs(model);
-  cmd->add_option("--num-filters", f->config.num_filters, "NF (--model)")->check(CLI::Range(1, 4096))->capture_default_str()
+  cmd->add_option("--num-filters", f->config.num_filters, "NF (--model)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str()
       ->needs(model);
-  cmd->add_option("--num-colours", f->config.num_colours, "NC (--model)")->check(CLI::Range(2, 256))->capture_default_str()
+  cmd->add_option("--num-colours", f->config.num_colours, "NC (--model)")
+      ->check(CLI::Range(2, 256))
+      ->capture_default_str()
       ->needs(model);
   cmd->add_option("--dilation", f->config.dilation, "Dilation of the transposed convolutions (--model)")
       ->check(CLI::Range(1, 8))
       ->capture_default_str()
       ->needs(model);
-  cmd->add_option("--size", f->size, "Input height[xwidth] for --model, divisible by 4")->capture_default_str()
+  cmd->add_option("--size", f->size, "Input height[xwidth] for --model, divisible by 4")
+      ->capture_default_str()
       ->needs(model);
   cmd->add_option("--input", f->input, "Input CxHxW for --arch")->capture_default_str()->needs(arch);
   cmd->add_flag("--include-bias", f->counting.include_bias, "Count biases as weights");
@@ -227,9 +234,10 @@ void add_padding(CLI::App& app) {
     for (size_t i = 0; i < answer.solutions.size(); ++i) {
       const auto& s = answer.solutions[i];
       std::string what = s.symmetric() ? fmt::format("padding={}", s.before)
-                                       : fmt::format("padding {} before and {} after (no symmetric padding works: pad "
-                                                     "explicitly, e.g. ZeroPad2d({{{},{},{},{}}}), then padding=0)",
-                                                     s.before, s.after, s.before, s.after, s.before, s.after);
+                                       : fmt::format(
+                                             "padding {} before and {} after (no symmetric padding works: pad "
+                                             "explicitly, e.g. ZeroPad2d({{{},{},{},{}}}), then padding=0)",
+                                             s.before, s.after, s.before, s.after, s.before, s.after);
       if (p->transposed) what += fmt::format(", output_padding={}", s.output_padding);
       const int64_t ran = an::run_layer(*p, s);
       if (ran != p->out)

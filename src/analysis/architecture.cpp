@@ -30,7 +30,8 @@ int64_t parse_positive(const std::string& digits, const std::string& what) {
 std::string lower_without_spaces(const std::string& text) {
   std::string s;
   for (char ch : text)
-    if (!std::isspace(static_cast<unsigned char>(ch))) s += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!std::isspace(static_cast<unsigned char>(ch)))
+      s += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
 }
 
@@ -54,8 +55,8 @@ std::map<std::string, int> parse_modifiers(const std::string& mods, const std::s
     consumed += it->length();
   }
   if (consumed != mods.size())
-    throw Error(fmt::format("--arch: item '{}': cannot read modifiers '{}' (write them as /s2, /d2, /p1, /op1)",
-                            item, mods));
+    throw Error(
+        fmt::format("--arch: item '{}': cannot read modifiers '{}' (write them as /s2, /d2, /p1, /op1)", item, mods));
   return out;
 }
 
@@ -91,9 +92,10 @@ Layer parse_item(const std::string& item) {
       l.output_padding = 2 * p + l.stride - e;
     }
     if (l.output_padding >= std::max(l.stride, l.dilation))
-      throw Error(fmt::format("--arch: item '{}': output padding {} must be smaller than the stride or the dilation; "
-                              "give /p and /op",
-                              item, l.output_padding));
+      throw Error(
+          fmt::format("--arch: item '{}': output padding {} must be smaller than the stride or the dilation; "
+                      "give /p and /op",
+                      item, l.output_padding));
     l.bias = true;
   } else if (std::regex_match(item, m, conv)) {
     l.kind = LayerKind::Conv;
@@ -130,9 +132,10 @@ Layer parse_item(const std::string& item) {
   } else if (item == "relu") {
     l.kind = LayerKind::ReLU;
   } else {
-    throw Error(fmt::format("--arch: cannot read item '{}' (expected convK-C, convtK-C, maxpool[K], avgpool[K], "
-                            "upsample[F], fc, fc-N, bn or relu)",
-                            item));
+    throw Error(
+        fmt::format("--arch: cannot read item '{}' (expected convK-C, convtK-C, maxpool[K], avgpool[K], "
+                    "upsample[F], fc, fc-N, bn or relu)",
+                    item));
   }
   return l;
 }
@@ -187,19 +190,23 @@ nn::AnyModule build_module(const Layer& l, const Shape& in) {
                                                    .dilation(l.dilation)
                                                    .bias(l.bias)));
     case LayerKind::MaxPool:
-      return nn::AnyModule(nn::MaxPool2d(
-          nn::MaxPool2dOptions(l.kernel).stride(l.stride).padding(l.pad_before).dilation(l.dilation)));
+      return nn::AnyModule(
+          nn::MaxPool2d(nn::MaxPool2dOptions(l.kernel).stride(l.stride).padding(l.pad_before).dilation(l.dilation)));
     case LayerKind::AvgPool:
       return nn::AnyModule(nn::AvgPool2d(nn::AvgPool2dOptions(l.kernel).stride(l.stride).padding(l.pad_before)));
     case LayerKind::Upsample:
       return nn::AnyModule(nn::Upsample(nn::UpsampleOptions()
                                             .scale_factor(std::vector<double>{double(l.scale), double(l.scale)})
                                             .mode(torch::kNearest)));
-    case LayerKind::BatchNorm: return nn::AnyModule(nn::BatchNorm2d(in.c));
-    case LayerKind::ReLU: return nn::AnyModule(nn::ReLU());
-    case LayerKind::FullyConnected: return nn::AnyModule(FullyConnected(in, l.out));
+    case LayerKind::BatchNorm:
+      return nn::AnyModule(nn::BatchNorm2d(in.c));
+    case LayerKind::ReLU:
+      return nn::AnyModule(nn::ReLU());
+    case LayerKind::FullyConnected:
+      return nn::AnyModule(FullyConnected(in, l.out));
     case LayerKind::Input:
-    case LayerKind::Concat: break;
+    case LayerKind::Concat:
+      break;
   }
   return {};
 }

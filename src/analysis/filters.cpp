@@ -66,8 +66,8 @@ Matrix convolve(const Matrix& input, const Matrix& filter, ConvMode mode, ConvPa
     out.rows = input.rows - kr + 1;
     out.cols = input.cols - kc + 1;
     if (out.rows < 1 || out.cols < 1)
-      throw Error(fmt::format("--filter ({}x{}) is larger than --input ({}x{}): 'valid' padding leaves no output",
-                              kr, kc, input.rows, input.cols));
+      throw Error(fmt::format("--filter ({}x{}) is larger than --input ({}x{}): 'valid' padding leaves no output", kr,
+                              kc, input.rows, input.cols));
   }
   out.values.assign(static_cast<size_t>(out.rows * out.cols), 0.0);
   for (int64_t i = 0; i < out.rows; ++i)
@@ -141,8 +141,9 @@ bool mirrored(const Matrix& f, double sign, Mirror mirror) {
 }  // namespace
 
 FilterName name_filter(const Matrix& f) {
+  if (f.values.empty()) return {"", "an empty filter"};
   const double tol = 1e-9 * std::max(1.0, max_abs(f));
-  double sum = 0, lowest = 0, highest = 0;
+  double sum = 0, lowest = f.values.front(), highest = f.values.front();
   for (double v : f.values) {
     sum += v;
     lowest = std::min(lowest, v);
@@ -192,18 +193,24 @@ FilterName name_filter(const Matrix& f) {
   Matrix emboss = from_rows({{-2, -1, 0}, {-1, 1, 1}, {0, 1, 2}});
   for (int turn = 0; turn < 4; ++turn, emboss = rotate90(emboss))
     if (scale_of(f, emboss) > 0)
-      return {"emboss", "a diagonal difference on top of the pixel itself: edges along the other diagonal stand out "
-                        "as raised or sunken, flat regions keep their value"};
+      return {"emboss",
+              "a diagonal difference on top of the pixel itself: edges along the other diagonal stand out "
+              "as raised or sunken, flat regions keep their value"};
 
   if (odd && !single && std::abs(centre) > tol && std::abs(others_max) <= tol && std::abs(others_min) <= tol)
-    return {"identity", centre == 1 ? "a single 1 at the centre: the output copies the input"
-                                    : fmt::format("a single weight at the centre: the output is the input times {:g}",
-                                                  centre)};
+    return {"identity", centre == 1
+                            ? "a single 1 at the centre: the output copies the input"
+                            : fmt::format("a single weight at the centre: the output is the input times {:g}", centre)};
   if (single) return {"identity", fmt::format("a 1x1 filter: the output is the input times {:g}", f.values[0])};
   if (lowest >= 0 && highest - lowest <= tol)
     return {"box blur", "every weight is equal and positive: each output is a (scaled) average of its neighbourhood"};
-  const bool symmetric = mirrored(f, 1, [&](int64_t r, int64_t c) { return std::pair{f.rows - 1 - r, c}; }) &&
-                         mirrored(f, 1, [&](int64_t r, int64_t c) { return std::pair{r, f.cols - 1 - c}; });
+  const bool symmetric = mirrored(f, 1,
+                                  [&](int64_t r, int64_t c) {
+                                    return std::pair{f.rows - 1 - r, c};
+                                  }) &&
+                         mirrored(f, 1, [&](int64_t r, int64_t c) {
+                           return std::pair{r, f.cols - 1 - c};
+                         });
   if (odd && std::abs(sum) <= tol && centre > 0 && others_max <= tol)
     return {"edge detector (Laplacian)",
             "the weights sum to 0, so flat regions give 0, and the centre is weighed against its neighbours, so the "

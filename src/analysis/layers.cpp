@@ -12,16 +12,26 @@ std::string to_string(const Shape& s) { return fmt::format("{}x{}x{}", s.c, s.h,
 
 const char* kind_name(LayerKind kind) {
   switch (kind) {
-    case LayerKind::Input: return "input";
-    case LayerKind::Conv: return "conv";
-    case LayerKind::ConvTranspose: return "convT";
-    case LayerKind::MaxPool: return "maxpool";
-    case LayerKind::AvgPool: return "avgpool";
-    case LayerKind::Upsample: return "upsample";
-    case LayerKind::BatchNorm: return "batchnorm";
-    case LayerKind::ReLU: return "relu";
-    case LayerKind::Concat: return "concat";
-    case LayerKind::FullyConnected: return "fc";
+    case LayerKind::Input:
+      return "input";
+    case LayerKind::Conv:
+      return "conv";
+    case LayerKind::ConvTranspose:
+      return "convT";
+    case LayerKind::MaxPool:
+      return "maxpool";
+    case LayerKind::AvgPool:
+      return "avgpool";
+    case LayerKind::Upsample:
+      return "upsample";
+    case LayerKind::BatchNorm:
+      return "batchnorm";
+    case LayerKind::ReLU:
+      return "relu";
+    case LayerKind::Concat:
+      return "concat";
+    case LayerKind::FullyConnected:
+      return "fc";
   }
   return "?";
 }
@@ -38,10 +48,14 @@ std::string Layer::describe() const {
     case LayerKind::Conv:
     case LayerKind::ConvTranspose:
     case LayerKind::MaxPool:
-    case LayerKind::AvgPool: return fmt::format("{} {}", kind_name(kind), geometry());
-    case LayerKind::Upsample: return fmt::format("upsample x{}", scale);
-    case LayerKind::FullyConnected: return out_channels == 0 ? "fc (same shape)" : fmt::format("fc {}", out_channels);
-    default: return kind_name(kind);
+    case LayerKind::AvgPool:
+      return fmt::format("{} {}", kind_name(kind), geometry());
+    case LayerKind::Upsample:
+      return fmt::format("upsample x{}", scale);
+    case LayerKind::FullyConnected:
+      return out_channels == 0 ? "fc (same shape)" : fmt::format("fc {}", out_channels);
+    default:
+      return kind_name(kind);
   }
 }
 
@@ -75,23 +89,24 @@ Shape layer_shape(const Layer& l, const std::vector<Shape>& in) {
   const Shape& x = in.front();
   const int e = l.effective_kernel();
   switch (l.kind) {
-    case LayerKind::Input: return l.out;
+    case LayerKind::Input:
+      return l.out;
     case LayerKind::Conv:
       return {l.out_channels, sliding_length(x.h, l.pad_before + l.pad_after, e, l.stride),
               sliding_length(x.w, l.pad_before + l.pad_after, e, l.stride)};
     case LayerKind::ConvTranspose: {
-      auto grow = [&](int64_t n) {
-        return (n - 1) * l.stride - l.pad_before - l.pad_after + e + l.output_padding;
-      };
+      auto grow = [&](int64_t n) { return (n - 1) * l.stride - l.pad_before - l.pad_after + e + l.output_padding; };
       return {l.out_channels, grow(x.h), grow(x.w)};
     }
     case LayerKind::MaxPool:
     case LayerKind::AvgPool:
       return {x.c, sliding_length(x.h, l.pad_before + l.pad_after, e, l.stride),
               sliding_length(x.w, l.pad_before + l.pad_after, e, l.stride)};
-    case LayerKind::Upsample: return {x.c, x.h * l.scale, x.w * l.scale};
+    case LayerKind::Upsample:
+      return {x.c, x.h * l.scale, x.w * l.scale};
     case LayerKind::BatchNorm:
-    case LayerKind::ReLU: return x;
+    case LayerKind::ReLU:
+      return x;
     case LayerKind::Concat: {
       Shape s{0, x.h, x.w};
       for (const auto& part : in) {
@@ -102,7 +117,8 @@ Shape layer_shape(const Layer& l, const std::vector<Shape>& in) {
       }
       return s;
     }
-    case LayerKind::FullyConnected: return l.out_channels == 0 ? x : Shape{l.out_channels, 1, 1};
+    case LayerKind::FullyConnected:
+      return l.out_channels == 0 ? x : Shape{l.out_channels, 1, 1};
   }
   return x;
 }
@@ -171,7 +187,8 @@ Counts count_layer(const LayerGraph& graph, int index, const Counting& counting)
       }
       break;
     case LayerKind::ReLU:
-    case LayerKind::Concat: break;
+    case LayerKind::Concat:
+      break;
     case LayerKind::FullyConnected:
       c.weights = in.numel() * outputs + (counting.include_bias && l.bias ? outputs : 0);
       c.outputs = outputs;

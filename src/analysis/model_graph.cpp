@@ -28,13 +28,22 @@ struct Step {
 const std::map<std::string, std::vector<Step>>& data_flows() {
   static const std::map<std::string, std::vector<Step>> flows{
       {"pool-upsample",
-       {{"block1", {"input"}}, {"block2", {"block1"}}, {"block3", {"block2"}}, {"block4", {"block3"}},
+       {{"block1", {"input"}},
+        {"block2", {"block1"}},
+        {"block3", {"block2"}},
+        {"block4", {"block3"}},
         {"final", {"block4"}}}},
       {"conv-transpose",
-       {{"block1", {"input"}}, {"block2", {"block1"}}, {"block3", {"block2"}}, {"block4", {"block3"}},
+       {{"block1", {"input"}},
+        {"block2", {"block1"}},
+        {"block3", {"block2"}},
+        {"block4", {"block3"}},
         {"final", {"block4"}}}},
       {"unet",
-       {{"block1", {"input"}}, {"block2", {"block1"}}, {"block3", {"block2"}}, {"block4", {"block3", "block1"}},
+       {{"block1", {"input"}},
+        {"block2", {"block1"}},
+        {"block3", {"block2"}},
+        {"block4", {"block3", "block1"}},
         {"final", {"block4", "input"}}}},
   };
   return flows;
@@ -141,9 +150,10 @@ Layer describe_module(const std::string& path, const std::shared_ptr<nn::Module>
 LayerGraph describe_model(const models::ColourNet& net, const Shape& input) {
   const auto flows = data_flows().find(net->name());
   if (flows == data_flows().end())
-    throw Error(fmt::format("model '{}' has no data flow for analysis: add its forward() wiring to "
-                            "src/analysis/model_graph.cpp",
-                            net->name()));
+    throw Error(
+        fmt::format("model '{}' has no data flow for analysis: add its forward() wiring to "
+                    "src/analysis/model_graph.cpp",
+                    net->name()));
   auto children = net->named_children();
   LayerGraph graph;
   std::map<std::string, int> last;  // step name -> index of its last layer

@@ -50,8 +50,8 @@ PaddingAnswer solve_padding(const PaddingProblem& p) {
       a.reason = fmt::format("no padding in 0..{} with output_padding in 0..{} gives {}: this layer reaches {}..{}",
                              e - 1, max_op, p.out, smallest, largest);
       if (p.out >= smallest && p.out <= largest)
-        a.reason += fmt::format(" but skips {} (2p - output_padding must equal {})", p.out,
-                                (p.in - 1) * p.stride + e - p.out);
+        a.reason +=
+            fmt::format(" but skips {} (2p - output_padding must equal {})", p.out, (p.in - 1) * p.stride + e - p.out);
     }
     return a;
   }
@@ -68,8 +68,8 @@ PaddingAnswer solve_padding(const PaddingProblem& p) {
   }
   if (a.solutions.empty()) {
     const int64_t smallest = output_size(p, {0, 0, 0}), largest = output_size(p, {e - 1, e - 1, 0});
-    a.reason = fmt::format("no padding in 0..{} per side gives {}: this layer reaches {}..{}", e - 1, p.out,
-                           smallest, largest);
+    a.reason = fmt::format("no padding in 0..{} per side gives {}: this layer reaches {}..{}", e - 1, p.out, smallest,
+                           largest);
   }
   return a;
 }

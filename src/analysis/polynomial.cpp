@@ -37,7 +37,8 @@ Rational make(__int128 num, __int128 den) {
 
 Rational::Rational(int64_t n, int64_t d) { *this = make(n, d); }
 Rational Rational::operator+(const Rational& o) const {
-  return make(static_cast<__int128>(num) * o.den + static_cast<__int128>(o.num) * den, static_cast<__int128>(den) * o.den);
+  return make(static_cast<__int128>(num) * o.den + static_cast<__int128>(o.num) * den,
+              static_cast<__int128>(den) * o.den);
 }
 Rational Rational::operator-(const Rational& o) const { return *this + Rational(-o.num, o.den); }
 Rational Rational::operator*(const Rational& o) const {
@@ -247,9 +248,10 @@ Polynomial fit_polynomial(const std::vector<std::string>& variables, const std::
   for (const auto& check : checks) {
     const Rational expected(f(check));
     if (poly.evaluate(check) != expected)
-      throw Error(fmt::format("the count is not a polynomial of degree <= {} in each variable: the fit gives {} but "
-                              "the network gives {} at a check point",
-                              degree, poly.evaluate(check).to_string(), expected.to_string()));
+      throw Error(
+          fmt::format("the count is not a polynomial of degree <= {} in each variable: the fit gives {} but "
+                      "the network gives {} at a check point",
+                      degree, poly.evaluate(check).to_string(), expected.to_string()));
   }
   return poly;
 }

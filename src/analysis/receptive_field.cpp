@@ -35,14 +35,19 @@ std::vector<int64_t> sources(const Layer& l, int64_t o, int64_t in_length) {
         if (at % l.stride == 0) out.push_back(at / l.stride);
       }
       break;
-    case LayerKind::Upsample: out.push_back(floor_div(o, l.scale)); break;
+    case LayerKind::Upsample:
+      out.push_back(floor_div(o, l.scale));
+      break;
     case LayerKind::FullyConnected:
       for (int64_t i = 0; i < in_length; ++i) out.push_back(i);
       break;
     case LayerKind::BatchNorm:
-    case LayerKind::ReLU: out.push_back(o); break;
+    case LayerKind::ReLU:
+      out.push_back(o);
+      break;
     case LayerKind::Input:
-    case LayerKind::Concat: break;
+    case LayerKind::Concat:
+      break;
   }
   return out;
 }
@@ -91,11 +96,16 @@ double jump_of(const Layer& l, double in) {
   switch (l.kind) {
     case LayerKind::Conv:
     case LayerKind::MaxPool:
-    case LayerKind::AvgPool: return in * l.stride;
-    case LayerKind::ConvTranspose: return in / l.stride;
-    case LayerKind::Upsample: return in / l.scale;
-    case LayerKind::FullyConnected: return std::numeric_limits<double>::quiet_NaN();
-    default: return in;
+    case LayerKind::AvgPool:
+      return in * l.stride;
+    case LayerKind::ConvTranspose:
+      return in / l.stride;
+    case LayerKind::Upsample:
+      return in / l.scale;
+    case LayerKind::FullyConnected:
+      return std::numeric_limits<double>::quiet_NaN();
+    default:
+      return in;
   }
 }
 
@@ -141,6 +151,12 @@ UnitField unit_field(const LayerGraph& graph, int index, int64_t row, int64_t co
   UnitField f;
   f.rows = rows.field(index, row);
   f.cols = cols.field(index, col);
+  if (f.rows.empty() || f.cols.empty()) {
+    // A unit that reads no row (or no column) reads no pixel at all, e.g. a transposed convolution's output
+    // padding beyond the last input's reach: it is its bias alone.
+    f.rows.clear();
+    f.cols.clear();
+  }
   f.pixels = static_cast<int64_t>(f.rows.size() * f.cols.size());
   return f;
 }
@@ -162,8 +178,8 @@ UnitField measure_field(const std::function<torch::Tensor(const torch::Tensor&)>
                         int64_t channel, int64_t row, int64_t col) {
   auto x = torch::ones({1, input.c, input.h, input.w}, torch::kDouble).requires_grad_(true);  // (1, C, H, W)
   auto y = forward(x);
-  TORCH_CHECK(y.dim() == 4 && channel < y.size(1) && row < y.size(2) && col < y.size(3), "unit (", channel, ", ",
-              row, ", ", col, ") is outside the output ", y.sizes());
+  TORCH_CHECK(y.dim() == 4 && channel < y.size(1) && row < y.size(2) && col < y.size(3), "unit (", channel, ", ", row,
+              ", ", col, ") is outside the output ", y.sizes());
   y.index({0, channel, row, col}).backward();
   auto reached = x.grad().abs().sum(/*dim=*/1).select(0, 0) > 0;  // (H, W)
   auto to_vector = [](const torch::Tensor& mask) {

@@ -44,8 +44,8 @@ std::string jumps_text(const LayerField& f) {
 }  // namespace
 
 std::string format_summary(const Summary& s) {
-  std::vector<std::vector<std::string>> cells{{"layer", "type", "output", "weights", "outputs", "connections", "rf",
-                                               "jump"}};
+  std::vector<std::vector<std::string>> cells{
+      {"layer", "type", "output", "weights", "outputs", "connections", "rf", "jump"}};
   for (const auto& r : s.rows) {
     cells.push_back({r.name, r.type, to_string(r.shape), std::to_string(r.counts.weights),
                      std::to_string(r.counts.outputs), std::to_string(r.counts.connections), field_text(r.field),
@@ -71,8 +71,8 @@ std::string format_summary(const Summary& s) {
 }
 
 report::Table summary_table(const Summary& s) {
-  report::Table t({"layer", "type", "c", "h", "w", "weights", "outputs", "connections", "rf_h", "rf_w", "jump_h",
-                   "jump_w"});
+  report::Table t(
+      {"layer", "type", "c", "h", "w", "weights", "outputs", "connections", "rf_h", "rf_w", "jump_h", "jump_w"});
   for (const auto& r : s.rows) {
     t.add_text_row({r.name, r.type, std::to_string(r.shape.c), std::to_string(r.shape.h), std::to_string(r.shape.w),
                     std::to_string(r.counts.weights), std::to_string(r.counts.outputs),
@@ -82,8 +82,8 @@ report::Table summary_table(const Summary& s) {
   return t;
 }
 
-SymbolicTotals symbolic_totals(const std::string& model, const models::ModelConfig& base, int64_t height,
-                               int64_t width, const Counting& counting) {
+SymbolicTotals symbolic_totals(const std::string& model, const models::ModelConfig& base, int64_t height, int64_t width,
+                               const Counting& counting) {
   std::map<std::vector<int64_t>, Counts> cache;  // (NIC, NF, NC, k) -> totals of that real network
   auto totals = [&](const std::vector<int64_t>& p) -> const Counts& {
     auto it = cache.find(p);
@@ -102,9 +102,12 @@ SymbolicTotals symbolic_totals(const std::string& model, const models::ModelConf
   const int degree = 3;
   const std::vector<std::vector<int64_t>> checks{{5, 6, 7, 6}, {7, 3, 9, 7}, {2, 9, 3, 3}, {3, 5, 24, 1}};
   const auto& names = symbolic_variables();
-  return {fit_polynomial(names, first, degree, [&](const auto& p) { return totals(p).weights; }, checks),
-          fit_polynomial(names, first, degree, [&](const auto& p) { return totals(p).outputs; }, checks),
-          fit_polynomial(names, first, degree, [&](const auto& p) { return totals(p).connections; }, checks)};
+  return {fit_polynomial(
+              names, first, degree, [&](const auto& p) { return totals(p).weights; }, checks),
+          fit_polynomial(
+              names, first, degree, [&](const auto& p) { return totals(p).outputs; }, checks),
+          fit_polynomial(
+              names, first, degree, [&](const auto& p) { return totals(p).connections; }, checks)};
 }
 
 }  // namespace tint::analysis

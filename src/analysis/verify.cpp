@@ -61,9 +61,10 @@ Check check_shapes(const LayerGraph& graph, torch::nn::Module& owner,
   const auto y = forward(x);
   const bool same = y.sizes() == outs.back().sizes() && torch::equal(y, outs.back());
   if (!same) c.passed = false;
-  c.detail += fmt::format("{} layers ran with the inferred shapes; the network's forward() {} the layer-by-layer "
-                          "result",
-                          graph.layers.size(), same ? "reproduces" : "DIFFERS FROM");
+  c.detail += fmt::format(
+      "{} layers ran with the inferred shapes; the network's forward() {} the layer-by-layer "
+      "result",
+      graph.layers.size(), same ? "reproduces" : "DIFFERS FROM");
   return c;
 }
 
@@ -85,11 +86,12 @@ Check check_field(const LayerGraph& graph, torch::nn::Module& owner,
   auto range = [](const std::vector<int64_t>& v) {
     return v.empty() ? std::string("none") : fmt::format("{}..{}", v.front(), v.back());
   };
-  c.detail = fmt::format("unit ({}, {}) of the output: gradient reaches {} pixels (rows {}, cols {}){}; analytic "
-                         "{} pixels (rows {}, cols {})",
-                         row, col, measured.pixels, range(measured.rows), range(measured.cols),
-                         has_max_pool ? " with max pooling measured as average pooling" : "", expected.pixels,
-                         range(expected.rows), range(expected.cols));
+  c.detail = fmt::format(
+      "unit ({}, {}) of the output: gradient reaches {} pixels (rows {}, cols {}){}; analytic "
+      "{} pixels (rows {}, cols {})",
+      row, col, measured.pixels, range(measured.rows), range(measured.cols),
+      has_max_pool ? " with max pooling measured as average pooling" : "", expected.pixels, range(expected.rows),
+      range(expected.cols));
   return c;
 }
 

@@ -38,30 +38,41 @@ struct Shape {
 };
 std::string to_string(const Shape& s);  // "CxHxW"
 
-enum class LayerKind { Input, Conv, ConvTranspose, MaxPool, AvgPool, Upsample, BatchNorm, ReLU, Concat, FullyConnected };
+enum class LayerKind {
+  Input,
+  Conv,
+  ConvTranspose,
+  MaxPool,
+  AvgPool,
+  Upsample,
+  BatchNorm,
+  ReLU,
+  Concat,
+  FullyConnected
+};
 const char* kind_name(LayerKind kind);
 
 struct Layer {
-  std::string name;                 // shown in tables: a module path ("block1.0") or an architecture item
-  std::string module_path;          // where its parameters live in the real module ("block1.0"); may be empty
+  std::string name;         // shown in tables: a module path ("block1.0") or an architecture item
+  std::string module_path;  // where its parameters live in the real module ("block1.0"); may be empty
   LayerKind kind = LayerKind::Input;
-  std::vector<int> inputs;          // indices of earlier layers (several only for Concat)
+  std::vector<int> inputs;  // indices of earlier layers (several only for Concat)
 
   // Geometry, the same along both spatial axes. Conv and pools pad with `pad_before` / `pad_after` zeros; a
   // transposed convolution removes `pad_before` (= `pad_after`) rows/columns of its full output on each side and
   // adds `output_padding` at the end, as ConvTranspose2d does.
   int kernel = 1, stride = 1, dilation = 1;
   int pad_before = 0, pad_after = 0, output_padding = 0;
-  int scale = 1;                    // Upsample (nearest) factor
-  int64_t in_channels = 0;          // Conv, ConvTranspose, BatchNorm: channels the module expects (0 = any)
-  int64_t out_channels = 0;         // Conv, ConvTranspose; FullyConnected: output units, 0 = keep the input shape
-  bool bias = false;                // has a bias vector (counted only with include_bias)
+  int scale = 1;             // Upsample (nearest) factor
+  int64_t in_channels = 0;   // Conv, ConvTranspose, BatchNorm: channels the module expects (0 = any)
+  int64_t out_channels = 0;  // Conv, ConvTranspose; FullyConnected: output units, 0 = keep the input shape
+  bool bias = false;         // has a bias vector (counted only with include_bias)
 
-  Shape out;                        // filled by infer_shapes()
-  torch::nn::AnyModule module;      // the module computing this layer, when known (empty for Input / Concat)
+  Shape out;                    // filled by infer_shapes()
+  torch::nn::AnyModule module;  // the module computing this layer, when known (empty for Input / Concat)
 
   int effective_kernel() const { return dilation * (kernel - 1) + 1; }
-  std::string describe() const;     // "conv 3x3 s2 p1", "maxpool 2x2 s2", "upsample x2", ...
+  std::string describe() const;  // "conv 3x3 s2 p1", "maxpool 2x2 s2", "upsample x2", ...
 };
 
 struct LayerGraph {

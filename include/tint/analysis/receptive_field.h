@@ -42,7 +42,7 @@ struct UnitField {
 };
 
 // The input pixels that can affect unit (row, col) of layer `index` (any channel: all channels of a unit read the
-// same positions).
+// same positions). Empty when nothing reaches it (a transposed convolution's output padding past its inputs).
 UnitField unit_field(const LayerGraph& graph, int index, int64_t row, int64_t col);
 
 // Makes `module` measurable: double precision, eval mode (BatchNorm uses its fresh running statistics), every

@@ -48,7 +48,7 @@ struct SymbolicTotals {
 // The totals of registry model `model` for H x W inputs as exact polynomials in NIC, NF, NC and k, found by
 // counting real networks (built with make_model, described from their modules) on a grid of settings; `base`
 // supplies the other settings (dilation). Throws tint::Error if a total is not such a polynomial.
-SymbolicTotals symbolic_totals(const std::string& model, const models::ModelConfig& base, int64_t height,
-                               int64_t width, const Counting& counting);
+SymbolicTotals symbolic_totals(const std::string& model, const models::ModelConfig& base, int64_t height, int64_t width,
+                               const Counting& counting);
 
 }  // namespace tint::analysis
