@@ -59,7 +59,9 @@ Check check_shapes(const LayerGraph& graph, torch::nn::Module& owner,
     }
   }
   const auto y = forward(x);
-  const bool same = y.sizes() == outs.back().sizes() && torch::equal(y, outs.back());
+  // Close rather than bitwise equal: a network may compute a layer through a faster kernel of the same function
+  // (a subclass whose forward() the generic module handle does not reach); a wiring error changes whole values.
+  const bool same = y.sizes() == outs.back().sizes() && torch::allclose(y, outs.back(), 1e-4, 1e-5);
   if (!same) c.passed = false;
   c.detail += fmt::format(
       "{} layers ran with the inferred shapes; the network's forward() {} the layer-by-layer "

@@ -89,7 +89,8 @@ TEST_P(ModelGraph, OutputsAgreeWithTheForwardPass) {
     auto x = torch::rand({2, p.config.num_in_channels, h, w});
     const auto outs = run_graph(graph, x);
     // The layers run one by one, wired as the graph says, give exactly the network's own output.
-    EXPECT_TRUE(torch::equal(outs.back(), net->forward(x)));
+    // (Close, not bitwise: a layer may run through a faster kernel of the same function inside the network.)
+    EXPECT_TRUE(torch::allclose(outs.back(), net->forward(x), 1e-4, 1e-5));
     int64_t recorded = 0;
     for (size_t i = 0; i < graph.layers.size(); ++i) {
       const Layer& l = graph.layers[i];
