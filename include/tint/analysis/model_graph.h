@@ -1,0 +1,26 @@
+// The layer graph of a registry model, read from the real module: every layer's kind, channels and geometry come
+// from the LibTorch module's own options, and every layer keeps a handle on the module that computes it.
+//
+// What the module cannot tell is its data flow (which block's output feeds which, and where UNet concatenates):
+// that is one small table per model in src/analysis/model_graph.cpp. A model added to the registry without an
+// entry there is an error, and the analysis tests check that running the graph reproduces the model's forward().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <torch/nn/module.h>
+
+#include "tint/analysis/layers.h"
+#include "tint/models/colour_net.h"
+
+namespace tint::analysis {
+
+// Describes one module (Conv2d, ConvTranspose2d, models::SameConv2d, MaxPool2d, AvgPool2d, Upsample (nearest,
+// integer factor), BatchNorm2d, ReLU) as a layer named `path`; throws tint::Error for anything else.
+Layer describe_module(const std::string& path, const std::shared_ptr<torch::nn::Module>& module);
+
+// The graph of `net` for inputs of shape `input` (C must be the model's NIC), with shapes inferred.
+LayerGraph describe_model(const models::ColourNet& net, const Shape& input);
+
+}  // namespace tint::analysis
