@@ -1,0 +1,42 @@
+// End-to-end `tint colourize`: the pretrained default, folders, side-by-side, and a corrupt file in a batch.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "support/test_support.h"
+#include "tint/data/image_io.h"
+
+namespace tint {
+namespace {
+namespace fs = std::filesystem;
+using test::run_tint;
+
+TEST(CliColourize, BatchWithACorruptFileCompletesTheRestAndFails) {
+  test::TempDir tmp;
+  fs::create_directories(tmp / "in");
+  torch::manual_seed(0);
+  data::write_png(tmp / "in" / "a.png", torch::randint(0, 256, {3, 40, 56}, torch::kUInt8));
+  data::write_png(tmp / "in" / "b.png", torch::randint(0, 256, {1, 32, 32}, torch::kUInt8));
+  test::write_bytes(tmp / "in" / "broken.png", "not a png at all");
+  auto r = run_tint("colourize '" + (tmp / "in").string() + "' --out-dir '" + (tmp / "out").string() + "'");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("broken.png"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 of 3 images failed"), std::string::npos) << r.err;
+  auto a = data::read_image(tmp / "out" / "a_colourized.png");
+  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{3, 40, 56}));
+  EXPECT_TRUE(fs::exists(tmp / "out" / "b_colourized.png"));
+  EXPECT_FALSE(fs::exists(tmp / "out" / "broken_colourized.png"));
+}
+
+TEST(CliColourize, SideBySideAndSingleOutput) {
+  test::TempDir tmp;
+  data::write_png(tmp / "g.png", torch::randint(0, 256, {1, 20, 24}, torch::kUInt8));
+  auto r = run_tint("colourize '" + (tmp / "g.png").string() + "' --side-by-side -o '" + (tmp / "o.png").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(data::read_image(tmp / "o.png").sizes(), (std::vector<int64_t>{3, 20, 48}));
+  auto two = run_tint("colourize '" + (tmp / "g.png").string() + "' '" + (tmp / "g.png").string() + "' -o x.png");
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_NE(two.err.find("--out-dir"), std::string::npos) << two.err;
+}
+
+}  // namespace
+}  // namespace tint

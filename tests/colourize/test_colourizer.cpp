@@ -1,0 +1,98 @@
+// Colourizing arbitrary images: output size equals input size and the output's grey (mean of R, G, B) equals the
+// input's grey within 8-bit rounding, for grey and colour PNG and JPEG inputs of several sizes.
+#include <stb/stb_image_write.h>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "support/test_support.h"
+#include "tint/colourize/colourizer.h"
+#include "tint/core/atomic_file.h"
+#include "tint/data/image_io.h"
+
+namespace tint::colourize {
+namespace {
+
+Colourizer random_colourizer() {
+  torch::manual_seed(0);
+  auto model = models::make_model("conv-transpose", {3, 1, 8, 6});
+  // Vivid palette so that chroma is large and the in-gamut scaling is exercised.
+  data::Palette palette(torch::tensor({{1.0f, 0.0f, 0.0f}, {0.0f, 1.0f, 0.0f}, {0.0f, 0.0f, 1.0f},
+                                       {1.0f, 1.0f, 0.0f}, {0.2f, 0.1f, 0.0f}, {0.9f, 0.9f, 0.9f}}));
+  return Colourizer(model, palette);
+}
+
+torch::Tensor smooth_image(int64_t channels, int64_t h, int64_t w) {
+  // Gradients plus noise, uint8 (C, H, W).
+  auto y = torch::linspace(0, 1, h).view({1, h, 1});
+  auto x = torch::linspace(0, 1, w).view({1, 1, w});
+  auto base = (0.5 * y + 0.5 * x).expand({channels, h, w}).clone();
+  if (channels == 3) base[1] = 1 - base[1];
+  return (base * 255).clamp(0, 255).round().to(torch::kUInt8);
+}
+
+std::string encode_jpeg(const torch::Tensor& image) {
+  auto hwc = image.permute({1, 2, 0}).contiguous();
+  std::string out;
+  stbi_write_jpg_to_func([](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append((char*)data, size); },
+                         &out, int(hwc.size(1)), int(hwc.size(0)), int(hwc.size(2)), hwc.data_ptr<uint8_t>(), 95);
+  return out;
+}
+
+struct Case {
+  int64_t channels, h, w;
+  bool jpeg;
+};
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.channels << "x" << c.h << "x" << c.w << (c.jpeg ? " jpeg" : " png");
+}
+class ColourizeSizes : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ColourizeSizes, KeepsSizeAndGrey) {
+  const auto& c = GetParam();
+  auto colourizer = random_colourizer();
+  test::TempDir tmp;
+  auto original = smooth_image(c.channels, c.h, c.w);
+  const std::string bytes = c.jpeg ? encode_jpeg(original) : data::encode_png(original);
+  auto input = data::decode_image(bytes, "input");  // what a user's file decodes to
+  auto out = colourizer.colourize(input);
+  ASSERT_EQ(out.sizes(), (std::vector<int64_t>{3, c.h, c.w}));
+  data::write_png(tmp / "out.png", out);
+  auto written = data::read_image(tmp / "out.png").to(torch::kFloat32);  // (3, H, W) bytes
+  auto grey_in = input.to(torch::kFloat32).mean(0);
+  auto grey_out = written.mean(0);
+  // Each channel is rounded to a byte on writing: the mean moves by at most half a level.
+  EXPECT_LE((grey_out - grey_in).abs().max().item<float>(), 0.5f + 1e-3f);
+  // And it is actually coloured somewhere (not just grey).
+  EXPECT_GT((written - grey_out.unsqueeze(0)).abs().max().item<float>(), 10.0f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Inputs, ColourizeSizes,
+                         ::testing::Values(Case{1, 32, 32, false}, Case{3, 32, 32, true}, Case{3, 33, 47, false},
+                                           Case{1, 33, 47, true}, Case{3, 480, 640, true}, Case{1, 480, 640, false}));
+
+TEST(Colourize, RawOutputUsesOnlyPaletteColours) {
+  auto colourizer = random_colourizer();
+  auto out = colourizer.colourize(smooth_image(3, 33, 47), {32, /*raw=*/true});
+  ASSERT_EQ(out.sizes(), (std::vector<int64_t>{3, 33, 47}));
+  auto pixels = out.permute({1, 2, 0}).reshape({-1, 1, 3});
+  auto distance = (pixels - colourizer.palette().colours().unsqueeze(0)).abs().sum(2).amin(1);
+  EXPECT_LT(distance.max().item<float>(), 1e-6f);
+}
+
+TEST(Colourize, NativeWorkingSizeAlsoKeepsTheGrey) {
+  auto colourizer = random_colourizer();
+  auto image = smooth_image(1, 37, 29);
+  auto out = colourizer.colourize(image, {0, false});
+  EXPECT_LT((out.mean(0) - grey_of(image)[0]).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(Colourize, PretrainedModelLoads) {
+  auto path = test::source_dir() / "data" / "pretrained" / "conv-transpose-horse.pt";
+  auto colourizer = Colourizer::from_checkpoint(path);
+  EXPECT_EQ(colourizer.model_name(), "conv-transpose");
+  EXPECT_EQ(colourizer.palette().size(), 24);
+}
+
+}  // namespace
+}  // namespace tint::colourize
