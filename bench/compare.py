@@ -30,13 +30,16 @@ def main():
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--build", default=str(ROOT / "build"))
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                    help="bf16: autocast forward passes in both implementations")
     args = ap.parse_args()
     data = ROOT / "data" / "cifar10-horse"
-    common = ["--batches", str(args.batches), "--batch-size", str(args.batch_size), "--threads", str(args.threads)]
+    common = ["--batches", str(args.batches), "--batch-size", str(args.batch_size), "--threads", str(args.threads),
+              "--precision", args.precision]
     tint = [str(pathlib.Path(args.build) / "bench" / "tint_throughput"), "--data", str(data)] + common
     python = ["/usr/bin/python3", str(ROOT / "bench" / "reference.py"), "--data", str(data)] + common
 
-    print(f"threads {args.threads}, batch {args.batch_size}, {args.batches} timed batches, {args.rounds} rounds (median)")
+    print(f"{args.precision}, threads {args.threads}, batch {args.batch_size}, {args.batches} timed batches, {args.rounds} rounds (median)")
     print(f"{'model':>15} {'train tint':>11} {'train py':>9} {'ratio':>6} {'infer tint':>11} {'infer py':>9} {'ratio':>6}")
     for model in args.models.split(","):
         results = {"tint": [], "python": []}

@@ -87,6 +87,7 @@ def main():
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--colours", type=int, default=24)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -105,10 +106,13 @@ def main():
     def step(b):
         idx = torch.arange(b * args.batch_size, (b + 1) * args.batch_size) % grey.shape[0]
         opt.zero_grad()
-        loss = loss_fn(model(grey[idx]), ids[idx])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = model(grey[idx])
+        loss = loss_fn(logits.float(), ids[idx])
         loss.backward()
         opt.step()
 
+    bf16 = args.precision == "bf16"
     model.train()
     for b in range(2):  # warm-up: first-call allocations and oneDNN primitive creation
         step(b)
@@ -118,7 +122,7 @@ def main():
     train_rate = n / (time.perf_counter() - start)
 
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         model(grey[: args.batch_size])
         start = time.perf_counter()
         for b in range(args.batches):

@@ -13,9 +13,10 @@
 #include "tint/data/palette.h"
 #include "tint/models/colour_net.h"
 #include "tint/train/dataset.h"
+#include "tint/train/precision.h"
 
 int main(int argc, char** argv) {
-  std::string model_name = "conv-transpose", data_dir = TINT_EMBEDDED_DATA;
+  std::string model_name = "conv-transpose", data_dir = TINT_EMBEDDED_DATA, precision = "fp32";
   int batches = 20, batch_size = 100, threads = 0, colours = 24;
   CLI::App app{"tint training / inference throughput"};
   app.add_option("--model", model_name);
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", batch_size);
   app.add_option("--threads", threads);
   app.add_option("--colours", colours);
+  app.add_option("--precision", precision)->check(CLI::IsMember({"fp32", "bf16"}));
   CLI11_PARSE(app, argc, argv);
   tint::configure_threads(threads);
   torch::manual_seed(0);
@@ -41,8 +43,12 @@ int main(int argc, char** argv) {
   auto step = [&](int b) {
     auto idx = batch(b);
     opt.zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(model->forward(set.grey.index_select(0, idx)),
-                                                     set.ids.index_select(0, idx));
+    torch::Tensor logits;
+    {
+      tint::train::PrecisionScope scope(precision);
+      logits = model->forward(set.grey.index_select(0, idx));
+    }
+    auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), set.ids.index_select(0, idx));
     loss.backward();
     opt.step();
   };
@@ -57,6 +63,7 @@ int main(int argc, char** argv) {
   double infer_rate = 0.0;
   {
     torch::InferenceMode guard;
+    tint::train::PrecisionScope scope(precision);
     model->forward(set.grey.slice(0, 0, batch_size));
     t0 = Clock::now();
     for (int b = 0; b < batches; ++b) model->forward(set.grey.index_select(0, batch(b)));
@@ -70,6 +77,7 @@ int main(int argc, char** argv) {
 
   std::printf("%s\n", nlohmann::json{{"impl", "tint"},
                                      {"model", model_name},
+                                     {"precision", precision},
                                      {"train_images_per_s", train_rate},
                                      {"infer_images_per_s", infer_rate},
                                      {"label_pixels_per_s", label_rate}}

@@ -38,6 +38,9 @@ void add_train_flags(CLI::App& cmd, train::TrainConfig& c, bool with_model) {
   cmd.add_option("--val-limit", c.val_limit, "Use only the first N validation images (0 = all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd.add_option("--precision", c.precision, "fp32, or bf16 (autocast forward passes, fp32 master weights)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->capture_default_str();
   cmd.add_option("--samples", c.sample_count, "Validation images in each samples figure")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

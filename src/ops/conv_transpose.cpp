@@ -1,5 +1,6 @@
 #include "tint/ops/conv_transpose.h"
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 namespace tint::ops {
@@ -57,6 +58,15 @@ struct ConvTranspose2dFunction : public torch::autograd::Function<ConvTranspose2
   }
 };
 
+torch::Tensor conv_transpose2d_impl(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                    torch::IntArrayRef stride, torch::IntArrayRef padding,
+                                    torch::IntArrayRef output_padding, torch::IntArrayRef dilation) {
+  // The bias stays outside the custom function (LibTorch 1.13's custom functions cannot take an undefined tensor).
+  auto out = ConvTranspose2dFunction::apply(x, weight, stride.vec(), padding.vec(), output_padding.vec(),
+                                            dilation.vec());
+  return bias.defined() ? out + bias.view({1, -1, 1, 1}) : out;
+}
+
 }  // namespace
 
 torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
@@ -68,10 +78,13 @@ torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weig
   if (!x.is_cpu()) {
     return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, 1, dilation);
   }
-  // The bias stays outside the custom function (LibTorch 1.13's custom functions cannot take an undefined tensor).
-  auto out = ConvTranspose2dFunction::apply(x, weight, stride.vec(), padding.vec(), output_padding.vec(),
-                                            dilation.vec());
-  return bias.defined() ? out + bias.view({1, -1, 1, 1}) : out;
+  if (at::autocast::is_cpu_enabled()) {
+    // Under autocast the op is not on LibTorch's lists (it calls convolution_backward): cast like conv2d would.
+    const auto dtype = at::autocast::get_autocast_cpu_dtype();
+    auto cast = [&](const torch::Tensor& t) { return t.defined() && t.is_floating_point() ? t.to(dtype) : t; };
+    return conv_transpose2d_impl(cast(x), cast(weight), cast(bias), stride, padding, output_padding, dilation);
+  }
+  return conv_transpose2d_impl(x, weight, bias, stride, padding, output_padding, dilation);
 }
 
 torch::Tensor FastConvTranspose2dImpl::forward(const torch::Tensor& input) {

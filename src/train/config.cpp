@@ -21,6 +21,9 @@ void validate(const TrainConfig& c) {
   if (c.val_limit < 0) throw Error("--val-limit must be >= 0");
   if (c.kmeans_iterations < 1) throw Error("--kmeans-iterations must be >= 1");
   if (c.sample_count < 1 || c.sample_count > 64) throw Error("--samples must be in 1..64");
+  if (c.precision != "fp32" && c.precision != "bf16") {
+    throw Error(fmt::format("--precision must be fp32 or bf16, got '{}'", c.precision));
+  }
 }
 
 nlohmann::json to_json(const TrainConfig& c) {
@@ -40,7 +43,8 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"val_limit", c.val_limit},
           {"palette_file", c.palette_file.string()},
           {"kmeans_iterations", c.kmeans_iterations},
-          {"sample_count", c.sample_count}};
+          {"sample_count", c.sample_count},
+          {"precision", c.precision}};
 }
 
 TrainConfig config_from_json(const nlohmann::json& j, const std::string& source) {
@@ -78,6 +82,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& source)
   c.palette_file = palette;
   get("kmeans_iterations", c.kmeans_iterations);
   get("sample_count", c.sample_count);
+  get("precision", c.precision);
   try {
     validate(c);
   } catch (const Error& e) {

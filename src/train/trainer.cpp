@@ -16,6 +16,7 @@
 #include "tint/report/image_grid.h"
 #include "tint/report/plot.h"
 #include "tint/train/checkpoint.h"
+#include "tint/train/precision.h"
 
 namespace tint::train {
 namespace fs = std::filesystem;
@@ -65,7 +66,8 @@ data::Palette obtain_palette(const TrainConfig& c, const torch::Tensor& train_im
 
 }  // namespace
 
-EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size) {
+EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
+                    const std::string& precision) {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
@@ -73,7 +75,12 @@ EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int ba
   int64_t correct = 0;
   for (int64_t start = 0; start < data.size(); start += batch_size) {
     const int64_t end = std::min(data.size(), start + batch_size);
-    auto logits = model.forward(data.grey.slice(0, start, end));  // (B, NC, H, W)
+    torch::Tensor logits;  // (B, NC, H, W)
+    {
+      PrecisionScope scope(precision);
+      logits = model.forward(data.grey.slice(0, start, end));
+    }
+    logits = logits.to(torch::kFloat32);
     auto target = data.ids.slice(0, start, end);                   // (B, H, W)
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -165,7 +172,12 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
       auto x = train_set.grey.index_select(0, idx);  // (B, 1, H, W)
       auto y = train_set.ids.index_select(0, idx);   // (B, H, W)
       optimizer.zero_grad();
-      auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+      torch::Tensor logits;  // (B, NC, H, W)
+      {
+        PrecisionScope scope(c.precision);
+        logits = model->forward(x);
+      }
+      auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y);
       loss.backward();
       const double value = loss.item<double>();
       if (!std::isfinite(value)) {
@@ -183,7 +195,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
                                       epoch + 1, b + 1, batches, dir.string()));
       }
     }
-    const auto val = evaluate(*model, val_set, c.batch_size);
+    const auto val = evaluate(*model, val_set, c.batch_size, c.precision);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     history.push_back({epoch + 1, loss_sum / static_cast<double>(batches), val.loss, val.accuracy, seconds});
 
@@ -207,7 +219,8 @@ EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir) {
   auto names = data::read_class_names(data_dir);
   auto images = data::read_cifar10(data_dir, data::Split::Test, data::category_index(meta.config.category, names)).images;
   auto val = prepare(images, meta.palette, meta.config.val_limit);
-  return {evaluate(*model, val, meta.config.batch_size), meta.epoch, val.size(), meta.config.model};
+  return {evaluate(*model, val, meta.config.batch_size, meta.config.precision), meta.epoch, val.size(),
+          meta.config.model};
 }
 
 }  // namespace tint::train

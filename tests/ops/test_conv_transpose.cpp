@@ -1,6 +1,7 @@
 // The oneDNN transposed convolution equals torch::conv_transpose2d, forward and both gradients, over a table of
 // shapes, strides, paddings, output paddings and dilations.
 #include <gtest/gtest.h>
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include "tint/ops/conv_transpose.h"
@@ -74,6 +75,27 @@ TEST(ConvTransposeDouble, FiniteDifferencesInDouble) {
     };
     EXPECT_NEAR((f(xp) - f(xm)) / (2 * eps), dx.flatten()[i].item<double>(), 1e-6);
   }
+}
+
+TEST(ConvTransposeAutocast, Bf16UnderAutocastIsCloseToFp32AndGivesFp32WeightGradients) {
+  torch::manual_seed(9);
+  auto x = torch::randn({4, 16, 8, 8});
+  auto w = torch::randn({16, 8, 3, 3}, torch::requires_grad());
+  auto ref = torch::conv_transpose2d(x, w, {}, {2, 2}, {1, 1}, {1, 1}, 1, {1, 1});
+  torch::Tensor out;
+  {
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    out = conv_transpose2d(x, w, {}, {2, 2}, {1, 1}, {1, 1}, {1, 1});
+    at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+  }
+  EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
+  // bf16 keeps 8 bits of mantissa: relative error around 1e-2 of the output's scale.
+  EXPECT_LT((out.to(torch::kFloat32) - ref).abs().max().item<float>(), 0.05f * ref.abs().max().item<float>());
+  out.to(torch::kFloat32).sum().backward();
+  ASSERT_TRUE(w.grad().defined());
+  EXPECT_EQ(w.grad().scalar_type(), torch::kFloat32);  // master weights stay fp32
 }
 
 TEST(FastConvTranspose2d, IsADropInForTheTorchModule) {

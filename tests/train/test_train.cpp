@@ -134,6 +134,19 @@ TEST(Train, ShuffleChangesTheRunAndFixedOrderIsReproducible) {
   EXPECT_NE(fixed.history[1].train_loss, shuffled.history[1].train_loss);
 }
 
+TEST(Train, Bf16RunTrainsAndStaysCloseToFp32) {
+  test::TempDir a, b;
+  auto fp32 = train(small_job(a.path(), 2));
+  auto job = small_job(b.path(), 2);
+  job.config.precision = "bf16";
+  auto bf16 = train(job);
+  for (const auto& m : bf16.history) EXPECT_TRUE(std::isfinite(m.train_loss) && std::isfinite(m.val_loss));
+  EXPECT_LT(bf16.history[1].train_loss, bf16.history[0].train_loss + 0.1);
+  // Two short epochs on 200 images: the two precisions follow the same trajectory up to bf16 rounding.
+  EXPECT_NEAR(bf16.history[1].val_loss, fp32.history[1].val_loss, 0.1);
+  EXPECT_EQ(CheckpointReader(b / "checkpoint.pt").meta().config.precision, "bf16");
+}
+
 TEST(Train, RefusesToOverwriteARunAndImpossibleSettings) {
   test::TempDir a;
   train(small_job(a.path(), 1));
@@ -141,7 +154,7 @@ TEST(Train, RefusesToOverwriteARunAndImpossibleSettings) {
   for (auto mutate : std::vector<std::function<void(TrainConfig&)>>{
            [](TrainConfig& c) { c.batch_size = 0; }, [](TrainConfig& c) { c.learning_rate = 0; },
            [](TrainConfig& c) { c.net.kernel = 0; }, [](TrainConfig& c) { c.epochs = 0; },
-           [](TrainConfig& c) { c.model = "nope"; }}) {
+           [](TrainConfig& c) { c.model = "nope"; }, [](TrainConfig& c) { c.precision = "fp8"; }}) {
     TrainConfig c;
     mutate(c);
     EXPECT_THROW(validate(c), Error);

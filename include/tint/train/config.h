@@ -27,6 +27,8 @@ struct TrainConfig {
   std::filesystem::path palette_file;  // reuse this palette.json instead of fitting one (empty = fit)
   int kmeans_iterations = 300;
   int sample_count = 10;  // validation images shown in samples_epoch_NN.png
+  // "fp32", or "bf16": forward passes under CPU autocast to bfloat16 (weights, optimizer state and loss stay fp32).
+  std::string precision = "fp32";
 };
 
 // Throws tint::Error naming the flag of the first impossible setting (batch 0, learning rate <= 0, ...).

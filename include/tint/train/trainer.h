@@ -41,8 +41,10 @@ struct TrainResult {
 
 TrainResult train(const TrainJob& job, TrainObserver* observer = nullptr);
 
-// Mean per-pixel cross-entropy and pixel accuracy of `model` (eval mode, no gradients) on `data`.
-EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size);
+// Mean per-pixel cross-entropy and pixel accuracy of `model` (eval mode, no gradients) on `data`, with forward
+// passes in `precision` ("fp32" or "bf16").
+EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
+                    const std::string& precision = "fp32");
 
 // `tint evaluate --run DIR`: rebuilds the model from DIR/checkpoint.pt and evaluates it on the validation split.
 struct EvaluateResult {
