@@ -12,6 +12,7 @@
 
 namespace tint::data {
 namespace {
+using test::error_of;
 namespace fs = std::filesystem;
 using test::TempDir;
 
@@ -20,15 +21,6 @@ std::string slurp(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 // A record with the given label whose pixels are all `value`.

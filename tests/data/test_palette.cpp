@@ -14,19 +14,11 @@
 
 namespace tint::data {
 namespace {
+using test::error_of;
 
 torch::Tensor random_images(int64_t n, int64_t h, int64_t w, uint64_t seed) {
   torch::manual_seed(seed);
   return torch::randint(0, 256, {n, 3, h, w}, torch::kUInt8);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 TEST(Palette, SameSeedSameColours) {

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tint/core/error.h"
+
 namespace tint::test {
 namespace fs = std::filesystem;
 
@@ -62,6 +64,15 @@ CommandResult run_tint(const std::string& args, const std::string& env) {
 void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
 }
 
 }  // namespace tint::test

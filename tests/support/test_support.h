@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -39,6 +40,9 @@ struct CommandResult {
 CommandResult run_tint(const std::string& args, const std::string& env = "");
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
+
+// The message of the tint::Error that `f` throws, or "<no error>" when it throws none.
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace tint::test
 
