@@ -7,6 +7,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libstb-dev
   gnuplot-nox
   googletest libgtest-dev libbenchmark-dev
+  chromium                           # headless browser for the `tint report` page test (ctest -L browser)
 )
 missing=()
 for p in "${packages[@]}"; do

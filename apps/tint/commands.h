@@ -30,6 +30,7 @@ void add_evaluate(CLI::App& app, Common& common);
 void add_sweep(CLI::App& app, Common& common);
 void add_compare(CLI::App& app, Common& common);
 void add_colourize(CLI::App& app, Common& common);
+void add_report(CLI::App& app, Common& common);
 void add_optim(CLI::App& app, Common& common);
 // summary, conv, padding: network analysis (cmd_analysis.cpp).
 void add_analysis(CLI::App& app, Common& common);

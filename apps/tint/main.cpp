@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   tint::cli::add_sweep(app, common);
   tint::cli::add_compare(app, common);
   tint::cli::add_colourize(app, common);
+  tint::cli::add_report(app, common);
   tint::cli::add_optim(app, common);
   tint::cli::add_analysis(app, common);
   tint::install_interrupt_handlers();

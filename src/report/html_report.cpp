@@ -1,0 +1,597 @@
+#include "tint/report/html_report.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <regex>
+#include <set>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
+#include "tint/core/runtime.h"
+#include "tint/report/html.h"
+#include "tint/report/plot.h"
+#include "tint/report/table.h"
+
+namespace tint::report {
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- reading -------------------------------------------------------------------------------------------------
+
+// RFC 4180 CSV: fields may be quoted, with "" for a quote inside; rows end with \n or \r\n.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string cell;
+  bool quoted = false, any = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c == '"') {
+      quoted = any = true;
+    } else if (c == ',') {
+      row.push_back(std::move(cell));
+      cell.clear();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (any || !cell.empty()) {
+        row.push_back(std::move(cell));
+        rows.push_back(std::move(row));
+      }
+      row.clear();
+      cell.clear();
+      any = false;
+    } else {
+      cell += c;
+      any = true;
+    }
+  }
+  if (any || !cell.empty()) {
+    row.push_back(std::move(cell));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+double parse_number(const std::string& text, const fs::path& file, size_t line, const std::string& column) {
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(fmt::format("{}:{}: column '{}' holds '{}', not a number", file.string(), line, column, text));
+}
+
+std::string json_text(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+// A run's name for headings: its folder's own name ("runs/a/" -> "a").
+std::string folder_name(const fs::path& dir) {
+  fs::path p = dir.lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  std::string name = p.filename().string();
+  return name.empty() || name == "." ? fs::absolute(dir).lexically_normal().filename().string() : name;
+}
+
+// ---- formatting ----------------------------------------------------------------------------------------------
+
+std::string loss_text(double v) { return fmt::format("{:.4f}", v); }
+std::string acc_text(double v) { return fmt::format("{:.2f}", v); }
+std::string seconds_text(double v) { return fmt::format("{:.1f}", v); }
+
+double total_seconds(const RunData& run) {
+  double s = 0.0;
+  for (const auto& m : run.metrics) s += m.seconds;
+  return s;
+}
+
+size_t best_index(const std::vector<train::EpochMetrics>& metrics, double train::EpochMetrics::*field, bool lowest) {
+  size_t best = 0;
+  for (size_t i = 1; i < metrics.size(); ++i) {
+    if (lowest ? metrics[i].*field < metrics[best].*field : metrics[i].*field > metrics[best].*field) best = i;
+  }
+  return best;
+}
+
+// One image, inlined; a missing or unreadable file becomes a note in the page and a warning.
+std::string figure(const fs::path& file, const std::string& caption, const std::string& css_class,
+                   std::vector<std::string>& warnings, double display_scale = 1.0) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    warnings.push_back(fmt::format("{}: missing, left out of the report", file.string()));
+    return fmt::format("<p class=\"missing\">{} is missing.</p>\n", html_escape(file.filename().string()));
+  }
+  InlineImage image;
+  try {
+    image = read_inline_image(file);
+  } catch (const Error& e) {
+    warnings.push_back(fmt::format("{}, left out of the report", e.what()));
+    return fmt::format("<p class=\"missing\">{} could not be read.</p>\n", html_escape(file.filename().string()));
+  }
+  std::string size;
+  if (image.width > 0) {
+    size = fmt::format(" width=\"{}\" height=\"{}\"", std::lround(image.width * display_scale),
+                       std::lround(image.height * display_scale));
+  }
+  return fmt::format("<figure class=\"{}\"><img src=\"{}\"{} alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
+                     css_class, data_uri(image), size, html_escape(caption), html_escape(caption));
+}
+
+// Scratch folder for the comparison plots (gnuplot wants its CSVs beside the PNG); removed with the object.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "tint-report-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw Error(fmt::format("cannot create a temporary folder in {}: {}", fs::temp_directory_path().string(),
+                              std::strerror(errno)));
+    }
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// ---- page parts ----------------------------------------------------------------------------------------------
+
+constexpr const char* kStyle = R"css(
+:root { --ink: #1d232b; --muted: #5c6670; --line: #d9dee3; --head: #24425e; --soft: #f4f6f8; --mark: #fff1b8; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       color: var(--ink); background: #fff; }
+main { max-width: 1160px; margin: 0 auto; padding: 24px 20px 64px; }
+h1 { font-size: 26px; margin: 0 0 4px; color: var(--head); }
+h2 { font-size: 21px; margin: 40px 0 6px; padding-top: 14px; border-top: 2px solid var(--head); color: var(--head); }
+h3 { font-size: 16px; margin: 22px 0 8px; }
+a { color: #1b5b96; }
+.meta, .path, .note, figcaption { color: var(--muted); font-size: 13px; }
+.path { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; margin: 0 0 12px; }
+nav ol { margin: 8px 0 0; padding-left: 22px; columns: 2; }
+.warnings { background: var(--mark); border: 1px solid #e0c65c; padding: 8px 14px; margin: 16px 0; }
+.warnings ul { margin: 4px 0; padding-left: 20px; }
+table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13.5px; }
+th, td { border: 1px solid var(--line); padding: 4px 9px; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr:nth-child(even) td { background: #fafbfc; }
+td.best, tr:nth-child(even) td.best { background: var(--mark); font-weight: 700; }
+tr.final td { border-top: 2px solid var(--head); font-weight: 600; }
+table.config td:last-child { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
+.finals { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0 14px; }
+.final { flex: 1 1 0; min-width: 150px; background: var(--soft); border-left: 4px solid var(--head); padding: 6px 12px; }
+.final.key { background: var(--mark); border-left-color: #c9a400; }
+.final .value { display: block; font-size: 21px; font-weight: 700; font-variant-numeric: tabular-nums; }
+.final .label { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.04em; }
+.cols { display: grid; grid-template-columns: minmax(0, 5fr) minmax(240px, 2fr); gap: 20px; align-items: start; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; align-items: start; }
+figure { margin: 0 0 10px; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); }
+img.px, figure.samples img { image-rendering: pixelated; }
+.gallery { display: flex; flex-wrap: wrap; gap: 8px 12px; }
+.gallery figure { margin: 0; }
+.missing { color: #8a1c1c; background: #fdecec; padding: 6px 10px; display: inline-block; }
+@media (max-width: 800px) { .cols, .pair { grid-template-columns: 1fr; } }
+)css";
+
+struct Section {  // one input: a run, or a sweep with its runs
+  fs::path dir;
+  bool sweep = false;
+  std::string name;
+  std::vector<std::vector<std::string>> summary;  // sweep only: summary.csv, header first
+  std::vector<size_t> runs;                       // indexes into the report's runs
+};
+
+std::string run_anchor(size_t i) { return fmt::format("run-{}", i + 1); }
+
+std::string final_box(const std::string& label, const std::string& value, bool key = false) {
+  return fmt::format("<div class=\"final{}\"><span class=\"label\">{}</span><span class=\"value\">{}</span></div>",
+                     key ? " key" : "", html_escape(label), html_escape(value));
+}
+
+std::string render_run(const RunData& run, size_t index, int max_sample_epochs, std::vector<std::string>& warnings) {
+  std::string h;
+  const auto& last = run.metrics.back();
+  h += fmt::format("<section class=\"run\" id=\"{}\">\n<h2>Run: {}</h2>\n<p class=\"path\">{}</p>\n",
+                   run_anchor(index), html_escape(run.name), html_escape(run.dir.string()));
+  const size_t best_acc = best_index(run.metrics, &train::EpochMetrics::val_acc, false);
+  const std::string epochs = last.epoch == run.config.epochs ? std::to_string(last.epoch)
+                                                             : fmt::format("{} of {}", last.epoch, run.config.epochs);
+  h += "<div class=\"finals\">";
+  h += final_box("final validation accuracy", acc_text(last.val_acc) + " %", true);
+  h += final_box("final validation loss", loss_text(last.val_loss), true);
+  h += final_box("final training loss", loss_text(last.train_loss));
+  h += final_box(fmt::format("best val. accuracy (epoch {})", run.metrics[best_acc].epoch),
+                 acc_text(run.metrics[best_acc].val_acc) + " %");
+  h += final_box("epochs", epochs);
+  h += final_box("total time", seconds_text(total_seconds(run)) + " s");
+  h += "</div>\n";
+
+  h += "<div class=\"cols\">\n<div>\n";
+  h += figure(run.dir / "training_curve.png",
+              "Training curve: training and validation loss (left axis), validation accuracy (right axis)", "curve",
+              warnings);
+  h += "</div>\n<div>\n<h3>Config</h3>\n<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n";
+  for (const auto& [key, value] : run.config_entries) {
+    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", html_escape(key), html_escape(value));
+  }
+  h += "</table>\n</div>\n</div>\n";
+
+  h += "<h3>Sample predictions</h3>\n";
+  if (run.samples.empty()) {
+    warnings.push_back(fmt::format("{}: no samples_epoch_NN.png, left out of the report", run.dir.string()));
+    h += "<p class=\"missing\">No samples_epoch_NN.png in this run.</p>\n";
+  } else {
+    // Which epochs to show: all, or max_sample_epochs of them spread evenly from the first to the last.
+    std::vector<size_t> chosen;
+    const size_t n = run.samples.size();
+    if (max_sample_epochs <= 0 || n <= static_cast<size_t>(max_sample_epochs)) {
+      for (size_t i = 0; i < n; ++i) chosen.push_back(i);
+    } else {
+      const size_t k = static_cast<size_t>(std::max(max_sample_epochs, 2));
+      for (size_t j = 0; j < k; ++j) {
+        size_t i = (j * (n - 1) + (k - 1) / 2) / (k - 1);
+        if (chosen.empty() || chosen.back() != i) chosen.push_back(i);
+      }
+    }
+    h += "<p class=\"note\">Rows: grey network input, ground truth (each pixel's nearest palette colour), the "
+         "network's prediction; on the first validation images.</p>\n<div class=\"pair\">\n";
+    const auto& first = run.samples[chosen.front()];
+    const auto& last_sample = run.samples[chosen.back()];
+    h += figure(first.second, fmt::format("epoch {} (first)", first.first), "samples", warnings);
+    if (chosen.size() > 1) {
+      h += figure(last_sample.second, fmt::format("epoch {} (last)", last_sample.first), "samples", warnings);
+    }
+    h += "</div>\n";
+    if (chosen.size() > 2) {
+      h += fmt::format("<h3>{}, at half size</h3>\n<div class=\"gallery\">\n",
+                       chosen.size() < n ? fmt::format("{} of {} epochs", chosen.size(), n) : "Every epoch");
+      for (size_t i : chosen) {
+        h += figure(run.samples[i].second, fmt::format("epoch {}", run.samples[i].first), "samples", warnings, 0.5);
+      }
+      h += "</div>\n";
+    }
+  }
+
+  const size_t best_loss = best_index(run.metrics, &train::EpochMetrics::val_loss, true);
+  h += "<h3>Metrics</h3>\n<p class=\"note\">From metrics.csv. Highlighted: the lowest validation loss and the "
+       "highest validation accuracy; the last row is the final epoch.</p>\n<table class=\"metrics\">\n"
+       "<tr><th>epoch</th><th>train loss</th><th>val loss</th><th>val accuracy (%)</th><th>seconds</th></tr>\n";
+  for (size_t i = 0; i < run.metrics.size(); ++i) {
+    const auto& m = run.metrics[i];
+    h += fmt::format(
+        "<tr{}><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num{}\">{}"
+        "</td><td class=\"num\">{}</td></tr>\n",
+        i + 1 == run.metrics.size() ? " class=\"final\"" : "", m.epoch, loss_text(m.train_loss),
+        i == best_loss ? " best" : "", loss_text(m.val_loss), i == best_acc ? " best" : "", acc_text(m.val_acc),
+        seconds_text(m.seconds));
+  }
+  h += "</table>\n</section>\n";
+  return h;
+}
+
+// Formats summary.csv cells like the other tables; cells that are not numbers are shown as they are.
+std::string summary_cell(const std::string& column, const std::string& cell) {
+  try {
+    size_t used = 0;
+    double v = std::stod(cell, &used);
+    if (used == cell.size()) {
+      if (column == "train_loss" || column == "val_loss") return loss_text(v);
+      if (column == "val_acc") return acc_text(v);
+      if (column == "seconds") return seconds_text(v);
+    }
+  } catch (const std::exception&) {
+  }
+  return cell;
+}
+
+std::string render_sweep(const Section& s, std::vector<std::string>& warnings) {
+  std::string h = fmt::format("<section class=\"sweep\">\n<h2>Sweep: {}</h2>\n<p class=\"path\">{}</p>\n",
+                              html_escape(s.name), html_escape(s.dir.string()));
+  h += "<h3>Summary</h3>\n<p class=\"note\">From summary.csv: the final epoch of each run.</p>\n<table class=\"summary\">\n<tr>";
+  const auto& header = s.summary.front();
+  for (const auto& c : header) h += "<th>" + html_escape(c) + "</th>";
+  h += "</tr>\n";
+  for (size_t r = 1; r < s.summary.size(); ++r) {
+    h += "<tr>";
+    for (size_t c = 0; c < s.summary[r].size(); ++c) {
+      const std::string column = c < header.size() ? header[c] : "";
+      h += fmt::format("<td{}>{}</td>", c > 0 ? " class=\"num\"" : "", html_escape(summary_cell(column, s.summary[r][c])));
+    }
+    h += "</tr>\n";
+  }
+  h += "</table>\n<div class=\"pair\">\n";
+  h += figure(s.dir / "loss_curves.png", "Loss per epoch (solid: validation, dashed: training)", "curve", warnings);
+  h += figure(s.dir / "accuracy_curves.png", "Validation accuracy per epoch", "curve", warnings);
+  h += "</div>\n";
+  h += figure(s.dir / "samples.png",
+              fmt::format("Rows: grey input, ground truth, then each {}'s final prediction, in the summary's order",
+                          header.front()),
+              "samples", warnings);
+  h += "</section>\n";
+  return h;
+}
+
+// Validation loss and accuracy of every run, one plot each, drawn in a scratch folder and inlined.
+std::string comparison_plots(const std::vector<RunData>& runs, std::vector<std::string>& warnings) {
+  ScratchDir scratch;
+  size_t epochs = 0;
+  std::vector<std::string> columns{"epoch"};
+  for (size_t i = 0; i < runs.size(); ++i) {
+    columns.push_back(fmt::format("run{}", i + 1));  // plain names for gnuplot; titles carry the run names
+    for (const auto& m : runs[i].metrics) epochs = std::max(epochs, static_cast<size_t>(std::max(m.epoch, 0)));
+  }
+  std::string h = "<div class=\"pair\">\n";
+  for (auto [field, csv, y_label, title] :
+       {std::tuple{&train::EpochMetrics::val_loss, "val_loss.csv", "validation loss (per pixel)", "Validation loss"},
+        std::tuple{&train::EpochMetrics::val_acc, "val_acc.csv", "validation accuracy (%)", "Validation accuracy"}}) {
+    Table table(columns);
+    for (size_t e = 1; e <= epochs; ++e) {
+      std::vector<std::string> row{std::to_string(e)};
+      for (const auto& run : runs) {
+        auto it = std::find_if(run.metrics.begin(), run.metrics.end(),
+                               [&](const train::EpochMetrics& m) { return m.epoch == static_cast<int>(e); });
+        row.push_back(it == run.metrics.end() ? "" : fmt::format("{:.10g}", (*it).*field));
+      }
+      table.add_text_row(row);
+    }
+    table.save(scratch.path() / csv);
+    LinePlot plot{fmt::format("{} of every run", title), "epoch", y_label};
+    plot.width = 760;
+    plot.height = 500;
+    for (size_t i = 0; i < runs.size(); ++i) plot.series.push_back({csv, "epoch", columns[i + 1], runs[i].name, false, "linespoints"});
+    const fs::path png = scratch.path() / (fs::path(csv).stem().string() + ".png");
+    try {
+      plot_lines(png, plot);
+    } catch (const Error& e) {
+      warnings.push_back(fmt::format("comparison plot '{}' left out: {}", title, e.what()));
+      h += fmt::format("<p class=\"missing\">{} plot not drawn: {}</p>\n", html_escape(title), html_escape(e.what()));
+      continue;
+    }
+    h += figure(png, fmt::format("{} per epoch, one line per run", title), "curve", warnings);
+  }
+  return h + "</div>\n";
+}
+
+std::string render_comparison(const std::vector<RunData>& runs, std::vector<std::string>& warnings) {
+  std::string h = "<section class=\"comparison\" id=\"comparison\">\n<h2>Comparison</h2>\n"
+                  "<p class=\"note\">Final epoch of each run. Highlighted: the lowest validation loss and the "
+                  "highest validation accuracy.</p>\n<table class=\"comparison\">\n"
+                  "<tr><th>run</th><th>model</th><th>kernel</th><th>batch size</th><th>epochs</th>"
+                  "<th>final train loss</th><th>val loss</th><th>val accuracy (%)</th><th>total seconds</th></tr>\n";
+  size_t best_loss = 0, best_acc = 0;
+  for (size_t i = 1; i < runs.size(); ++i) {
+    if (runs[i].metrics.back().val_loss < runs[best_loss].metrics.back().val_loss) best_loss = i;
+    if (runs[i].metrics.back().val_acc > runs[best_acc].metrics.back().val_acc) best_acc = i;
+  }
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    const auto& last = r.metrics.back();
+    h += fmt::format(
+        "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num{}\">{}</td>"
+        "<td class=\"num\">{}</td></tr>\n",
+        run_anchor(i), html_escape(r.name), html_escape(r.config.model), r.config.net.kernel, r.config.batch_size,
+        last.epoch, loss_text(last.train_loss), i == best_loss ? " best" : "", loss_text(last.val_loss),
+        i == best_acc ? " best" : "", acc_text(last.val_acc), seconds_text(total_seconds(r)));
+  }
+  h += "</table>\n";
+  h += comparison_plots(runs, warnings);
+  return h + "</section>\n";
+}
+
+std::string now_text() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M", &tm);
+  return buffer;
+}
+
+}  // namespace
+
+bool is_run_dir(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "config.json", ec);
+}
+
+bool is_sweep_dir(const fs::path& dir) {
+  std::error_code ec;
+  return !is_run_dir(dir) && fs::is_regular_file(dir / "summary.csv", ec);
+}
+
+std::vector<train::EpochMetrics> read_metrics_csv(const fs::path& path) {
+  auto rows = parse_csv(read_file(path));
+  if (rows.empty()) throw Error(fmt::format("{}: empty file (expected a header and one row per epoch)", path.string()));
+  const auto& header = rows.front();
+  auto column = [&](const std::string& name) {
+    auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) throw Error(fmt::format("{}: no '{}' column", path.string(), name));
+    return static_cast<size_t>(it - header.begin());
+  };
+  const size_t epoch = column("epoch"), train_loss = column("train_loss"), val_loss = column("val_loss"),
+               val_acc = column("val_acc"), seconds = column("seconds");
+  std::vector<train::EpochMetrics> metrics;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    if (row.size() != header.size()) {
+      throw Error(fmt::format("{}:{}: {} cells, expected {}", path.string(), r + 1, row.size(), header.size()));
+    }
+    auto number = [&](size_t c) { return parse_number(row[c], path, r + 1, header[c]); };
+    train::EpochMetrics m;
+    m.epoch = static_cast<int>(number(epoch));
+    m.train_loss = number(train_loss);
+    m.val_loss = number(val_loss);
+    m.val_acc = number(val_acc);
+    m.seconds = number(seconds);
+    metrics.push_back(m);
+  }
+  if (metrics.empty()) throw Error(fmt::format("{}: no epochs recorded yet", path.string()));
+  return metrics;
+}
+
+RunData read_run(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error(fmt::format("{}: no such directory", dir.string()));
+  for (const char* file : {"config.json", "metrics.csv"}) {
+    if (!fs::is_regular_file(dir / file, ec)) {
+      throw Error(fmt::format("{}: not a run directory (no {}); give folders written by tint train, sweep or compare",
+                              dir.string(), file));
+    }
+  }
+  RunData run;
+  run.dir = dir;
+  run.name = name;
+  const fs::path config_path = dir / "config.json";
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(read_file(config_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: not valid JSON: {}", config_path.string(), e.what()));
+  }
+  run.config = train::config_from_json(json, config_path.string());
+  for (const auto& item : json.items()) run.config_entries.emplace_back(item.key(), json_text(item.value()));
+  run.metrics = read_metrics_csv(dir / "metrics.csv");
+  static const std::regex kSample(R"(samples_epoch_(\d+)\.png)");
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::smatch match;
+    const std::string file = entry.path().filename().string();
+    if (entry.is_regular_file() && std::regex_match(file, match, kSample)) {
+      run.samples.emplace_back(std::stoi(match[1].str()), entry.path());
+    }
+  }
+  std::sort(run.samples.begin(), run.samples.end());
+  return run;
+}
+
+ReportResult render_report(const ReportOptions& options) {
+  if (options.inputs.empty()) throw Error("give at least one run directory");
+  if (options.max_sample_epochs == 1 || options.max_sample_epochs < 0) {
+    throw Error(fmt::format("--max-sample-epochs must be 0 (all) or at least 2, got {}", options.max_sample_epochs));
+  }
+  ReportResult result;
+  std::vector<RunData> runs;
+  std::vector<Section> sections;
+  std::set<std::string> names;
+  auto unique_name = [&](std::string name, const fs::path& dir) {
+    if (names.count(name)) name = dir.string();
+    for (int k = 2; names.count(name); ++k) name = fmt::format("{} ({})", dir.string(), k);
+    names.insert(name);
+    return name;
+  };
+
+  // Read every input before drawing anything, so that a bad one fails fast.
+  for (const auto& input : options.inputs) {
+    std::error_code ec;
+    if (!fs::is_directory(input, ec)) throw Error(fmt::format("{}: no such directory", input.string()));
+    Section s;
+    s.dir = input;
+    if (is_sweep_dir(input)) {
+      s.sweep = true;
+      s.name = unique_name(folder_name(input), input);
+      const fs::path summary_path = input / "summary.csv";
+      s.summary = parse_csv(read_file(summary_path));
+      if (s.summary.empty() || s.summary.front().empty()) {
+        throw Error(fmt::format("{}: empty summary (expected a header and one row per run)", summary_path.string()));
+      }
+      // Runs in the summary's order (folder "<setting>-<value>"), then any other run folders, sorted.
+      std::vector<fs::path> dirs;
+      for (size_t r = 1; r < s.summary.size(); ++r) {
+        fs::path d = input / (s.summary.front().front() + "-" + s.summary[r].front());
+        if (is_run_dir(d)) dirs.push_back(d);
+      }
+      std::vector<fs::path> others;
+      for (const auto& entry : fs::directory_iterator(input, ec)) {
+        if (entry.is_directory() && is_run_dir(entry.path()) &&
+            std::find(dirs.begin(), dirs.end(), entry.path()) == dirs.end()) {
+          others.push_back(entry.path());
+        }
+      }
+      std::sort(others.begin(), others.end());
+      dirs.insert(dirs.end(), others.begin(), others.end());
+      for (const auto& d : dirs) {
+        if (!fs::is_regular_file(d / "metrics.csv", ec)) {
+          result.warnings.push_back(fmt::format("{}: no metrics.csv (unfinished run?), left out of the report", d.string()));
+          continue;
+        }
+        s.runs.push_back(runs.size());
+        runs.push_back(read_run(d, unique_name(s.name + "/" + folder_name(d), d)));
+      }
+    } else {
+      s.runs.push_back(runs.size());
+      runs.push_back(read_run(input, unique_name(folder_name(input), input)));
+      s.name = runs.back().name;
+    }
+    sections.push_back(std::move(s));
+  }
+  result.runs = static_cast<int>(runs.size());
+
+  std::vector<std::string> warnings = result.warnings;
+  std::string body;
+  if (runs.size() >= 2) body += render_comparison(runs, warnings);
+  for (const auto& s : sections) {
+    if (s.sweep) body += render_sweep(s, warnings);
+    for (size_t i : s.runs) body += render_run(runs[i], i, options.max_sample_epochs, warnings);
+  }
+
+  std::string h;
+  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  h += fmt::format("<meta name=\"generator\" content=\"tint {}\">\n<title>{}</title>\n<style>{}</style>\n</head>\n",
+                   version(), html_escape(options.title), kStyle);
+  h += fmt::format("<body>\n<main>\n<header>\n<h1>{}</h1>\n<p class=\"meta\">{} run{} &middot; written by tint {} on "
+                   "{}</p>\n</header>\n",
+                   html_escape(options.title), runs.size(), runs.size() == 1 ? "" : "s", version(), now_text());
+  h += "<nav>\n<ol>\n";
+  if (runs.size() >= 2) h += "<li><a href=\"#comparison\">Comparison</a></li>\n";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    h += fmt::format("<li><a href=\"#{}\">{}</a></li>\n", run_anchor(i), html_escape(runs[i].name));
+  }
+  h += "</ol>\n</nav>\n";
+  if (!warnings.empty()) {
+    h += "<div class=\"warnings\"><strong>Left out of this report:</strong>\n<ul>\n";
+    for (const auto& w : warnings) h += "<li>" + html_escape(w) + "</li>\n";
+    h += "</ul>\n</div>\n";
+  }
+  h += body;
+  h += "</main>\n</body>\n</html>\n";
+  result.html = std::move(h);
+  result.warnings = std::move(warnings);
+  return result;
+}
+
+ReportResult write_report(const ReportOptions& options, const fs::path& out) {
+  auto result = render_report(options);
+  write_file_atomic(out, result.html);
+  return result;
+}
+
+}  // namespace tint::report

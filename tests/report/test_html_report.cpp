@@ -1,0 +1,314 @@
+// The HTML report: escaping, base64 against RFC 4648's vectors, every image inlined, nothing external, and the
+// comparison table's numbers equal to those in the metrics.csv files written here.
+#include <regex>
+
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "support/test_support.h"
+#include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
+#include "tint/data/image_io.h"
+#include "tint/report/html.h"
+#include "tint/report/html_report.h"
+#include "tint/report/plot.h"
+
+namespace tint::report {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(HtmlEscape, EscapesEveryMarkupCharacter) {
+  EXPECT_EQ(html_escape("<a href=\"x\">Tom & 'Jerry'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
+  EXPECT_EQ(html_escape("plain text, 1.5%"), "plain text, 1.5%");
+  EXPECT_EQ(html_escape("&amp;"), "&amp;amp;");  // already-escaped text is escaped again: files hold text, not HTML
+}
+
+TEST(Base64, MatchesRfc4648TestVectors) {
+  // RFC 4648 section 10.
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [in, out] : vectors) EXPECT_EQ(base64_encode(in), out) << in;
+  // Bytes above 0x7f and the last two alphabet characters (computed with Python's base64.b64encode).
+  EXPECT_EQ(base64_encode(std::string("\x00\xff\xfe\xfb\xef", 5)), "AP/+++8=");
+}
+
+TEST(InlineImage, ReadsPngSizeAndRejectsOtherFiles) {
+  test::TempDir tmp;
+  data::write_png(tmp / "a.png", torch::rand({3, 3, 5}));  // (C, H, W): 5 wide, 3 high
+  auto png = read_inline_image(tmp / "a.png");
+  EXPECT_EQ(png.mime, "image/png");
+  EXPECT_EQ(png.width, 5);
+  EXPECT_EQ(png.height, 3);
+  EXPECT_EQ(data_uri(png), "data:image/png;base64," + base64_encode(read_file(tmp / "a.png")));
+  test::write_bytes(tmp / "b.jpg", std::string("\xff\xd8\xff\xe0 rest", 9));
+  EXPECT_EQ(read_inline_image(tmp / "b.jpg").mime, "image/jpeg");
+  test::write_bytes(tmp / "c.png", "GIF89a not a png");
+  try {
+    read_inline_image(tmp / "c.png");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("c.png"), std::string::npos) << e.what();
+  }
+}
+
+// A run directory as `tint train` writes it, with chosen numbers and small images.
+struct FakeRun {
+  std::string model = "conv-transpose";
+  int kernel = 3;
+  int batch_size = 100;
+  int planned_epochs = 3;
+  std::vector<train::EpochMetrics> metrics;
+  int samples = 0;
+};
+
+void write_fake_run(const fs::path& dir, const FakeRun& f) {
+  fs::create_directories(dir);
+  train::TrainConfig c;
+  c.model = f.model;
+  c.net.kernel = f.kernel;
+  c.batch_size = f.batch_size;
+  c.epochs = f.planned_epochs;
+  write_file_atomic(dir / "config.json", train::to_json(c).dump(2));
+  train::metrics_table(f.metrics).save(dir / "metrics.csv");
+  torch::manual_seed(static_cast<uint64_t>(f.kernel));
+  data::write_png(dir / "training_curve.png", torch::rand({3, 20, 30}));
+  for (int e = 1; e <= f.samples; ++e) {
+    data::write_png(dir / fmt::format("samples_epoch_{:02d}.png", e), torch::rand({3, 10, 16}));
+  }
+}
+
+// Values of every `attribute="..."` in the page. Scanned by hand: std::regex recurses per character and overflows
+// the stack on a data: URI of a few hundred kilobytes.
+std::vector<std::string> attribute_values(const std::string& html, const std::string& attribute) {
+  std::vector<std::string> values;
+  const std::string key = " " + attribute + "=\"";
+  for (size_t at = html.find(key); at != std::string::npos; at = html.find(key, at + 1)) {
+    const size_t start = at + key.size();
+    values.push_back(html.substr(start, html.find('"', start) - start));
+  }
+  return values;
+}
+
+// The <td> texts of each row of the first <table class="NAME">, with tags inside cells removed.
+std::vector<std::vector<std::string>> table_cells(const std::string& html, const std::string& name) {
+  const auto start = html.find("<table class=\"" + name + "\">");
+  EXPECT_NE(start, std::string::npos) << name;
+  if (start == std::string::npos) return {};
+  const std::string table = html.substr(start, html.find("</table>", start) - start);
+  std::vector<std::vector<std::string>> rows;
+  std::regex row_re("<tr[^>]*>(.*?)</tr>"), cell_re("<td[^>]*>(.*?)</td>"), tag_re("<[^>]*>");
+  for (auto r = std::sregex_iterator(table.begin(), table.end(), row_re); r != std::sregex_iterator(); ++r) {
+    const std::string row = (*r)[1].str();
+    std::vector<std::string> cells;
+    for (auto c = std::sregex_iterator(row.begin(), row.end(), cell_re); c != std::sregex_iterator(); ++c) {
+      cells.push_back(std::regex_replace((*c)[1].str(), tag_re, ""));
+    }
+    if (!cells.empty()) rows.push_back(cells);
+  }
+  return rows;
+}
+
+// Two runs: the second stopped after 2 of 3 epochs and has a name that needs escaping.
+struct TwoRuns {
+  test::TempDir tmp{"tint-report"};
+  fs::path a = tmp / "alpha";
+  fs::path b = tmp / "beta<b>&'x'";
+  FakeRun fa{"conv-transpose", 3, 100, 3, {{1, 2.5, 2.25, 30.125, 10.5}, {2, 1.9, 1.7654321, 41.23456, 11.26}, {3, 1.7, 1.6543219, 44.5612, 12.01}}, 3};
+  FakeRun fb{"unet", 5, 25, 3, {{1, 2.0, 1.5, 51.5, 3.0}, {2, 1.12345678, 1.25, 55.8751, 4.0}}, 2};
+  TwoRuns() {
+    write_fake_run(a, fa);
+    write_fake_run(b, fb);
+  }
+};
+
+TEST(HtmlReport, InlinesEveryImageAndLoadsNothingFromOutside) {
+  TwoRuns runs;
+  ReportOptions options;
+  options.inputs = {runs.a, runs.b};
+  auto result = render_report(options);
+  const std::string& html = result.html;
+  EXPECT_EQ(result.runs, 2);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  // Every PNG of both runs is in the page, byte for byte.
+  for (const auto& dir : {runs.a, runs.b}) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() != ".png") continue;
+      EXPECT_NE(html.find(data_uri(read_inline_image(entry.path()))), std::string::npos) << entry.path();
+    }
+  }
+  // Images: per run the curve, the first and the last samples, and a gallery of every epoch when there are more
+  // than two; the comparison adds two gnuplot plots.
+  const size_t plots = gnuplot_available() ? 2 : 0;
+  const auto sources = attribute_values(html, "src");
+  EXPECT_EQ(sources.size(), plots + (1 + 2 + 3) + (1 + 2));
+  for (const auto& src : sources) EXPECT_EQ(src.rfind("data:image/png;base64,", 0), 0u) << src.substr(0, 60);
+  for (const auto& href : attribute_values(html, "href")) EXPECT_EQ(href.rfind("#", 0), 0u) << href;
+  for (const char* external : {"http:", "https:", "file:", "<script", "<link", "@import", "url(", "<iframe"}) {
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  }
+  if (plots == 0) {
+    EXPECT_FALSE(result.warnings.empty());
+  } else {
+    EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
+  }
+}
+
+TEST(HtmlReport, EscapesTextFromFiles) {
+  TwoRuns runs;
+  auto html = render_report({{runs.a, runs.b}, "Runs <of> today & 'tomorrow'"}).html;
+  EXPECT_NE(html.find("beta&lt;b&gt;&amp;&#39;x&#39;"), std::string::npos);
+  EXPECT_EQ(html.find("beta<b>"), std::string::npos);
+  EXPECT_NE(html.find("<title>Runs &lt;of&gt; today &amp; &#39;tomorrow&#39;</title>"), std::string::npos);
+  EXPECT_EQ(html.find("<of>"), std::string::npos);
+}
+
+TEST(HtmlReport, ComparisonTableHoldsTheFinalNumbersOfEachMetricsCsv) {
+  TwoRuns runs;
+  auto html = render_report({{runs.a, runs.b}}).html;
+  auto rows = table_cells(html, "comparison");
+  ASSERT_EQ(rows.size(), 2u);
+  // run, model, kernel, batch size, epochs, final train loss, val loss, val accuracy, total seconds: the last rows
+  // written to the two metrics.csv files above, rounded by hand (no value lies on a rounding tie); seconds summed.
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"alpha", "conv-transpose", "3", "100", "3", "1.7000", "1.6543",
+                                                "44.56", "33.8"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"beta&lt;b&gt;&amp;&#39;x&#39;", "unet", "5", "25", "2", "1.1235",
+                                                "1.2500", "55.88", "7.0"}));
+  // The comparison comes first, and marks the better run's numbers.
+  EXPECT_LT(html.find("id=\"comparison\""), html.find("id=\"run-1\""));
+  EXPECT_NE(html.find("<td class=\"num best\">1.2500</td><td class=\"num best\">55.88</td>"), std::string::npos);
+  // Each run's own metrics table, with the unfinished run's "2 of 3" epochs.
+  auto metrics = table_cells(html, "metrics");
+  ASSERT_EQ(metrics.size(), 3u);
+  EXPECT_EQ(metrics[1], (std::vector<std::string>{"2", "1.9000", "1.7654", "41.23", "11.3"}));
+  EXPECT_NE(html.find("2 of 3"), std::string::npos);
+}
+
+TEST(HtmlReport, OneRunHasNoComparisonAndShowsItsConfig) {
+  TwoRuns runs;
+  auto html = render_report({{runs.a}}).html;
+  EXPECT_EQ(html.find("id=\"comparison\""), std::string::npos);
+  auto config = table_cells(html, "config");
+  auto expected = train::to_json(train::TrainConfig{});
+  ASSERT_EQ(config.size(), expected.size());
+  EXPECT_EQ(config[0], (std::vector<std::string>{"batch_size", "100"}));  // keys sorted, as in config.json
+  // The best validation accuracy (44.5612 at epoch 3) and the final epoch stand out.
+  EXPECT_NE(html.find("best val. accuracy (epoch 3)"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"final\"><td class=\"num\">3</td>"), std::string::npos);
+}
+
+TEST(HtmlReport, SpreadsSampleEpochsWhenLimited) {
+  test::TempDir tmp;
+  FakeRun f;
+  f.planned_epochs = 7;
+  for (int e = 1; e <= 7; ++e) f.metrics.push_back({e, 1.0, 1.0, 50.0, 1.0});
+  f.samples = 7;
+  write_fake_run(tmp / "run", f);
+  ReportOptions options{{tmp / "run"}};
+  options.max_sample_epochs = 3;
+  auto html = render_report(options).html;
+  EXPECT_NE(html.find("3 of 7 epochs"), std::string::npos);
+  for (int e : {1, 4, 7}) {
+    const auto uri = data_uri(read_inline_image(tmp / "run" / fmt::format("samples_epoch_{:02d}.png", e)));
+    EXPECT_NE(html.find(uri), std::string::npos) << e;
+  }
+  for (int e : {2, 3, 5, 6}) {
+    const auto uri = data_uri(read_inline_image(tmp / "run" / fmt::format("samples_epoch_{:02d}.png", e)));
+    EXPECT_EQ(html.find(uri), std::string::npos) << e;
+  }
+  options.max_sample_epochs = 1;
+  EXPECT_THROW(render_report(options), Error);
+}
+
+TEST(HtmlReport, SweepFolderShowsItsFiguresThenItsRunsInSummaryOrder) {
+  test::TempDir tmp;
+  const fs::path sweep = tmp / "sweep-kernel";
+  // As tint sweep writes it: summary.csv with the setting as first column, one folder "<setting>-<value>" per run.
+  FakeRun k5{"conv-transpose", 5, 100, 1, {{1, 2.0, 1.9, 40.0, 5.0}}, 1};
+  FakeRun k3{"conv-transpose", 3, 100, 1, {{1, 2.1, 2.0, 38.0, 4.0}}, 1};
+  write_fake_run(sweep / "kernel-5", k5);
+  write_fake_run(sweep / "kernel-3", k3);
+  fs::create_directories(sweep / "kernel-7");  // started, killed in its first epoch: config.json only
+  fs::copy_file(sweep / "kernel-3" / "config.json", sweep / "kernel-7" / "config.json");
+  write_file_atomic(sweep / "summary.csv",
+                    "kernel,epochs,train_loss,val_loss,val_acc,seconds\n5,1,2,1.9,40,5.000\n3,1,2.1,2,38,4.000\n");
+  for (const char* f : {"loss_curves.png", "accuracy_curves.png", "samples.png"}) {
+    data::write_png(sweep / f, torch::rand({3, 12, 12}));
+  }
+  auto result = render_report({{sweep}});
+  const auto& html = result.html;
+  EXPECT_EQ(result.runs, 2);
+  for (const char* f : {"loss_curves.png", "accuracy_curves.png", "samples.png"}) {
+    EXPECT_NE(html.find(data_uri(read_inline_image(sweep / f))), std::string::npos) << f;
+  }
+  auto summary = table_cells(html, "summary");
+  ASSERT_EQ(summary.size(), 2u);
+  EXPECT_EQ(summary[0], (std::vector<std::string>{"5", "1", "2.0000", "1.9000", "40.00", "5.0"}));
+  const auto pos5 = html.find("<h2>Run: sweep-kernel/kernel-5</h2>");
+  const auto pos3 = html.find("<h2>Run: sweep-kernel/kernel-3</h2>");
+  ASSERT_NE(pos5, std::string::npos);
+  ASSERT_NE(pos3, std::string::npos);
+  EXPECT_LT(html.find("<h2>Sweep: sweep-kernel</h2>"), pos5);
+  EXPECT_LT(pos5, pos3);
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].find("kernel-7"), std::string::npos) << result.warnings[0];
+  EXPECT_NE(html.find("kernel-7"), std::string::npos);  // named in the page's "left out" box
+}
+
+TEST(HtmlReport, RefusesFoldersThatAreNotRunsNamingThem) {
+  test::TempDir tmp;
+  TwoRuns runs;
+  fs::create_directories(tmp / "empty");
+  fs::create_directories(tmp / "half");
+  fs::copy_file(runs.a / "config.json", tmp / "half" / "config.json");
+  const std::pair<fs::path, std::string> cases[] = {{tmp / "empty", "no config.json"},
+                                                    {tmp / "half", "no metrics.csv"},
+                                                    {tmp / "missing", "no such directory"}};
+  for (const auto& [dir, why] : cases) {
+    try {
+      render_report({{runs.a, dir}});
+      FAIL() << dir;
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(dir.string()), std::string::npos) << message;
+      EXPECT_NE(message.find(why), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(HtmlReport, BadMetricsCsvNamesFileAndLine) {
+  test::TempDir tmp;
+  write_file_atomic(tmp / "metrics.csv", "epoch,train_loss,val_loss,val_acc,seconds\n1,2.5,2.2,30,1\n2,oops,2,31,1\n");
+  try {
+    read_metrics_csv(tmp / "metrics.csv");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("metrics.csv:3: column 'train_loss' holds 'oops'"), std::string::npos)
+        << e.what();
+  }
+  write_file_atomic(tmp / "metrics.csv", "epoch,train_loss,val_acc,seconds\n1,2.5,30,1\n");
+  EXPECT_THROW(read_metrics_csv(tmp / "metrics.csv"), Error);
+  // Column order does not matter; quoted cells are read as text.
+  write_file_atomic(tmp / "metrics.csv", "seconds,\"val_acc\",val_loss,train_loss,epoch\n4,50.5,1.25,1.5,7\n");
+  auto m = read_metrics_csv(tmp / "metrics.csv");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].epoch, 7);
+  EXPECT_DOUBLE_EQ(m[0].val_acc, 50.5);
+  EXPECT_DOUBLE_EQ(m[0].seconds, 4.0);
+}
+
+TEST(HtmlReport, WritesAtomicallyAndKeepsTheOldPageOnFailure) {
+  TwoRuns runs;
+  const fs::path out = runs.tmp / "report.html";
+  write_report({{runs.a}}, out);
+  const std::string first = read_file(out);
+  EXPECT_NE(first.find("alpha"), std::string::npos);
+  EXPECT_THROW(write_report({{runs.a, runs.tmp / "missing"}}, out), Error);
+  EXPECT_EQ(read_file(out), first);
+}
+
+}  // namespace
+}  // namespace tint::report
