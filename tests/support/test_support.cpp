@@ -47,9 +47,13 @@ std::string slurp(const fs::path& p) {
 }
 }  // namespace
 
-CommandResult run_tint(const std::string& args, const std::string& env) {
+std::string tint_binary() {
   const char* binary = std::getenv("TINT_BINARY");
-  if (binary == nullptr) binary = TINT_TEST_BINARY;
+  return binary != nullptr ? binary : TINT_TEST_BINARY;
+}
+
+CommandResult run_tint(const std::string& args, const std::string& env) {
+  const std::string binary = tint_binary();
   TempDir io("tint-cli-io");
   const std::string command = env + (env.empty() ? "" : " ") + "'" + binary + "' " + args + " >'" +
                               (io / "out").string() + "' 2>'" + (io / "err").string() + "'";

@@ -36,6 +36,9 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+// Path of the built `tint` binary ($TINT_BINARY overrides the build's).
+std::string tint_binary();
+
 // Runs the built `tint` binary ($TINT_BINARY) with `args` (a shell-quoted string), capturing both streams.
 CommandResult run_tint(const std::string& args, const std::string& env = "");
 
