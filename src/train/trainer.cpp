@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <memory>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -117,10 +118,12 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   };
   const fs::path dir = job.run_dir;
   const fs::path checkpoint = dir / "checkpoint.pt";
-  std::optional<CheckpointReader> reader;
+  // A pointer, not std::optional: clang rejects optional<> of a type whose member (InputArchive) has a non-const
+  // copy constructor, and the fuzz build (scripts/fuzz.sh) compiles this library with clang.
+  std::unique_ptr<CheckpointReader> reader;
   TrainConfig c = job.config;
   if (job.resume) {
-    reader.emplace(checkpoint);
+    reader = std::make_unique<CheckpointReader>(checkpoint);
     c = reader->meta().config;
     if (job.epochs_override > 0) c.epochs = job.epochs_override;
   } else if (fs::exists(checkpoint) && !job.overwrite) {
