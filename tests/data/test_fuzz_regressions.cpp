@@ -85,6 +85,19 @@ TEST(FuzzRegressions, ConfigIntegersMustBeIntegersInRange) {
   EXPECT_EQ(c.learning_rate, 1.0);
 }
 
+// {"num_filters": 2000000000} made validation build a model with 72 GB of weights (ASan: allocator out of memory).
+TEST(FuzzRegressions, ConfigWithAHugeNetworkIsRefusedBeforeBuildingIt) {
+  expect_error_containing(
+      [] {
+        train::config_from_json(nlohmann::json::parse(read_file(regression("config_huge_num_filters.json"))), "c.json");
+      },
+      "c.json: --num-filters must be in 1..4096, got 2000000000");
+  for (const char* text : {R"({"num_filters": 4097})", R"({"num_in_channels": 100000})"}) {
+    SCOPED_TRACE(text);
+    expect_error_containing([&] { train::config_from_json(nlohmann::json::parse(text), "c.json"); }, "must be in 1..");
+  }
+}
+
 TEST(FuzzRegressions, CifarSeedsAndTheInMemoryReader) {
   auto one = data::parse_cifar10(read_file(seed("cifar10", "one_record.bin")), "one.bin");
   EXPECT_EQ(one.size(), 1);
