@@ -8,6 +8,15 @@ if(TINT_SANITIZE)
   target_compile_options(tint_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(tint_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(TINT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "TINT_FUZZ needs clang (libFuzzer): configure a separate build with CC=clang-14 CXX=clang++-14")
+  endif()
+  # Coverage instrumentation for libFuzzer in everything (library included); the harnesses add -fsanitize=fuzzer.
+  target_compile_options(tint_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                                                -fno-sanitize-recover=undefined)
+  target_link_options(tint_options INTERFACE -fsanitize=address,undefined)
+endif()
 # ATen's parallel_for is a header template: it only runs in parallel where the caller is compiled with OpenMP
 # (Debian's LibTorch uses the OpenMP backend). Every target gets the flag so precompiled headers stay compatible.
 find_package(OpenMP REQUIRED)

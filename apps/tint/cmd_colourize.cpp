@@ -19,8 +19,7 @@ namespace {
 bool is_image_name(const fs::path& p) {
   auto ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tga" || ext == ".gif" ||
-         ext == ".psd" || ext == ".pnm" || ext == ".ppm" || ext == ".pgm";
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";  // what data::decode_image reads
 }
 
 // Files as given; folders expand to the image files they hold (sorted, not recursive).
@@ -63,7 +62,7 @@ void add_colourize(CLI::App& app, Common& common) {
     bool side_by_side = false;
   };
   auto f = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("colourize", "Colourize your own images (PNG, JPEG, BMP, ...; any size)");
+  auto* cmd = app.add_subcommand("colourize", "Colourize your own images (PNG, JPEG or BMP; any size)");
   cmd->add_option("inputs", f->inputs, "Image files or folders of images")->required();
   cmd->add_option("-o,--out", f->out, "Output PNG (one input only)");
   cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.png becomes NAME_colourized.png")->capture_default_str();

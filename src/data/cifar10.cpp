@@ -74,29 +74,29 @@ int category_index(const std::string& name_or_index, const std::vector<std::stri
 namespace {
 
 // Validates the whole buffer and returns the record count; throws naming the file and the first fault.
-int64_t validate(const std::string& bytes, const fs::path& file, int64_t expected_records) {
+int64_t validate(std::string_view bytes, const std::string& file, int64_t expected_records) {
   const auto size = static_cast<int64_t>(bytes.size());
-  if (size == 0) throw Error(fmt::format("{}: empty file, expected CIFAR-10 records of {} bytes", file.string(), kRecordBytes));
+  if (size == 0) throw Error(fmt::format("{}: empty file, expected CIFAR-10 records of {} bytes", file, kRecordBytes));
   if (size % kRecordBytes != 0) {
     throw Error(fmt::format("{}: truncated record: {} bytes is {} whole records of {} bytes and {} bytes left over",
-                            file.string(), size, size / kRecordBytes, kRecordBytes, size % kRecordBytes));
+                            file, size, size / kRecordBytes, kRecordBytes, size % kRecordBytes));
   }
   const int64_t records = size / kRecordBytes;
   if (expected_records > 0 && records != expected_records) {
-    throw Error(fmt::format("{}: wrong length: {} bytes ({} records), expected {} bytes ({} records)", file.string(),
+    throw Error(fmt::format("{}: wrong length: {} bytes ({} records), expected {} bytes ({} records)", file,
                             size, records, expected_records * kRecordBytes, expected_records));
   }
   for (int64_t r = 0; r < records; ++r) {
     auto label = static_cast<unsigned char>(bytes[static_cast<size_t>(r * kRecordBytes)]);
     if (label >= kNumClasses) {
-      throw Error(fmt::format("{}: record {} (byte offset {}) has label {}, expected 0..{}", file.string(), r,
+      throw Error(fmt::format("{}: record {} (byte offset {}) has label {}, expected 0..{}", file, r,
                               r * kRecordBytes, label, kNumClasses - 1));
     }
   }
   return records;
 }
 
-Cifar10 parse(const std::string& bytes, int64_t records, std::optional<int> category) {
+Cifar10 parse(std::string_view bytes, int64_t records, std::optional<int> category) {
   int64_t kept = 0;
   for (int64_t r = 0; r < records; ++r) {
     if (!category || bytes[static_cast<size_t>(r * kRecordBytes)] == *category) ++kept;
@@ -120,9 +120,12 @@ Cifar10 parse(const std::string& bytes, int64_t records, std::optional<int> cate
 
 }  // namespace
 
+Cifar10 parse_cifar10(std::string_view bytes, const std::string& name, int64_t expected_records) {
+  return parse(bytes, validate(bytes, name, expected_records), std::nullopt);
+}
+
 Cifar10 read_cifar10_file(const fs::path& file, int64_t expected_records) {
-  const std::string bytes = read_file(file);
-  return parse(bytes, validate(bytes, file, expected_records), std::nullopt);
+  return parse_cifar10(read_file(file), file.string(), expected_records);
 }
 
 Cifar10 read_cifar10(const fs::path& dir, Split split, std::optional<int> category) {
@@ -135,7 +138,7 @@ Cifar10 read_cifar10(const fs::path& dir, Split split, std::optional<int> catego
   std::vector<torch::Tensor> images, labels;
   for (const auto& file : files) {
     const std::string bytes = read_file(file);
-    const int64_t records = validate(bytes, file, official ? kRecordsPerBatch : 0);
+    const int64_t records = validate(bytes, file.string(), official ? kRecordsPerBatch : 0);
     Cifar10 part = parse(bytes, records, category);
     images.push_back(part.images);
     labels.push_back(part.labels);

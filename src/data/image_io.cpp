@@ -13,8 +13,71 @@
 namespace tint::data {
 namespace fs = std::filesystem;
 
+namespace {
+
+// stb_image 2.27 (Debian 12's libstb) builds a JPEG Huffman table before checking that it declares at most 256
+// codes, and writes past the table's arrays when it declares more (found by fuzz/fuzz_image.cpp; upstream checks it
+// since 2.28). This walks the JPEG's markers as stb does and returns the offset of the first DHT segment holding such a
+// table, or -1. After a scan header (SOS) the entropy-coded data is skipped up to the next marker, as stb does.
+int64_t oversized_jpeg_huffman_table(const std::string& b) {
+  auto byte = [&](size_t i) -> unsigned { return i < b.size() ? static_cast<unsigned char>(b[i]) : 0u; };
+  if (byte(0) != 0xFF || byte(1) != 0xD8) return -1;  // not a JPEG
+  size_t i = 2;
+  while (i + 1 < b.size()) {
+    if (byte(i) != 0xFF) {  // entropy-coded data
+      ++i;
+      continue;
+    }
+    const unsigned m = byte(i + 1);
+    if (m == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    if (m == 0x00 || m == 0x01 || m == 0xD8 || (m >= 0xD0 && m <= 0xD7)) {  // stuffed 0xFF, TEM, SOI, RSTn
+      i += 2;
+      continue;
+    }
+    if (m == 0xD9) break;  // EOI
+    const size_t length = byte(i + 2) << 8 | byte(i + 3);
+    if (m == 0xC4) {  // DHT: tables of (class/id, 16 code counts, values) while the segment lasts
+      int64_t left = static_cast<int64_t>(length) - 2;
+      size_t p = i + 4;
+      while (left > 0 && p < b.size()) {
+        unsigned codes = 0;
+        for (size_t k = 0; k < 16; ++k) codes += byte(p + 1 + k);
+        if (codes > 256) return static_cast<int64_t>(i);
+        p += 17 + codes;
+        left -= 17 + static_cast<int64_t>(codes);
+      }
+    }
+    i += 2 + length;
+  }
+  return -1;
+}
+
+// The formats tint reads, recognised by their signatures. stb_image also decodes GIF, PSD, HDR, PIC, PNM and TGA, but
+// its 2.27 decoders (Debian 12) have undefined behaviour on crafted files (fuzz/fuzz_image.cpp found a signed
+// overflow in the PNM header parser within seconds), so tint keeps to the three formats photos and its own outputs use.
+const char* image_format(const std::string& b) {
+  if (b.rfind("\x89PNG\r\n\x1a\n", 0) == 0) return "PNG";
+  if (b.size() >= 3 && static_cast<unsigned char>(b[0]) == 0xFF && static_cast<unsigned char>(b[1]) == 0xD8 &&
+      static_cast<unsigned char>(b[2]) == 0xFF) {
+    return "JPEG";
+  }
+  if (b.rfind("BM", 0) == 0) return "BMP";
+  return nullptr;
+}
+
+}  // namespace
+
 torch::Tensor decode_image(const std::string& bytes, const std::string& name) {
   if (bytes.empty()) throw Error(fmt::format("{}: empty file, not an image", name));
+  if (image_format(bytes) == nullptr) {
+    throw Error(fmt::format("{}: not a PNG, JPEG or BMP file (the image formats tint reads)", name));
+  }
+  if (const int64_t at = oversized_jpeg_huffman_table(bytes); at >= 0) {
+    throw Error(fmt::format("{}: corrupt JPEG: the Huffman table at byte {} declares more than 256 codes", name, at));
+  }
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     throw Error(fmt::format("{}: file too large to decode", name));
   }

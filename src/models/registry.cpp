@@ -32,8 +32,10 @@ void validate(const ModelConfig& c) {
     if (!ok) throw Error(fmt::format("{} must be {}, got {}", flag, rule, value));
   };
   need(c.kernel >= 1 && c.kernel <= 15, "--kernel", c.kernel, "in 1..15");
-  need(c.num_in_channels >= 1, "--num-in-channels", c.num_in_channels, ">= 1");
-  need(c.num_filters >= 1, "--num-filters", c.num_filters, ">= 1");
+  // Upper bounds too: a config.json or checkpoint can ask for any int, and building the model (make_model validates
+  // by building it) with 2e9 filters tried to allocate 72 GB (found by fuzz/fuzz_config_json.cpp). Same as the CLI.
+  need(c.num_in_channels >= 1 && c.num_in_channels <= 64, "--num-in-channels", c.num_in_channels, "in 1..64");
+  need(c.num_filters >= 1 && c.num_filters <= 4096, "--num-filters", c.num_filters, "in 1..4096");
   need(c.num_colours >= 2 && c.num_colours <= 256, "--num-colours", c.num_colours, "in 2..256");
   need(c.dilation >= 1 && c.dilation <= 8, "--dilation", c.dilation, "in 1..8");
 }

@@ -1,6 +1,9 @@
 #include "tint/train/config.h"
 
+#include <cstdint>
+#include <limits>
 #include <set>
+#include <type_traits>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -47,6 +50,21 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"precision", c.precision}};
 }
 
+namespace {
+// Whether JSON value `v` is an integer that T holds exactly (nlohmann keeps non-negative integers as unsigned).
+template <typename T>
+bool integer_fits(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+  if (!v.is_number_integer()) return false;
+  const int64_t x = v.get<int64_t>();
+  if constexpr (std::is_signed_v<T>) {
+    return x >= std::numeric_limits<T>::min() && x <= std::numeric_limits<T>::max();
+  } else {
+    return x >= 0;
+  }
+}
+}  // namespace
+
 TrainConfig config_from_json(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", source));
   const TrainConfig defaults;
@@ -61,7 +79,18 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& source)
   }
   TrainConfig c;
   auto get = [&](const char* key, auto& field) {
-    if (j.contains(key)) field = j[key].get<std::decay_t<decltype(field)>>();
+    using T = std::decay_t<decltype(field)>;
+    if (!j.contains(key)) return;
+    const auto& v = j[key];
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // get<T>() would truncate a float, or an integer past the range of T (undefined behaviour for a float): found
+      // by fuzz/fuzz_config_json.cpp with "num_filters": 2.2e81.
+      if (!integer_fits<T>(v)) {
+        throw Error(fmt::format("{}: '{}' must be an integer in {}..{}, got {}", source, key,
+                                std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), v.dump()));
+      }
+    }
+    field = v.get<T>();
   };
   get("model", c.model);
   get("kernel", c.net.kernel);

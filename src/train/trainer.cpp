@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <memory>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -64,6 +65,19 @@ data::Palette obtain_palette(const TrainConfig& c, const torch::Tensor& train_im
   return p;
 }
 
+// "NaN", "+Inf" or "-Inf" (fmt would print "-nan" for some NaNs).
+std::string non_finite_name(double value) { return std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf"; }
+
+// Stops a run whose loss is no longer finite. Nothing of the failing epoch is saved, so checkpoint.pt (if any) is
+// still the one written after the last epoch whose validation loss was finite.
+[[noreturn]] void stop_non_finite(const std::string& what, const fs::path& checkpoint) {
+  std::error_code ec;
+  const std::string kept = fs::exists(checkpoint, ec)
+                               ? fmt::format("the last good checkpoint ({}) is kept", checkpoint.string())
+                               : std::string("no checkpoint had been written yet");
+  throw Error(fmt::format("{}: stopping; {} (try a smaller --lr)", what, kept));
+}
+
 }  // namespace
 
 EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
@@ -111,10 +125,12 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   };
   const fs::path dir = job.run_dir;
   const fs::path checkpoint = dir / "checkpoint.pt";
-  std::optional<CheckpointReader> reader;
+  // A pointer, not std::optional: clang rejects optional<> of a type whose member (InputArchive) has a non-const
+  // copy constructor, and the fuzz build (scripts/fuzz.sh) compiles this library with clang.
+  std::unique_ptr<CheckpointReader> reader;
   TrainConfig c = job.config;
   if (job.resume) {
-    reader.emplace(checkpoint);
+    reader = std::make_unique<CheckpointReader>(checkpoint);
     c = reader->meta().config;
     if (job.epochs_override > 0) c.epochs = job.epochs_override;
   } else if (fs::exists(checkpoint) && !job.overwrite) {
@@ -181,8 +197,8 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
       loss.backward();
       const double value = loss.item<double>();
       if (!std::isfinite(value)) {
-        throw Error(fmt::format("loss became {} at epoch {}, batch {}: stopping; the last good checkpoint ({}) is kept",
-                                value, epoch + 1, b + 1, checkpoint.string()));
+        stop_non_finite(fmt::format("loss became {} at epoch {}, batch {}", non_finite_name(value), epoch + 1, b + 1),
+                        checkpoint);
       }
       optimizer.step();
       loss_sum += value;
@@ -196,6 +212,13 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
       }
     }
     const auto val = evaluate(*model, val_set, c.batch_size, c.precision);
+    // The epoch's last step may have pushed the weights to Inf/NaN: such a model must not replace the checkpoint.
+    if (!std::isfinite(val.loss)) {
+      stop_non_finite(fmt::format("validation loss became {} after epoch {} (the weights overflowed in its last "
+                                  "batches)",
+                                  non_finite_name(val.loss), epoch + 1),
+                      checkpoint);
+    }
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     history.push_back({epoch + 1, loss_sum / static_cast<double>(batches), val.loss, val.accuracy, seconds});
 

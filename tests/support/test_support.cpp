@@ -1,8 +1,16 @@
 #include "support/test_support.h"
 
-#include <sys/wait.h>
+#include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -45,15 +53,26 @@ std::string slurp(const fs::path& p) {
   s << in.rdbuf();
   return s.str();
 }
+
+ProcessEnd decode_status(int status) {
+  ProcessEnd end;
+  if (WIFEXITED(status)) {
+    end.exited = true;
+    end.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    end.signal = WTERMSIG(status);
+  }
+  return end;
+}
 }  // namespace
 
-std::string tint_binary() {
+fs::path tint_binary() {
   const char* binary = std::getenv("TINT_BINARY");
   return binary != nullptr ? binary : TINT_TEST_BINARY;
 }
 
 CommandResult run_tint(const std::string& args, const std::string& env) {
-  const std::string binary = tint_binary();
+  const std::string binary = tint_binary().string();
   TempDir io("tint-cli-io");
   const std::string command = env + (env.empty() ? "" : " ") + "'" + binary + "' " + args + " >'" +
                               (io / "out").string() + "' 2>'" + (io / "err").string() + "'";
@@ -77,6 +96,85 @@ std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "<no error>";
+}
+
+std::map<std::string, std::string> read_tree(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) files[fs::relative(entry.path(), dir).string()] = slurp(entry.path());
+  }
+  return files;
+}
+
+void expect_same_files(const std::map<std::string, std::string>& before,
+                       const std::map<std::string, std::string>& after) {
+  std::string names_before, names_after;
+  for (const auto& [name, bytes] : before) names_before += name + " ";
+  for (const auto& [name, bytes] : after) names_after += name + " ";
+  EXPECT_EQ(names_before, names_after) << "files were added or removed";
+  for (const auto& [name, bytes] : before) {
+    auto it = after.find(name);
+    if (it != after.end()) {
+      EXPECT_TRUE(it->second == bytes) << name << " changed";
+    }
+  }
+}
+
+TintProcess::TintProcess(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  std::vector<std::string> argv_strings{tint_binary().string()};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&files, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // The child starts with default signal handling and nothing blocked, whatever the test runner set up.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const int rc = posix_spawn(&pid_, argv[0], &files, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&files);
+  if (rc != 0) throw std::runtime_error(std::string("cannot start ") + argv[0] + ": " + std::strerror(rc));
+}
+
+TintProcess::~TintProcess() {
+  if (!end_) {
+    ::kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
+void TintProcess::signal(int sig) {
+  if (!end_) ::kill(pid_, sig);
+}
+
+ProcessEnd TintProcess::wait() {
+  while (!end_) {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, 0);
+    if (r == pid_) end_ = decode_status(status);
+    else if (r < 0 && errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+  }
+  return *end_;
+}
+
+std::optional<ProcessEnd> TintProcess::poll() {
+  if (end_) return end_;
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) end_ = decode_status(status);
+  else if (r < 0 && errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+  return end_;
 }
 
 }  // namespace tint::test

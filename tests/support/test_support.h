@@ -3,8 +3,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <sys/types.h>
 
 namespace tint::test {
 
@@ -36,8 +40,8 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
-// Path of the built `tint` binary ($TINT_BINARY overrides the build's).
-std::string tint_binary();
+// The `tint` binary under test: $TINT_BINARY, else the one this build made.
+std::filesystem::path tint_binary();
 
 // Runs the built `tint` binary ($TINT_BINARY) with `args` (a shell-quoted string), capturing both streams.
 CommandResult run_tint(const std::string& args, const std::string& env = "");
@@ -46,6 +50,40 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 
 // The message of the tint::Error that `f` throws, or "<no error>" when it throws none.
 std::string error_of(const std::function<void()>& f);
+// Every regular file under `dir`: path relative to `dir` -> contents. For "nothing was touched" checks.
+std::map<std::string, std::string> read_tree(const std::filesystem::path& dir);
+
+// Fails the current test unless `after` holds exactly the files of `before`, byte for byte.
+void expect_same_files(const std::map<std::string, std::string>& before,
+                       const std::map<std::string, std::string>& after);
+
+// How a child process ended: exit code, or the signal that killed it.
+struct ProcessEnd {
+  bool exited = false;  // true: exit_code is valid; false: killed by `signal`
+  int exit_code = -1;
+  int signal = 0;
+};
+
+// The built `tint` binary started as a child (posix_spawn, no shell) with `args`, stdout and stderr going to files,
+// for tests that signal a running process. The destructor kills (SIGKILL) and reaps a child still running.
+class TintProcess {
+ public:
+  TintProcess(const std::vector<std::string>& args, const std::filesystem::path& out,
+              const std::filesystem::path& err);
+  ~TintProcess();
+  TintProcess(const TintProcess&) = delete;
+  TintProcess& operator=(const TintProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig);                    // no-op once the child has been reaped
+  ProcessEnd wait();                       // blocks until the child ends
+  std::optional<ProcessEnd> poll();        // nullopt while it still runs
+  bool running() { return !poll().has_value(); }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<ProcessEnd> end_;
+};
 
 }  // namespace tint::test
 

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <torch/types.h>
@@ -47,6 +48,10 @@ int category_index(const std::string& name_or_index, const std::vector<std::stri
 
 // Reads one binary file (validated). `expected_records` > 0 demands exactly that many records.
 Cifar10 read_cifar10_file(const std::filesystem::path& file, int64_t expected_records = 0);
+
+// Validates and decodes the bytes of one binary file held in memory (what read_cifar10_file does after reading);
+// `name` is used in error messages. The entry point of the fuzz harness fuzz/fuzz_cifar10.cpp.
+Cifar10 parse_cifar10(std::string_view bytes, const std::string& name, int64_t expected_records = 0);
 
 // Reads a split, keeping only `category` when given (records stay in file order).
 Cifar10 read_cifar10(const std::filesystem::path& dir, Split split, std::optional<int> category = std::nullopt);

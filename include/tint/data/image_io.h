@@ -1,4 +1,5 @@
-// Image files through stb: PNG, JPEG, BMP (and the other formats stb_image reads) in, PNG out (atomically).
+// Image files through stb: PNG, JPEG and BMP in (recognised by their signatures; stb's other decoders are refused,
+// see docs/reliability.md), PNG out (atomically).
 #pragma once
 
 #include <filesystem>

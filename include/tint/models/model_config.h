@@ -11,7 +11,8 @@ struct ModelConfig {
   int dilation = 1;         // of the transposed convolutions (the source fixes it at 1)
 };
 
-// Throws tint::Error naming the setting when a value is impossible (kernel < 1, channels < 1, ...).
+// Throws tint::Error naming the setting when a value is impossible (kernel outside 1..15, channels outside 1..64,
+// filters outside 1..4096, colours outside 2..256, dilation outside 1..8).
 void validate(const ModelConfig& config);
 
 }  // namespace tint::models

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds tint's libFuzzer harnesses (fuzz/) with clang-14 in a separate build directory and runs each one for a
+# bounded time from its committed seed corpus (fuzz/corpus/<name>/). Exits non-zero if any harness finds a crash,
+# a sanitizer report or an exception other than tint::Error; the input is saved as <build>/artifacts/<name>/crash-*.
+#
+# Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS (default 30)] [HARNESS ...]   harnesses: cifar10 palette_json
+#        config_json image (default: all). Environment: TINT_FUZZ_BUILD_DIR (default ./build-fuzz), TINT_FUZZ_JOBS
+#        (build parallelism, default nproc). Needs clang-14 and libclang-rt-14-dev (Debian: apt-get install).
+# Replay one input: <build>/fuzz/fuzz_<name> <file>
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${TINT_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+seconds="${1:-30}"
+shift || true
+harnesses=("$@")
+[[ ${#harnesses[@]} -gt 0 ]] || harnesses=(cifar10 palette_json config_json image)
+
+command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+  CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTINT_FUZZ=ON \
+    -DTINT_BUILD_TESTS=OFF -DTINT_BUILD_BENCH=OFF >/dev/null
+fi
+targets=()
+for h in "${harnesses[@]}"; do targets+=("fuzz_$h"); done
+cmake --build "$build" -j "${TINT_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]}"
+
+# LibTorch is not instrumented and keeps allocations alive until exit; leak checks would report those, not tint's.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+status=0
+summary=""
+for h in "${harnesses[@]}"; do
+  work="$build/corpus/$h"        # grows with what the fuzzer finds; the committed seeds stay as they are
+  artifacts="$build/artifacts/$h"
+  mkdir -p "$work" "$artifacts"
+  log="$build/fuzz_$h.log"
+  echo "== fuzz_$h: ${seconds} s"
+  set +e
+  OMP_NUM_THREADS=1 "$build/fuzz/fuzz_$h" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$h" >"$log" 2>&1
+  rc=$?
+  set -e
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
+  line=$(printf '%-14s %10s executions in %ss, coverage %s edges, corpus %s files, exit %s' "$h" "${runs:-?}" \
+    "$seconds" "${cov:-?}" "$(ls "$work" | wc -l)" "$rc")
+  summary+="$line"$'\n'
+  if [[ $rc -ne 0 ]]; then
+    status=1
+    echo "fuzz_$h FAILED (exit $rc); log: $log; inputs: $artifacts" >&2
+    grep -E 'ERROR|SUMMARY|runtime error|terminate|what\(\)' "$log" | head -5 >&2 || true
+  fi
+done
+echo "== summary"
+printf '%s' "$summary"
+exit $status

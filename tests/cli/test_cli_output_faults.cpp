@@ -1,0 +1,170 @@
+// End-to-end output faults of `tint train`: an output that cannot be written (a file size limit, a full tmpfs, a
+// read-only mount, a file where the run directory should be) ends the run with one line on stderr naming the file,
+// exit 2, and leaves the files of the earlier run byte for byte as they were, with no temporary file left behind.
+//
+// How the faults are made: prlimit --fsize makes write() fail with EFBIG past a size, on any file system and without
+// privileges (the same failing-write path as ENOSPC). Where a private mount namespace is allowed (unshare -m), a
+// small tmpfs gives a real ENOSPC and a read-only remount a real EROFS; elsewhere that test skips, saying why.
+// (The tests run as root, for whom chmod does not make a directory read-only.)
+#include <cstdlib>
+
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "support/test_support.h"
+#include "tint/core/atomic_file.h"
+#include "tint/models/colour_net.h"
+#include "tint/train/checkpoint.h"
+
+namespace tint {
+namespace {
+namespace fs = std::filesystem;
+
+int checkpoint_epoch(const fs::path& file) {
+  train::CheckpointReader reader(file);
+  auto model = models::make_model(reader.meta().config.model, reader.meta().config.net);
+  reader.restore_model(*model);
+  return reader.meta().epoch;
+}
+
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+class OutputFaults : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("tint-output");
+    auto r = test::run_tint("palette --max-iterations 20 --threads 1 --out " + quoted(dir_->path()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  // A small fresh run into `run`; `images` training images in batches of 25.
+  static std::string train_args(const fs::path& run, int epochs, int images = 300, const std::string& lr = "0.001") {
+    return fmt::format(
+        "train --num-filters 8 --train-limit {} --val-limit 50 --batch-size 25 --samples 4 --threads 1 --epochs {} "
+        "--lr {} --palette {} --out {}",
+        images, epochs, lr, quoted(*dir_ / "palette.json"), quoted(run));
+  }
+  static test::TempDir* dir_;
+};
+test::TempDir* OutputFaults::dir_ = nullptr;
+
+TEST_F(OutputFaults, AFileWhereTheRunDirectoryShouldBeIsRefused) {
+  test::TempDir tmp;
+  test::write_bytes(tmp / "taken", "not a directory\n");
+  auto r = test::run_tint(train_args(tmp / "taken", 1));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find((tmp / "taken").string() + ": exists and is not a directory"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(tmp / "taken"), "not a directory\n");
+}
+
+// prlimit --fsize: every write past `bytes` fails with EFBIG (SIGXFSZ is ignored so that write() reports it).
+std::string with_file_size_limit(size_t bytes) {
+  return fmt::format("trap '' XFSZ; prlimit --fsize={}:{} --", bytes, bytes);
+}
+
+TEST_F(OutputFaults, AFailingWriteNamesTheFileAndKeepsTheEarlierRun) {
+  if (std::system("prlimit --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "prlimit (util-linux) not installed";
+  test::TempDir tmp;
+  const fs::path run = tmp / "run";
+  ASSERT_EQ(test::run_tint(train_args(run, 1)).exit_code, 0);
+  const auto before = test::read_tree(run);
+
+  // 16 KB: the epoch's first output (a sample grid of about 40 KB) cannot be written; nothing else is touched.
+  auto r = test::run_tint("train --threads 1 --epochs 2 --resume " + quoted(run), with_file_size_limit(16 << 10));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("cannot write " + (run / "samples_epoch_02.png").string() + ": File too large"),
+            std::string::npos)
+      << r.err;
+  test::expect_same_files(before, test::read_tree(run));  // no partial file, no temporary left behind
+
+  // 100 KB: samples, metrics and plot fit, the checkpoint (about 165 KB) does not: the old one stays loadable.
+  r = test::run_tint("train --threads 1 --epochs 2 --resume " + quoted(run), with_file_size_limit(100 << 10));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot write " + (run / "checkpoint.pt").string() + ": File too large"), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(read_file(run / "checkpoint.pt") == before.at("checkpoint.pt")) << "checkpoint.pt changed";
+  EXPECT_EQ(checkpoint_epoch(run / "checkpoint.pt"), 1);
+  for (const auto& entry : fs::directory_iterator(run)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << entry.path();
+  }
+  // With room again, the run resumes from epoch 1 and ends like an uninterrupted two-epoch run.
+  r = test::run_tint("train --threads 1 --epochs 2 --resume " + quoted(run));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const fs::path straight = tmp / "straight";
+  ASSERT_EQ(test::run_tint(train_args(straight, 2)).exit_code, 0);
+  auto drop_seconds = [](const std::string& csv) {
+    std::string out;
+    for (size_t start = 0; start < csv.size();) {
+      size_t end = csv.find('\n', start);
+      std::string line = csv.substr(start, end - start);
+      out += line.substr(0, line.rfind(',')) + "\n";
+      start = end + 1;
+    }
+    return out;
+  };
+  EXPECT_EQ(drop_seconds(read_file(run / "metrics.csv")), drop_seconds(read_file(straight / "metrics.csv")));
+}
+
+// A real full disk and a real read-only file system: a tmpfs in a private mount namespace (unshare -m), holding a
+// copy of a finished epoch-1 run. The shell script runs `tint train --resume` there and copies the result out.
+TEST_F(OutputFaults, FullTmpfsAndReadOnlyMountKeepTheEarlierRun) {
+  test::TempDir tmp;
+  const fs::path mnt = tmp / "mnt";
+  fs::create_directories(mnt);
+  if (std::system(("unshare -m sh -c \"mount -t tmpfs -o size=64k tint-probe " + quoted(mnt) + "\" 2>/dev/null").c_str()) !=
+      0) {
+    GTEST_SKIP() << "cannot mount a tmpfs in a private mount namespace here (unshare -m needs CAP_SYS_ADMIN or user "
+                    "namespaces); the prlimit test covers failing writes";
+  }
+  const fs::path run = tmp / "run";
+  ASSERT_EQ(test::run_tint(train_args(run, 1)).exit_code, 0);
+  const auto before = test::read_tree(run);
+  size_t used = 0;
+  for (const auto& [name, bytes] : before) used += (bytes.size() + 4095) / 4096 * 4096;
+
+  struct Case {
+    std::string name, mount_options, expected;
+  };
+  const fs::path inside = mnt / "run";
+  const std::vector<Case> cases{
+      // 16 KB free: the sample grid (about 40 KB) is the first write to fail.
+      {"full", fmt::format("size={}k", used / 1024 + 16),
+       "cannot write " + (inside / "samples_epoch_02.png").string() + ": No space left on device"},
+      {"read-only", fmt::format("size={}k", used / 1024 + 1024),
+       "cannot write " + (inside / "samples_epoch_02.png").string() + ": cannot create a file in " + inside.string() +
+           ": Read-only file system"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const fs::path out = tmp / c.name;
+    fs::create_directories(out);
+    const std::string script = fmt::format(
+        "set -e\n"
+        "mount -t tmpfs -o {options} tint-test {mnt}\n"
+        "cp -a {run} {mnt}/run\n"
+        "{remount}\n"
+        "set +e\n"
+        "{bin} train --threads 1 --epochs 2 --resume {mnt}/run >{out}/stdout 2>{out}/stderr\n"
+        "echo $? >{out}/rc\n"
+        "cp -a {mnt}/run {out}/after\n",
+        fmt::arg("options", c.mount_options), fmt::arg("mnt", quoted(mnt)), fmt::arg("run", quoted(run)),
+        fmt::arg("remount", c.name == "read-only" ? "mount -o remount,ro " + quoted(mnt) : std::string(":")),
+        fmt::arg("bin", quoted(test::tint_binary())), fmt::arg("out", quoted(out)));
+    test::write_bytes(out / "script.sh", script);
+    ASSERT_EQ(std::system(("unshare -m sh " + quoted(out / "script.sh")).c_str()), 0) << script;
+    const std::string err = read_file(out / "stderr");
+    EXPECT_EQ(read_file(out / "rc"), "2\n") << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(err.find(c.expected), std::string::npos) << err;
+    test::expect_same_files(before, test::read_tree(out / "after"));
+    EXPECT_EQ(checkpoint_epoch(out / "after" / "checkpoint.pt"), 1);
+  }
+}
+
+}  // namespace
+}  // namespace tint
