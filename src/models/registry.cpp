@@ -32,8 +32,8 @@ void validate(const ModelConfig& c) {
     if (!ok) throw Error(fmt::format("{} must be {}, got {}", flag, rule, value));
   };
   need(c.kernel >= 1 && c.kernel <= 15, "--kernel", c.kernel, "in 1..15");
-  // Upper bounds too: a config.json or checkpoint can ask for any int, and building the model (make_model validates
-  // by building it) with 2e9 filters tried to allocate 72 GB (found by fuzz/fuzz_config_json.cpp). Same as the CLI.
+  // Upper bounds too, the CLI's: a config.json or checkpoint can ask for any int (2e9 filters once reached a 72 GB
+  // allocation; found by fuzz/fuzz_config_json.cpp).
   need(c.num_in_channels >= 1 && c.num_in_channels <= 64, "--num-in-channels", c.num_in_channels, "in 1..64");
   need(c.num_filters >= 1 && c.num_filters <= 4096, "--num-filters", c.num_filters, "in 1..4096");
   need(c.num_colours >= 2 && c.num_colours <= 256, "--num-colours", c.num_colours, "in 2..256");
@@ -49,12 +49,21 @@ const std::vector<std::string>& model_names() {
   return names;
 }
 
-ColourNet make_model(const std::string& name, const ModelConfig& config) {
+namespace {
+const Entry& find(const std::string& name) {
   for (const auto& e : registry()) {
-    if (e.name == name) return e.make(config);
+    if (e.name == name) return e;
   }
   throw Error(fmt::format("unknown model '{}': expected one of {}", name, fmt::join(model_names(), ", ")));
 }
+}  // namespace
+
+void validate(const std::string& name, const ModelConfig& config) {
+  find(name);
+  validate(config);
+}
+
+ColourNet make_model(const std::string& name, const ModelConfig& config) { return find(name).make(config); }
 
 int64_t count_weights(const torch::nn::Module& model) {
   int64_t total = 0;

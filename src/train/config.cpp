@@ -14,7 +14,7 @@
 namespace tint::train {
 
 void validate(const TrainConfig& c) {
-  models::make_model(c.model, c.net);  // validates the name and the network settings (throws naming the flag)
+  models::validate(c.model, c.net);
   if (!(c.learning_rate > 0.0) || !std::isfinite(c.learning_rate)) {
     throw Error(fmt::format("--lr must be a positive number, got {}", c.learning_rate));
   }

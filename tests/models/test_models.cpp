@@ -119,6 +119,31 @@ TEST(Registry, UnknownModelAndBadSettingsAreRefused) {
   EXPECT_THROW(make_model("unet", {3, 0, 32, 24}), Error);
 }
 
+// validate(name, config) refuses exactly what make_model refuses, without building anything.
+TEST(Registry, ValidateAgreesWithMakeModel) {
+  const std::vector<ModelConfig> configs{{3, 1, 32, 24}, {0, 1, 32, 24},   {3, 1, 32, 1},  {3, 0, 32, 24},
+                                         {16, 1, 8, 24}, {15, 1, 4, 256}, {3, 1, 4097, 24}, {3, 65, 4, 24}};
+  for (const std::string name : {"pool-upsample", "conv-transpose", "unet", "resnet"}) {
+    for (const auto& c : configs) {
+      SCOPED_TRACE(name + " kernel " + std::to_string(c.kernel) + " filters " + std::to_string(c.num_filters));
+      std::string built = "ok", checked = "ok";
+      try {
+        if (c.num_filters <= 64) make_model(name, c);  // 4097 filters would build gigabytes; validate must refuse it
+        else built = "refused";
+      } catch (const Error& e) {
+        built = e.what();
+      }
+      try {
+        models::validate(name, c);
+      } catch (const Error& e) {
+        checked = e.what();
+      }
+      if (built == "refused") EXPECT_NE(checked, "ok");
+      else EXPECT_EQ(checked, built);
+    }
+  }
+}
+
 TEST(UNet, SkipConnectionsCarryTheInput) {
   // With every weight of the final convolution zero except the one reading the grey input channel, the output
   // equals that input scaled: proof that the input is concatenated into the final layer.

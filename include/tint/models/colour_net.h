@@ -27,7 +27,11 @@ using ColourNet = std::shared_ptr<ColourNetImpl>;
 // CLI names, in the order the source introduces them: pool-upsample, conv-transpose, unet.
 const std::vector<std::string>& model_names();
 
-// Builds a network; throws tint::Error listing the valid names for an unknown one, or naming a bad setting.
+// Checks a network's name and settings without building it (a config can ask for gigabytes of weights); throws
+// tint::Error listing the valid names for an unknown one, or naming a bad setting.
+void validate(const std::string& name, const ModelConfig& config);
+
+// Builds a network; throws as validate() does.
 ColourNet make_model(const std::string& name, const ModelConfig& config);
 
 // Number of weights as the source counts them: convolution kernels only (no biases, no batchnorm).
