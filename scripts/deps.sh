@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tint needs, only when one is missing (idempotent, non-interactive).
+# Arguments name extra packages (scripts/fuzz.sh adds clang-14 and libclang-rt-14-dev).
 set -euo pipefail
 packages=(
   cmake g++ make pkg-config
@@ -8,6 +9,7 @@ packages=(
   gnuplot-nox
   googletest libgtest-dev libbenchmark-dev
   chromium                           # headless browser for the `tint report` page test (ctest -L browser)
+ "$@"
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -5,7 +5,7 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS (default 30)] [HARNESS ...]   harnesses: cifar10 palette_json
 #        config_json image (default: all). Environment: TINT_FUZZ_BUILD_DIR (default ./build-fuzz), TINT_FUZZ_JOBS
-#        (build parallelism, default nproc). Needs clang-14 and libclang-rt-14-dev (Debian: apt-get install).
+#        (build and run parallelism, default nproc). Installs clang-14 and libclang-rt-14-dev when missing.
 # Replay one input: <build>/fuzz/fuzz_<name> <file>
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,7 +15,7 @@ shift || true
 harnesses=("$@")
 [[ ${#harnesses[@]} -gt 0 ]] || harnesses=(cifar10 palette_json config_json image)
 
-command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
+"$root/scripts/deps.sh" clang-14 libclang-rt-14-dev
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTINT_FUZZ=ON \
     -DTINT_BUILD_TESTS=OFF -DTINT_BUILD_BENCH=OFF >/dev/null
@@ -27,30 +27,38 @@ cmake --build "$build" -j "${TINT_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]}"
 # LibTorch is not instrumented and keeps allocations alive until exit; leak checks would report those, not tint's.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-status=0
-summary=""
-for h in "${harnesses[@]}"; do
-  work="$build/corpus/$h"        # grows with what the fuzzer finds; the committed seeds stay as they are
-  artifacts="$build/artifacts/$h"
-  mkdir -p "$work" "$artifacts"
-  log="$build/fuzz_$h.log"
-  echo "== fuzz_$h: ${seconds} s"
-  set +e
+jobs="${TINT_FUZZ_JOBS:-$(nproc)}"
+
+# One harness: runs it, then prints its summary line. Exit status: the fuzzer's.
+run_one() {
+  local h="$1" work="$build/corpus/$1" artifacts="$build/artifacts/$1" log="$build/fuzz_$1.log" rc=0
+  mkdir -p "$work" "$artifacts"  # the work corpus grows with what the fuzzer finds; the committed seeds stay as they are
   OMP_NUM_THREADS=1 "$build/fuzz/fuzz_$h" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$h" >"$log" 2>&1
-  rc=$?
-  set -e
+    -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$h" >"$log" 2>&1 || rc=$?
+  local runs cov
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
-  line=$(printf '%-14s %10s executions in %ss, coverage %s edges, corpus %s files, exit %s' "$h" "${runs:-?}" \
-    "$seconds" "${cov:-?}" "$(ls "$work" | wc -l)" "$rc")
-  summary+="$line"$'\n'
+  printf '%-14s %10s executions in %ss, coverage %s edges, corpus %s files, exit %s\n' "$h" "${runs:-?}" \
+    "$seconds" "${cov:-?}" "$(ls "$work" | wc -l)" "$rc" >"$build/fuzz_$h.summary"
   if [[ $rc -ne 0 ]]; then
-    status=1
     echo "fuzz_$h FAILED (exit $rc); log: $log; inputs: $artifacts" >&2
     grep -E 'ERROR|SUMMARY|runtime error|terminate|what\(\)' "$log" | head -5 >&2 || true
   fi
+  return $rc
+}
+
+echo "== fuzzing ${harnesses[*]}: ${seconds} s each, $jobs at a time"
+status=0
+pids=()
+for h in "${harnesses[@]}"; do
+  run_one "$h" &
+  pids+=($!)
+  if [[ ${#pids[@]} -ge $jobs ]]; then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
+  fi
 done
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 echo "== summary"
-printf '%s' "$summary"
+for h in "${harnesses[@]}"; do cat "$build/fuzz_$h.summary"; done
 exit $status

@@ -1,8 +1,9 @@
 // The interface every colourization network implements, and the registry that builds one by its CLI name.
 //
 // To add a network: write include/tint/models/<name>.h + src/models/<name>.cpp deriving from ColourNetImpl
-// (layers in the order of the figure, named as the text names them), then add one entry to the table in
-// src/models/registry.cpp. The shape, weight-count and analysis tests pick it up from model_names().
+// (layers in the order of the figure, named as the text names them), add its name to model_names()
+// (src/models/model_config.cpp) and its constructor to the table in src/models/registry.cpp. The shape, weight-count
+// and analysis tests pick it up from model_names().
 #pragma once
 
 #include <memory>
@@ -24,14 +25,7 @@ class ColourNetImpl : public torch::nn::Module {
 };
 using ColourNet = std::shared_ptr<ColourNetImpl>;
 
-// CLI names, in the order the source introduces them: pool-upsample, conv-transpose, unet.
-const std::vector<std::string>& model_names();
-
-// Checks a network's name and settings without building it (a config can ask for gigabytes of weights); throws
-// tint::Error listing the valid names for an unknown one, or naming a bad setting.
-void validate(const std::string& name, const ModelConfig& config);
-
-// Builds a network; throws as validate() does.
+// Builds a network; throws as validate(name, config) does.
 ColourNet make_model(const std::string& name, const ModelConfig& config);
 
 // Number of weights as the source counts them: convolution kernels only (no biases, no batchnorm).
