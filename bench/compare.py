@@ -2,9 +2,11 @@
 """Side-by-side throughput: tint (build/bench/tint_throughput) against the Python PyTorch reference (bench/reference.py).
 
     bench/compare.py [--models pool-upsample,conv-transpose,unet] [--rounds 3] [--batches 20] [--threads N]
+                     [--precision fp32|bf16] [--profile N]
 
 Alternates the two implementations round by round (so machine noise hits both alike), takes each one's median,
-and prints images/s and the ratio tint / Python for training and inference.
+and prints images/s and the ratio tint / Python for training and inference. --profile N: after the rounds, profiles
+N training batches of each implementation and prints both operator tables (self time per operator).
 """
 import argparse
 import json
@@ -17,9 +19,11 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def run(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    return json.loads(out)
+def run(cmd, show_stderr=False):
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    if show_stderr:
+        print(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -32,10 +36,12 @@ def main():
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                     help="bf16: autocast forward passes in both implementations")
+    ap.add_argument("--channels-last", action="store_true", help="NHWC weights and inputs in both implementations")
+    ap.add_argument("--profile", type=int, default=0, help="then profile this many batches of each implementation")
     args = ap.parse_args()
     data = ROOT / "data" / "cifar10-horse"
     common = ["--batches", str(args.batches), "--batch-size", str(args.batch_size), "--threads", str(args.threads),
-              "--precision", args.precision]
+              "--precision", args.precision] + (["--channels-last"] if args.channels_last else [])
     tint = [str(pathlib.Path(args.build) / "bench" / "tint_throughput"), "--data", str(data)] + common
     python = ["/usr/bin/python3", str(ROOT / "bench" / "reference.py"), "--data", str(data)] + common
 
@@ -52,6 +58,10 @@ def main():
         print(f"{model:>15} {t['train_images_per_s']:>11.0f} {p['train_images_per_s']:>9.0f} "
               f"{t['train_images_per_s'] / p['train_images_per_s']:>6.2f} {t['infer_images_per_s']:>11.0f} "
               f"{p['infer_images_per_s']:>9.0f} {t['infer_images_per_s'] / p['infer_images_per_s']:>6.2f}")
+        if args.profile > 0:
+            profile = ["--profile", str(args.profile), "--model", model]
+            run(tint + profile, show_stderr=True)
+            run(python + profile, show_stderr=True)
     label = results["tint"][-1].get("label_pixels_per_s")
     if label:
         print(f"palette labelling: {label / 1e6:.1f} M pixels/s (5,000 x 32 x 32 pixels in {5.12e6 / label:.2f} s)")

@@ -9,6 +9,7 @@ Runs with Debian's python3-torch (/usr/bin/python3), which wraps the same LibTor
 import argparse
 import json
 import pathlib
+import sys
 import time
 
 import numpy as np
@@ -79,6 +80,27 @@ class UNet(nn.Module):
 MODELS = {"pool-upsample": PoolUpsampleNet, "conv-transpose": ConvTransposeNet, "unet": UNet}
 
 
+def print_profile(body, args, top=12):
+    """The same table as tint's bench/op_profile.h: operators by self CPU time (the legacy profiler both use)."""
+    with torch.autograd.profiler.profile() as prof:
+        start = time.perf_counter()
+        body()
+        total_us = (time.perf_counter() - start) * 1e6
+    ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    b = args.profile
+    out = [f"python {args.model} {args.precision}, {b} batches of {args.batch_size}:",
+           "| operator | calls/batch | self ms/batch | share |", "|---|---|---|---|"]
+    for e in ops[:top]:
+        out.append(f"| {e.key} | {e.count / b:.1f} | {e.self_cpu_time_total / 1000 / b:.2f} | "
+                   f"{100 * e.self_cpu_time_total / total_us:.1f} % |")
+    shown = sum(e.self_cpu_time_total for e in ops[:top])
+    every = sum(e.self_cpu_time_total for e in ops)
+    out.append(f"| (other operators) | | {(every - shown) / 1000 / b:.2f} | {100 * (every - shown) / total_us:.1f} % |")
+    out.append(f"| (outside operators) | | {(total_us - every) / 1000 / b:.2f} | {100 * (total_us - every) / total_us:.1f} % |")
+    out.append(f"| **step** | | **{total_us / 1000 / b:.2f}** | 100 % |")
+    print("\n".join(out), file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True, help="directory with train.bin (embedded horses)")
@@ -88,6 +110,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--colours", type=int, default=24)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    ap.add_argument("--channels-last", action="store_true", help="weights and inputs in channels-last (NHWC)")
+    ap.add_argument("--profile", type=int, default=0, help="then profile this many batches: operator table on stderr")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -100,6 +124,9 @@ def main():
     ids = torch.cdist(rgb.permute(0, 2, 3, 1).reshape(-1, 3), palette).argmin(1).view(-1, 32, 32)
 
     model = MODELS[args.model](3, 1, 32, args.colours)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = model.to(memory_format=fmt)
+    grey = grey.contiguous(memory_format=fmt)
     opt = torch.optim.Adam(model.parameters(), lr=0.001)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -120,6 +147,8 @@ def main():
     for b in range(args.batches):
         step(b)
     train_rate = n / (time.perf_counter() - start)
+    if args.profile > 0:
+        print_profile(lambda: [step(b) for b in range(args.profile)], args)
 
     model.eval()
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "op_profile.h"
 #include "tint/core/runtime.h"
 #include "tint/data/cifar10.h"
 #include "tint/data/palette.h"
@@ -17,7 +18,7 @@
 
 int main(int argc, char** argv) {
   std::string model_name = "conv-transpose", data_dir = TINT_EMBEDDED_DATA, precision = "fp32";
-  int batches = 20, batch_size = 100, threads = 0, colours = 24;
+  int batches = 20, batch_size = 100, threads = 0, colours = 24, profile = 0;
   CLI::App app{"tint training / inference throughput"};
   app.add_option("--model", model_name);
   app.add_option("--data", data_dir);
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads);
   app.add_option("--colours", colours);
   app.add_option("--precision", precision)->check(CLI::IsMember({"fp32", "bf16"}));
+  bool channels_last = false;
+  app.add_flag("--channels-last", channels_last, "Weights and inputs in channels-last (NHWC) memory format");
+  app.add_option("--profile", profile, "Then profile this many training batches: operator table on stderr");
   CLI11_PARSE(app, argc, argv);
   tint::configure_threads(threads);
   torch::manual_seed(0);
@@ -34,6 +38,13 @@ int main(int argc, char** argv) {
   tint::data::Palette palette(torch::rand({colours, 3}));
   auto set = tint::train::prepare(images, palette);
   auto model = tint::models::make_model(model_name, {3, 1, 32, colours});
+  const auto format = channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  if (channels_last) {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) {
+      if (p.dim() == 4) p.set_data(p.contiguous(format));
+    }
+  }
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(0.001));
   const int64_t n = int64_t{batches} * batch_size;
 
@@ -46,7 +57,7 @@ int main(int argc, char** argv) {
     torch::Tensor logits;
     {
       tint::train::PrecisionScope scope(precision);
-      logits = model->forward(set.grey.index_select(0, idx));
+      logits = model->forward(set.grey.index_select(0, idx).contiguous(format));
     }
     auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), set.ids.index_select(0, idx));
     loss.backward();
@@ -58,6 +69,12 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   for (int b = 0; b < batches; ++b) step(b);
   const double train_rate = n / std::chrono::duration<double>(Clock::now() - t0).count();
+  if (profile > 0) {
+    double total_us = 0.0;
+    auto ops = tint::bench::profile_ops([&] { for (int b = 0; b < profile; ++b) step(b); }, total_us);
+    std::fprintf(stderr, "tint %s %s, %d batches of %d:\n", model_name.c_str(), precision.c_str(), profile, batch_size);
+    tint::bench::print_op_table(stderr, ops, total_us, profile, 12);
+  }
 
   model->eval();
   double infer_rate = 0.0;
@@ -66,7 +83,7 @@ int main(int argc, char** argv) {
     tint::train::PrecisionScope scope(precision);
     model->forward(set.grey.slice(0, 0, batch_size));
     t0 = Clock::now();
-    for (int b = 0; b < batches; ++b) model->forward(set.grey.index_select(0, batch(b)));
+    for (int b = 0; b < batches; ++b) model->forward(set.grey.index_select(0, batch(b)).contiguous(format));
     infer_rate = n / std::chrono::duration<double>(Clock::now() - t0).count();
   }
   // Palette labelling of every training pixel (5,000 x 32 x 32).
