@@ -36,16 +36,21 @@ def main():
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                     help="bf16: autocast forward passes in both implementations")
-    ap.add_argument("--channels-last", action="store_true", help="NHWC weights and inputs in both implementations")
+    ap.add_argument("--memory-format", default="channels-last", choices=["channels-last", "contiguous"],
+                    help="tint's memory format (its default: channels-last)")
+    ap.add_argument("--python-channels-last", action="store_true",
+                    help="give the Python reference NHWC weights and inputs too (a notebook would not)")
     ap.add_argument("--profile", type=int, default=0, help="then profile this many batches of each implementation")
     args = ap.parse_args()
     data = ROOT / "data" / "cifar10-horse"
     common = ["--batches", str(args.batches), "--batch-size", str(args.batch_size), "--threads", str(args.threads),
-              "--precision", args.precision] + (["--channels-last"] if args.channels_last else [])
-    tint = [str(pathlib.Path(args.build) / "bench" / "tint_throughput"), "--data", str(data)] + common
-    python = ["/usr/bin/python3", str(ROOT / "bench" / "reference.py"), "--data", str(data)] + common
+              "--precision", args.precision]
+    tint = [str(pathlib.Path(args.build) / "bench" / "tint_throughput"), "--data", str(data),
+            "--memory-format", args.memory_format] + common
+    python = ["/usr/bin/python3", str(ROOT / "bench" / "reference.py"), "--data", str(data)] + common + \
+        (["--channels-last"] if args.python_channels_last else [])
 
-    print(f"{args.precision}, threads {args.threads}, batch {args.batch_size}, {args.batches} timed batches, {args.rounds} rounds (median)")
+    print(f"{args.precision}, tint {args.memory_format}, Python {'channels-last' if args.python_channels_last else 'contiguous'}, threads {args.threads}, batch {args.batch_size}, {args.batches} timed batches, {args.rounds} rounds (median)")
     print(f"{'model':>15} {'train tint':>11} {'train py':>9} {'ratio':>6} {'infer tint':>11} {'infer py':>9} {'ratio':>6}")
     for model in args.models.split(","):
         results = {"tint": [], "python": []}

@@ -126,7 +126,11 @@ def main():
     model = MODELS[args.model](3, 1, 32, args.colours)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
-    grey = grey.contiguous(memory_format=fmt)
+
+    def to_fmt(x):
+        # empty_like + copy_: a 1-channel tensor already counts as channels-last without NHWC strides (see tint's
+        # models/colour_net.cpp), and UNet's concatenation with it would come out NCHW.
+        return torch.empty_like(x, memory_format=fmt).copy_(x) if args.channels_last else x
     opt = torch.optim.Adam(model.parameters(), lr=0.001)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -134,7 +138,7 @@ def main():
         idx = torch.arange(b * args.batch_size, (b + 1) * args.batch_size) % grey.shape[0]
         opt.zero_grad()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            logits = model(grey[idx])
+            logits = model(to_fmt(grey[idx]))
         loss = loss_fn(logits.float(), ids[idx])
         loss.backward()
         opt.step()
@@ -152,10 +156,10 @@ def main():
 
     model.eval()
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        model(grey[: args.batch_size])
+        model(to_fmt(grey[: args.batch_size]))
         start = time.perf_counter()
         for b in range(args.batches):
-            model(grey[(b * args.batch_size) % 4900:][: args.batch_size])
+            model(to_fmt(grey[(b * args.batch_size) % 4900:][: args.batch_size]))
         infer_rate = n / (time.perf_counter() - start)
     print(json.dumps({"impl": "python", "model": args.model, "train_images_per_s": train_rate,
                       "infer_images_per_s": infer_rate}))

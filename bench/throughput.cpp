@@ -27,8 +27,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads);
   app.add_option("--colours", colours);
   app.add_option("--precision", precision)->check(CLI::IsMember({"fp32", "bf16"}));
-  bool channels_last = false;
-  app.add_flag("--channels-last", channels_last, "Weights and inputs in channels-last (NHWC) memory format");
+  std::string memory_format = "channels-last";
+  app.add_option("--memory-format", memory_format, "channels-last (tint's default) or contiguous")
+      ->check(CLI::IsMember({"channels-last", "contiguous"}));
   app.add_option("--profile", profile, "Then profile this many training batches: operator table on stderr");
   CLI11_PARSE(app, argc, argv);
   tint::configure_threads(threads);
@@ -38,13 +39,8 @@ int main(int argc, char** argv) {
   tint::data::Palette palette(torch::rand({colours, 3}));
   auto set = tint::train::prepare(images, palette);
   auto model = tint::models::make_model(model_name, {3, 1, 32, colours});
-  const auto format = channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
-  if (channels_last) {
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->parameters()) {
-      if (p.dim() == 4) p.set_data(p.contiguous(format));
-    }
-  }
+  model->set_memory_format(memory_format == "contiguous" ? torch::MemoryFormat::Contiguous
+                                                         : torch::MemoryFormat::ChannelsLast);
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(0.001));
   const int64_t n = int64_t{batches} * batch_size;
 
@@ -57,7 +53,7 @@ int main(int argc, char** argv) {
     torch::Tensor logits;
     {
       tint::train::PrecisionScope scope(precision);
-      logits = model->forward(set.grey.index_select(0, idx).contiguous(format));
+      logits = model->forward(set.grey.index_select(0, idx));
     }
     auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), set.ids.index_select(0, idx));
     loss.backward();
@@ -83,7 +79,7 @@ int main(int argc, char** argv) {
     tint::train::PrecisionScope scope(precision);
     model->forward(set.grey.slice(0, 0, batch_size));
     t0 = Clock::now();
-    for (int b = 0; b < batches; ++b) model->forward(set.grey.index_select(0, batch(b)).contiguous(format));
+    for (int b = 0; b < batches; ++b) model->forward(set.grey.index_select(0, batch(b)));
     infer_rate = n / std::chrono::duration<double>(Clock::now() - t0).count();
   }
   // Palette labelling of every training pixel (5,000 x 32 x 32).
@@ -95,6 +91,7 @@ int main(int argc, char** argv) {
   std::printf("%s\n", nlohmann::json{{"impl", "tint"},
                                      {"model", model_name},
                                      {"precision", precision},
+                                     {"memory_format", memory_format},
                                      {"train_images_per_s", train_rate},
                                      {"infer_images_per_s", infer_rate},
                                      {"label_pixels_per_s", label_rate}}

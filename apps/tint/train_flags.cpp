@@ -41,6 +41,10 @@ void add_train_flags(CLI::App& cmd, train::TrainConfig& c, bool with_model) {
   cmd.add_option("--precision", c.precision, "fp32, or bf16 (autocast forward passes, fp32 master weights)")
       ->check(CLI::IsMember({"fp32", "bf16"}))
       ->capture_default_str();
+  cmd.add_option("--memory-format", c.memory_format,
+                 "channels-last (NHWC, faster here) or contiguous (NCHW, LibTorch's default); same numbers to rounding")
+      ->check(CLI::IsMember({"channels-last", "contiguous"}))
+      ->capture_default_str();
   cmd.add_option("--samples", c.sample_count, "Validation images in each samples figure")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

@@ -23,7 +23,7 @@ ConvTransposeNetImpl::ConvTransposeNetImpl(const ModelConfig& c) {
   final = register_module("final", SameConv2d(nc, nc, k));
 }
 
-torch::Tensor ConvTransposeNetImpl::forward(const torch::Tensor& grey) {
+torch::Tensor ConvTransposeNetImpl::layers(const torch::Tensor& grey) {
   TORCH_CHECK(grey.dim() == 4 && grey.size(2) % 4 == 0 && grey.size(3) % 4 == 0,
               "ConvTransposeNet expects (N, C, H, W) with H and W divisible by 4, got ", grey.sizes());
   return final(block4->forward(block3->forward(block2->forward(block1->forward(grey)))));

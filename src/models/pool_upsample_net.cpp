@@ -27,7 +27,7 @@ PoolUpsampleNetImpl::PoolUpsampleNetImpl(const ModelConfig& c) {
   final = register_module("final", SameConv2d(nc, nc, k));
 }
 
-torch::Tensor PoolUpsampleNetImpl::forward(const torch::Tensor& grey) {
+torch::Tensor PoolUpsampleNetImpl::layers(const torch::Tensor& grey) {
   TORCH_CHECK(grey.dim() == 4 && grey.size(2) % 4 == 0 && grey.size(3) % 4 == 0,
               "PoolUpsampleNet expects (N, C, H, W) with H and W divisible by 4, got ", grey.sizes());
   return final(block4->forward(block3->forward(block2->forward(block1->forward(grey)))));

@@ -16,7 +16,7 @@ UNetImpl::UNetImpl(const ModelConfig& c) {
   final = register_module("final", SameConv2d(nc + nic, nc, k));
 }
 
-torch::Tensor UNetImpl::forward(const torch::Tensor& grey) {
+torch::Tensor UNetImpl::layers(const torch::Tensor& grey) {
   TORCH_CHECK(grey.dim() == 4 && grey.size(2) % 4 == 0 && grey.size(3) % 4 == 0,
               "UNet expects (N, C, H, W) with H and W divisible by 4, got ", grey.sizes());
   auto out1 = block1->forward(grey);                                   // (N, NF, H/2, W/2)

@@ -27,6 +27,13 @@ void validate(const TrainConfig& c) {
   if (c.precision != "fp32" && c.precision != "bf16") {
     throw Error(fmt::format("--precision must be fp32 or bf16, got '{}'", c.precision));
   }
+  if (c.memory_format != "channels-last" && c.memory_format != "contiguous") {
+    throw Error(fmt::format("--memory-format must be channels-last or contiguous, got '{}'", c.memory_format));
+  }
+}
+
+c10::MemoryFormat memory_format(const TrainConfig& c) {
+  return c.memory_format == "contiguous" ? c10::MemoryFormat::Contiguous : c10::MemoryFormat::ChannelsLast;
 }
 
 nlohmann::json to_json(const TrainConfig& c) {
@@ -47,7 +54,8 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"palette_file", c.palette_file.string()},
           {"kmeans_iterations", c.kmeans_iterations},
           {"sample_count", c.sample_count},
-          {"precision", c.precision}};
+          {"precision", c.precision},
+          {"memory_format", c.memory_format}};
 }
 
 namespace {
@@ -112,6 +120,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& source)
   get("kmeans_iterations", c.kmeans_iterations);
   get("sample_count", c.sample_count);
   get("precision", c.precision);
+  get("memory_format", c.memory_format);  // absent in runs made before it existed: the default applies
   try {
     validate(c);
   } catch (const Error& e) {

@@ -153,6 +153,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
 
   torch::manual_seed(c.seed);  // weight initialization
   auto model = models::make_model(c.model, c.net);
+  model->set_memory_format(memory_format(c));
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(c.learning_rate));
   std::vector<EpochMetrics> history;
   int start_epoch = 0;
@@ -238,6 +239,7 @@ EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir) {
   CheckpointReader reader(run_dir / "checkpoint.pt");
   const auto& meta = reader.meta();
   auto model = models::make_model(meta.config.model, meta.config.net);
+  model->set_memory_format(memory_format(meta.config));
   reader.restore_model(*model);
   auto names = data::read_class_names(data_dir);
   auto images = data::read_cifar10(data_dir, data::Split::Test, data::category_index(meta.config.category, names)).images;

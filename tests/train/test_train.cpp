@@ -200,6 +200,13 @@ TEST(Config, JsonRoundTripAndRejections) {
   j["epochs"] = "many";
   EXPECT_THROW(config_from_json(j, "config.json"), Error);
   j = to_json(c);
+  j["memory_format"] = "nhwc";
+  EXPECT_THROW(config_from_json(j, "config.json"), Error);
+  j.erase("memory_format");  // runs saved before the setting existed read back with the default
+  EXPECT_EQ(memory_format(config_from_json(j, "config.json")), c10::MemoryFormat::ChannelsLast);
+  c.memory_format = "contiguous";
+  EXPECT_EQ(memory_format(config_from_json(to_json(c), "config.json")), c10::MemoryFormat::Contiguous);
+  j = to_json(c);
   j["batch_size"] = 0;
   try {
     config_from_json(j, "cfg.json");

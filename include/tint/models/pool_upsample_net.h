@@ -17,7 +17,7 @@ namespace tint::models {
 class PoolUpsampleNetImpl : public ColourNetImpl {
  public:
   explicit PoolUpsampleNetImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& grey) override;
+  torch::Tensor layers(const torch::Tensor& grey) override;
   std::string name() const override { return "pool-upsample"; }
 
   torch::nn::Sequential block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};

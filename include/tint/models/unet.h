@@ -16,7 +16,7 @@ namespace tint::models {
 class UNetImpl : public ColourNetImpl {
  public:
   explicit UNetImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& grey) override;
+  torch::Tensor layers(const torch::Tensor& grey) override;
   std::string name() const override { return "unet"; }
 
   torch::nn::Sequential block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include <c10/core/MemoryFormat.h>
 #include <nlohmann/json_fwd.hpp>
 
 #include "tint/models/model_config.h"
@@ -29,7 +30,12 @@ struct TrainConfig {
   int sample_count = 10;  // validation images shown in samples_epoch_NN.png
   // "fp32", or "bf16": forward passes under CPU autocast to bfloat16 (weights, optimizer state and loss stay fp32).
   std::string precision = "fp32";
+  // "channels-last" (NHWC, oneDNN's native layout: the faster one here) or "contiguous" (NCHW, LibTorch's default).
+  std::string memory_format = "channels-last";
 };
+
+// The memory format `config.memory_format` names.
+c10::MemoryFormat memory_format(const TrainConfig& config);
 
 // Throws tint::Error naming the flag of the first impossible setting (batch 0, learning rate <= 0, ...).
 void validate(const TrainConfig& config);
