@@ -14,6 +14,7 @@
 #include "tint/data/palette.h"
 #include "tint/models/colour_net.h"
 #include "tint/train/dataset.h"
+#include "tint/train/loss.h"
 #include "tint/train/precision.h"
 
 int main(int argc, char** argv) {
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
       tint::train::PrecisionScope scope(precision);
       logits = model->forward(set.grey.index_select(0, idx));
     }
-    auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), set.ids.index_select(0, idx));
+    auto loss = tint::train::pixel_cross_entropy(logits.to(torch::kFloat32), set.ids.index_select(0, idx));
     loss.backward();
     opt.step();
   };

@@ -17,6 +17,7 @@
 #include "tint/report/image_grid.h"
 #include "tint/report/plot.h"
 #include "tint/train/checkpoint.h"
+#include "tint/train/loss.h"
 #include "tint/train/precision.h"
 
 namespace tint::train {
@@ -96,9 +97,7 @@ EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int ba
     }
     logits = logits.to(torch::kFloat32);
     auto target = data.ids.slice(0, start, end);                   // (B, H, W)
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
+    loss_sum += pixel_cross_entropy(logits, target, /*sum=*/true).item<double>();
     correct += logits.argmax(1).eq(target).sum().item<int64_t>();
   }
   model.train(was_training);
@@ -194,7 +193,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
         PrecisionScope scope(c.precision);
         logits = model->forward(x);
       }
-      auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y);
+      auto loss = pixel_cross_entropy(logits.to(torch::kFloat32), y);
       loss.backward();
       const double value = loss.item<double>();
       if (!std::isfinite(value)) {

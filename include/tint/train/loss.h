@@ -1,0 +1,13 @@
+// The per-pixel cross-entropy of the source: logits (N, NC, H, W) against colour ids (N, H, W).
+#pragma once
+
+#include <torch/types.h>
+
+namespace tint::train {
+
+// Mean (or sum) over every pixel of -log softmax(logits)[id]. Logits in channels-last memory are read as the
+// (N*H*W, NC) matrix they are in memory, so that neither the softmax nor its gradient first copies them to NCHW
+// (two copies of the largest activation per step otherwise). Any other layout goes through LibTorch's 4-D path.
+torch::Tensor pixel_cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum = false);
+
+}  // namespace tint::train
