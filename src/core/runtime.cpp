@@ -1,5 +1,7 @@
 #include "tint/core/runtime.h"
 
+#include <sched.h>
+
 #include <thread>
 
 #include <torch/torch.h>
@@ -7,6 +9,11 @@
 namespace tint {
 
 int core_count() {
+  // The cores this process may run on (taskset, cgroup cpusets), not every core of the machine: more threads than
+  // usable cores make every parallel region wait for a descheduled thread.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
 }

@@ -1,6 +1,8 @@
 // Atomic writes: the content lands whole, no temporary files remain, and a failed write keeps the old file.
 #include <unistd.h>
 
+#include <sched.h>
+
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
@@ -54,6 +56,22 @@ TEST(Runtime, ThreadsDefaultToCoreCount) {
   EXPECT_EQ(configure_threads(0), core_count());
   EXPECT_EQ(configure_threads(1), 1);
   configure_threads(0);
+}
+
+// Pinned to one core (as `taskset -c N` does), the default is one thread.
+TEST(Runtime, CoreCountFollowsTheAffinityMask) {
+  cpu_set_t all;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &all)) ++first;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  const int pinned = core_count();
+  ASSERT_EQ(sched_setaffinity(0, sizeof(all), &all), 0);
+  EXPECT_EQ(pinned, 1);
+  EXPECT_EQ(core_count(), CPU_COUNT(&all));
 }
 
 }  // namespace

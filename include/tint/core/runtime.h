@@ -7,7 +7,7 @@ namespace tint {
 // `threads` <= 0 means "the number of cores". Returns the count in effect.
 int configure_threads(int threads);
 
-// Number of hardware threads (at least 1).
+// Number of cores this process may run on: its affinity mask (taskset, cpusets), at least 1.
 int core_count();
 
 const char* version();
