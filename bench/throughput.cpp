@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   app.add_option("--profile", profile, "Then profile this many training batches: operator table on stderr");
   CLI11_PARSE(app, argc, argv);
   tint::configure_threads(threads);
+  tint::tune_allocator();  // as the tint binary does
   torch::manual_seed(0);
 
   auto images = tint::data::read_cifar10(data_dir, tint::data::Split::Train).images;

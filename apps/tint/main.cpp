@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   tint::cli::add_optim(app, common);
   tint::cli::add_analysis(app, common);
   tint::install_interrupt_handlers();
+  tint::tune_allocator();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,5 +1,6 @@
 #include "tint/core/runtime.h"
 
+#include <malloc.h>
 #include <sched.h>
 
 #include <thread>
@@ -22,6 +23,12 @@ int configure_threads(int threads) {
   const int n = threads > 0 ? threads : core_count();
   torch::set_num_threads(n);
   return torch::get_num_threads();
+}
+
+bool tune_allocator() {
+  const bool threshold = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1;
+  const bool trim = mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024) == 1;
+  return threshold && trim;
 }
 
 const char* version() { return TINT_VERSION; }

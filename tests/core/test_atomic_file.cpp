@@ -1,7 +1,10 @@
 // Atomic writes: the content lands whole, no temporary files remain, and a failed write keeps the old file.
 #include <unistd.h>
 
+#include <malloc.h>
 #include <sched.h>
+
+#include <cstdlib>
 
 #include <gtest/gtest.h>
 
@@ -56,6 +59,21 @@ TEST(Runtime, ThreadsDefaultToCoreCount) {
   EXPECT_EQ(configure_threads(0), core_count());
   EXPECT_EQ(configure_threads(1), 1);
   configure_threads(0);
+}
+
+// After tune_allocator, a 10 MB block (a ConvTransposeNet activation) comes from the heap, not from a fresh mapping.
+TEST(Runtime, TunedAllocatorKeepsActivationsInTheHeap) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer replaces malloc; mallopt does not apply";
+#else
+  ASSERT_TRUE(tune_allocator());
+  const auto mapped_before = mallinfo2().hblkhd;
+  void* block = std::malloc(10 << 20);
+  ASSERT_NE(block, nullptr);
+  const auto mapped_during = mallinfo2().hblkhd;
+  std::free(block);
+  EXPECT_EQ(mapped_during, mapped_before) << "the block was mmapped";
+#endif
 }
 
 // Pinned to one core (as `taskset -c N` does), the default is one thread.
