@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds tint's libFuzzer harnesses (fuzz/) with clang-14 in a separate build directory and runs each one for a
-# bounded time from its committed seed corpus (fuzz/corpus/<name>/). Exits non-zero if any harness finds a crash,
+# bounded time from its committed seed corpus (fuzz/corpus/<name>/) and the inputs that once failed
+# (fuzz/regressions/, replayed under the sanitizers every run). Exits non-zero if any harness finds a crash,
 # a sanitizer report or an exception other than tint::Error; the input is saved as <build>/artifacts/<name>/crash-*.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS (default 30)] [HARNESS ...]   harnesses: cifar10 palette_json
 #        config_json image (default: all). Environment: TINT_FUZZ_BUILD_DIR (default ./build-fuzz), TINT_FUZZ_JOBS
-#        (build and run parallelism, default nproc). Installs clang-14 and libclang-rt-14-dev when missing.
+#        (build and run parallelism, default nproc), TINT_FUZZ_SEED (libFuzzer's -seed, default 1 so that CI runs
+#        repeat; 0 = a random seed each run). Installs clang-14 and libclang-rt-14-dev when missing.
 # Replay one input: <build>/fuzz/fuzz_<name> <file>
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,7 +36,7 @@ run_one() {
   local h="$1" work="$build/corpus/$1" artifacts="$build/artifacts/$1" log="$build/fuzz_$1.log" rc=0
   mkdir -p "$work" "$artifacts"  # the work corpus grows with what the fuzzer finds; the committed seeds stay as they are
   OMP_NUM_THREADS=1 "$build/fuzz/fuzz_$h" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$h" >"$log" 2>&1 || rc=$?
+    -seed="${TINT_FUZZ_SEED:-1}" -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$h" "$root/fuzz/regressions" >"$log" 2>&1 || rc=$?
   local runs cov
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)

@@ -55,6 +55,31 @@ int64_t oversized_jpeg_huffman_table(const std::string& b) {
   return -1;
 }
 
+// The PNG without its empty IDAT chunks, which hold no data (the format allows them). stb_image 2.27 meets an empty
+// IDAT before any image data with a null buffer and computes `null + 0` (undefined behaviour; found by
+// fuzz/fuzz_image.cpp), so they never reach it. Chunks are walked as far as they are well-formed; the rest is stb's
+// to judge. Returns the input unchanged when there is nothing to drop.
+std::string without_empty_png_idat(const std::string& b) {
+  auto u32 = [&](size_t i) {
+    return uint32_t{static_cast<unsigned char>(b[i])} << 24 | uint32_t{static_cast<unsigned char>(b[i + 1])} << 16 |
+           uint32_t{static_cast<unsigned char>(b[i + 2])} << 8 | uint32_t{static_cast<unsigned char>(b[i + 3])};
+  };
+  std::string out;
+  size_t copied = 0, i = 8;  // after the signature
+  while (i + 12 <= b.size()) {
+    const uint64_t length = u32(i);
+    if (length > b.size() - i - 12) break;  // truncated: stb reports it
+    if (length == 0 && b.compare(i + 4, 4, "IDAT") == 0) {
+      out.append(b, copied, i - copied);
+      copied = i + 12;
+    }
+    i += 12 + length;
+  }
+  if (copied == 0) return b;
+  out.append(b, copied, std::string::npos);
+  return out;
+}
+
 // The formats tint reads, recognised by their signatures. stb_image also decodes GIF, PSD, HDR, PIC, PNM and TGA, but
 // its 2.27 decoders (Debian 12) have undefined behaviour on crafted files (fuzz/fuzz_image.cpp found a signed
 // overflow in the PNM header parser within seconds), so tint keeps to the three formats photos and its own outputs use.
@@ -70,11 +95,13 @@ const char* image_format(const std::string& b) {
 
 }  // namespace
 
-torch::Tensor decode_image(const std::string& bytes, const std::string& name) {
-  if (bytes.empty()) throw Error(fmt::format("{}: empty file, not an image", name));
-  if (image_format(bytes) == nullptr) {
+torch::Tensor decode_image(const std::string& file_bytes, const std::string& name) {
+  if (file_bytes.empty()) throw Error(fmt::format("{}: empty file, not an image", name));
+  const char* format = image_format(file_bytes);
+  if (format == nullptr) {
     throw Error(fmt::format("{}: not a PNG, JPEG or BMP file (the image formats tint reads)", name));
   }
+  const std::string bytes = std::string(format) == "PNG" ? without_empty_png_idat(file_bytes) : file_bytes;
   if (const int64_t at = oversized_jpeg_huffman_table(bytes); at >= 0) {
     throw Error(fmt::format("{}: corrupt JPEG: the Huffman table at byte {} declares more than 256 codes", name, at));
   }

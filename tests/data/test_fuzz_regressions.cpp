@@ -49,6 +49,22 @@ TEST(FuzzRegressions, FormatsOtherThanPngJpegBmpAreRefusedBeforeStb) {
                           "x.gif: not a PNG, JPEG or BMP file");
 }
 
+// stb_image 2.27 computed null + 0 on an empty IDAT chunk before any image data (UBSan: applying zero offset to null
+// pointer). Empty IDAT chunks are legal and hold nothing: tint drops them, so such a PNG decodes as without them.
+// (stb decodes it either way; the undefined behaviour itself shows only under scripts/sanitize.sh and fuzz.sh.)
+TEST(FuzzRegressions, PngWithEmptyIdatChunksDecodesAsWithoutThem) {
+  const std::string png = read_file(seed("image", "rgb_8x8.png"));
+  const size_t idat = png.find("IDAT") - 4;  // the first IDAT chunk starts with its 4-byte length
+  const std::string empty_chunk("\0\0\0\0IDAT\x35\xaf\x06\x1e", 12);  // length 0, type, CRC-32 of "IDAT"
+  const std::string with_empty = png.substr(0, idat) + empty_chunk + empty_chunk + png.substr(idat);
+  auto expected = data::decode_image(png, "rgb_8x8.png");
+  auto got = data::decode_image(with_empty, "with_empty.png");
+  EXPECT_TRUE(got.equal(expected));
+  // The input the fuzzer found: an empty IDAT, then a corrupt one. It now ends in a tint::Error, not in stb's UB.
+  expect_error_containing([] { data::read_image(regression("png_empty_idat.png")); },
+                          "png_empty_idat.png: cannot decode image");
+}
+
 TEST(FuzzRegressions, ImageSeedsStillDecode) {
   for (const char* name : {"grey_4x4.png", "rgb_8x8.png", "rgba_2x2.png", "rgb_2x2.bmp", "python.jpg"}) {
     SCOPED_TRACE(name);

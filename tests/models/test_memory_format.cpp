@@ -46,7 +46,9 @@ TEST_P(MemoryFormatTest, ChannelsLastEqualsContiguousForwardAndBackward) {
     const auto& gb = b[item.key()].grad();
     ASSERT_TRUE(ga.defined() && gb.defined());
     EXPECT_TRUE(torch::allclose(ga, gb, 1e-3, 1e-5)) << (ga - gb).abs().max();
-    if (item.value().dim() == 4) EXPECT_TRUE(nhwc_strides(b[item.key()])) << "weight not NHWC";
+    if (item.value().dim() == 4) {
+      EXPECT_TRUE(nhwc_strides(b[item.key()])) << "weight not NHWC";
+    }
   }
 }
 
