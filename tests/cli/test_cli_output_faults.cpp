@@ -12,45 +12,17 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "support/small_run.h"
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
-#include "tint/models/colour_net.h"
-#include "tint/train/checkpoint.h"
 
 namespace tint {
 namespace {
 namespace fs = std::filesystem;
 
-int checkpoint_epoch(const fs::path& file) {
-  train::CheckpointReader reader(file);
-  auto model = models::make_model(reader.meta().config.model, reader.meta().config.net);
-  reader.restore_model(*model);
-  return reader.meta().epoch;
-}
-
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
-class OutputFaults : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir("tint-output");
-    auto r = test::run_tint("palette --max-iterations 20 --threads 1 --out " + quoted(dir_->path()));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  // A small fresh run into `run`; `images` training images in batches of 25.
-  static std::string train_args(const fs::path& run, int epochs, int images = 300, const std::string& lr = "0.001") {
-    return fmt::format(
-        "train --num-filters 8 --train-limit {} --val-limit 50 --batch-size 25 --samples 4 --threads 1 --epochs {} "
-        "--lr {} --palette {} --out {}",
-        images, epochs, lr, quoted(*dir_ / "palette.json"), quoted(run));
-  }
-  static test::TempDir* dir_;
-};
-test::TempDir* OutputFaults::dir_ = nullptr;
+using test::checkpoint_epoch;
+using test::quoted;
+using OutputFaults = test::SmallRunTest;
 
 TEST_F(OutputFaults, AFileWhereTheRunDirectoryShouldBeIsRefused) {
   test::TempDir tmp;

@@ -1,0 +1,33 @@
+// Small real training runs for end-to-end tests of `tint train`: one palette shared by a test suite, the flags of a
+// run that takes a second, and what a run directory's checkpoint says.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace tint::test {
+
+// `p` in single quotes, for the shell command lines run_tint takes.
+std::string quoted(const std::filesystem::path& p);
+
+// The epoch recorded in a checkpoint, after loading its model (so a checkpoint that does not load fails the test).
+int checkpoint_epoch(const std::filesystem::path& file);
+
+// A suite whose tests train small networks: SetUpTestSuite fits one palette (20 k-means iterations) for all of them.
+class SmallRunTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  // A fresh run into `run`: 8 filters, `images` training and 50 validation images in batches of 25, one thread.
+  static std::string train_args(const std::filesystem::path& run, int epochs, int images = 300,
+                                const std::string& lr = "0.001");
+
+ private:
+  static TempDir* dir_;
+};
+
+}  // namespace tint::test
