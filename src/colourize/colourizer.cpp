@@ -7,6 +7,7 @@
 
 #include "tint/core/error.h"
 #include "tint/train/checkpoint.h"
+#include "tint/train/trainer.h"
 
 namespace tint::colourize {
 namespace F = torch::nn::functional;
@@ -38,8 +39,7 @@ Colourizer::Colourizer(models::ColourNet model, data::Palette palette)
 
 Colourizer Colourizer::from_checkpoint(const std::filesystem::path& checkpoint) {
   train::CheckpointReader reader(checkpoint);
-  auto model = models::make_model(reader.meta().config.model, reader.meta().config.net);
-  model->set_memory_format(train::memory_format(reader.meta().config));
+  auto model = train::make_model(reader.meta().config);
   reader.restore_model(*model);
   return Colourizer(model, reader.meta().palette);
 }

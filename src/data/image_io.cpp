@@ -1,6 +1,7 @@
 #include "tint/data/image_io.h"
 
 #include <limits>
+#include <optional>
 
 #include <fmt/core.h>
 #include <stb/stb_image.h>
@@ -58,8 +59,8 @@ int64_t oversized_jpeg_huffman_table(const std::string& b) {
 // The PNG without its empty IDAT chunks, which hold no data (the format allows them). stb_image 2.27 meets an empty
 // IDAT before any image data with a null buffer and computes `null + 0` (undefined behaviour; found by
 // fuzz/fuzz_image.cpp), so they never reach it. Chunks are walked as far as they are well-formed; the rest is stb's
-// to judge. Returns the input unchanged when there is nothing to drop.
-std::string without_empty_png_idat(const std::string& b) {
+// to judge. Returns nothing when there is nothing to drop (the usual case: no copy of the file).
+std::optional<std::string> without_empty_png_idat(const std::string& b) {
   auto u32 = [&](size_t i) {
     return uint32_t{static_cast<unsigned char>(b[i])} << 24 | uint32_t{static_cast<unsigned char>(b[i + 1])} << 16 |
            uint32_t{static_cast<unsigned char>(b[i + 2])} << 8 | uint32_t{static_cast<unsigned char>(b[i + 3])};
@@ -75,7 +76,7 @@ std::string without_empty_png_idat(const std::string& b) {
     }
     i += 12 + length;
   }
-  if (copied == 0) return b;
+  if (copied == 0) return std::nullopt;
   out.append(b, copied, std::string::npos);
   return out;
 }
@@ -101,7 +102,8 @@ torch::Tensor decode_image(const std::string& file_bytes, const std::string& nam
   if (format == nullptr) {
     throw Error(fmt::format("{}: not a PNG, JPEG or BMP file (the image formats tint reads)", name));
   }
-  const std::string bytes = std::string(format) == "PNG" ? without_empty_png_idat(file_bytes) : file_bytes;
+  const auto cleaned = std::string(format) == "PNG" ? without_empty_png_idat(file_bytes) : std::nullopt;
+  const std::string& bytes = cleaned ? *cleaned : file_bytes;
   if (const int64_t at = oversized_jpeg_huffman_table(bytes); at >= 0) {
     throw Error(fmt::format("{}: corrupt JPEG: the Huffman table at byte {} declares more than 256 codes", name, at));
   }

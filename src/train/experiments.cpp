@@ -104,8 +104,7 @@ void write_sample_comparison(const SweepJob& job, const std::vector<SweepRun>& r
   torch::NoGradGuard no_grad;
   for (const auto& r : runs) {
     CheckpointReader reader(r.run_dir / "checkpoint.pt");
-    auto model = models::make_model(reader.meta().config.model, reader.meta().config.net);
-    model->set_memory_format(memory_format(reader.meta().config));
+    auto model = make_model(reader.meta().config);
     reader.restore_model(*model);
     model->eval();
     rows.push_back(palette.colourize(model->forward(val.grey).argmax(1)));

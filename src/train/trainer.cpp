@@ -81,6 +81,12 @@ std::string non_finite_name(double value) { return std::isnan(value) ? "NaN" : v
 
 }  // namespace
 
+models::ColourNet make_model(const TrainConfig& config) {
+  auto model = models::make_model(config.model, config.net);
+  model->set_memory_format(memory_format(config));
+  return model;
+}
+
 EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
                     const std::string& precision) {
   torch::NoGradGuard no_grad;
@@ -151,8 +157,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   if (val_set.size() == 0) throw Error(fmt::format("no validation images of category '{}'", c.category));
 
   torch::manual_seed(c.seed);  // weight initialization
-  auto model = models::make_model(c.model, c.net);
-  model->set_memory_format(memory_format(c));
+  auto model = make_model(c);
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(c.learning_rate));
   std::vector<EpochMetrics> history;
   int start_epoch = 0;
@@ -237,8 +242,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
 EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir) {
   CheckpointReader reader(run_dir / "checkpoint.pt");
   const auto& meta = reader.meta();
-  auto model = models::make_model(meta.config.model, meta.config.net);
-  model->set_memory_format(memory_format(meta.config));
+  auto model = make_model(meta.config);
   reader.restore_model(*model);
   auto names = data::read_class_names(data_dir);
   auto images = data::read_cifar10(data_dir, data::Split::Test, data::category_index(meta.config.category, names)).images;

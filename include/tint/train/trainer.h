@@ -41,6 +41,9 @@ struct TrainResult {
 
 TrainResult train(const TrainJob& job, TrainObserver* observer = nullptr);
 
+// The (untrained) network a run's config describes: its model, settings and memory format.
+models::ColourNet make_model(const TrainConfig& config);
+
 // Mean per-pixel cross-entropy and pixel accuracy of `model` (eval mode, no gradients) on `data`, with forward
 // passes in `precision` ("fp32" or "bf16").
 EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
