@@ -5,12 +5,12 @@
 namespace tint::models {
 namespace nn = torch::nn;
 
-nn::Sequential down_block(int in, int out, int kernel) {
-  return nn::Sequential(halving_conv(in, out, kernel), nn::BatchNorm2d(out), nn::ReLU());
+Block down_block(int in, int out, int kernel) {
+  return Block(halving_conv(in, out, kernel), nn::BatchNorm2d(out), nn::ReLU());
 }
 
-nn::Sequential up_block(int in, int out, int kernel, int dilation) {
-  return nn::Sequential(doubling_conv_transpose(in, out, kernel, dilation), nn::BatchNorm2d(out), nn::ReLU());
+Block up_block(int in, int out, int kernel, int dilation) {
+  return Block(doubling_conv_transpose(in, out, kernel, dilation), nn::BatchNorm2d(out), nn::ReLU());
 }
 
 ConvTransposeNetImpl::ConvTransposeNetImpl(const ModelConfig& c) {

@@ -6,12 +6,12 @@ namespace tint::models {
 namespace nn = torch::nn;
 
 namespace {
-nn::Sequential pool_block(int in, int out, int kernel) {
-  return nn::Sequential(SameConv2d(in, out, kernel), nn::MaxPool2d(nn::MaxPool2dOptions(2)), nn::BatchNorm2d(out),
+Block pool_block(int in, int out, int kernel) {
+  return Block(SameConv2d(in, out, kernel), nn::MaxPool2d(nn::MaxPool2dOptions(2)), nn::BatchNorm2d(out),
                         nn::ReLU());
 }
-nn::Sequential upsample_block(int in, int out, int kernel) {
-  return nn::Sequential(SameConv2d(in, out, kernel),
+Block upsample_block(int in, int out, int kernel) {
+  return Block(SameConv2d(in, out, kernel),
                         nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest)),
                         nn::BatchNorm2d(out), nn::ReLU());
 }

@@ -20,13 +20,13 @@ class ConvTransposeNetImpl : public ColourNetImpl {
   torch::Tensor layers(const torch::Tensor& grey) override;
   std::string name() const override { return "conv-transpose"; }
 
-  torch::nn::Sequential block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};
+  Block block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};
   SameConv2d final{nullptr};
 };
 TORCH_MODULE(ConvTransposeNet);
 
 // The four blocks are shared with UNet, which only changes what flows into block4 and final.
-torch::nn::Sequential down_block(int in, int out, int kernel);
-torch::nn::Sequential up_block(int in, int out, int kernel, int dilation);
+Block down_block(int in, int out, int kernel);
+Block up_block(int in, int out, int kernel, int dilation);
 
 }  // namespace tint::models

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <torch/nn.h>
+#include <torch/nn/modules/container/sequential.h>
 
 #include "tint/ops/conv_transpose.h"
 
@@ -19,6 +20,16 @@ class SameConv2dImpl : public torch::nn::Module {
   int before_, after_;
 };
 TORCH_MODULE(SameConv2d);
+
+// The networks' blocks: a Sequential whose BatchNorm2d directly followed by a ReLU runs as one fused operation
+// (ops::batch_norm_relu) with the BatchNorm2d's parameters, running statistics and momentum. The modules, their
+// names and so checkpoints and the analysis tools are those of the plain torch::nn::Sequential.
+class BlockImpl : public torch::nn::SequentialImpl {
+ public:
+  using torch::nn::SequentialImpl::SequentialImpl;
+  torch::Tensor forward(torch::Tensor x);
+};
+TORCH_MODULE(Block);
 
 // Conv2d with stride 2 that halves an even height and width.
 torch::nn::Conv2d halving_conv(int in_channels, int out_channels, int kernel);

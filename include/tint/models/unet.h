@@ -19,7 +19,7 @@ class UNetImpl : public ColourNetImpl {
   torch::Tensor layers(const torch::Tensor& grey) override;
   std::string name() const override { return "unet"; }
 
-  torch::nn::Sequential block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};
+  Block block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};
   SameConv2d final{nullptr};
 };
 TORCH_MODULE(UNet);

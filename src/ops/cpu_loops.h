@@ -1,0 +1,66 @@
+// What the fused CPU kernels (batch_norm_relu.cpp, cross_entropy.cpp) share: per-CPU code generation, bfloat16
+// loads and stores, and a vectorizable exp.
+//
+// The kernels are plain loops over a channels-last (rows, channels) matrix, written so that g++ vectorizes them.
+// TINT_CPU_CLONES compiles a function once per x86-64 level (AVX-512, AVX2+FMA, baseline) and picks one at load
+// time, so the binary stays portable while using the machine's widest vectors (Debian builds for baseline x86-64).
+// Private to src/ops.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include <c10/util/BFloat16.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define TINT_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TINT_CPU_CLONES
+#endif
+// The loop bodies are templates; forcing them inline compiles them once inside each clone, for that clone's CPU.
+#define TINT_INLINE inline __attribute__((always_inline))
+
+namespace tint::ops::cpu {
+
+TINT_INLINE float load(const float* p) { return *p; }
+TINT_INLINE float load(const c10::BFloat16* p) {
+  uint16_t half;
+  std::memcpy(&half, p, sizeof half);
+  const uint32_t bits = uint32_t{half} << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+TINT_INLINE void store(float* p, float v) { *p = v; }
+// Round to nearest even, as c10::BFloat16(float) does (NaN stays a quiet NaN).
+TINT_INLINE void store(c10::BFloat16* p, float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
+  const uint16_t half = static_cast<uint16_t>(v != v ? 0x7FC0u : rounded);
+  std::memcpy(p, &half, sizeof half);
+}
+
+// exp(x) for x <= 0 within 2 ulp (tested against std::exp over every float in [-87, 0]): Cephes' expf, x = n ln2 + r
+// with |r| <= ln2 / 2 and a degree-5 polynomial for e^r. std::exp does not vectorize with g++ (glibc's vector expf
+// needs -ffast-math, which would also drop the NaN checks the callers rely on). Below -87 the result is 2^-126
+// times e^r rather than a denormal or 0; the softmax callers only add such terms to a sum of at least 1.
+TINT_INLINE float exp_nonpositive(float x) {
+  x = x > -87.0f ? x : -87.0f;  // NaN becomes -87 here, so the float-to-int conversion below is always defined
+  const float n = static_cast<float>(static_cast<int32_t>(x * 1.44269504088896341f - 0.5f));  // round(x / ln2)
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;  // ln2 split in two so n * ln2 is exact
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * r * r + r + 1.0f;
+  const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;  // 2^n
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return e * scale;
+}
+
+}  // namespace tint::ops::cpu

@@ -1,0 +1,166 @@
+// The fused batchnorm + ReLU equals torch::relu(torch::batch_norm(...)) computed by LibTorch on an NCHW copy of the
+// same input: output, running statistics and the three gradients, in training and evaluation, float32 and bfloat16.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tint/models/layers.h"
+#include "tint/ops/batch_norm_relu.h"
+
+namespace tint::ops {
+namespace {
+
+struct Case {
+  int64_t n, c, h, w;
+  bool training;
+  torch::ScalarType dtype;
+};
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.n << "x" << c.c << "x" << c.h << "x" << c.w << (c.training ? " train " : " eval ") << c.dtype;
+}
+
+double max_error(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+double scale_of(const torch::Tensor& t) { return 1 + t.to(torch::kDouble).abs().max().item<double>(); }
+
+struct Params {
+  torch::Tensor weight, bias, running_mean, running_var;
+};
+Params make_params(int64_t c) {
+  return {torch::rand({c}) + 0.5, torch::randn({c}) * 0.5, torch::randn({c}) * 0.1, torch::rand({c}) + 0.5};
+}
+
+class BatchNormReLUMatchesTorch : public ::testing::TestWithParam<Case> {};
+
+TEST_P(BatchNormReLUMatchesTorch, OutputStatisticsAndGradients) {
+  const auto& c = GetParam();
+  torch::manual_seed(11);
+  // Channels with their own offsets and spreads, as convolution outputs have.
+  const auto x0 = (torch::randn({c.n, c.c, c.h, c.w}) * (torch::rand({1, c.c, 1, 1}) * 3 + 0.1) +
+                   torch::randn({1, c.c, 1, 1}) * 2)
+                      .to(c.dtype);
+  const auto p = make_params(c.c);
+  auto x = x0.contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_(true);
+  auto xr = x0.contiguous().requires_grad_(true);
+  auto w = p.weight.clone().requires_grad_(true), b = p.bias.clone().requires_grad_(true);
+  auto wr = p.weight.clone().requires_grad_(true), br = p.bias.clone().requires_grad_(true);
+  auto rm = p.running_mean.clone(), rv = p.running_var.clone();
+  auto rmr = p.running_mean.clone(), rvr = p.running_var.clone();
+
+  const auto ours = batch_norm_relu(x, w, b, rm, rv, c.training, 0.1, 1e-5);
+  const auto ref = torch::relu(torch::batch_norm(xr, wr, br, rmr, rvr, c.training, 0.1, 1e-5, true));
+  ASSERT_EQ(ours.sizes(), ref.sizes());
+  EXPECT_EQ(ours.scalar_type(), c.dtype);
+  EXPECT_TRUE(ours.is_contiguous(torch::MemoryFormat::ChannelsLast));
+  // bfloat16 outputs are rounded to 8 bits of mantissa: one rounding step apart at most.
+  const double tol = c.dtype == torch::kBFloat16 ? 1e-2 : 1e-5;
+  EXPECT_LT(max_error(ours, ref), tol * scale_of(ref));
+  EXPECT_LT(max_error(rm, rmr), 1e-5 * scale_of(rmr));
+  EXPECT_LT(max_error(rv, rvr), 1e-5 * scale_of(rvr));
+
+  const auto g = torch::randn(ref.sizes()).to(c.dtype);
+  const auto ours_grad = torch::autograd::grad({ours}, {x, w, b}, {g.contiguous(torch::MemoryFormat::ChannelsLast)});
+  const auto ref_grad = torch::autograd::grad({ref}, {xr, wr, br}, {g});
+  const char* names[] = {"dx", "dweight", "dbias"};
+  // Weight and bias gradients sum over every pixel: bfloat16 inputs give them a larger absolute error.
+  const double grad_tol[] = {tol, c.dtype == torch::kBFloat16 ? 2e-2 : 1e-5, 1e-5};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(ours_grad[i].scalar_type(), ref_grad[i].scalar_type()) << names[i];
+    EXPECT_LT(max_error(ours_grad[i], ref_grad[i]), grad_tol[i] * scale_of(ref_grad[i])) << names[i];
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, BatchNormReLUMatchesTorch,
+    ::testing::Values(Case{4, 32, 16, 16, true, torch::kFloat},   // ConvTransposeNet block1
+                      Case{4, 24, 32, 32, true, torch::kFloat},   // block4 (24 colours: a partial vector)
+                      Case{3, 64, 8, 8, false, torch::kFloat},    // block2, evaluation
+                      Case{2, 5, 7, 9, true, torch::kFloat},      // odd sizes, rows not a multiple of the block
+                      Case{1, 1, 3, 1, true, torch::kFloat},      // one channel, three values
+                      Case{4, 24, 32, 32, true, torch::kBFloat16},
+                      Case{2, 32, 16, 16, false, torch::kBFloat16}));
+
+TEST(BatchNormReLU, ResultsDoNotDependOnTheThreadCount) {
+  torch::manual_seed(3);
+  const auto x = torch::randn({8, 32, 16, 16}).contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto p = make_params(32);
+  const int threads = at::get_num_threads();
+  std::vector<torch::Tensor> outputs;
+  for (int t : {1, 2, 3}) {
+    at::set_num_threads(t);
+    auto xg = x.clone().requires_grad_(true);
+    auto w = p.weight.clone().requires_grad_(true);
+    auto rm = p.running_mean.clone(), rv = p.running_var.clone();
+    auto y = batch_norm_relu(xg, w, p.bias, rm, rv, true, 0.1, 1e-5);
+    y.pow(2).sum().backward();
+    outputs.push_back(torch::cat({y.flatten(), xg.grad().flatten(), w.grad(), rm, rv}));
+  }
+  at::set_num_threads(threads);
+  EXPECT_TRUE(torch::equal(outputs[0], outputs[1]));
+  EXPECT_TRUE(torch::equal(outputs[0], outputs[2]));
+}
+
+TEST(BatchNormReLU, NaNPassesThroughLikeTorchRelu) {
+  auto x = torch::randn({2, 3, 4, 4}).contiguous(torch::MemoryFormat::ChannelsLast);
+  x.index_put_({0, 1, 2, 2}, std::nan(""));
+  const auto p = make_params(3);
+  const auto y = batch_norm_relu(x, p.weight, p.bias, p.running_mean.clone(), p.running_var.clone(), true, 0.1, 1e-5);
+  EXPECT_TRUE(y.select(1, 1).isnan().all().item<bool>()) << "channel 1's statistics are NaN";
+  EXPECT_FALSE(y.select(1, 0).isnan().any().item<bool>());
+}
+
+TEST(BatchNormReLU, OtherLayoutsAndTypesUseLibTorch) {
+  torch::manual_seed(5);
+  const auto p = make_params(4);
+  for (auto x : {torch::randn({2, 4, 3, 3}), torch::randn({2, 4, 3, 3}, torch::kDouble)}) {
+    const auto w = p.weight.to(x.scalar_type()), b = p.bias.to(x.scalar_type());
+    const auto ours = batch_norm_relu(x, w, b, {}, {}, true, 0.1, 1e-5);
+    const auto ref = torch::relu(torch::batch_norm(x, w, b, {}, {}, true, 0.1, 1e-5, true));
+    EXPECT_TRUE(torch::equal(ours, ref)) << x.scalar_type();
+  }
+}
+
+TEST(BatchNormReLU, RefusesOneValuePerChannelWhenTraining) {
+  const auto p = make_params(3);
+  const auto x = torch::randn({1, 3, 1, 1}).contiguous(torch::MemoryFormat::ChannelsLast);
+  EXPECT_THROW(batch_norm_relu(x, p.weight, p.bias, p.running_mean.clone(), p.running_var.clone(), true, 0.1, 1e-5),
+               c10::Error);
+}
+
+// A Block runs as the plain Sequential of the same modules would: outputs, gradients, running statistics and the
+// batch counter, with a momentum and with the cumulative average (no momentum).
+TEST(Block, EqualsTheSequentialOfTheSameModules) {
+  namespace nn = torch::nn;
+  for (auto momentum : {c10::optional<double>(0.1), c10::optional<double>()}) {
+    torch::manual_seed(9);
+    auto conv = nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1));
+    auto bn = nn::BatchNorm2d(nn::BatchNorm2dOptions(8).momentum(momentum));
+    models::Block block(conv, bn, nn::ReLU());
+    auto plain = nn::Sequential(nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1)),
+                                nn::BatchNorm2d(nn::BatchNorm2dOptions(8).momentum(momentum)), nn::ReLU());
+    {
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < block->parameters().size(); ++i) plain->parameters()[i].copy_(block->parameters()[i]);
+    }
+    for (int step = 0; step < 3; ++step) {
+      const auto x = torch::randn({4, 3, 6, 6}).contiguous(torch::MemoryFormat::ChannelsLast);
+      const auto y = block->forward(x), yr = plain->forward(x);
+      EXPECT_LT(max_error(y, yr), 1e-5 * scale_of(yr));
+      y.sum().backward();
+      yr.sum().backward();
+    }
+    const auto buffers = block->named_buffers(), plain_buffers = plain->named_buffers();
+    for (const auto& b : buffers) EXPECT_LT(max_error(b.value(), plain_buffers[b.key()]), 1e-5) << b.key();
+    const auto params = block->named_parameters(), plain_params = plain->named_parameters();
+    for (const auto& q : params) {
+      EXPECT_LT(max_error(q.value().grad(), plain_params[q.key()].grad()), 1e-4 * scale_of(plain_params[q.key()].grad()))
+          << q.key();
+    }
+    block->eval(), plain->eval();
+    const auto x = torch::randn({2, 3, 6, 6}).contiguous(torch::MemoryFormat::ChannelsLast);
+    EXPECT_LT(max_error(block->forward(x), plain->forward(x)), 1e-5 * scale_of(plain->forward(x)));
+  }
+}
+
+}  // namespace
+}  // namespace tint::ops
