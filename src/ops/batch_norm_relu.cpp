@@ -13,8 +13,10 @@
 namespace tint::ops {
 namespace {
 
+using cpu::block_count;
 using cpu::load;
 using cpu::store;
+using cpu::visit_element_type;
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
@@ -133,18 +135,10 @@ TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
 #undef TINT_INSTANTIATE
 
-// Calls f(T{}) with T the C++ type of x's elements (float or c10::BFloat16: what fusable() lets through).
-template <typename F>
-decltype(auto) visit_element_type(const torch::Tensor& x, const F& f) {
-  return x.scalar_type() == torch::kBFloat16 ? f(c10::BFloat16{}) : f(float{});
-}
-
-int64_t block_count(int64_t rows) { return (rows + kBlockRows - 1) / kBlockRows; }
-
 // Runs f(first_row, row_count, block) over the row blocks in parallel.
 template <typename F>
 void for_blocks(int64_t rows, const F& f) {
-  at::parallel_for(0, block_count(rows), 1, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, block_count(rows, kBlockRows), 1, [&](int64_t begin, int64_t end) {
     for (int64_t blk = begin; blk < end; ++blk) {
       const int64_t first = blk * kBlockRows;
       f(first, std::min(kBlockRows, rows - first), blk);
@@ -157,7 +151,7 @@ void for_blocks(int64_t rows, const F& f) {
 template <typename F>
 std::pair<std::vector<double>, std::vector<double>> channel_sums(int64_t rows, int64_t channels, const F& partial) {
   const int64_t period = channels * kGroupRows;
-  std::vector<double> blocks(2 * channels * block_count(rows), 0.0);
+  std::vector<double> blocks(2 * channels * block_count(rows, kBlockRows), 0.0);
   for_blocks(rows, [&](int64_t first, int64_t count, int64_t blk) {
     std::vector<float> s(period, 0.0f), t(period, 0.0f);  // kGroupRows terms each, then double
     partial(first, count, s.data(), t.data());
@@ -170,7 +164,7 @@ std::pair<std::vector<double>, std::vector<double>> channel_sums(int64_t rows, i
     }
   });
   std::vector<double> s(channels, 0.0), t(channels, 0.0);
-  for (int64_t blk = 0; blk < block_count(rows); ++blk) {
+  for (int64_t blk = 0; blk < block_count(rows, kBlockRows); ++blk) {
     const double* p = blocks.data() + 2 * channels * blk;
     for (int64_t c = 0; c < channels; ++c) {
       s[c] += p[c];

@@ -30,5 +30,24 @@ TEST(PixelCrossEntropy, EqualsTheDirectFormulaInBothLayoutsWithGradients) {
   }
 }
 
+// Float32 channels-last logits take the fused kernel (ops::cross_entropy); NCHW ones LibTorch's path. Both equal the
+// formula in double on the same values.
+TEST(PixelCrossEntropy, Float32InBothLayoutsEqualsTheFormulaInDouble) {
+  torch::manual_seed(6);
+  const auto base = torch::randn({4, 24, 8, 8}) * 3;
+  const auto ids = torch::randint(0, 24, {4, 8, 8});
+  auto x64 = base.to(torch::kFloat64).requires_grad_(true);
+  auto reference = -torch::log_softmax(x64, 1).gather(1, ids.unsqueeze(1)).mean();
+  reference.backward();
+  for (auto format : {torch::MemoryFormat::Contiguous, torch::MemoryFormat::ChannelsLast}) {
+    auto x = base.contiguous(format).detach().requires_grad_(true);
+    auto loss = pixel_cross_entropy(x, ids);
+    EXPECT_NEAR(loss.item<double>(), reference.item<double>(), 1e-6);
+    loss.backward();
+    EXPECT_TRUE(x.grad().is_contiguous(format));
+    EXPECT_LT((x.grad().to(torch::kFloat64) - x64.grad()).abs().max().item<double>(), 1e-8);
+  }
+}
+
 }  // namespace
 }  // namespace tint::train

@@ -1,0 +1,22 @@
+// Softmax cross-entropy of the rows of a logit matrix, log-softmax and NLL in one operation.
+//
+// The colourization loss reads channels-last logits as a (pixels, colours) matrix: 102,400 rows of 24 at the source's
+// batch size. LibTorch's log_softmax + nll_loss pair vectorizes along a row, which is 1.5 AVX-512 vectors here, and
+// writes the whole log-softmax matrix forward and again backward; it took an eighth of a training step. This op
+// works on groups of 16 rows with one row per vector lane, keeps only each row's log-sum-exp, and writes the matrix
+// once, as the gradient.
+#pragma once
+
+#include <torch/types.h>
+
+namespace tint::ops {
+
+// Mean (or, with sum, the sum) over rows r of logsumexp(logits[r]) - logits[r][ids[r]], as
+// torch::nn::functional::cross_entropy(logits, ids) computes it, with the gradient for logits.
+// The fused path takes logits (M, K) contiguous on the CPU, float32 or bfloat16 (computed in float32, as autocast
+// does), and ids (M) int64; other inputs are computed by LibTorch. An id outside [0, K) throws c10::Error naming it.
+// A row with a NaN or infinite logit gives a NaN loss. Row blocks are fixed, so the result does not depend on the
+// thread count.
+torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum = false);
+
+}  // namespace tint::ops

@@ -1,0 +1,155 @@
+// The fused softmax cross-entropy equals the direct formula computed in double on the same logits (loss and
+// gradient), for float32 and bfloat16, mean and sum; NaN and infinite logits, bad ids, thread-count independence;
+// and the vectorized exp it is built on, against std::exp.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "ops/cpu_loops.h"
+#include "tint/ops/cross_entropy.h"
+
+namespace tint::ops {
+namespace {
+
+struct Case {
+  int64_t rows, classes;
+  torch::ScalarType dtype;
+  bool sum;
+};
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.rows << "x" << c.classes << " " << c.dtype << (c.sum ? " sum" : " mean");
+}
+
+class CrossEntropyMatchesFormula : public ::testing::TestWithParam<Case> {};
+
+TEST_P(CrossEntropyMatchesFormula, LossAndGradient) {
+  const auto& c = GetParam();
+  torch::manual_seed(13);
+  auto logits = (torch::randn({c.rows, c.classes}) * 4).to(c.dtype).requires_grad_(true);
+  const auto ids = torch::randint(0, c.classes, {c.rows});
+  // Direct, in double on the very values the op reads: -log softmax at the id, averaged or summed.
+  auto x = logits.detach().to(torch::kDouble).requires_grad_(true);
+  auto picked = -torch::log_softmax(x, 1).gather(1, ids.unsqueeze(1));
+  auto reference = c.sum ? picked.sum() : picked.mean();
+  reference.backward();
+
+  auto loss = cross_entropy(logits, ids, c.sum);
+  EXPECT_EQ(loss.scalar_type(), torch::kFloat);
+  EXPECT_EQ(loss.dim(), 0);
+  const double r = reference.item<double>();
+  EXPECT_NEAR(loss.item<double>(), r, 2e-6 * std::abs(r) + 1e-6);
+  loss.backward();
+  ASSERT_EQ(logits.grad().scalar_type(), c.dtype);
+  // bfloat16 gradients are rounded to 8 bits of mantissa.
+  const double tol = c.dtype == torch::kBFloat16 ? 8e-3 : 2e-6;
+  const auto error = (logits.grad().to(torch::kDouble) - x.grad()).abs().max().item<double>();
+  EXPECT_LE(error, tol * x.grad().abs().max().item<double>());
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, CrossEntropyMatchesFormula,
+                         ::testing::Values(Case{3000, 24, torch::kFloat, false},  // 24 colours, several blocks
+                                           Case{37, 24, torch::kFloat, true},     // a partial group of rows
+                                           Case{300, 3, torch::kFloat, false},
+                                           Case{64, 200, torch::kFloat, true},
+                                           Case{5, 1, torch::kFloat, false},  // one class: loss 0, gradient 0
+                                           Case{2000, 24, torch::kBFloat16, false},
+                                           Case{50, 7, torch::kBFloat16, true}));
+
+TEST(CrossEntropy, LargeLogitsDoNotOverflow) {
+  const auto logits = torch::tensor({{1000.0f, 0.0f, -1000.0f}, {-5000.0f, -5001.0f, -5002.0f}});
+  const auto ids = torch::tensor({0, 2});
+  // Row 0: log(1 + e^-1000 + e^-2000) ~ 0; row 1: 2 + log(1 + e^-1 + e^-2).
+  const double expected = (0.0 + 2.0 + std::log(1 + std::exp(-1.0) + std::exp(-2.0))) / 2;
+  EXPECT_NEAR(cross_entropy(logits, ids).item<double>(), expected, 1e-5);
+}
+
+TEST(CrossEntropy, NonFiniteLogitsGiveNaNAsLibTorch) {
+  namespace F = torch::nn::functional;
+  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    auto logits = torch::randn({40, 24});
+    logits.index_put_({17, 3}, bad);
+    const auto ids = torch::randint(0, 24, {40});
+    const auto ours = cross_entropy(logits, ids), ref = F::cross_entropy(logits, ids);
+    EXPECT_EQ(std::isnan(ours.item<float>()), std::isnan(ref.item<float>())) << bad;
+  }
+  auto logits = torch::randn({40, 24}).requires_grad_(true);
+  {
+    torch::NoGradGuard no_grad;
+    logits.index_put_({5, 0}, std::nanf(""));
+  }
+  auto loss = cross_entropy(logits, torch::zeros({40}, torch::kLong));
+  EXPECT_TRUE(std::isnan(loss.item<float>()));
+  loss.backward();
+  EXPECT_TRUE(logits.grad()[5].isnan().all().item<bool>()) << "the NaN row's gradient";
+  EXPECT_FALSE(logits.grad()[6].isnan().any().item<bool>());
+}
+
+TEST(CrossEntropy, IdOutOfRangeThrowsNamingIt) {
+  const auto logits = torch::randn({20, 4});
+  auto ids = torch::zeros({20}, torch::kLong);
+  ids[11] = 4;
+  try {
+    cross_entropy(logits, ids);
+    FAIL() << "expected an error";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("class id 4 of row 11"), std::string::npos)
+        << e.what_without_backtrace();
+  }
+  ids[11] = -1;
+  EXPECT_THROW(cross_entropy(logits, ids), c10::Error);
+}
+
+TEST(CrossEntropy, ResultsDoNotDependOnTheThreadCount) {
+  torch::manual_seed(2);
+  const auto base = torch::randn({5000, 24});
+  const auto ids = torch::randint(0, 24, {5000});
+  const int threads = at::get_num_threads();
+  std::vector<torch::Tensor> results;
+  for (int t : {1, 2, 3}) {
+    at::set_num_threads(t);
+    auto x = base.clone().requires_grad_(true);
+    auto loss = cross_entropy(x, ids);
+    loss.backward();
+    results.push_back(torch::cat({loss.reshape({1}), x.grad().flatten()}));
+  }
+  at::set_num_threads(threads);
+  EXPECT_TRUE(torch::equal(results[0], results[1]));
+  EXPECT_TRUE(torch::equal(results[0], results[2]));
+}
+
+TEST(CrossEntropy, OtherInputsUseLibTorch) {
+  namespace F = torch::nn::functional;
+  const auto logits = torch::randn({30, 5}, torch::kDouble);
+  const auto ids = torch::randint(0, 5, {30});
+  EXPECT_TRUE(torch::equal(cross_entropy(logits, ids), F::cross_entropy(logits, ids)));
+  const auto strided = torch::randn({5, 30}).t();  // not contiguous
+  EXPECT_TRUE(torch::equal(cross_entropy(strided, ids), F::cross_entropy(strided, ids)));
+}
+
+// exp_nonpositive against std::exp (in double) on every 61st float in [-87, 0] and on the range ends.
+TEST(CpuLoops, ExpNonPositiveIsWithinOneAndAHalfUlp) {
+  double worst = 0;
+  float worst_x = 0;
+  auto check = [&](float x) {
+    const double exact = std::exp(static_cast<double>(x));
+    const double ulp = std::nextafter(static_cast<float>(exact), INFINITY) - static_cast<float>(exact);
+    const double error = std::abs(cpu::exp_nonpositive(x) - exact) / ulp;
+    if (error > worst) worst = error, worst_x = x;
+  };
+  const float start = -87.0f;
+  uint32_t first;
+  std::memcpy(&first, &start, sizeof first);
+  for (uint32_t bits = first; bits > 0x80000000u; bits -= 61) {  // negative floats: smaller patterns are nearer 0
+    float x;
+    std::memcpy(&x, &bits, sizeof x);
+    check(x);
+  }
+  check(0.0f), check(-0.0f), check(-87.0f), check(-1e-30f);
+  EXPECT_LE(worst, 1.5) << "at x = " << worst_x;
+  EXPECT_EQ(cpu::exp_nonpositive(0.0f), 1.0f);
+}
+
+}  // namespace
+}  // namespace tint::ops
