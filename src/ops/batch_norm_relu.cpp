@@ -216,10 +216,14 @@ Channels affine(const std::vector<float>& mean, const std::vector<float>& invstd
 }
 
 struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFunction> {
+  // input_bias: a per-channel bias added to x before the normalization, or an empty tensor for none.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
-                               const torch::Tensor& bias, const torch::Tensor& running_mean,
-                               const torch::Tensor& running_var, bool training, double momentum, double eps) {
+                               const torch::Tensor& bias, const torch::Tensor& input_bias,
+                               const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
+                               double momentum, double eps) {
     const int64_t channels = x.size(1), rows = x.numel() / channels;
+    const bool has_input_bias = input_bias.numel() > 0;
+    const auto b = has_input_bias ? to_vector(input_bias) : std::vector<float>(channels, 0.0f);
     std::vector<float> mean(channels), invstd(channels);
     if (training) {
       const auto [s1, s2] = visit_element_type(x, [&](auto element) {
@@ -228,21 +232,25 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
           sum_moments_cpu(px + first * channels, count * channels, channels * kGroupRows, s, t);
         });
       });
-      float* rm = running_mean.defined() ? running_mean.data_ptr<float>() : nullptr;
-      float* rv = running_var.defined() ? running_var.data_ptr<float>() : nullptr;
+      float* rm = running_mean.numel() > 0 ? running_mean.data_ptr<float>() : nullptr;
+      float* rv = running_var.numel() > 0 ? running_var.data_ptr<float>() : nullptr;
       for (int64_t c = 0; c < channels; ++c) {
         const double m = s1[c] / rows, var = std::max(0.0, s2[c] / rows - m * m);
         mean[c] = static_cast<float>(m);
         invstd[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
         if (rm != nullptr) {  // LibTorch's update: the biased variance normalizes, the unbiased one is tracked
-          rm[c] = static_cast<float>((1 - momentum) * rm[c] + momentum * m);
+          rm[c] = static_cast<float>((1 - momentum) * rm[c] + momentum * (m + b[c]));
           rv[c] = static_cast<float>((1 - momentum) * rv[c] + momentum * var * rows / (rows - 1));
         }
       }
     } else {
+      // (x + b - running_mean): x's own mean stands at running_mean - b.
       mean = to_vector(running_mean);
       const auto var = to_vector(running_var);
-      for (int64_t c = 0; c < channels; ++c) invstd[c] = static_cast<float>(1.0 / std::sqrt(var[c] + eps));
+      for (int64_t c = 0; c < channels; ++c) {
+        mean[c] -= b[c];
+        invstd[c] = static_cast<float>(1.0 / std::sqrt(var[c] + eps));
+      }
     }
     const auto k = affine(mean, invstd, weight, bias);
     auto y = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
@@ -255,6 +263,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
       });
     });
     ctx->save_for_backward({x, weight, bias});
+    ctx->saved_data["input_bias"] = has_input_bias;
     ctx->saved_data["mean"] = to_tensor(mean);
     ctx->saved_data["invstd"] = to_tensor(invstd);
     ctx->saved_data["training"] = training;
@@ -274,8 +283,13 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
     auto dx = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
     auto dweight = torch::empty({channels}, weight.options());
     auto dbias = torch::empty({channels}, bias.options());
+    // In training the normalization removes any per-channel constant, so the input bias's gradient is exactly 0;
+    // in evaluation it is the sum of dx over the channel's values.
+    const bool has_input_bias = ctx->saved_data["input_bias"].toBool();
+    auto dinput_bias = has_input_bias ? torch::zeros({channels}, weight.options()) : torch::Tensor();
     auto* pw = dweight.data_ptr<float>();
     auto* pb = dbias.data_ptr<float>();
+    auto* pib = has_input_bias ? dinput_bias.data_ptr<float>() : nullptr;
     visit_element_type(x, [&](auto element) {
       using T = decltype(element);
       const auto* px = x.data_ptr<T>();
@@ -289,6 +303,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
         const double a = static_cast<double>(gamma[c]) * invstd[c];
         pw[c] = static_cast<float>(sgx[c] * invstd[c]);
         pb[c] = static_cast<float>(sg[c]);
+        if (pib != nullptr && !training) pib[c] = static_cast<float>(a * sg[c]);
         Channels::set(k.a, c, static_cast<float>(a));
         Channels::set(k.b, c, training ? static_cast<float>(-a * invstd[c] * invstd[c] * sgx[c] / rows) : 0.0f);
         Channels::set(k.d, c, training ? static_cast<float>(-a * sg[c] / rows) : 0.0f);
@@ -299,7 +314,8 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
         input_gradient_cpu(px + o, pdy + o, pdx + o, count * channels, k);
       });
     });
-    return {dx, dweight, dbias, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {dx,       dweight,         dbias,           dinput_bias,    torch::Tensor(),
+            torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -307,13 +323,19 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
 
 torch::Tensor batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
-                              double momentum, double eps) {
-  if (!fusable(x, weight, bias, running_mean, running_var, training)) {
-    return torch::relu(torch::batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps, true));
+                              double momentum, double eps, const torch::Tensor& input_bias) {
+  if (!fusable(x, weight, bias, running_mean, running_var, training) ||
+      (input_bias.defined() && !is_channel_vector(input_bias, x.size(1)))) {
+    const auto input = input_bias.defined() ? x + input_bias.view({1, -1, 1, 1}) : x;
+    return torch::relu(torch::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, true));
   }
   TORCH_CHECK(!training || x.numel() / x.size(1) > 1, "Expected more than 1 value per channel when training, got input size ",
               x.sizes());
-  return BatchNormReLUFunction::apply(x, weight, bias, running_mean, running_var, training, momentum, eps);
+  // Custom functions cannot take undefined tensors in LibTorch 1.13: an empty tensor stands for "none".
+  const auto none = torch::empty({0});
+  return BatchNormReLUFunction::apply(x, weight, bias, input_bias.defined() ? input_bias : none,
+                                      running_mean.defined() ? running_mean : none,
+                                      running_var.defined() ? running_var : none, training, momentum, eps);
 }
 
 }  // namespace tint::ops

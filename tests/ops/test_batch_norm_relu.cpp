@@ -80,6 +80,44 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{4, 24, 32, 32, true, torch::kBFloat16},
                       Case{2, 32, 16, 16, false, torch::kBFloat16}));
 
+// A convolution's bias folded in: the result and all four gradients equal LibTorch's on x + input_bias; in training
+// the input bias's gradient is exactly 0 (the normalization removes any per-channel constant).
+TEST(BatchNormReLU, InputBiasEqualsAddingItFirst) {
+  for (bool training : {true, false}) {
+    torch::manual_seed(4);
+    const auto x0 = torch::randn({4, 6, 5, 5}) * 2 + 1;
+    const auto p = make_params(6);
+    const auto b0 = torch::randn({6});
+    auto x = x0.contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_(true);
+    auto xr = x0.clone().requires_grad_(true);
+    auto b = b0.clone().requires_grad_(true), br = b0.clone().requires_grad_(true);
+    auto w = p.weight.clone().requires_grad_(true), wr = p.weight.clone().requires_grad_(true);
+    auto rm = p.running_mean.clone(), rv = p.running_var.clone();
+    auto rmr = p.running_mean.clone(), rvr = p.running_var.clone();
+    const auto ours = batch_norm_relu(x, w, p.bias, rm, rv, training, 0.1, 1e-5, b);
+    const auto ref = torch::relu(torch::batch_norm(xr + br.view({1, -1, 1, 1}), wr, p.bias, rmr, rvr, training, 0.1,
+                                                   1e-5, true));
+    EXPECT_LT(max_error(ours, ref), 1e-5 * scale_of(ref)) << training;
+    EXPECT_LT(max_error(rm, rmr), 1e-6) << training;
+    const auto g = torch::randn(ref.sizes());
+    const auto grads = torch::autograd::grad({ours}, {x, w, b}, {g});
+    const auto ref_grads = torch::autograd::grad({ref}, {xr, wr, br}, {g});
+    for (int i = 0; i < 3; ++i) EXPECT_LT(max_error(grads[i], ref_grads[i]), 1e-4 * scale_of(ref_grads[i])) << i;
+    if (training) EXPECT_TRUE(torch::equal(grads[2], torch::zeros({6})));
+  }
+}
+
+// BatchNorm2d(track_running_stats=false) passes no running statistics; the fused path normalizes by the batch.
+TEST(BatchNormReLU, WithoutRunningStatistics) {
+  torch::manual_seed(8);
+  const auto x0 = torch::randn({3, 5, 4, 4});
+  const auto p = make_params(5);
+  const auto ours = batch_norm_relu(x0.contiguous(torch::MemoryFormat::ChannelsLast), p.weight, p.bias, {}, {}, true,
+                                    0.1, 1e-5);
+  const auto ref = torch::relu(torch::batch_norm(x0, p.weight, p.bias, {}, {}, true, 0.1, 1e-5, true));
+  EXPECT_LT(max_error(ours, ref), 1e-5 * scale_of(ref));
+}
+
 TEST(BatchNormReLU, ResultsDoNotDependOnTheThreadCount) {
   torch::manual_seed(3);
   const auto x = torch::randn({8, 32, 16, 16}).contiguous(torch::MemoryFormat::ChannelsLast);

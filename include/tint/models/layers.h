@@ -22,8 +22,9 @@ class SameConv2dImpl : public torch::nn::Module {
 TORCH_MODULE(SameConv2d);
 
 // The networks' blocks: a Sequential whose BatchNorm2d directly followed by a ReLU runs as one fused operation
-// (ops::batch_norm_relu) with the BatchNorm2d's parameters, running statistics and momentum. The modules, their
-// names and so checkpoints and the analysis tools are those of the plain torch::nn::Sequential.
+// (ops::batch_norm_relu) with the BatchNorm2d's parameters, running statistics and momentum, taking in the bias of a
+// Conv2d or FastConvTranspose2d right before it. The modules, their names and so checkpoints and the analysis tools
+// are those of the plain torch::nn::Sequential; the results are its results to rounding.
 class BlockImpl : public torch::nn::SequentialImpl {
  public:
   using torch::nn::SequentialImpl::SequentialImpl;

@@ -11,14 +11,17 @@
 
 namespace tint::ops {
 
-// Same result as torch::relu(torch::batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps,
-// true)), including the update of running_mean and running_var when training, with gradients for x, weight and bias.
+// Same result as torch::relu(torch::batch_norm(x + input_bias, weight, bias, running_mean, running_var, training,
+// momentum, eps, true)), including the update of running_mean and running_var when training, with gradients for x,
+// weight, bias and input_bias. input_bias (C), optional, is the bias of the convolution before, folded in here: in
+// training the normalization removes it exactly (its gradient is 0 and it only moves the running mean), so the
+// convolution need not add it to every pixel, nor sum its gradient back over every pixel.
 // The fused path takes x (N, C, H, W) channels-last on the CPU, float32 or bfloat16 (statistics in float32 and double,
-// as LibTorch's), with float32 weight and bias. Anything else (NCHW, other devices or dtypes, no affine parameters)
+// as LibTorch's), with float32 parameters. Anything else (NCHW, other devices or dtypes, no affine parameters)
 // is computed by that expression. Per-channel sums are taken in fixed row blocks and added in order, so results do
 // not depend on the thread count.
 torch::Tensor batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
-                              double momentum, double eps);
+                              double momentum, double eps, const torch::Tensor& input_bias = {});
 
 }  // namespace tint::ops
