@@ -73,7 +73,15 @@ TEST(CrossEntropy, NonFiniteLogitsGiveNaNAsLibTorch) {
     const auto ids = torch::randint(0, 24, {40});
     const auto ours = cross_entropy(logits, ids), ref = F::cross_entropy(logits, ids);
     EXPECT_EQ(std::isnan(ours.item<float>()), std::isnan(ref.item<float>())) << bad;
+    EXPECT_EQ(std::isinf(ours.item<float>()), std::isinf(ref.item<float>())) << bad;
   }
+  // A -inf logit is a probability of 0: the loss stays finite unless it is the labelled one.
+  auto with_minus_inf = torch::randn({4, 5});
+  with_minus_inf.index_put_({1, 2}, -INFINITY);
+  const auto other = torch::tensor({0, 1, 3, 4}), labelled = torch::tensor({0, 2, 3, 4});
+  const auto finite = cross_entropy(with_minus_inf, other);
+  EXPECT_NEAR(finite.item<float>(), torch::nn::functional::cross_entropy(with_minus_inf, other).item<float>(), 1e-5);
+  EXPECT_TRUE(std::isinf(cross_entropy(with_minus_inf, labelled).item<float>()));
   auto logits = torch::randn({40, 24}).requires_grad_(true);
   {
     torch::NoGradGuard no_grad;
