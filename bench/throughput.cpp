@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
       tint::train::PrecisionScope scope(precision);
       logits = model->forward(set.grey.index_select(0, idx));
     }
-    auto loss = tint::train::pixel_cross_entropy(logits.to(torch::kFloat32), set.ids.index_select(0, idx));
+    auto loss = tint::train::pixel_cross_entropy(logits, set.ids.index_select(0, idx));  // as the trainer
     loss.backward();
     opt.step();
   };

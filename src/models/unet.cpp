@@ -22,7 +22,9 @@ torch::Tensor UNetImpl::layers(const torch::Tensor& grey) {
   auto out1 = block1->forward(grey);                                   // (N, NF, H/2, W/2)
   auto out3 = block3->forward(block2->forward(out1));                  // (N, NF, H/2, W/2)
   auto out4 = block4->forward(torch::cat({out3, out1}, /*dim=*/1));    // (N, NC, H, W)
-  return final(torch::cat({out4, grey}, /*dim=*/1));                   // (N, NC, H, W)
+  // grey in out4's precision: under bf16 autocast a float32 grey would make the concatenation float32, only for the
+  // convolution to convert it back (a fifth of a bf16 step).
+  return final(torch::cat({out4, grey.to(out4.scalar_type())}, /*dim=*/1));  // (N, NC, H, W)
 }
 
 }  // namespace tint::models

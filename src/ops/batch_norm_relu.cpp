@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include "cpu_loops.h"
@@ -221,6 +222,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
                                const torch::Tensor& bias, const torch::Tensor& input_bias,
                                const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
                                double momentum, double eps) {
+    RECORD_FUNCTION("tint::batch_norm_relu", std::vector<c10::IValue>());  // named in profiles (bench --profile)
     const int64_t channels = x.size(1), rows = x.numel() / channels;
     const bool has_input_bias = input_bias.numel() > 0;
     const auto b = has_input_bias ? to_vector(input_bias) : std::vector<float>(channels, 0.0f);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include "cpu_loops.h"
@@ -103,6 +104,7 @@ TINT_INSTANTIATE(c10::BFloat16)
 struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunction> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& ids,
                                bool sum) {
+    RECORD_FUNCTION("tint::cross_entropy", std::vector<c10::IValue>());  // named in profiles (bench --profile)
     const int64_t rows = logits.size(0), k = logits.size(1);
     const auto* pid = ids.data_ptr<int64_t>();
     auto max = torch::empty({rows}, torch::kFloat), log_sum = torch::empty({rows}, torch::kFloat);
@@ -176,7 +178,9 @@ torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& id
     namespace F = torch::nn::functional;
     auto options = F::CrossEntropyFuncOptions();
     if (sum) options.reduction(torch::kSum);
-    return F::cross_entropy(logits, ids, options);
+    // In float32 at least, as autocast computes it: a bfloat16 log-softmax would lose the loss's precision.
+    const bool low = logits.scalar_type() == torch::kBFloat16 || logits.scalar_type() == torch::kHalf;
+    return F::cross_entropy(low ? logits.to(torch::kFloat) : logits, ids, options);
   }
   return CrossEntropyFunction::apply(logits, ids, sum);
 }

@@ -101,7 +101,6 @@ EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int ba
       PrecisionScope scope(precision);
       logits = model.forward(data.grey.slice(0, start, end));
     }
-    logits = logits.to(torch::kFloat32);
     auto target = data.ids.slice(0, start, end);                   // (B, H, W)
     loss_sum += pixel_cross_entropy(logits, target, /*sum=*/true).item<double>();
     correct += logits.argmax(1).eq(target).sum().item<int64_t>();
@@ -198,7 +197,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
         PrecisionScope scope(c.precision);
         logits = model->forward(x);
       }
-      auto loss = pixel_cross_entropy(logits.to(torch::kFloat32), y);
+      auto loss = pixel_cross_entropy(logits, y);  // in float32 whatever the logits' precision
       loss.backward();
       const double value = loss.item<double>();
       if (!std::isfinite(value)) {

@@ -127,6 +127,15 @@ TEST(CrossEntropy, ResultsDoNotDependOnTheThreadCount) {
   EXPECT_TRUE(torch::equal(results[0], results[2]));
 }
 
+// bfloat16 logits in a layout the fused path does not take are still computed in float32 (as autocast would).
+TEST(CrossEntropy, BFloat16OnLibTorchsPathIsComputedInFloat32) {
+  torch::manual_seed(12);
+  const auto logits = (torch::randn({2, 24, 4, 4}) * 3).to(torch::kBFloat16);  // NCHW: LibTorch's 4-D path
+  const auto ids = torch::randint(0, 24, {2, 4, 4});
+  const double in_float = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), ids).item<double>();
+  EXPECT_NEAR(cross_entropy(logits, ids).item<double>(), in_float, 1e-6);
+}
+
 TEST(CrossEntropy, OtherInputsUseLibTorch) {
   namespace F = torch::nn::functional;
   const auto logits = torch::randn({30, 5}, torch::kDouble);

@@ -13,10 +13,11 @@ namespace tint::ops {
 
 // Mean (or, with sum, the sum) over rows r of logsumexp(logits[r]) - logits[r][ids[r]], as
 // torch::nn::functional::cross_entropy(logits, ids) computes it, with the gradient for logits.
-// The fused path takes logits (M, K) contiguous on the CPU, float32 or bfloat16 (computed in float32, as autocast
-// does), and ids (M) int64; other inputs are computed by LibTorch. An id outside [0, K) throws c10::Error naming it.
-// A row with a NaN or infinite logit gives a NaN loss. Row blocks are fixed, so the result does not depend on the
-// thread count.
+// The fused path takes logits (M, K) contiguous on the CPU, float32 or bfloat16, and ids (M) int64. Anything else
+// torch::nn::functional::cross_entropy accepts (such as (N, K, H, W) logits with (N, H, W) ids) is computed by it.
+// bfloat16 and half logits are computed in float32 on every path (as autocast does) and their gradient is rounded
+// once, so callers need not convert them first. An id outside [0, K) throws c10::Error naming it. A row with a NaN or
+// +inf logit gives a NaN loss. Row blocks are fixed, so the result does not depend on the thread count.
 torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum = false);
 
 }  // namespace tint::ops
