@@ -30,6 +30,7 @@ void validate(const TrainConfig& c) {
   if (c.memory_format != "channels-last" && c.memory_format != "contiguous") {
     throw Error(fmt::format("--memory-format must be channels-last or contiguous, got '{}'", c.memory_format));
   }
+  if (c.threads < 0 || c.threads > 4096) throw Error(fmt::format("threads must be in 0..4096, got {}", c.threads));
 }
 
 c10::MemoryFormat memory_format(const TrainConfig& c) {
@@ -55,7 +56,8 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"kmeans_iterations", c.kmeans_iterations},
           {"sample_count", c.sample_count},
           {"precision", c.precision},
-          {"memory_format", c.memory_format}};
+          {"memory_format", c.memory_format},
+          {"threads", c.threads}};
 }
 
 namespace {
@@ -121,6 +123,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& source)
   get("sample_count", c.sample_count);
   get("precision", c.precision);
   get("memory_format", c.memory_format);  // absent in runs made before it existed: the default applies
+  get("threads", c.threads);              // likewise: 0, not recorded
   try {
     validate(c);
   } catch (const Error& e) {

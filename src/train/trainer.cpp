@@ -171,7 +171,13 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     resume_loss_sum = reader->meta().partial_loss_sum;
     note(fmt::format("resuming {} at epoch {} of {}{}", dir.string(), start_epoch + 1, c.epochs,
                      resume_batch > 0 ? fmt::format(", batch {}", resume_batch + 1) : std::string()));
+    if (c.threads > 0 && c.threads != at::get_num_threads()) {
+      note(fmt::format("warning: {} was trained with {} threads and resumes with {}: its numbers will differ from an "
+                       "uninterrupted run's in the last digits (--threads {} matches it)",
+                       dir.string(), c.threads, at::get_num_threads(), c.threads));
+    }
   } else {
+    c.threads = at::get_num_threads();
     write_file_atomic(dir / "config.json", to_json(c).dump(2) + "\n");
     palette.save(dir / "palette.json");
   }

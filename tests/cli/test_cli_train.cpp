@@ -50,6 +50,24 @@ TEST(CliTrain, TrainsEvaluatesAndRefusesToClobber) {
   EXPECT_NE(resumed.out.find("epoch   3/3"), std::string::npos) << resumed.out;
 }
 
+// config.json records the threads a run started with; a resume with another count says its numbers will differ in
+// the last digits, one with the same count says nothing.
+TEST(CliTrain, ResumeWithOtherThreadsWarns) {
+  test::TempDir tmp;
+  const std::string run = (tmp / "run").string();
+  auto r = run_tint("train --epochs 1 --threads 1 " + kSmall + palette_flag(tmp) + " --out '" + run + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(fs::path(run) / "config.json").find("\"threads\": 1"), std::string::npos);
+  auto other = run_tint("train --resume '" + run + "' --epochs 2 --threads 2");
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  const auto said = other.out + other.err;
+  EXPECT_NE(said.find("trained with 1 threads and resumes with 2"), std::string::npos) << said;
+  EXPECT_NE(said.find("--threads 1 matches it"), std::string::npos) << said;
+  auto same = run_tint("train --resume '" + run + "' --epochs 3 --threads 1");
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ((same.out + same.err).find("warning"), std::string::npos) << same.out << same.err;
+}
+
 TEST(CliTrain, BadSettingsExitTwoBeforeWork) {
   for (const char* args : {"train --batch-size 0", "train --lr -1", "train --model resnet", "train --epochs 0",
                            "train --category zebra --epochs 1", "sweep kernel --values 3,x --epochs 1",

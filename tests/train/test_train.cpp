@@ -206,6 +206,15 @@ TEST(Config, JsonRoundTripAndRejections) {
   EXPECT_EQ(memory_format(config_from_json(j, "config.json")), c10::MemoryFormat::ChannelsLast);
   c.memory_format = "contiguous";
   EXPECT_EQ(memory_format(config_from_json(to_json(c), "config.json")), c10::MemoryFormat::Contiguous);
+  c.threads = 3;  // recorded threads: round trip, absent reads as 0 (not recorded), bounded
+  EXPECT_EQ(config_from_json(to_json(c), "config.json").threads, 3);
+  j = to_json(c);
+  j.erase("threads");
+  EXPECT_EQ(config_from_json(j, "config.json").threads, 0);
+  j["threads"] = -1;
+  EXPECT_THROW(config_from_json(j, "config.json"), Error);
+  j["threads"] = 5000;
+  EXPECT_THROW(config_from_json(j, "config.json"), Error);
   j = to_json(c);
   j["batch_size"] = 0;
   try {

@@ -32,6 +32,10 @@ struct TrainConfig {
   std::string precision = "fp32";
   // "channels-last" (NHWC, oneDNN's native layout: the faster one here) or "contiguous" (NCHW, LibTorch's default).
   std::string memory_format = "channels-last";
+  // The intra-op threads the run started with: recorded, not a setting (a resumed run keeps its own --threads). The
+  // convolutions' sums depend on the thread count, so a resume with another count differs from an uninterrupted run
+  // in the last digits, and `tint train --resume` warns. 0: not recorded (runs made before it was).
+  int threads = 0;
 };
 
 // The memory format `config.memory_format` names.
