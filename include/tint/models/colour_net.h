@@ -1,7 +1,8 @@
 // The interface every colourization network implements, and the registry that builds one by its CLI name.
 //
 // To add a network: write include/tint/models/<name>.h + src/models/<name>.cpp deriving from ColourNetImpl
-// (layers in the order of the figure, named as the text names them), add its name to model_names()
+// (layers in the order of the figure, named as the text names them; blocks as models::Block, so that their
+// BatchNorm2d + ReLU pairs run fused, see layers.h), add its name to model_names()
 // (src/models/model_config.cpp) and its constructor to the table in src/models/registry.cpp. The shape, weight-count
 // and analysis tests pick it up from model_names().
 #pragma once
