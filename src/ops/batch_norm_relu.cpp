@@ -14,10 +14,7 @@
 namespace tint::ops {
 namespace {
 
-using cpu::block_count;
-using cpu::load;
-using cpu::store;
-using cpu::visit_element_type;
+using namespace cpu;  // the kernels' shared helpers (cpu_loops.h)
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
