@@ -150,14 +150,19 @@ template <typename F>
 std::pair<std::vector<double>, std::vector<double>> channel_sums(int64_t rows, int64_t channels, const F& partial) {
   const int64_t period = channels * kGroupRows;
   std::vector<double> blocks(2 * channels * block_count(rows, kBlockRows), 0.0);
-  for_blocks(rows, [&](int64_t first, int64_t count, int64_t blk) {
-    std::vector<float> s(period, 0.0f), t(period, 0.0f);  // kGroupRows terms each, then double
-    partial(first, count, s.data(), t.data());
-    double* out = blocks.data() + 2 * channels * blk;
-    for (int64_t g = 0; g < kGroupRows; ++g) {
-      for (int64_t c = 0; c < channels; ++c) {
-        out[c] += s[g * channels + c];
-        out[channels + c] += t[g * channels + c];
+  at::parallel_for(0, block_count(rows, kBlockRows), 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> s(period), t(period);  // kGroupRows terms each, then double; one pair per thread's range
+    for (int64_t blk = begin; blk < end; ++blk) {
+      std::fill(s.begin(), s.end(), 0.0f);
+      std::fill(t.begin(), t.end(), 0.0f);
+      const int64_t first = blk * kBlockRows;
+      partial(first, std::min(kBlockRows, rows - first), s.data(), t.data());
+      double* out = blocks.data() + 2 * channels * blk;
+      for (int64_t g = 0; g < kGroupRows; ++g) {
+        for (int64_t c = 0; c < channels; ++c) {
+          out[c] += s[g * channels + c];
+          out[channels + c] += t[g * channels + c];
+        }
       }
     }
   });
@@ -200,9 +205,8 @@ torch::Tensor to_tensor(const std::vector<float>& v) { return torch::tensor(v, t
 
 // The forward pass's per-channel affine map, computed the same way in both passes so that the backward pass
 // recomputes exactly the forward pass's ReLU mask.
-Channels affine(const std::vector<float>& mean, const std::vector<float>& invstd, const torch::Tensor& weight,
-                const torch::Tensor& bias) {
-  const auto gamma = to_vector(weight), beta = to_vector(bias);
+Channels affine(const std::vector<float>& mean, const std::vector<float>& invstd, const std::vector<float>& gamma,
+                const std::vector<float>& beta) {
   Channels k(static_cast<int64_t>(mean.size()));
   for (size_t c = 0; c < mean.size(); ++c) {
     const float scale = gamma[c] * invstd[c];
@@ -251,7 +255,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
         invstd[c] = static_cast<float>(1.0 / std::sqrt(var[c] + eps));
       }
     }
-    const auto k = affine(mean, invstd, weight, bias);
+    const auto k = affine(mean, invstd, to_vector(weight), to_vector(bias));
     auto y = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
     visit_element_type(x, [&](auto element) {
       using T = decltype(element);
@@ -278,7 +282,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
     const auto mean = to_vector(ctx->saved_data["mean"].toTensor());
     const auto invstd = to_vector(ctx->saved_data["invstd"].toTensor());
     const auto gamma = to_vector(weight);
-    auto k = affine(mean, invstd, weight, bias);
+    auto k = affine(mean, invstd, gamma, to_vector(bias));
     auto dx = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
     auto dweight = torch::empty({channels}, weight.options());
     auto dbias = torch::empty({channels}, bias.options());
