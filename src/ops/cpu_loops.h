@@ -1,5 +1,5 @@
 // What the fused CPU kernels (batch_norm_relu.cpp, cross_entropy.cpp) share: per-CPU code generation, bfloat16
-// loads and stores, a vectorizable exp, the element-type switch.
+// loads and stores, a vectorizable exp and log, the element-type switch.
 //
 // The kernels are plain loops over a channels-last (rows, channels) matrix, written so that g++ vectorizes them.
 // TINT_CPU_CLONES compiles a function once per x86-64 level (AVX-512, AVX2+FMA, baseline) and picks one at load
@@ -63,6 +63,34 @@ TINT_INLINE float exp_nonpositive(float x) {
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return e * scale;
+}
+
+// log(x) for x >= 1 (normal and finite) within 1.5 ulp of the exact value (tests/ops checks every 61st float in
+// [1, 2^20]): Cephes' logf, x = 2^e m with m in [sqrt(1/2), sqrt(2)), log(m) by a degree-9 polynomial in m - 1.
+// For the softmax sums, which lie in [1, classes]; std::log does not vectorize with g++.
+TINT_INLINE float log_at_least_one(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  int32_t e = static_cast<int32_t>(bits >> 23) - 126;  // x = 2^e m, m in [1/2, 1)
+  bits = (bits & 0x007FFFFFu) | 0x3F000000u;
+  float m;
+  std::memcpy(&m, &bits, sizeof m);
+  const bool low = m < 0.707106781186547524f;
+  e -= low ? 1 : 0;
+  m = (low ? m + m : m) - 1.0f;
+  const float z = m * m;
+  float p = 7.0376836292e-2f;
+  p = p * m - 1.1514610310e-1f;
+  p = p * m + 1.1676998740e-1f;
+  p = p * m - 1.2420140846e-1f;
+  p = p * m + 1.4249322787e-1f;
+  p = p * m - 1.6668057665e-1f;
+  p = p * m + 2.0000714765e-1f;
+  p = p * m - 2.4999993993e-1f;
+  p = p * m + 3.3333331174e-1f;
+  const float fe = static_cast<float>(e);
+  float y = m * z * p - 2.12194440e-4f * fe - 0.5f * z;
+  return (m + y) + 0.693359375f * fe;
 }
 
 // Calls f(T{}) with T the C++ type of x's elements: c10::BFloat16 for bfloat16, else float (the kernels' callers let

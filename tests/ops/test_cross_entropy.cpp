@@ -94,6 +94,31 @@ TEST(CrossEntropy, NonFiniteLogitsGiveNaNAsLibTorch) {
   EXPECT_FALSE(logits.grad()[6].isnan().any().item<bool>());
 }
 
+// The gradient is computed with the loss and kept: a scaled loss scales it, and a graph kept for a second backward
+// pass gives the same gradient again (accumulated into .grad), whether the logits are a leaf or not.
+TEST(CrossEntropy, GradientFollowsTheLossScaleAndRepeatedBackward) {
+  torch::manual_seed(5);
+  const auto base = torch::randn({70, 24});
+  const auto ids = torch::randint(0, 24, {70});
+  auto x = base.clone().requires_grad_(true);
+  cross_entropy(x, ids).backward();
+  const auto once = x.grad().clone();
+
+  auto scaled = base.clone().requires_grad_(true);
+  (cross_entropy(scaled, ids) * -2.5f).backward();
+  EXPECT_TRUE(torch::allclose(scaled.grad(), once * -2.5f, 1e-6, 1e-8));
+
+  for (bool leaf : {true, false}) {
+    auto y = base.clone().requires_grad_(true);
+    auto logits = leaf ? y : y * 1.0f;
+    auto loss = cross_entropy(logits, ids);
+    loss.backward({}, /*retain_graph=*/true);
+    loss.backward({}, /*retain_graph=*/true);
+    loss.backward();
+    EXPECT_TRUE(torch::allclose(y.grad(), once * 3, 1e-6, 1e-8)) << (leaf ? "leaf" : "not a leaf");
+  }
+}
+
 TEST(CrossEntropy, IdOutOfRangeThrowsNamingIt) {
   const auto logits = torch::randn({20, 4});
   auto ids = torch::zeros({20}, torch::kLong);
@@ -166,6 +191,37 @@ TEST(CpuLoops, ExpNonPositiveIsWithinOneAndAHalfUlp) {
   check(0.0f), check(-0.0f), check(-87.0f), check(-1e-30f);
   EXPECT_LE(worst, 1.5) << "at x = " << worst_x;
   EXPECT_EQ(cpu::exp_nonpositive(0.0f), 1.0f);
+}
+
+}  // namespace
+}  // namespace tint::ops
+
+namespace tint::ops {
+namespace {
+
+// log_at_least_one against std::log (in double) on every 61st float in [1, 2^20] and on powers of two.
+TEST(CpuLoops, LogAtLeastOneIsWithinOneAndAHalfUlp) {
+  double worst = 0;
+  float worst_x = 0;
+  auto check = [&](float x) {
+    const double exact = std::log(static_cast<double>(x));
+    const float rounded = static_cast<float>(exact);
+    const double ulp = rounded == 0.0f ? std::nextafter(0.0f, 1.0f) : std::nextafter(rounded, INFINITY) - rounded;
+    const double error = std::abs(cpu::log_at_least_one(x) - exact) / ulp;
+    if (error > worst) worst = error, worst_x = x;
+  };
+  uint32_t first, last;
+  const float from = 1.0f, to = 1048576.0f;
+  std::memcpy(&first, &from, sizeof first);
+  std::memcpy(&last, &to, sizeof last);
+  for (uint32_t bits = first; bits <= last; bits += 61) {
+    float x;
+    std::memcpy(&x, &bits, sizeof x);
+    check(x);
+  }
+  for (float x = 1.0f; x <= to; x *= 2) check(x), check(std::nextafter(x, 0.0f) < 1.0f ? x : std::nextafter(x, 0.0f));
+  EXPECT_LE(worst, 1.5) << "at x = " << worst_x;
+  EXPECT_EQ(cpu::log_at_least_one(1.0f), 0.0f);
 }
 
 }  // namespace

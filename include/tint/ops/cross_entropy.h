@@ -3,8 +3,8 @@
 // The colourization loss reads channels-last logits as a (pixels, colours) matrix: 102,400 rows of 24 at the source's
 // batch size. LibTorch's log_softmax + nll_loss pair vectorizes along a row, which is 1.5 AVX-512 vectors here, and
 // writes the whole log-softmax matrix forward and again backward; it took an eighth of a training step. This op
-// works on groups of 16 rows with one row per vector lane, keeps only each row's log-sum-exp, and writes the matrix
-// once, as the gradient.
+// works on groups of 16 rows with one row per vector lane and reads the logits once: when the logits require a
+// gradient, it is computed with the loss (the exponentials are at hand) and the backward pass only scales it.
 #pragma once
 
 #include <torch/types.h>
@@ -16,8 +16,10 @@ namespace tint::ops {
 // The fused path takes logits (M, K) contiguous on the CPU, float32 or bfloat16, and ids (M) int64. Anything else
 // torch::nn::functional::cross_entropy accepts (such as (N, K, H, W) logits with (N, H, W) ids) is computed by it.
 // bfloat16 and half logits are computed in float32 on every path (as autocast does) and their gradient is rounded
-// once, so callers need not convert them first. An id outside [0, K) throws c10::Error naming it. A row with a NaN or
-// +inf logit gives a NaN loss. Row blocks are fixed, so the result does not depend on the thread count.
+// once (twice where the loss is scaled before backward), so callers need not convert them first. An id outside
+// [0, K) throws c10::Error naming it. A row with a NaN or +inf logit gives a NaN loss. Row blocks are fixed, so the
+// result does not depend on the thread count. With grad mode on and logits requiring a gradient, the gradient (the
+// size of logits) is held from the forward pass until the backward pass.
 torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum = false);
 
 }  // namespace tint::ops
