@@ -5,6 +5,7 @@
 #include "tint/models/padding.h"
 #include "tint/ops/batch_norm_relu.h"
 #include "tint/ops/conv_transpose.h"
+#include "tint/ops/resample.h"
 
 namespace tint::models {
 
@@ -27,8 +28,9 @@ torch::Tensor SameConv2dImpl::forward(const torch::Tensor& x) {
 namespace {
 
 // What BatchNorm2dImpl::forward does (LibTorch 1.13), then the ReLU, fused; input_bias is the bias of the convolution
-// before, when it was left out there.
-torch::Tensor batch_norm_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& x, const torch::Tensor& input_bias) {
+// before, when it was left out there; repeats as in ops::batch_norm_relu.
+torch::Tensor batch_norm_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& x, const torch::Tensor& input_bias,
+                              int64_t repeats = 1) {
   TORCH_CHECK(x.dim() == 4, "BatchNorm2d expects (N, C, H, W), got ", x.sizes());
   const auto& o = bn.options;
   double momentum = o.momentum().value_or(0.0);
@@ -37,7 +39,45 @@ torch::Tensor batch_norm_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& x, c
     if (!o.momentum()) momentum = 1.0 / bn.num_batches_tracked.item<double>();  // a cumulative average
   }
   return ops::batch_norm_relu(x, bn.weight, bn.bias, bn.running_mean, bn.running_var,
-                              bn.is_training() || !o.track_running_stats(), momentum, o.eps(), input_bias);
+                              bn.is_training() || !o.track_running_stats(), momentum, o.eps(), input_bias, repeats);
+}
+
+// The resampling layers ops/resample.h runs.
+enum class Resampling { kNone, kMaxPool2x2, kUpsample2x };
+
+bool all_equal(const torch::ExpandingArray<2>& a, int64_t value) { return (*a)[0] == value && (*a)[1] == value; }
+
+Resampling resampling(nn::Module& m) {
+  if (const auto* p = m.as<nn::MaxPool2dImpl>()) {
+    const auto& o = p->options;
+    if (all_equal(o.kernel_size(), 2) && all_equal(o.stride(), 2) && all_equal(o.padding(), 0) &&
+        all_equal(o.dilation(), 1) && !o.ceil_mode()) {
+      return Resampling::kMaxPool2x2;
+    }
+  }
+  if (const auto* u = m.as<nn::UpsampleImpl>()) {
+    const auto& o = u->options;
+    if (!o.size() && o.scale_factor() && *o.scale_factor() == std::vector<double>{2.0, 2.0} &&
+        c10::get_if<torch::enumtype::kNearest>(&o.mode()) != nullptr) {
+      return Resampling::kUpsample2x;
+    }
+  }
+  return Resampling::kNone;
+}
+
+// r, then batchnorm and ReLU. A nearest upsampling goes last: batchnorm and ReLU commute with it (the upsampled
+// statistics are the source's), so they run on a quarter of the values.
+torch::Tensor resample_batch_norm_relu(Resampling r, nn::BatchNorm2dImpl& bn, const torch::Tensor& x,
+                                       const torch::Tensor& input_bias) {
+  switch (r) {
+    case Resampling::kMaxPool2x2:
+      return batch_norm_relu(bn, ops::max_pool2x2(x), input_bias);  // max(x + b) = max(x) + b
+    case Resampling::kUpsample2x:
+      return ops::upsample_nearest2x(batch_norm_relu(bn, x, input_bias, /*repeats=*/4));
+    case Resampling::kNone:
+      break;
+  }
+  return batch_norm_relu(bn, x, input_bias);
 }
 
 struct Unbiased {
@@ -68,22 +108,32 @@ torch::Tensor BlockImpl::forward(torch::Tensor x) {
   const auto n = static_cast<size_t>(size());
   const auto batch_norm = [&](size_t i) { return i < n ? ptr(i)->as<nn::BatchNorm2dImpl>() : nullptr; };
   const auto relu = [&](size_t i) { return i < n && ptr(i)->as<nn::ReLUImpl>() != nullptr; };
+  const auto resampling_at = [&](size_t i) { return i < n ? resampling(*ptr(i)) : Resampling::kNone; };
   for (size_t i = 0; i < n;) {
     auto& m = begin()[i];
-    // Convolution, BatchNorm2d, ReLU: the convolution's bias goes into the fused batchnorm (see batch_norm_relu.h).
-    if (batch_norm(i + 1) != nullptr && relu(i + 2)) {
+    // Convolution, [2x2 max-pooling or 2x nearest upsampling,] BatchNorm2d, ReLU: the convolution's bias goes into
+    // the fused batchnorm (see batch_norm_relu.h); the resampling commutes with adding it.
+    const auto after_conv = resampling_at(i + 1);
+    const size_t skip = after_conv == Resampling::kNone ? 0 : 1;
+    if (batch_norm(i + 1 + skip) != nullptr && relu(i + 2 + skip)) {
       if (auto conv = convolve_without_bias(*m.ptr(), x)) {
-        x = batch_norm_relu(*batch_norm(i + 1), conv->output, conv->bias);
-        i += 3;
+        x = resample_batch_norm_relu(after_conv, *batch_norm(i + 1 + skip), conv->output, conv->bias);
+        i += 3 + skip;
         continue;
       }
     }
-    if (batch_norm(i) != nullptr && relu(i + 1)) {
-      x = batch_norm_relu(*batch_norm(i), x, {});
-      i += 2;
+    const auto here = resampling_at(i);
+    const size_t own = here == Resampling::kNone ? 0 : 1;
+    if (batch_norm(i + own) != nullptr && relu(i + own + 1)) {
+      x = resample_batch_norm_relu(here, *batch_norm(i + own), x, {});
+      i += 2 + own;
       continue;
     }
-    x = m.forward(x);
+    if (here != Resampling::kNone) {
+      x = here == Resampling::kMaxPool2x2 ? ops::max_pool2x2(x) : ops::upsample_nearest2x(x);
+    } else {
+      x = m.forward(x);
+    }
     ++i;
   }
   return x;

@@ -222,7 +222,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias, const torch::Tensor& input_bias,
                                const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
-                               double momentum, double eps) {
+                               double momentum, double eps, int64_t repeats) {
     RECORD_FUNCTION("tint::batch_norm_relu", std::vector<c10::IValue>());  // named in profiles (bench --profile)
     const int64_t channels = x.size(1), rows = x.numel() / channels;
     const bool has_input_bias = input_bias.numel() > 0;
@@ -243,7 +243,8 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
         invstd[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
         if (rm != nullptr) {  // LibTorch's update: the biased variance normalizes, the unbiased one is tracked
           rm[c] = static_cast<float>((1 - momentum) * rm[c] + momentum * (m + b[c]));
-          rv[c] = static_cast<float>((1 - momentum) * rv[c] + momentum * var * rows / (rows - 1));
+          const double n = static_cast<double>(rows) * repeats;
+          rv[c] = static_cast<float>((1 - momentum) * rv[c] + momentum * var * n / (n - 1));
         }
       }
     } else {
@@ -318,7 +319,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
       });
     });
     return {dx,       dweight,         dbias,           dinput_bias,    torch::Tensor(),
-            torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+            torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -326,19 +327,32 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
 
 torch::Tensor batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
-                              double momentum, double eps, const torch::Tensor& input_bias) {
+                              double momentum, double eps, const torch::Tensor& input_bias, int64_t repeats) {
+  TORCH_CHECK(repeats >= 1, "batch_norm_relu: repeats must be at least 1, got ", repeats);
   if (!fusable(x, weight, bias, running_mean, running_var, training) ||
       (input_bias.defined() && !is_channel_vector(input_bias, x.size(1)))) {
     const auto input = input_bias.defined() ? x + input_bias.view({1, -1, 1, 1}) : x;
-    return torch::relu(torch::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, true));
+    if (repeats == 1 || !training || !running_mean.defined() || !running_var.defined()) {
+      return torch::relu(torch::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, true));
+    }
+    // The running variance counts every repeated value: the statistics are tracked here, the batch's normalize.
+    {
+      torch::NoGradGuard no_grad;
+      const auto values = input.to(torch::kDouble);
+      const double n = static_cast<double>(input.numel() / input.size(1)) * static_cast<double>(repeats);
+      running_mean.mul_(1 - momentum).add_(values.mean({0, 2, 3}).to(running_mean.scalar_type()), momentum);
+      running_var.mul_(1 - momentum)
+          .add_((values.var({0, 2, 3}, /*unbiased=*/false) * (n / (n - 1))).to(running_var.scalar_type()), momentum);
+    }
+    return torch::relu(torch::batch_norm(input, weight, bias, {}, {}, true, momentum, eps, true));
   }
-  TORCH_CHECK(!training || x.numel() / x.size(1) > 1, "Expected more than 1 value per channel when training, got input size ",
-              x.sizes());
+  TORCH_CHECK(!training || x.numel() / x.size(1) * repeats > 1,
+              "Expected more than 1 value per channel when training, got input size ", x.sizes());
   // Custom functions cannot take undefined tensors in LibTorch 1.13: an empty tensor stands for "none".
   const auto none = torch::empty({0});
   return BatchNormReLUFunction::apply(x, weight, bias, input_bias.defined() ? input_bias : none,
                                       running_mean.defined() ? running_mean : none,
-                                      running_var.defined() ? running_var : none, training, momentum, eps);
+                                      running_var.defined() ? running_var : none, training, momentum, eps, repeats);
 }
 
 }  // namespace tint::ops

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "tint/models/layers.h"
 #include "tint/ops/batch_norm_relu.h"
 
 namespace tint::ops {
@@ -165,39 +164,25 @@ TEST(BatchNormReLU, RefusesOneValuePerChannelWhenTraining) {
                c10::Error);
 }
 
-// A Block runs as the plain Sequential of the same modules would: outputs, gradients, running statistics and the
-// batch counter, with a momentum and with the cumulative average (no momentum).
-TEST(Block, EqualsTheSequentialOfTheSameModules) {
-  namespace nn = torch::nn;
-  for (auto momentum : {c10::optional<double>(0.1), c10::optional<double>()}) {
-    torch::manual_seed(9);
-    auto conv = nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1));
-    auto bn = nn::BatchNorm2d(nn::BatchNorm2dOptions(8).momentum(momentum));
-    models::Block block(conv, bn, nn::ReLU());
-    auto plain = nn::Sequential(nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1)),
-                                nn::BatchNorm2d(nn::BatchNorm2dOptions(8).momentum(momentum)), nn::ReLU());
-    {
-      torch::NoGradGuard no_grad;
-      for (size_t i = 0; i < block->parameters().size(); ++i) plain->parameters()[i].copy_(block->parameters()[i]);
-    }
-    for (int step = 0; step < 3; ++step) {
-      const auto x = torch::randn({4, 3, 6, 6}).contiguous(torch::MemoryFormat::ChannelsLast);
-      const auto y = block->forward(x), yr = plain->forward(x);
-      EXPECT_LT(max_error(y, yr), 1e-5 * scale_of(yr));
-      y.sum().backward();
-      yr.sum().backward();
-    }
-    const auto buffers = block->named_buffers(), plain_buffers = plain->named_buffers();
-    for (const auto& b : buffers) EXPECT_LT(max_error(b.value(), plain_buffers[b.key()]), 1e-5) << b.key();
-    const auto params = block->named_parameters(), plain_params = plain->named_parameters();
-    for (const auto& q : params) {
-      EXPECT_LT(max_error(q.value().grad(), plain_params[q.key()].grad()), 1e-4 * scale_of(plain_params[q.key()].grad()))
-          << q.key();
-    }
-    block->eval(), plain->eval();
-    const auto x = torch::randn({2, 3, 6, 6}).contiguous(torch::MemoryFormat::ChannelsLast);
-    EXPECT_LT(max_error(block->forward(x), plain->forward(x)), 1e-5 * scale_of(plain->forward(x)));
+// repeats: each value stands for that many. With the values of a 2x nearest upsampling, the result is the
+// upsampled input's normalized at its source's pixels, and the running variance counts all of its values; on the
+// fused path and on LibTorch's (NCHW).
+TEST(BatchNormReLU, RepeatedValuesAreTheUpsampledInputs) {
+  torch::manual_seed(21);
+  for (auto format : {torch::MemoryFormat::ChannelsLast, torch::MemoryFormat::Contiguous}) {
+    const auto x = (torch::randn({3, 6, 4, 5}) * 2 + 1).contiguous(format);
+    const auto up = torch::upsample_nearest2d(x, std::vector<int64_t>{8, 10});
+    auto p = make_params(6), q = Params{p.weight, p.bias, p.running_mean.clone(), p.running_var.clone()};
+    const auto y = batch_norm_relu(x, p.weight, p.bias, p.running_mean, p.running_var, true, 0.3, 1e-5, {}, 4);
+    const auto reference = torch::relu(torch::batch_norm(up, q.weight, q.bias, q.running_mean, q.running_var, true,
+                                                         0.3, 1e-5, true));
+    EXPECT_LT(max_error(torch::upsample_nearest2d(y, std::vector<int64_t>{8, 10}), reference), 1e-5);
+    EXPECT_LT(max_error(p.running_mean, q.running_mean), 1e-6);
+    EXPECT_LT(max_error(p.running_var, q.running_var), 1e-6);
   }
+  EXPECT_THROW(batch_norm_relu(torch::randn({2, 3, 2, 2}), torch::ones({3}), torch::zeros({3}), {}, {}, true, 0.1,
+                               1e-5, {}, 0),
+               c10::Error);
 }
 
 }  // namespace

@@ -20,8 +20,12 @@ namespace tint::ops {
 // as LibTorch's), with float32 parameters. Anything else (NCHW, other devices or dtypes, no affine parameters)
 // is computed by that expression. Per-channel sums are taken in fixed row blocks and added in order, so results do
 // not depend on the thread count.
+// repeats > 1 says that each value of x stands for that many equal ones: x is the source of a nearest upsampling
+// (repeats 4 for 2x) that the caller applies to the result, as batchnorm and ReLU commute with it. The batch
+// statistics are the same; only the unbiased variance tracked in running_var counts repeats * N * H * W values.
 torch::Tensor batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
-                              double momentum, double eps, const torch::Tensor& input_bias = {});
+                              double momentum, double eps, const torch::Tensor& input_bias = {},
+                              int64_t repeats = 1);
 
 }  // namespace tint::ops

@@ -1,0 +1,85 @@
+// A Block runs as the plain Sequential of the same modules would: outputs, gradients, running statistics and the
+// batch counter, in training (several steps) and evaluation, for each layer pattern it fuses (see layers.h).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <functional>
+
+#include "tint/models/layers.h"
+
+namespace tint::models {
+namespace {
+
+namespace nn = torch::nn;
+
+double max_error(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+double scale_of(const torch::Tensor& t) { return 1 + t.to(torch::kDouble).abs().max().item<double>(); }
+
+struct Stack {
+  const char* name;
+  std::function<std::vector<nn::AnyModule>(c10::optional<double> momentum)> layers;  // fresh modules each call
+};
+void PrintTo(const Stack& s, std::ostream* os) { *os << s.name; }
+
+nn::AnyModule conv(int in, int out) { return nn::AnyModule(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1))); }
+nn::AnyModule batch_norm(int c, c10::optional<double> momentum) {
+  return nn::AnyModule(nn::BatchNorm2d(nn::BatchNorm2dOptions(c).momentum(momentum)));
+}
+nn::AnyModule relu() { return nn::AnyModule(nn::ReLU()); }
+nn::AnyModule max_pool() { return nn::AnyModule(nn::MaxPool2d(nn::MaxPool2dOptions(2))); }
+nn::AnyModule upsample() {
+  return nn::AnyModule(
+      nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest)));
+}
+
+const Stack kStacks[] = {
+    {"conv_bn_relu", [](auto m) { return std::vector{conv(3, 8), batch_norm(8, m), relu()}; }},
+    {"conv_maxpool_bn_relu", [](auto m) { return std::vector{conv(3, 8), max_pool(), batch_norm(8, m), relu()}; }},
+    {"conv_upsample_bn_relu", [](auto m) { return std::vector{conv(3, 8), upsample(), batch_norm(8, m), relu()}; }},
+    {"upsample_bn_relu", [](auto m) { return std::vector{upsample(), batch_norm(3, m), relu()}; }},
+    {"maxpool_bn_relu_conv", [](auto m) { return std::vector{max_pool(), batch_norm(3, m), relu(), conv(3, 4)}; }},
+    {"conv_maxpool_upsample", [](auto) { return std::vector{conv(3, 5), max_pool(), upsample()}; }},
+};
+
+class BlockMatchesSequential : public ::testing::TestWithParam<Stack> {};
+
+TEST_P(BlockMatchesSequential, OutputsGradientsAndStatistics) {
+  for (auto momentum : {c10::optional<double>(0.1), c10::optional<double>()}) {  // none: a cumulative average
+    torch::manual_seed(9);
+    Block block;
+    nn::Sequential plain;
+    for (auto& m : GetParam().layers(momentum)) block->push_back(m);
+    for (auto& m : GetParam().layers(momentum)) plain->push_back(m);
+    {
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < block->parameters().size(); ++i) plain->parameters()[i].copy_(block->parameters()[i]);
+    }
+    for (int step = 0; step < 3; ++step) {
+      const auto x = (torch::randn({4, 3, 6, 6}) + step).contiguous(torch::MemoryFormat::ChannelsLast);
+      const auto y = block->forward(x), yr = plain->forward(x);
+      ASSERT_EQ(y.sizes(), yr.sizes());
+      EXPECT_LT(max_error(y, yr), 1e-5 * scale_of(yr));
+      const auto g = torch::randn(yr.sizes());
+      y.backward(g);
+      yr.backward(g);
+    }
+    const auto buffers = block->named_buffers(), plain_buffers = plain->named_buffers();
+    for (const auto& b : buffers) EXPECT_LT(max_error(b.value(), plain_buffers[b.key()]), 1e-5) << b.key();
+    const auto params = block->named_parameters(), plain_params = plain->named_parameters();
+    for (const auto& q : params) {
+      EXPECT_LT(max_error(q.value().grad(), plain_params[q.key()].grad()), 1e-4 * scale_of(plain_params[q.key()].grad()))
+          << q.key();
+    }
+    block->eval(), plain->eval();
+    const auto x = torch::randn({2, 3, 6, 6}).contiguous(torch::MemoryFormat::ChannelsLast);
+    EXPECT_LT(max_error(block->forward(x), plain->forward(x)), 1e-5 * scale_of(plain->forward(x)));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stacks, BlockMatchesSequential, ::testing::ValuesIn(kStacks),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace tint::models
