@@ -17,8 +17,8 @@ using namespace cpu;  // the kernels' shared helpers (cpu_loops.h)
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-// Channels-last rows of an (N, C, H, W) tensor: row (n, h) holds W pixels of C channels, contiguous.
-// Output rows handed to one thread at a time: enough that a task outweighs its scheduling.
+// The kernels walk channels-last image rows: row (n, h) of an (N, C, H, W) tensor is W pixels of C channels,
+// contiguous. Rows handed to a thread at a time, so that a task outweighs its scheduling.
 constexpr int64_t kGrainRows = 8;
 
 // LibTorch's choice within a window scanned in row-major order: a later value wins if larger or NaN.
