@@ -1,6 +1,6 @@
 // PoolUpsampleNet's resampling at its shapes (batch 100): 2x2 max-pooling of block1's and block2's convolution
-// outputs and 2x nearest upsampling of block3's and block4's, forward and forward + backward, LibTorch's operators
-// against tint's (ops/resample.h), fp32 and bf16.
+// outputs and 2x nearest upsampling of block3's and block4's, forward + backward, LibTorch's operators against
+// tint's (ops/resample.h), fp32 and bf16.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 

@@ -71,7 +71,7 @@ torch::Tensor resample_batch_norm_relu(Resampling r, nn::BatchNorm2dImpl& bn, co
                                        const torch::Tensor& input_bias) {
   switch (r) {
     case Resampling::kMaxPool2x2:
-      return batch_norm_relu(bn, ops::max_pool2x2(x), input_bias);  // max(x + b) = max(x) + b
+      return batch_norm_relu(bn, ops::max_pool2x2(x), input_bias);  // max(x + b) = max(x) + b, to rounding
     case Resampling::kUpsample2x:
       return ops::upsample_nearest2x(batch_norm_relu(bn, x, input_bias, /*repeats=*/4));
     case Resampling::kNone:

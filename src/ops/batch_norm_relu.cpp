@@ -275,6 +275,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    check_first_order("batch_norm_relu");
     const auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], &weight = saved[1], &bias = saved[2];
     const auto dy = grad_outputs[0].to(x.scalar_type()).contiguous(torch::MemoryFormat::ChannelsLast);
@@ -336,13 +337,16 @@ torch::Tensor batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weigh
       return torch::relu(torch::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, true));
     }
     // The running variance counts every repeated value: the statistics are tracked here, the batch's normalize.
-    {
+    TORCH_CHECK(input.dim() >= 2, "batch_norm_relu: expected (N, C, ...), got ", input.sizes());
+    if (input.numel() > 0) {
       torch::NoGradGuard no_grad;
+      std::vector<int64_t> dims{0};  // all but the channels
+      for (int64_t d = 2; d < input.dim(); ++d) dims.push_back(d);
       const auto values = input.to(torch::kDouble);
       const double n = static_cast<double>(input.numel() / input.size(1)) * static_cast<double>(repeats);
-      running_mean.mul_(1 - momentum).add_(values.mean({0, 2, 3}).to(running_mean.scalar_type()), momentum);
+      running_mean.mul_(1 - momentum).add_(values.mean(dims).to(running_mean.scalar_type()), momentum);
       running_var.mul_(1 - momentum)
-          .add_((values.var({0, 2, 3}, /*unbiased=*/false) * (n / (n - 1))).to(running_var.scalar_type()), momentum);
+          .add_((values.var(dims, /*unbiased=*/false) * (n / (n - 1))).to(running_var.scalar_type()), momentum);
     }
     return torch::relu(torch::batch_norm(input, weight, bias, {}, {}, true, momentum, eps, true));
   }

@@ -1,5 +1,5 @@
-// What the fused CPU kernels (batch_norm_relu.cpp, cross_entropy.cpp) share: per-CPU code generation, bfloat16
-// loads and stores, a vectorizable exp and log, the element-type switch.
+// What the fused CPU kernels (batch_norm_relu.cpp, cross_entropy.cpp, resample.cpp) share: per-CPU code generation,
+// bfloat16 loads and stores, a vectorizable exp and log, the element-type switch, the first-order check.
 //
 // The kernels are plain loops over a channels-last (rows, channels) matrix, written so that g++ vectorizes them.
 // TINT_CPU_CLONES compiles a function once per x86-64 level (AVX-512, AVX2+FMA, baseline) and picks one at load
@@ -11,6 +11,8 @@
 #include <cstring>
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/GradMode.h>
+#include <c10/util/Exception.h>
 #include <c10/util/BFloat16.h>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
@@ -98,6 +100,13 @@ TINT_INLINE float log_at_least_one(float x) {
 template <typename F>
 decltype(auto) visit_element_type(const at::Tensor& x, const F& f) {
   return x.scalar_type() == at::kBFloat16 ? f(c10::BFloat16{}) : f(float{});
+}
+
+// The fused operators' backward passes are plain loops, not differentiable themselves: under create_graph they would
+// give wrong second-order gradients without a word, so they refuse (the engine enables grad mode only then).
+inline void check_first_order(const char* op) {
+  TORCH_CHECK(!c10::GradMode::is_enabled(), op,
+              ": second-order gradients (create_graph) are not supported by this fused operator");
 }
 
 // Blocks of `block` rows (the last one shorter) that cover `rows`.

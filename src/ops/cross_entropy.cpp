@@ -154,10 +154,13 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    check_first_order("cross_entropy");
+    // Handing out the saved tensor itself: autograd's own accumulation never writes into a tensor that the context
+    // still holds (it copies, or steals it once the context has let go), and should a caller change a gradient kept
+    // for a second pass (retain_graph) in place, its version counter makes that pass fail loudly rather than
+    // return the changed values.
     const auto gradient = ctx->get_saved_variables()[0];
     const auto& g = grad_outputs[0];
-    // Handing out the saved tensor itself is safe: autograd accumulates in place only into tensors nobody else
-    // holds, and the context holds this one as long as it can be asked again (retain_graph).
     if (g.item<float>() == 1.0f) return {gradient, torch::Tensor(), torch::Tensor(), torch::Tensor()};
     return {gradient * g.to(torch::kFloat), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }

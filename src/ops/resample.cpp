@@ -102,31 +102,34 @@ torch::Tensor as_channels_last(const torch::Tensor& g, torch::ScalarType type) {
 }
 
 struct MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, bool with_gradient) {
     RECORD_FUNCTION("tint::max_pool2x2", std::vector<c10::IValue>());  // named in profiles (bench --profile)
     const int64_t c = x.size(1), h = x.size(2), w = x.size(3);
     auto y = empty_channels_last(x, h / 2, w / 2);
-    auto chosen = torch::empty_like(y);
+    // Without a backward pass to come, the choices go to a scratch row per task instead.
+    auto chosen = with_gradient ? torch::empty_like(y) : torch::Tensor();
     visit_element_type(x, [&](auto element) {
       using T = decltype(element);
       const auto* px = x.data_ptr<T>();
       auto* py = y.data_ptr<T>();
-      auto* pk = chosen.data_ptr<T>();
+      T* pk = with_gradient ? chosen.data_ptr<T>() : nullptr;
       at::parallel_for(0, x.size(0) * (h / 2), kGrainRows, [&](int64_t begin, int64_t end) {
+        std::vector<T> scratch(pk == nullptr ? (w / 2) * c : 0);
         for (int64_t r = begin; r < end; ++r) {  // output row r reads input rows 2r and 2r + 1
           const T* top = px + 2 * r * w * c;
           const int64_t o = r * (w / 2) * c;
-          pool_row_cpu(top, top + w * c, py + o, pk + o, w / 2, c);
+          pool_row_cpu(top, top + w * c, py + o, pk == nullptr ? scratch.data() : pk + o, w / 2, c);
         }
       });
     });
-    ctx->save_for_backward({chosen});
+    ctx->save_for_backward({with_gradient ? chosen : torch::empty({0})});
     ctx->saved_data["shape"] = x.sizes();
     ctx->saved_data["type"] = static_cast<int64_t>(x.scalar_type());
     return y;
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    check_first_order("max_pool2x2");
     const auto chosen = ctx->get_saved_variables()[0];
     const auto shape = ctx->saved_data["shape"].toIntVector();
     const auto type = static_cast<torch::ScalarType>(ctx->saved_data["type"].toInt());
@@ -145,7 +148,7 @@ struct MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function>
         }
       });
     });
-    return {dx};
+    return {dx, torch::Tensor()};
   }
 };
 
@@ -175,6 +178,7 @@ struct UpsampleNearest2xFunction : public torch::autograd::Function<UpsampleNear
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    check_first_order("upsample_nearest2x");
     const auto type = static_cast<torch::ScalarType>(ctx->saved_data["type"].toInt());
     const auto dy = as_channels_last(grad_outputs[0], type);
     const int64_t c = dy.size(1), h = dy.size(2) / 2, w = dy.size(3) / 2;
@@ -198,7 +202,8 @@ struct UpsampleNearest2xFunction : public torch::autograd::Function<UpsampleNear
 
 torch::Tensor max_pool2x2(const torch::Tensor& x) {
   if (!fusable(x) || x.size(2) % 2 != 0 || x.size(3) % 2 != 0) return torch::max_pool2d(x, 2);
-  return MaxPool2x2Function::apply(x);
+  // Function::forward runs without grad mode, so whether a backward pass will come is decided here.
+  return MaxPool2x2Function::apply(x, torch::GradMode::is_enabled() && x.requires_grad());
 }
 
 torch::Tensor upsample_nearest2x(const torch::Tensor& x) {

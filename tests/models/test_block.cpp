@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <set>
+#include <string>
 
 #include "tint/models/layers.h"
 
@@ -20,7 +22,23 @@ double scale_of(const torch::Tensor& t) { return 1 + t.to(torch::kDouble).abs().
 struct Stack {
   const char* name;
   std::function<std::vector<nn::AnyModule>(c10::optional<double> momentum)> layers;  // fresh modules each call
+  std::vector<std::string> fused;  // autograd nodes that the Block's graph must contain
 };
+
+// The names of every node of the graph that produced y.
+std::string graph_of(const torch::Tensor& y) {
+  std::string names;
+  std::vector<torch::autograd::Node*> stack{y.grad_fn().get()};
+  std::set<torch::autograd::Node*> seen;
+  while (!stack.empty()) {
+    auto* node = stack.back();
+    stack.pop_back();
+    if (node == nullptr || !seen.insert(node).second) continue;
+    names += node->name() + "\n";
+    for (const auto& edge : node->next_edges()) stack.push_back(edge.function.get());
+  }
+  return names;
+}
 void PrintTo(const Stack& s, std::ostream* os) { *os << s.name; }
 
 nn::AnyModule conv(int in, int out) { return nn::AnyModule(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1))); }
@@ -34,13 +52,20 @@ nn::AnyModule upsample() {
       nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest)));
 }
 
+const std::string kBatchNorm = "BatchNormReLUFunction", kPool = "MaxPool2x2Function",
+                  kUpsample = "UpsampleNearest2xFunction";
 const Stack kStacks[] = {
-    {"conv_bn_relu", [](auto m) { return std::vector{conv(3, 8), batch_norm(8, m), relu()}; }},
-    {"conv_maxpool_bn_relu", [](auto m) { return std::vector{conv(3, 8), max_pool(), batch_norm(8, m), relu()}; }},
-    {"conv_upsample_bn_relu", [](auto m) { return std::vector{conv(3, 8), upsample(), batch_norm(8, m), relu()}; }},
-    {"upsample_bn_relu", [](auto m) { return std::vector{upsample(), batch_norm(3, m), relu()}; }},
-    {"maxpool_bn_relu_conv", [](auto m) { return std::vector{max_pool(), batch_norm(3, m), relu(), conv(3, 4)}; }},
-    {"conv_maxpool_upsample", [](auto) { return std::vector{conv(3, 5), max_pool(), upsample()}; }},
+    {"conv_bn_relu", [](auto m) { return std::vector{conv(3, 8), batch_norm(8, m), relu()}; }, {kBatchNorm}},
+    {"conv_maxpool_bn_relu", [](auto m) { return std::vector{conv(3, 8), max_pool(), batch_norm(8, m), relu()}; },
+     {kPool, kBatchNorm}},
+    {"conv_upsample_bn_relu", [](auto m) { return std::vector{conv(3, 8), upsample(), batch_norm(8, m), relu()}; },
+     {kBatchNorm, kUpsample}},
+    {"upsample_bn_relu", [](auto m) { return std::vector{upsample(), batch_norm(3, m), relu()}; },
+     {kBatchNorm, kUpsample}},
+    {"maxpool_bn_relu_conv", [](auto m) { return std::vector{max_pool(), batch_norm(3, m), relu(), conv(3, 4)}; },
+     {kPool, kBatchNorm}},
+    {"conv_maxpool_upsample", [](auto) { return std::vector{conv(3, 5), max_pool(), upsample()}; },
+     {kPool, kUpsample}},
 };
 
 class BlockMatchesSequential : public ::testing::TestWithParam<Stack> {};
@@ -57,13 +82,17 @@ TEST_P(BlockMatchesSequential, OutputsGradientsAndStatistics) {
       for (size_t i = 0; i < block->parameters().size(); ++i) plain->parameters()[i].copy_(block->parameters()[i]);
     }
     for (int step = 0; step < 3; ++step) {
-      const auto x = (torch::randn({4, 3, 6, 6}) + step).contiguous(torch::MemoryFormat::ChannelsLast);
-      const auto y = block->forward(x), yr = plain->forward(x);
+      const auto x0 = (torch::randn({4, 3, 6, 6}) + step).contiguous(torch::MemoryFormat::ChannelsLast);
+      auto x = x0.clone().requires_grad_(true), xr = x0.clone().requires_grad_(true);
+      const auto y = block->forward(x), yr = plain->forward(xr);
       ASSERT_EQ(y.sizes(), yr.sizes());
       EXPECT_LT(max_error(y, yr), 1e-5 * scale_of(yr));
+      const auto graph = graph_of(y);
+      for (const auto& node : GetParam().fused) EXPECT_NE(graph.find(node), std::string::npos) << node << " in\n" << graph;
       const auto g = torch::randn(yr.sizes());
       y.backward(g);
       yr.backward(g);
+      EXPECT_LT(max_error(x.grad(), xr.grad()), 1e-4 * scale_of(xr.grad())) << "input gradient";
     }
     const auto buffers = block->named_buffers(), plain_buffers = plain->named_buffers();
     for (const auto& b : buffers) EXPECT_LT(max_error(b.value(), plain_buffers[b.key()]), 1e-5) << b.key();

@@ -102,7 +102,9 @@ TEST(BatchNormReLU, InputBiasEqualsAddingItFirst) {
     const auto grads = torch::autograd::grad({ours}, {x, w, b}, {g});
     const auto ref_grads = torch::autograd::grad({ref}, {xr, wr, br}, {g});
     for (int i = 0; i < 3; ++i) EXPECT_LT(max_error(grads[i], ref_grads[i]), 1e-4 * scale_of(ref_grads[i])) << i;
-    if (training) EXPECT_TRUE(torch::equal(grads[2], torch::zeros({6})));
+    if (training) {
+      EXPECT_TRUE(torch::equal(grads[2], torch::zeros({6})));
+    }
   }
 }
 
@@ -183,6 +185,11 @@ TEST(BatchNormReLU, RepeatedValuesAreTheUpsampledInputs) {
   EXPECT_THROW(batch_norm_relu(torch::randn({2, 3, 2, 2}), torch::ones({3}), torch::zeros({3}), {}, {}, true, 0.1,
                                1e-5, {}, 0),
                c10::Error);
+  // An empty batch leaves the running statistics as they were.
+  auto rm = torch::zeros({3}), rv = torch::ones({3});
+  batch_norm_relu(torch::randn({0, 3, 2, 2}), torch::ones({3}), torch::zeros({3}), rm, rv, true, 0.1, 1e-5, {}, 4);
+  EXPECT_TRUE(torch::equal(rm, torch::zeros({3})));
+  EXPECT_TRUE(torch::equal(rv, torch::ones({3})));
 }
 
 }  // namespace

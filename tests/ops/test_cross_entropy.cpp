@@ -119,6 +119,31 @@ TEST(CrossEntropy, GradientFollowsTheLossScaleAndRepeatedBackward) {
   }
 }
 
+// The gradient handed out is the one kept for a second pass: changing it in place makes that pass fail loudly
+// (LibTorch's version check) instead of returning changed values. A bfloat16 loss scaled before backward rounds its
+// gradient twice, still within bfloat16 precision. Second-order gradients are refused.
+TEST(CrossEntropy, KeptGradientIsGuardedAndScaledInBFloat16) {
+  torch::manual_seed(6);
+  auto x = torch::randn({50, 24}).requires_grad_(true);
+  const auto ids = torch::randint(0, 24, {50});
+  auto loss = cross_entropy(x, ids);
+  auto first = torch::autograd::grad({loss}, {x}, {}, /*retain_graph=*/true)[0];
+  first.mul_(2);
+  EXPECT_THROW(torch::autograd::grad({loss}, {x}), c10::Error);
+
+  const auto base = torch::randn({70, 24}).to(torch::kBFloat16);
+  auto b = base.clone().requires_grad_(true);
+  (cross_entropy(b, ids.repeat({2}).narrow(0, 0, 70)) * 3.0f).backward();
+  auto reference = base.to(torch::kDouble).requires_grad_(true);
+  (torch::nn::functional::cross_entropy(reference, ids.repeat({2}).narrow(0, 0, 70)) * 3.0).backward();
+  const auto error = (b.grad().to(torch::kDouble) - reference.grad()).abs().max().item<double>();
+  EXPECT_LE(error, 1.6e-2 * reference.grad().abs().max().item<double>());
+
+  auto y = torch::randn({20, 5}).requires_grad_(true);
+  auto l = cross_entropy(y, torch::zeros({20}, torch::kLong));
+  EXPECT_THROW(torch::autograd::grad({l}, {y}, {}, /*retain_graph=*/true, /*create_graph=*/true), c10::Error);
+}
+
 TEST(CrossEntropy, IdOutOfRangeThrowsNamingIt) {
   const auto logits = torch::randn({20, 4});
   auto ids = torch::zeros({20}, torch::kLong);

@@ -26,8 +26,9 @@ std::array<torch::Tensor, 4> run_both(const torch::Tensor& x, const Op& op, cons
   auto ref_in = x.clone().contiguous().requires_grad_(true);
   auto ours = op(ours_in);
   auto ref = reference(ref_in);
+  // An NCHW upstream gradient: the ops convert what arrives to channels-last themselves.
   const auto g = torch::randn(ref.sizes()).to(x.scalar_type());
-  ours.backward(channels_last(g));
+  ours.backward(g);
   ref.backward(g);
   return {ours, ours_in.grad(), ref, ref_in.grad()};
 }
@@ -72,6 +73,7 @@ TEST_P(ResampleMatchesTorch, UpsampleValuesAndGradients) {
 INSTANTIATE_TEST_SUITE_P(Shapes, ResampleMatchesTorch,
                          ::testing::Values(Case{2, 32, 8, 8, torch::kFloat}, Case{3, 24, 16, 6, torch::kFloat},
                                            Case{1, 5, 2, 4, torch::kFloat},  // channels not a vector's multiple
+                                           Case{2, 1, 4, 6, torch::kFloat},  // one channel
                                            Case{2, 64, 4, 4, torch::kBFloat16}, Case{2, 7, 6, 2, torch::kBFloat16}));
 
 TEST(Resample, MaxPoolPropagatesNaNAsLibTorch) {
@@ -85,6 +87,24 @@ TEST(Resample, MaxPoolPropagatesNaNAsLibTorch) {
   EXPECT_TRUE(torch::equal(y.isnan(), y_ref.isnan()));
   EXPECT_TRUE(torch::equal(y.nan_to_num(0), y_ref.nan_to_num(0)));
   EXPECT_TRUE(torch::equal(dx, dx_ref));
+}
+
+// Without a backward pass to come (no grad mode, or an input that needs no gradient) the pooling keeps no choices;
+// the values are the same. Second-order gradients are refused.
+TEST(Resample, WithoutGradientAndSecondOrder) {
+  const auto x = channels_last(torch::randn({2, 8, 4, 4}));
+  const auto reference = torch::max_pool2d(x, 2);
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(max_pool2x2(x), reference));
+  }
+  EXPECT_TRUE(torch::equal(max_pool2x2(x), reference));
+  auto input = x.clone().requires_grad_(true);
+  for (int op = 0; op < 2; ++op) {
+    auto y = op == 0 ? max_pool2x2(input) : upsample_nearest2x(input);
+    EXPECT_THROW(torch::autograd::grad({y.sum()}, {input}, {}, /*retain_graph=*/true, /*create_graph=*/true),
+                 c10::Error);
+  }
 }
 
 TEST(Resample, OtherInputsUseLibTorch) {

@@ -22,7 +22,9 @@ namespace tint::ops {
 // not depend on the thread count.
 // repeats > 1 says that each value of x stands for that many equal ones: x is the source of a nearest upsampling
 // (repeats 4 for 2x) that the caller applies to the result, as batchnorm and ReLU commute with it. The batch
-// statistics are the same; only the unbiased variance tracked in running_var counts repeats * N * H * W values.
+// statistics are the same; only the unbiased variance tracked in running_var counts repeats * N * H * W values, so
+// running_var is that of the expression above on the upsampled x (on the fallback path too, which then tracks the
+// statistics itself). Second-order gradients (create_graph) are refused.
 torch::Tensor batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
                               double momentum, double eps, const torch::Tensor& input_bias = {},

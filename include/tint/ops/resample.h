@@ -2,7 +2,8 @@
 //
 // LibTorch 1.13's pair for these keeps int64 indices (twice the pooled activation in float32, four times in bfloat16)
 // and starts both backward passes by filling the whole gradient with zeros; together they were a sixth of a bfloat16
-// PoolUpsampleNet step. Here every window's gradient is written once; the pooling keeps its choices (a quarter of its input) rather than the input.
+// PoolUpsampleNet step. Here every window's gradient is written once; the pooling keeps its choices (a quarter of
+// its input) rather than the input. Second-order gradients (create_graph) are refused.
 #pragma once
 
 #include <torch/types.h>
