@@ -65,19 +65,25 @@ Resampling resampling(nn::Module& m) {
   return Resampling::kNone;
 }
 
-// r, then batchnorm and ReLU. A nearest upsampling goes last: batchnorm and ReLU commute with it (the upsampled
-// statistics are the source's), so they run on a quarter of the values.
-torch::Tensor resample_batch_norm_relu(Resampling r, nn::BatchNorm2dImpl& bn, const torch::Tensor& x,
-                                       const torch::Tensor& input_bias) {
+torch::Tensor resample(Resampling r, const torch::Tensor& x) {
   switch (r) {
     case Resampling::kMaxPool2x2:
-      return batch_norm_relu(bn, ops::max_pool2x2(x), input_bias);  // max(x + b) = max(x) + b, to rounding
+      return ops::max_pool2x2(x);
     case Resampling::kUpsample2x:
-      return ops::upsample_nearest2x(batch_norm_relu(bn, x, input_bias, /*repeats=*/4));
+      return ops::upsample_nearest2x(x);
     case Resampling::kNone:
       break;
   }
-  return batch_norm_relu(bn, x, input_bias);
+  return x;
+}
+
+// r, then batchnorm and ReLU. A nearest upsampling goes last: batchnorm and ReLU commute with it (the upsampled
+// statistics are the source's), so they run on a quarter of the values. A max-pooling commutes with input_bias:
+// max(x + b) = max(x) + b, to rounding.
+torch::Tensor resample_batch_norm_relu(Resampling r, nn::BatchNorm2dImpl& bn, const torch::Tensor& x,
+                                       const torch::Tensor& input_bias) {
+  if (r == Resampling::kUpsample2x) return resample(r, batch_norm_relu(bn, x, input_bias, /*repeats=*/4));
+  return batch_norm_relu(bn, resample(r, x), input_bias);
 }
 
 struct Unbiased {
@@ -129,11 +135,7 @@ torch::Tensor BlockImpl::forward(torch::Tensor x) {
       i += 2 + own;
       continue;
     }
-    if (here != Resampling::kNone) {
-      x = here == Resampling::kMaxPool2x2 ? ops::max_pool2x2(x) : ops::upsample_nearest2x(x);
-    } else {
-      x = m.forward(x);
-    }
+    x = here != Resampling::kNone ? resample(here, x) : m.forward(x);
     ++i;
   }
   return x;

@@ -100,8 +100,8 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
     const int64_t rows = logits.size(0), k = logits.size(1);
     const float scale = sum ? 1.0f : 1.0f / static_cast<float>(rows);
     const auto* pid = ids.data_ptr<int64_t>();
-    auto max = torch::empty({rows}, torch::kFloat), log_sum = torch::empty({rows}, torch::kFloat);
-    auto *pmax = max.data_ptr<float>(), *plog = log_sum.data_ptr<float>();
+    std::vector<float> max(rows), log_sum(rows);  // per row, for the loss
+    float *pmax = max.data(), *plog = log_sum.data();
     const auto gradient = with_gradient ? torch::empty_like(logits) : torch::Tensor();
     std::vector<double> block_loss(block_count(rows, kBlockRows), 0.0);
     std::vector<int64_t> bad_id(block_count(rows, kBlockRows), -1);  // the first row of each block with an id out of range
