@@ -20,10 +20,12 @@ SameConv2dImpl::SameConv2dImpl(int in_channels, int out_channels, int kernel) {
                              .padding(pad.symmetric() ? pad.before : 0)));
 }
 
-torch::Tensor SameConv2dImpl::forward(const torch::Tensor& x) {
-  if (before_ == after_) return conv(x);
-  return conv(torch::constant_pad_nd(x, {before_, after_, before_, after_}));
+torch::Tensor SameConv2dImpl::padded(const torch::Tensor& x) const {
+  if (before_ == after_) return x;
+  return torch::constant_pad_nd(x, {before_, after_, before_, after_});
 }
+
+torch::Tensor SameConv2dImpl::forward(const torch::Tensor& x) { return conv(padded(x)); }
 
 namespace {
 
@@ -98,13 +100,16 @@ c10::optional<Unbiased> convolve_without_bias(nn::Module& m, const torch::Tensor
                                           o.output_padding(), o.dilation()),
                     t->bias};
   }
-  if (auto* c = m.as<nn::Conv2dImpl>(); c != nullptr && c->bias.defined()) {
-    const auto& o = c->options;
+  const auto unbiased_conv2d = [](nn::Conv2dImpl& c, const torch::Tensor& input) -> c10::optional<Unbiased> {
+    const auto& o = c.options;
     const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
-    if (padding != nullptr && c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()) != nullptr) {
-      return Unbiased{torch::conv2d(x, c->weight, {}, o.stride(), *padding, o.dilation(), o.groups()), c->bias};
+    if (!c.bias.defined() || padding == nullptr || c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()) == nullptr) {
+      return c10::nullopt;
     }
-  }
+    return Unbiased{torch::conv2d(input, c.weight, {}, o.stride(), *padding, o.dilation(), o.groups()), c.bias};
+  };
+  if (auto* c = m.as<nn::Conv2dImpl>()) return unbiased_conv2d(*c, x);
+  if (auto* s = m.as<SameConv2dImpl>()) return unbiased_conv2d(*s->conv, s->padded(x));
   return c10::nullopt;
 }
 

@@ -42,6 +42,7 @@ std::string graph_of(const torch::Tensor& y) {
 void PrintTo(const Stack& s, std::ostream* os) { *os << s.name; }
 
 nn::AnyModule conv(int in, int out) { return nn::AnyModule(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1))); }
+nn::AnyModule same_conv(int in, int out, int kernel) { return nn::AnyModule(SameConv2d(in, out, kernel)); }
 nn::AnyModule batch_norm(int c, c10::optional<double> momentum) {
   return nn::AnyModule(nn::BatchNorm2d(nn::BatchNorm2dOptions(c).momentum(momentum)));
 }
@@ -66,6 +67,11 @@ const Stack kStacks[] = {
      {kPool, kBatchNorm}},
     {"conv_maxpool_upsample", [](auto) { return std::vector{conv(3, 5), max_pool(), upsample()}; },
      {kPool, kUpsample}},
+    {"same_conv_maxpool_bn_relu",
+     [](auto m) { return std::vector{same_conv(3, 8, 3), max_pool(), batch_norm(8, m), relu()}; }, {kPool, kBatchNorm}},
+    {"even_same_conv_upsample_bn_relu",
+     [](auto m) { return std::vector{same_conv(3, 8, 4), upsample(), batch_norm(8, m), relu()}; },
+     {kBatchNorm, kUpsample}},
 };
 
 class BlockMatchesSequential : public ::testing::TestWithParam<Stack> {};
@@ -109,6 +115,30 @@ TEST_P(BlockMatchesSequential, OutputsGradientsAndStatistics) {
 
 INSTANTIATE_TEST_SUITE_P(Stacks, BlockMatchesSequential, ::testing::ValuesIn(kStacks),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// In training, batchnorm removes a per-channel constant exactly, so a folded bias gets a gradient of exactly 0 (the
+// plain Sequential computes one of rounding size): every convolution kind a Block folds.
+TEST(Block, FoldsTheBiasOfEachConvolutionKind) {
+  const std::pair<const char*, std::function<nn::AnyModule()>> convs[] = {
+      {"Conv2d", [] { return conv(3, 8); }},
+      {"SameConv2d 3", [] { return same_conv(3, 8, 3); }},
+      {"SameConv2d 4", [] { return same_conv(3, 8, 4); }},
+      {"FastConvTranspose2d", [] { return nn::AnyModule(doubling_conv_transpose(3, 8, 3, 1)); }},
+  };
+  for (const auto& [name, make] : convs) {
+    torch::manual_seed(3);
+    Block block;
+    block->push_back(make());
+    block->push_back(batch_norm(8, 0.1));
+    block->push_back(relu());
+    block->forward(torch::randn({4, 3, 6, 6}).contiguous(torch::MemoryFormat::ChannelsLast)).square().sum().backward();
+    const auto params = block->named_parameters();
+    const auto bias = params.find("0.conv.bias") != nullptr ? params["0.conv.bias"] : params["0.bias"];
+    const auto weight = params.find("0.conv.weight") != nullptr ? params["0.conv.weight"] : params["0.weight"];
+    EXPECT_TRUE(torch::equal(bias.grad(), torch::zeros_like(bias))) << name;
+    EXPECT_GT(weight.grad().abs().max().item<double>(), 0.0) << name;
+  }
+}
 
 }  // namespace
 }  // namespace tint::models

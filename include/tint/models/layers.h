@@ -14,6 +14,8 @@ class SameConv2dImpl : public torch::nn::Module {
  public:
   SameConv2dImpl(int in_channels, int out_channels, int kernel);
   torch::Tensor forward(const torch::Tensor& x);  // (N, C_in, H, W) -> (N, C_out, H, W)
+  // x with the rows and columns of zeros that conv's own (symmetric) padding cannot add; x itself for odd kernels.
+  torch::Tensor padded(const torch::Tensor& x) const;
   torch::nn::Conv2d conv{nullptr};
 
  private:
@@ -23,7 +25,7 @@ TORCH_MODULE(SameConv2d);
 
 // The networks' blocks: a Sequential whose BatchNorm2d directly followed by a ReLU runs as one fused operation
 // (ops::batch_norm_relu) with the BatchNorm2d's parameters, running statistics and momentum, taking in the bias of a
-// Conv2d or FastConvTranspose2d right before it, also across a 2x2 MaxPool2d or a 2x nearest Upsample in between
+// Conv2d, SameConv2d or FastConvTranspose2d right before it, also across a 2x2 MaxPool2d or a 2x nearest Upsample in between
 // (batchnorm and ReLU go before the upsampling, which they commute with). Every 2x2 MaxPool2d and 2x nearest
 // Upsample runs through ops/resample.h. The modules, their names and so checkpoints and the analysis tools are those
 // of the plain torch::nn::Sequential; the results are its results to rounding. (With the bias folded through a
