@@ -4,6 +4,7 @@
 
 #include "tint/models/padding.h"
 #include "tint/ops/batch_norm_relu.h"
+#include "tint/ops/conv_max_pool.h"
 #include "tint/ops/conv_transpose.h"
 #include "tint/ops/resample.h"
 
@@ -89,22 +90,28 @@ torch::Tensor resample_batch_norm_relu(Resampling r, nn::BatchNorm2dImpl& bn, co
 }
 
 struct Unbiased {
-  torch::Tensor output, bias;  // the convolution without its bias, and the bias
+  torch::Tensor output, bias;  // the convolution without its bias (then resampled, when resampled is true), the bias
+  bool resampled = false;
 };
 
 // m's convolution of x without its bias, or nullopt when m is not a biased convolution this knows how to run so.
-c10::optional<Unbiased> convolve_without_bias(nn::Module& m, const torch::Tensor& x) {
+// A single-channel convolution followed by a 2x2 max-pooling runs with it, as ops::conv_max_pool2x2.
+c10::optional<Unbiased> convolve_without_bias(nn::Module& m, const torch::Tensor& x, Resampling after) {
   if (auto* t = m.as<ops::FastConvTranspose2dImpl>(); t != nullptr && t->bias.defined()) {
     const auto& o = t->options;
     return Unbiased{ops::conv_transpose2d(x, t->weight, {}, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
                                           o.output_padding(), o.dilation()),
                     t->bias};
   }
-  const auto unbiased_conv2d = [](nn::Conv2dImpl& c, const torch::Tensor& input) -> c10::optional<Unbiased> {
+  const auto unbiased_conv2d = [after](nn::Conv2dImpl& c, const torch::Tensor& input) -> c10::optional<Unbiased> {
     const auto& o = c.options;
     const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
     if (!c.bias.defined() || padding == nullptr || c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()) == nullptr) {
       return c10::nullopt;
+    }
+    if (after == Resampling::kMaxPool2x2 && o.in_channels() == 1 && all_equal(o.stride(), 1) &&
+        all_equal(o.dilation(), 1) && o.groups() == 1) {
+      return Unbiased{ops::conv_max_pool2x2(input, c.weight, *padding), c.bias, /*resampled=*/true};
     }
     return Unbiased{torch::conv2d(input, c.weight, {}, o.stride(), *padding, o.dilation(), o.groups()), c.bias};
   };
@@ -127,8 +134,9 @@ torch::Tensor BlockImpl::forward(torch::Tensor x) {
     const auto after_conv = resampling_at(i + 1);
     const size_t skip = after_conv == Resampling::kNone ? 0 : 1;
     if (batch_norm(i + 1 + skip) != nullptr && relu(i + 2 + skip)) {
-      if (auto conv = convolve_without_bias(*m.ptr(), x)) {
-        x = resample_batch_norm_relu(after_conv, *batch_norm(i + 1 + skip), conv->output, conv->bias);
+      if (auto conv = convolve_without_bias(*m.ptr(), x, after_conv)) {
+        x = resample_batch_norm_relu(conv->resampled ? Resampling::kNone : after_conv, *batch_norm(i + 1 + skip),
+                                     conv->output, conv->bias);
         i += 3 + skip;
         continue;
       }
