@@ -5,10 +5,10 @@
 #include <vector>
 
 #include <ATen/Parallel.h>
-#include <ATen/autocast_mode.h>
 #include <ATen/record_function.h>
 #include <torch/torch.h>
 
+#include "autocast.h"
 #include "cpu_loops.h"
 #include "tint/ops/resample.h"
 
@@ -224,11 +224,8 @@ struct ConvMaxPool2x2Function : public torch::autograd::Function<ConvMaxPool2x2F
 }  // namespace
 
 torch::Tensor conv_max_pool2x2(const torch::Tensor& input, const torch::Tensor& w, torch::IntArrayRef padding) {
-  // Under autocast the op is not on LibTorch's lists: cast as conv2d would.
-  const auto dtype = at::autocast::get_autocast_cpu_dtype();
-  const bool cast = at::autocast::is_cpu_enabled() && input.is_cpu();
-  const auto x = cast && input.is_floating_point() ? input.to(dtype) : input;
-  const auto weight = cast && w.is_floating_point() ? w.to(dtype) : w;
+  // Under autocast the arguments are cast as conv2d's would be (autocast.h).
+  const auto x = autocast_argument(input), weight = autocast_argument(w);
   TORCH_CHECK(x.dim() == 4 && weight.dim() == 4 && padding.size() == 2,
               "conv_max_pool2x2: expects x (N, C, H, W), weight (C_out, C, kH, kW) and two paddings, got ", x.sizes(),
               " ", weight.sizes(), " ", padding);
@@ -237,7 +234,7 @@ torch::Tensor conv_max_pool2x2(const torch::Tensor& input, const torch::Tensor& 
   const int64_t ho = x.size(2) + 2 * padding[0] - weight.size(2) + 1,
                 wo = x.size(3) + 2 * padding[1] - weight.size(3) + 1;
   const bool fusable = type_ok && x.device().is_cpu() && weight.device().is_cpu() && x.size(1) == 1 &&
-                       weight.size(1) == 1 && x.size(0) > 0 && weight.size(0) > 0 && padding[0] >= 0 &&
+                       weight.size(1) == 1 && x.numel() > 0 && weight.numel() > 0 && padding[0] >= 0 &&
                        padding[1] >= 0 && ho > 0 && wo > 0 && ho % 2 == 0 && wo % 2 == 0 && !x.requires_grad() &&
                        x.suggest_memory_format() == torch::MemoryFormat::ChannelsLast;
   if (!fusable) return max_pool2x2(torch::conv2d(x, weight, {}, 1, padding));

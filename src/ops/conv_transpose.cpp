@@ -1,7 +1,8 @@
 #include "tint/ops/conv_transpose.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+
+#include "autocast.h"
 
 namespace tint::ops {
 namespace {
@@ -78,13 +79,9 @@ torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weig
   if (!x.is_cpu()) {
     return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, 1, dilation);
   }
-  if (at::autocast::is_cpu_enabled()) {
-    // Under autocast the op is not on LibTorch's lists (it calls convolution_backward): cast like conv2d would.
-    const auto dtype = at::autocast::get_autocast_cpu_dtype();
-    auto cast = [&](const torch::Tensor& t) { return t.defined() && t.is_floating_point() ? t.to(dtype) : t; };
-    return conv_transpose2d_impl(cast(x), cast(weight), cast(bias), stride, padding, output_padding, dilation);
-  }
-  return conv_transpose2d_impl(x, weight, bias, stride, padding, output_padding, dilation);
+  // Under autocast the arguments are cast as conv_transpose2d's would be (autocast.h).
+  return conv_transpose2d_impl(autocast_argument(x), autocast_argument(weight), autocast_argument(bias), stride,
+                               padding, output_padding, dilation);
 }
 
 torch::Tensor FastConvTranspose2dImpl::forward(const torch::Tensor& input) {

@@ -24,13 +24,15 @@ class SameConv2dImpl : public torch::nn::Module {
 TORCH_MODULE(SameConv2d);
 
 // The networks' blocks: a Sequential whose BatchNorm2d directly followed by a ReLU runs as one fused operation
-// (ops::batch_norm_relu) with the BatchNorm2d's parameters, running statistics and momentum, taking in the bias of a
-// Conv2d, SameConv2d or FastConvTranspose2d right before it, also across a 2x2 MaxPool2d or a 2x nearest Upsample in between
-// (batchnorm and ReLU go before the upsampling, which they commute with). Every 2x2 MaxPool2d and 2x nearest
-// Upsample runs through ops/resample.h. The modules, their names and so checkpoints and the analysis tools are those
-// of the plain torch::nn::Sequential; the results are its results to rounding. (With the bias folded through a
-// max-pooling, a window whose values round to a tie once the bias is added sends its gradient to the larger of them
-// rather than to the first: a rounding-level difference, in bfloat16 mostly.)
+// (ops::batch_norm_relu) with the BatchNorm2d's parameters, running statistics and momentum, taking in the bias of
+// a Conv2d, SameConv2d or FastConvTranspose2d right before it, also across a 2x2 MaxPool2d or a 2x nearest Upsample
+// in between (batchnorm and ReLU go before the upsampling, which they commute with). Every other 2x2 MaxPool2d and
+// 2x nearest Upsample runs through ops/resample.h, except that a single-channel convolution followed by a 2x2
+// MaxPool2d, on an NHWC input that needs no gradient (the greyscale input), runs as ops::conv_max_pool2x2. The
+// modules, their names and so checkpoints and the analysis tools are those of the plain torch::nn::Sequential; the
+// results are its results to rounding. (With the bias folded through a max-pooling, a window whose values round to
+// a tie once the bias is added sends its gradient to the larger of them rather than to the first: a rounding-level
+// difference, in bfloat16 mostly.)
 class BlockImpl : public torch::nn::SequentialImpl {
  public:
   using torch::nn::SequentialImpl::SequentialImpl;
