@@ -87,7 +87,9 @@ TEST_P(ConvMaxPoolMatchesTorch, CloseOnContinuousValues) {
   // that are exact in float32 instead (ExactWhereBFloat16Rounds).
   const bool bf16 = c.dtype == torch::kBFloat16;
   EXPECT_LE(max_error(ours.y, ref.y), (bf16 ? 8e-3 : 1e-5) * scale_of(ref.y));
-  if (!bf16) EXPECT_LE(max_error(ours.dw, ref.dw), 1e-5 * scale_of(ref.dw));
+  if (!bf16) {
+    EXPECT_LE(max_error(ours.dw, ref.dw), 1e-5 * scale_of(ref.dw));
+  }
 }
 
 TEST_P(ConvMaxPoolMatchesTorch, ExactWhereBFloat16Rounds) {
@@ -150,7 +152,9 @@ TEST(ConvMaxPool, PropagatesNaNAsLibTorch) {
     EXPECT_GT(ours.y.isnan().sum().item<int64_t>(), 0);
     EXPECT_LE(max_error(ours.y.nan_to_num(0), ref.y.nan_to_num(0)), 1e-5 * scale_of(ref.y.nan_to_num(0)));
     EXPECT_TRUE(torch::equal(ours.dw.isnan(), ref.dw.isnan())) << k;
-    if (k == 1) EXPECT_TRUE(torch::equal(ours.dw.nan_to_num(0), ref.dw.nan_to_num(0)));
+    if (k == 1) {
+      EXPECT_TRUE(torch::equal(ours.dw.nan_to_num(0), ref.dw.nan_to_num(0)));
+    }
   }
 }
 
