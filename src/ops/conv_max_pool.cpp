@@ -19,14 +19,11 @@ using namespace cpu;  // the kernels' shared helpers (cpu_loops.h)
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-// Channels are computed 16 at a time in GCC vector types (one AVX-512 register, two AVX2 or four SSE ones per clone);
-// the weights are padded with zero channels to a whole number of vectors.
-constexpr int64_t kLanes = 16;
-using V = float __attribute__((vector_size(kLanes * sizeof(float))));
-// The helpers below pass V by value; they are always inlined into their clone, so no call ever uses the 64-byte
-// vector ABI that g++ warns about for the baseline clone.
-#pragma GCC diagnostic ignored "-Wpsabi"
-using VU = uint32_t __attribute__((vector_size(kLanes * sizeof(uint32_t))));
+// Channels are computed a vector (cpu::Floats) at a time; the weights are padded with zero channels to a whole number
+// of vectors.
+constexpr int64_t kLanes = kVectorFloats;
+using V = Floats;
+using VU = Bits;
 // Pooled rows handed to a thread at a time.
 constexpr int64_t kGrainRows = 8;
 

@@ -25,6 +25,15 @@
 
 namespace tint::ops::cpu {
 
+// 16 floats (and 16 masks or bit patterns) as one GCC vector: one AVX-512 register, two AVX2 or four SSE ones in each
+// clone, for the loops g++ would not vectorize by itself (reductions across rows, selects). The kernels pass them by
+// value only to always-inlined helpers, so no call uses the 64-byte vector ABI that g++ warns about for the baseline
+// clone.
+#pragma GCC diagnostic ignored "-Wpsabi"
+constexpr int64_t kVectorFloats = 16;
+using Floats = float __attribute__((vector_size(kVectorFloats * sizeof(float))));
+using Bits = uint32_t __attribute__((vector_size(kVectorFloats * sizeof(uint32_t))));
+
 TINT_INLINE float load(const float* p) { return *p; }
 TINT_INLINE float load(const c10::BFloat16* p) {
   uint16_t half;

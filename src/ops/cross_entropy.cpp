@@ -18,14 +18,13 @@ using namespace cpu;  // the kernels' shared helpers (cpu_loops.h)
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-// Rows per vector lane group: each lane of a 16-wide vector holds one row, so the row maxima and sums are plain
-// elementwise operations, which g++ vectorizes (reductions along a row it would not, without -ffast-math).
-constexpr int64_t kLanes = 16;
+// Rows per vector lane group: each lane of a vector holds one row, so the row maxima and sums are plain
+// elementwise operations on cpu::Floats (g++ does not vectorize reductions along a row without -ffast-math).
+constexpr int64_t kLanes = kVectorFloats;
+using Lanes = Floats;
 // Rows per block of partial sums, fixed so that the loss does not depend on the number of threads.
 constexpr int64_t kBlockRows = 1024;
 static_assert(kBlockRows % kLanes == 0);
-// One float per row of a group: GCC lowers it to one AVX-512 register, two AVX2 ones or four SSE ones per clone.
-using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
 
 // For kLanes rows of k logits: each row's maximum, the log of the sum of exp(logit - maximum) (the log-sum-exp kept
 // in two parts, so that the loss is (max - x[id]) + log_sum), and, where dx is not null, the gradient
