@@ -2,6 +2,8 @@
 
 #include <limits>
 #include <optional>
+#include <string>
+#include <tuple>
 
 #include <fmt/core.h>
 #include <stb/stb_image.h>
@@ -16,13 +18,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// stb_image 2.27 (Debian 12's libstb) builds a JPEG Huffman table before checking that it declares at most 256
-// codes, and writes past the table's arrays when it declares more (found by fuzz/fuzz_image.cpp; upstream checks it
-// since 2.28). This walks the JPEG's markers as stb does and returns the offset of the first DHT segment holding such a
-// table, or -1. After a scan header (SOS) the entropy-coded data is skipped up to the next marker, as stb does.
-int64_t oversized_jpeg_huffman_table(const std::string& b) {
+// What stb_image 2.27 (Debian 12's libstb) would meet with undefined behaviour in a JPEG's Huffman tables, as a
+// message, or nothing (found by fuzz/fuzz_image.cpp; upstream checks both since 2.28):
+// - a table declaring more than 256 codes: stb builds it before checking and writes past the table's arrays;
+// - a scan decoding with a table that no DHT segment defined before it: stb reads the uninitialized table and indexes
+//   past its arrays. Baseline scans use each component's DC and AC tables; progressive ones the DC table in a first
+//   DC scan, the AC table in an AC scan, and none in a DC refinement scan.
+// This walks the markers as stb does: after a scan header (SOS) the entropy-coded data is skipped up to the next
+// marker.
+std::optional<std::string> jpeg_huffman_problem(const std::string& b) {
   auto byte = [&](size_t i) -> unsigned { return i < b.size() ? static_cast<unsigned char>(b[i]) : 0u; };
-  if (byte(0) != 0xFF || byte(1) != 0xD8) return -1;  // not a JPEG
+  if (byte(0) != 0xFF || byte(1) != 0xD8) return std::nullopt;  // not a JPEG
+  bool defined[2][4] = {};  // [DC, AC][table id]
+  bool progressive = false;
   size_t i = 2;
   while (i + 1 < b.size()) {
     if (byte(i) != 0xFF) {  // entropy-coded data
@@ -40,20 +48,40 @@ int64_t oversized_jpeg_huffman_table(const std::string& b) {
     }
     if (m == 0xD9) break;  // EOI
     const size_t length = byte(i + 2) << 8 | byte(i + 3);
+    if (m == 0xC2) progressive = true;
     if (m == 0xC4) {  // DHT: tables of (class/id, 16 code counts, values) while the segment lasts
       int64_t left = static_cast<int64_t>(length) - 2;
       size_t p = i + 4;
       while (left > 0 && p < b.size()) {
         unsigned codes = 0;
         for (size_t k = 0; k < 16; ++k) codes += byte(p + 1 + k);
-        if (codes > 256) return static_cast<int64_t>(i);
+        if (codes > 256) return fmt::format("the Huffman table at byte {} declares more than 256 codes", i);
+        const unsigned table_class = byte(p) >> 4, id = byte(p) & 15;
+        if (table_class < 2 && id < 4) defined[table_class][id] = true;  // stb refuses other headers itself
         p += 17 + codes;
         left -= 17 + static_cast<int64_t>(codes);
       }
     }
+    if (m == 0xDA) {  // SOS: Ns, then (component, DC table << 4 | AC table) each, then Ss, Se, Ah << 4 | Al
+      const unsigned components = byte(i + 4), ss = byte(i + 5 + 2 * components),
+                     ah = byte(i + 7 + 2 * components) >> 4;
+      const bool uses_dc = !progressive || (ss == 0 && ah == 0), uses_ac = !progressive || ss > 0;
+      for (unsigned k = 0; k < components; ++k) {
+        const unsigned dc = byte(i + 6 + 2 * k) >> 4, ac = byte(i + 6 + 2 * k) & 15;
+        // Ids above 3 stb refuses itself.
+        for (const auto& [used, table_class, id, kind] :
+             {std::tuple{uses_dc, 0, dc, "DC"}, std::tuple{uses_ac, 1, ac, "AC"}}) {
+          if (used && id < 4 && !defined[table_class][id]) {
+            return fmt::format("the scan at byte {} decodes with {} Huffman table {}, which no DHT segment before it "
+                               "defines",
+                               i, kind, id);
+          }
+        }
+      }
+    }
     i += 2 + length;
   }
-  return -1;
+  return std::nullopt;
 }
 
 // The PNG without its empty IDAT chunks, which hold no data (the format allows them). stb_image 2.27 meets an empty
@@ -104,9 +132,7 @@ torch::Tensor decode_image(const std::string& file_bytes, const std::string& nam
   }
   const auto cleaned = std::string(format) == "PNG" ? without_empty_png_idat(file_bytes) : std::nullopt;
   const std::string& bytes = cleaned ? *cleaned : file_bytes;
-  if (const int64_t at = oversized_jpeg_huffman_table(bytes); at >= 0) {
-    throw Error(fmt::format("{}: corrupt JPEG: the Huffman table at byte {} declares more than 256 codes", name, at));
-  }
+  if (const auto problem = jpeg_huffman_problem(bytes)) throw Error(fmt::format("{}: corrupt JPEG: {}", name, *problem));
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     throw Error(fmt::format("{}: file too large to decode", name));
   }

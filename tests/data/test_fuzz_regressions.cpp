@@ -41,6 +41,19 @@ TEST(FuzzRegressions, JpegHuffmanTableWithMoreThan256Codes) {
                           "jpeg_huffman_fill_before_soi.jpg: not a PNG, JPEG or BMP file");
 }
 
+// stb_image 2.27 decoded a scan with a Huffman table no DHT segment had defined, reading the uninitialized table and
+// indexing past its arrays (UBSan: index 16777645 out of bounds for type 'stbi_uc[256]', in the CI fuzz run). The
+// file's second component names DC table 3; only 0 and 1 are defined.
+TEST(FuzzRegressions, JpegScanWithAnUndefinedHuffmanTable) {
+  expect_error_containing([] { data::read_image(regression("jpeg_undefined_huffman_table.jpg")); },
+                          "jpeg_undefined_huffman_table.jpg: corrupt JPEG: the scan at byte 299 decodes with DC "
+                          "Huffman table 3, which no DHT segment before it defines");
+  // A progressive JPEG (cjpeg -progressive) names tables its scans do not use: its first scans, for DC, name AC
+  // table 0 before any AC table is defined. It decodes.
+  const auto progressive = data::read_image(seed("image", "progressive.jpg"));
+  EXPECT_EQ(progressive.sizes(), (std::vector<int64_t>{3, 16, 24}));
+}
+
 // stb_image 2.27's PNM header parser overflowed a signed int on "P5\n3333333333...".
 TEST(FuzzRegressions, FormatsOtherThanPngJpegBmpAreRefusedBeforeStb) {
   expect_error_containing([] { data::read_image(regression("pnm_overflow.pgm")); },
@@ -81,7 +94,8 @@ TEST(FuzzRegressions, PngWithEmptyIdatChunksDecodesAsWithoutThem) {
 }
 
 TEST(FuzzRegressions, ImageSeedsStillDecode) {
-  for (const char* name : {"grey_4x4.png", "rgb_8x8.png", "rgba_2x2.png", "rgb_2x2.bmp", "python.jpg"}) {
+  for (const char* name :
+       {"grey_4x4.png", "rgb_8x8.png", "rgba_2x2.png", "rgb_2x2.bmp", "python.jpg", "progressive.jpg"}) {
     SCOPED_TRACE(name);
     auto image = data::read_image(seed("image", name));
     EXPECT_EQ(image.dim(), 3);
