@@ -19,51 +19,43 @@ using namespace cpu;  // the kernels' shared helpers (cpu_loops.h)
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-// Channels are computed a vector (cpu::Floats) at a time; the weights are padded with zero channels to a whole number
-// of vectors.
-constexpr int64_t kLanes = kVectorFloats;
-using V = Floats;
-using VU = Bits;
-// Pooled rows handed to a thread at a time.
-constexpr int64_t kGrainRows = 8;
-
-TINT_INLINE V load_v(const float* p) {
-  V v;
+TINT_INLINE Floats load_v(const float* p) {
+  Floats v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-TINT_INLINE void store_v(float* p, V v) { std::memcpy(p, &v, sizeof v); }
+TINT_INLINE void store_v(float* p, Floats v) { std::memcpy(p, &v, sizeof v); }
 
 // a where mask (all ones or all zeros per lane), else b. Spelled as bit operations: g++ lowers a vector ?: whose
 // condition is not a single comparison to one branch per lane.
-TINT_INLINE V select(VU mask, V a, V b) {
-  VU ua, ub;
+TINT_INLINE Floats select(Bits mask, Floats a, Floats b) {
+  Bits ua, ub;
   std::memcpy(&ua, &a, sizeof ua);
   std::memcpy(&ub, &b, sizeof ub);
-  const VU r = (ua & mask) | (ub & ~mask);
-  V out;
+  const Bits r = (ua & mask) | (ub & ~mask);
+  Floats out;
   std::memcpy(&out, &r, sizeof out);
   return out;
 }
-TINT_INLINE VU is_nan(V v) { return reinterpret_cast<VU>(v != v); }
+TINT_INLINE Bits is_nan(Floats v) { return reinterpret_cast<Bits>(v != v); }
 
 // The value the separate convolution would have stored: itself in float32, rounded to nearest even in bfloat16 (as
 // cpu::store rounds), so that the pooling compares what LibTorch's pooling would compare.
-TINT_INLINE V stored_as(float, V v) { return v; }
-TINT_INLINE V stored_as(c10::BFloat16, V v) {
-  VU bits;
+TINT_INLINE Floats stored_as(float, Floats v) { return v; }
+TINT_INLINE Floats stored_as(c10::BFloat16, Floats v) {
+  Bits bits;
   std::memcpy(&bits, &v, sizeof bits);
   bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
-  V rounded;
+  Floats rounded;
   std::memcpy(&rounded, &bits, sizeof rounded);
   return select(is_nan(v), v, rounded);  // NaN stays NaN
 }
 
 // LibTorch's choice within a window scanned in row-major order: a later value wins if larger or NaN.
-TINT_INLINE void take_over(V v, float index, V& m, V& k) {
-  const VU wins = reinterpret_cast<VU>(v > m) | is_nan(v);
+TINT_INLINE void take_over(Floats v, float index, Floats& m, Floats& k) {
+  const Bits wins = reinterpret_cast<Bits>(v > m) | is_nan(v);
   m = select(wins, v, m);
-  k = select(wins, V{} + index, k);
+  k = select(wins, Floats{} + index, k);
 }
 
 // One pooled output row. p: the padded input at the window row's top-left (row stride wp); wt: the weights as
@@ -73,20 +65,20 @@ TINT_INLINE void conv_pool_row(const float* p, int64_t wp, const float* wt, int6
                                int64_t c16, int64_t width_out, T* __restrict y, T* __restrict chosen,
                                float* __restrict s_y, float* __restrict s_k) {
   for (int64_t j = 0; j < width_out; ++j, p += 2, y += c, chosen += c) {
-    for (int64_t v = 0; v < c16; v += kLanes) {
-      V a0 = {}, a1 = {}, a2 = {}, a3 = {};  // the window's four positions, row-major
+    for (int64_t v = 0; v < c16; v += kVectorFloats) {
+      Floats a0 = {}, a1 = {}, a2 = {}, a3 = {};  // the window's four positions, row-major
       for (int64_t a = 0; a < kh; ++a) {
         const float* top = p + a * wp;
         const float* bottom = top + wp;
         for (int64_t b = 0; b < kw; ++b) {
-          const V w = load_v(wt + (a * kw + b) * c16 + v);
+          const Floats w = load_v(wt + (a * kw + b) * c16 + v);
           a0 += top[b] * w;
           a1 += top[b + 1] * w;
           a2 += bottom[b] * w;
           a3 += bottom[b + 1] * w;
         }
       }
-      V m = stored_as(T{}, a0), k = {};
+      Floats m = stored_as(T{}, a0), k = {};
       take_over(stored_as(T{}, a1), 1.0f, m, k);
       take_over(stored_as(T{}, a2), 2.0f, m, k);
       take_over(stored_as(T{}, a3), 3.0f, m, k);
@@ -117,8 +109,8 @@ TINT_INLINE void weight_gradient_image(const float* p, int64_t wp, const T* chos
         g[3 * c16 + ch] = k == 3.0f ? d : 0.0f;
       }
       const float* window = p + 2 * i * wp + 2 * j;
-      for (int64_t v = 0; v < c16; v += kLanes) {
-        const V g0 = load_v(g + v), g1 = load_v(g + c16 + v), g2 = load_v(g + 2 * c16 + v),
+      for (int64_t v = 0; v < c16; v += kVectorFloats) {
+        const Floats g0 = load_v(g + v), g1 = load_v(g + c16 + v), g2 = load_v(g + 2 * c16 + v),
                 g3 = load_v(g + 3 * c16 + v);
         for (int64_t a = 0; a < kh; ++a) {
           const float* top = window + a * wp;
@@ -148,7 +140,9 @@ TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
 #undef TINT_INSTANTIATE
 
-int64_t whole_vectors(int64_t c) { return (c + kLanes - 1) / kLanes * kLanes; }
+// Channels are computed a vector (cpu::Floats) at a time; the weights are padded with zero channels to a whole number
+// of vectors.
+int64_t whole_vectors(int64_t c) { return (c + kVectorFloats - 1) / kVectorFloats * kVectorFloats; }
 
 // x (N, 1, H, W) as (N, H + 2 ph, W + 2 pw) floats with the zero padding written out.
 torch::Tensor padded_floats(const torch::Tensor& x, int64_t ph, int64_t pw) {

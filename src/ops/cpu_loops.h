@@ -34,6 +34,9 @@ constexpr int64_t kVectorFloats = 16;
 using Floats = float __attribute__((vector_size(kVectorFloats * sizeof(float))));
 using Bits = uint32_t __attribute__((vector_size(kVectorFloats * sizeof(uint32_t))));
 
+// Image rows handed to a thread at a time by the resampling kernels, so that a task outweighs its scheduling.
+constexpr int64_t kGrainRows = 8;
+
 TINT_INLINE float load(const float* p) { return *p; }
 TINT_INLINE float load(const c10::BFloat16* p) {
   uint16_t half;

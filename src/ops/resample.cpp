@@ -18,8 +18,7 @@ using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
 // The kernels walk channels-last image rows: row (n, h) of an (N, C, H, W) tensor is W pixels of C channels,
-// contiguous. Rows handed to a thread at a time, so that a task outweighs its scheduling.
-constexpr int64_t kGrainRows = 8;
+// contiguous, kGrainRows (cpu_loops.h) to a task.
 
 // LibTorch's choice within a window scanned in row-major order: a later value wins if larger or NaN.
 TINT_INLINE bool takes_over(float v, float m) { return v > m || v != v; }
