@@ -278,7 +278,7 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
     check_first_order("batch_norm_relu");
     const auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], &weight = saved[1], &bias = saved[2];
-    const auto dy = grad_outputs[0].to(x.scalar_type()).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto dy = as_channels_last(grad_outputs[0], x.scalar_type());
     const bool training = ctx->saved_data["training"].toBool();
     const int64_t channels = x.size(1), rows = x.numel() / channels;
     const auto mean = to_vector(ctx->saved_data["mean"].toTensor());

@@ -1,6 +1,5 @@
 #include "tint/ops/conv_max_pool.h"
 
-#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -45,7 +44,7 @@ TINT_INLINE Floats stored_as(float, Floats v) { return v; }
 TINT_INLINE Floats stored_as(c10::BFloat16, Floats v) {
   Bits bits;
   std::memcpy(&bits, &v, sizeof bits);
-  bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
+  bits = bfloat16_rounded(bits) & 0xFFFF0000u;
   Floats rounded;
   std::memcpy(&rounded, &bits, sizeof rounded);
   return select(is_nan(v), v, rounded);  // NaN stays NaN
@@ -189,7 +188,7 @@ struct ConvMaxPool2x2Function : public torch::autograd::Function<ConvMaxPool2x2F
     const auto &p = saved[0], &chosen = saved[1];
     const auto shape = ctx->saved_data["weight_shape"].toIntVector();
     const int64_t c = shape[0], kh = shape[2], kw = shape[3], c16 = whole_vectors(c);
-    const auto dy = grad_outputs[0].to(chosen.scalar_type()).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto dy = as_channels_last(grad_outputs[0], chosen.scalar_type());
     const int64_t n = dy.size(0), ho2 = dy.size(2), wo2 = dy.size(3), hp = p.size(1), wp = p.size(2);
     // One partial sum per image, added up in image order below: the same result for any thread count.
     auto partial = torch::zeros({n, kh * kw, c16}, torch::kFloat);

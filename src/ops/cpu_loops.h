@@ -1,4 +1,4 @@
-// What the fused CPU kernels (batch_norm_relu.cpp, cross_entropy.cpp, resample.cpp) share: per-CPU code generation,
+// What the fused CPU kernels (batch_norm_relu, conv_max_pool, cross_entropy, resample) share: per-CPU code generation,
 // bfloat16 loads and stores, a vectorizable exp and log, the element-type switch, the first-order check.
 //
 // The kernels are plain loops over a channels-last (rows, channels) matrix, written so that g++ vectorizes them.
@@ -47,12 +47,19 @@ TINT_INLINE float load(const c10::BFloat16* p) {
   return f;
 }
 
+// A float's bits (uint32_t, or Bits for a vector) rounded to nearest even at bfloat16's precision: the bfloat16 is
+// the upper 16 bits, the lower ones are to be dropped. NaN is the caller's to keep (its bits may round to infinity).
+template <typename U>
+TINT_INLINE U bfloat16_rounded(U bits) {
+  return bits + 0x7FFFu + ((bits >> 16) & 1u);
+}
+
 TINT_INLINE void store(float* p, float v) { *p = v; }
 // Round to nearest even, as c10::BFloat16(float) does (NaN stays a quiet NaN).
 TINT_INLINE void store(c10::BFloat16* p, float v) {
   uint32_t bits;
   std::memcpy(&bits, &v, sizeof bits);
-  const uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
+  const uint32_t rounded = bfloat16_rounded(bits) >> 16;
   const uint16_t half = static_cast<uint16_t>(v != v ? 0x7FC0u : rounded);
   std::memcpy(p, &half, sizeof half);
 }
@@ -119,6 +126,11 @@ decltype(auto) visit_element_type(const at::Tensor& x, const F& f) {
 inline void check_first_order(const char* op) {
   TORCH_CHECK(!c10::GradMode::is_enabled(), op,
               ": second-order gradients (create_graph) are not supported by this fused operator");
+}
+
+// A gradient as the kernels read it: the input's element type, channels-last.
+inline at::Tensor as_channels_last(const at::Tensor& g, at::ScalarType type) {
+  return g.to(type).contiguous(at::MemoryFormat::ChannelsLast);
 }
 
 // Blocks of `block` rows (the last one shorter) that cover `rows`.

@@ -95,11 +95,6 @@ torch::Tensor empty_channels_last(const torch::Tensor& like, int64_t height, int
                       like.options().memory_format(torch::MemoryFormat::ChannelsLast));
 }
 
-// A gradient as the kernels read it: the input's element type, channels-last.
-torch::Tensor as_channels_last(const torch::Tensor& g, torch::ScalarType type) {
-  return g.to(type).contiguous(torch::MemoryFormat::ChannelsLast);
-}
-
 struct MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, bool with_gradient) {
     RECORD_FUNCTION("tint::max_pool2x2", std::vector<c10::IValue>());  // named in profiles (bench --profile)
