@@ -1,21 +1,40 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tint needs, only when one is missing (idempotent, non-interactive).
-# Arguments name extra packages (scripts/fuzz.sh adds clang-14 and libclang-rt-14-dev).
+#   scripts/deps.sh [GROUP ...]     GROUP: build (default), test, fuzz, all
+# Each group is what one script needs, so that `scripts/tint` does not pull in a browser or a second compiler:
+#   build   compile and run the `tint` binary (scripts/tint)
+#   test    + GoogleTest, Google Benchmark, headless Chromium for the report page test (scripts/test, sanitize.sh)
+#   fuzz    + clang-14 with libFuzzer and its OpenMP runtime headers (scripts/fuzz.sh)
+# .ci/run installs `all` in a fresh Debian 12 chroot and configures every build, so a package missing here fails CI.
 set -euo pipefail
-packages=(
+build=(
   cmake g++ make pkg-config
   libtorch-dev libopenblas0-openmp   # without OpenBLAS, LibTorch falls back to the reference BLAS (~10x slower)
   libcli11-dev nlohmann-json3-dev libfmt-dev libstb-dev
-  gnuplot-nox
-  googletest libgtest-dev libbenchmark-dev
-  chromium                           # headless browser for the `tint report` page test (ctest -L browser)
- "$@"
+  gnuplot-nox                        # training curves and sweep plots are drawn by gnuplot, run as a process
 )
+test=(googletest libgtest-dev libbenchmark-dev chromium)
+# g++ finds OpenMP in libgomp; clang-14 needs LLVM's libomp headers and library (libomp-14-dev) for -fopenmp.
+fuzz=(clang-14 libclang-rt-14-dev libomp-14-dev)
+
+groups=("$@")
+((${#groups[@]} > 0)) || groups=(build)
+packages=()
+for g in "${groups[@]}"; do
+  case "$g" in
+    build) packages+=("${build[@]}") ;;
+    test)  packages+=("${build[@]}" "${test[@]}") ;;
+    fuzz)  packages+=("${build[@]}" "${fuzz[@]}") ;;
+    all)   packages+=("${build[@]}" "${test[@]}" "${fuzz[@]}") ;;
+    *) echo "scripts/deps.sh: unknown group '$g' (expected build, test, fuzz or all)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 ((${#missing[@]} == 0)) && exit 0
+readarray -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
 echo "tint: installing ${missing[*]}" >&2
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then

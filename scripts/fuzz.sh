@@ -7,7 +7,8 @@
 # Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS (default 30)] [HARNESS ...]   harnesses: cifar10 palette_json
 #        config_json image (default: all). Environment: TINT_FUZZ_BUILD_DIR (default ./build-fuzz), TINT_FUZZ_JOBS
 #        (build and run parallelism, default nproc), TINT_FUZZ_SEED (libFuzzer's -seed, default 1 so that CI runs
-#        repeat; 0 = a random seed each run). Installs clang-14 and libclang-rt-14-dev when missing.
+#        repeat; 0 = a random seed each run), TINT_CONFIGURE_ONLY=1 (install and configure, then stop).
+#        Installs the `fuzz` package group of scripts/deps.sh when missing.
 # Replay one input: <build>/fuzz/fuzz_<name> <file>
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,11 +18,12 @@ shift || true
 harnesses=("$@")
 [[ ${#harnesses[@]} -gt 0 ]] || harnesses=(cifar10 palette_json config_json image)
 
-"$root/scripts/deps.sh" clang-14 libclang-rt-14-dev
+"$root/scripts/deps.sh" fuzz
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTINT_FUZZ=ON \
     -DTINT_BUILD_TESTS=OFF -DTINT_BUILD_BENCH=OFF >/dev/null
 fi
+[[ "${TINT_CONFIGURE_ONLY:-0}" == 1 ]] && exit 0
 targets=()
 for h in "${harnesses[@]}"; do targets+=("fuzz_$h"); done
 cmake --build "$build" -j "${TINT_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]}"
