@@ -13,6 +13,7 @@
 #include "tint/data/cifar10.h"
 #include "tint/data/palette.h"
 #include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 #include "tint/train/dataset.h"
 #include "tint/train/loss.h"
 #include "tint/train/precision.h"

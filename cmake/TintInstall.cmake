@@ -1,7 +1,9 @@
 # Installs the library, its headers, the CLI and the embedded data, and exports a CMake package so that
 # another project can `find_package(tint)` and link `tint::tint`.
 include(CMakePackageConfigHelpers)
-install(TARGETS tint tint_options EXPORT tintTargets
+get_property(tint_layers GLOBAL PROPERTY TINT_LAYERS)
+list(TRANSFORM tint_layers PREPEND tint_ OUTPUT_VARIABLE tint_layer_targets)
+install(TARGETS tint tint_options ${tint_layer_targets} EXPORT tintTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

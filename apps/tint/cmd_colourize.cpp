@@ -10,6 +10,7 @@
 #include "tint/data/image_io.h"
 #include "tint/report/image_grid.h"
 #include "tint/report/progress.h"
+#include "tint/train/run_dir.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
@@ -83,7 +84,7 @@ void add_colourize(CLI::App& app, Common& common) {
     if (files.empty()) throw Error("no images found in the given folders");
     if (!f->out.empty() && files.size() != 1) throw Error("-o/--out takes one input; use --out-dir for several");
     fs::path checkpoint = !f->checkpoint.empty() ? fs::path(f->checkpoint)
-                          : !f->run.empty()      ? fs::path(f->run) / "checkpoint.pt"
+                          : !f->run.empty()      ? fs::path(f->run) / train::run_files::kCheckpoint
                                                  : default_checkpoint();
     auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
     if (f->out.empty()) ensure_directory(f->out_dir);

@@ -7,7 +7,7 @@
 #include "commands.h"
 #include "tint/core/runtime.h"
 #include "tint/optim/adaptive.h"
-#include "tint/optim/hypergrad.h"
+#include "tint/optim/hypergrad_experiment.h"
 #include "tint/optim/min_norm.h"
 #include "tint/optim/weight_decay.h"
 
@@ -57,7 +57,7 @@ void add_min_norm(CLI::App& optim) {
   o->out_dir = "runs/optim-min-norm";
   auto* cmd = optim.add_subcommand("min-norm", "SGD and GD from w = 0 find the minimum-norm solution (question 1.1.1)");
   add_problem_flags(*cmd, o->problem, o->out_dir, *threads);
-  cmd->add_option("--batch", o->batch, "SGD mini-batch size b (drawn without replacement)")
+  cmd->add_option("--batch-size", o->batch, "SGD mini-batch size b (drawn without replacement)")
       ->check(kPositive)
       ->capture_default_str();
   cmd->add_option("--lr", o->lr, "Learning rate of GD and SGD")->check(kPositive)->capture_default_str();
@@ -94,7 +94,7 @@ void add_adaptive(CLI::App& optim) {
   cmd->add_option("--epsilon", o->epsilon, "Epsilon of RMSProp, Adam and Adagrad (see docs/optim.md on why not 1e-8)")
       ->check(kNonNegative)
       ->capture_default_str();
-  cmd->add_option("--batch", o->batch, "SGD mini-batch size (capped at n)")->check(kPositive)->capture_default_str();
+  cmd->add_option("--batch-size", o->batch, "SGD mini-batch size (capped at n)")->check(kPositive)->capture_default_str();
   cmd->add_option("--tol", o->tol, "Converged once ||Xw - t|| < tol")->check(kPositive)->capture_default_str();
   cmd->add_option("--steps", o->max_steps, "Step limit of each run")->check(kPositive)->capture_default_str();
   cmd->callback([o, threads] {

@@ -1,6 +1,8 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "tint/core/error.h"
+#include "tint/models/model_config.h"
 #include "tint/train/palette_job.h"
 
 namespace tint::cli {
@@ -15,7 +17,22 @@ void add_palette(CLI::App& app, Common& common) {
   add_data_flag(*cmd, common);
   add_threads_flag(*cmd, common);
   cmd->add_option("--category", flags->job.category, "Category name or index, or 'all'")->capture_default_str();
-  cmd->add_option("-k,--k", flags->job.kmeans.k, "Number of colours")->check(CLI::Range(2, 256))->capture_default_str();
+  // K is the networks' NC: the same flag, range and message as `tint train --num-colours` (the model's row).
+  const auto* colours = find_setting(models::model_settings(), "num-colours");
+  cmd->add_option_function<std::string>(
+         "--num-colours",
+         [flags, colours](const std::string& v) {
+           models::ModelConfig m;
+           try {
+             colours->parse(m, v);
+           } catch (const Error& e) {
+             throw CLI::ValidationError(e.what());
+           }
+           flags->job.kmeans.k = m.num_colours;
+         },
+         "NC: number of colours (k-means K)")
+      ->type_name(colours->range)
+      ->default_str(std::to_string(flags->job.kmeans.k));
   cmd->add_option("--seed", flags->job.kmeans.seed, "k-means++ seed")->capture_default_str();
   cmd->add_option("--max-iterations", flags->job.kmeans.max_iterations, "Lloyd iteration limit")
       ->check(CLI::PositiveNumber)

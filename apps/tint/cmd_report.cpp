@@ -2,7 +2,7 @@
 #include <fmt/core.h>
 
 #include "commands.h"
-#include "tint/report/html_report.h"
+#include "tint/runs/html_report.h"
 
 namespace tint::cli {
 
@@ -10,7 +10,7 @@ void add_report(CLI::App& app, Common& /*common*/) {
   struct Flags {
     std::vector<std::string> inputs;
     std::string out = "report.html";
-    report::ReportOptions options;
+    runs::ReportOptions options;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
@@ -24,7 +24,7 @@ void add_report(CLI::App& app, Common& /*common*/) {
       ->capture_default_str();
   cmd->callback([f] {
     f->options.inputs.assign(f->inputs.begin(), f->inputs.end());
-    auto result = report::write_report(f->options, f->out);
+    auto result = runs::write_report(f->options, f->out);
     for (const auto& w : result.warnings) fmt::print(stderr, "tint: warning: {}\n", w);
     fmt::print("report: {} run{} -> {} ({:.1f} KiB)\n", result.runs, result.runs == 1 ? "" : "s", f->out,
                static_cast<double>(result.html.size()) / 1024.0);

@@ -2,8 +2,10 @@
 #include <fmt/ranges.h>
 
 #include "commands.h"
+#include "settings_flags.h"
+#include "tint/models/model_table.h"
+#include "tint/train/console_observer.h"
 #include "tint/train/experiments.h"
-#include "train_flags.h"
 
 namespace tint::cli {
 
@@ -27,7 +29,7 @@ void run(SweepFlags& f, Common& common, const std::string& default_out) {
   apply_threads(common);
   f.job.data_dir = resolve_data_dir(common);
   f.job.out_dir = f.out.empty() ? default_out : f.out;
-  ConsoleObserver observer;
+  train::ConsoleObserver observer;
   auto runs = train::run_sweep(f.job, &observer);
   print_summary(f.job.parameter, runs, f.job.out_dir.string());
 }
@@ -43,7 +45,7 @@ void add_sweep(CLI::App& app, Common& common) {
     f->job.parameter = parameter;
     auto* cmd = sweep->add_subcommand(parameter, fmt::format("Sweep --{} (e.g. the source's question 5.5)", parameter));
     cmd->add_option("--values", f->job.values, "Comma-separated values")->delimiter(',')->required();
-    add_train_flags(*cmd, f->job.base);
+    add_settings(*cmd, train::train_settings(), f->job.base);
     add_data_flag(*cmd, common);
     add_threads_flag(*cmd, common);
     cmd->add_option("-o,--out", f->out, "Output directory (default: runs/sweep-<setting>)");
@@ -54,10 +56,10 @@ void add_sweep(CLI::App& app, Common& common) {
 void add_compare(CLI::App& app, Common& common) {
   auto f = std::make_shared<SweepFlags>();
   f->job.parameter = "model";
-  f->job.values = {"pool-upsample", "conv-transpose", "unet"};
+  f->job.values = models::model_names();  // every network of the model table
   auto* cmd = app.add_subcommand("compare", "Train several networks with the same settings and compare them");
   cmd->add_option("--models", f->job.values, "Comma-separated networks")->delimiter(',')->capture_default_str();
-  add_train_flags(*cmd, f->job.base, /*with_model=*/false);
+  add_settings(*cmd, train::train_settings(), f->job.base, {"model"});
   add_data_flag(*cmd, common);
   add_threads_flag(*cmd, common);
   cmd->add_option("-o,--out", f->out, "Output directory (default: runs/compare)");

@@ -1,7 +1,8 @@
 #include <fmt/core.h>
 
 #include "commands.h"
-#include "train_flags.h"
+#include "settings_flags.h"
+#include "tint/train/console_observer.h"
 
 namespace tint::cli {
 
@@ -14,7 +15,7 @@ void add_train(CLI::App& app, Common& common) {
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("train", "Train a colourization network (defaults: the source's ConvTransposeNet run)");
-  add_train_flags(*cmd, f->config);
+  add_settings(*cmd, train::train_settings(), f->config);
   add_data_flag(*cmd, common);
   add_threads_flag(*cmd, common);
   cmd->add_option("-o,--out", f->out, "Run directory (default: runs/<model>)");
@@ -33,7 +34,7 @@ void add_train(CLI::App& app, Common& common) {
     } else {
       job.run_dir = f->out.empty() ? "runs/" + f->config.model : f->out;
     }
-    ConsoleObserver observer;
+    train::ConsoleObserver observer;
     auto result = train::train(job, &observer);
     const auto& last = result.history.back();
     fmt::print("final: val loss {:.4f}, val acc {:.2f}% after {} epochs; run saved in {}\n", last.val_loss,

@@ -1,10 +1,9 @@
-// Reads a registry model's layers from its modules and wires them with the model's data flow.
+// Reads a model's layers from its modules and wires them as the model's own figure list says.
 #include "tint/analysis/model_graph.h"
 
 #include "tint/ops/conv_transpose.h"
 
 #include <map>
-#include <set>
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
@@ -18,38 +17,6 @@ namespace tint::analysis {
 namespace nn = torch::nn;
 
 namespace {
-
-// One step of a model's forward(): the top-level child it runs and what feeds it ("input" is the network input;
-// several inputs are concatenated along channels in the order listed, as forward() does).
-struct Step {
-  std::string module;
-  std::vector<std::string> inputs;
-};
-
-// The data flow of each registry model, transcribed from its forward(). Everything else is read from the modules.
-const std::map<std::string, std::vector<Step>>& data_flows() {
-  static const std::map<std::string, std::vector<Step>> flows{
-      {"pool-upsample",
-       {{"block1", {"input"}},
-        {"block2", {"block1"}},
-        {"block3", {"block2"}},
-        {"block4", {"block3"}},
-        {"final", {"block4"}}}},
-      {"conv-transpose",
-       {{"block1", {"input"}},
-        {"block2", {"block1"}},
-        {"block3", {"block2"}},
-        {"block4", {"block3"}},
-        {"final", {"block4"}}}},
-      {"unet",
-       {{"block1", {"input"}},
-        {"block2", {"block1"}},
-        {"block3", {"block2"}},
-        {"block4", {"block3", "block1"}},
-        {"final", {"block4", "input"}}}},
-  };
-  return flows;
-}
 
 // A square value of an ExpandingArray<2>, or an error naming the module.
 int square(const torch::ExpandingArray<2>& a, const std::string& path, const char* what) {
@@ -152,45 +119,30 @@ Layer describe_module(const std::string& path, const std::shared_ptr<nn::Module>
 }
 
 LayerGraph describe_model(const models::ColourNet& net, const Shape& input) {
-  const auto flows = data_flows().find(net->name());
-  if (flows == data_flows().end())
-    throw Error(
-        fmt::format("model '{}' has no data flow for analysis: add its forward() wiring to "
-                    "src/analysis/model_graph.cpp",
-                    net->name()));
-  auto children = net->named_children();
+  // The model's own list of layers and inputs, the one its forward() runs (models::ColourNetImpl::add_layer).
   LayerGraph graph;
-  std::map<std::string, int> last;  // step name -> index of its last layer
+  std::map<std::string, int> last;  // layer name -> index of its last node in the graph
   last["input"] = graph.add_input(input);
-  std::set<std::string> used;
-  for (const Step& step : flows->second) {
-    const auto* child = children.find(step.module);
-    if (child == nullptr)
-      throw Error(fmt::format("model '{}' has no module '{}' named in its data flow", net->name(), step.module));
-    used.insert(step.module);
+  for (const auto& step : net->figure_layers()) {
     std::vector<int> feed;
     for (const auto& in : step.inputs) feed.push_back(last.at(in));
     if (feed.size() > 1) {
       Layer cat;
-      cat.name = step.module + ".cat";
+      cat.name = step.name + ".cat";
       cat.kind = LayerKind::Concat;
       feed = {graph.add(std::move(cat), feed)};
     }
-    if (auto seq = std::dynamic_pointer_cast<nn::SequentialImpl>(*child)) {
+    const auto module = step.module.ptr();
+    if (auto seq = std::dynamic_pointer_cast<nn::SequentialImpl>(module)) {
       const auto names = seq->named_children();
       for (size_t i = 0; i < seq->size(); ++i) {
-        Layer l = describe_module(step.module + "." + names[i].key(), seq->ptr(i));
+        Layer l = describe_module(step.name + "." + names[i].key(), seq->ptr(i));
         feed = {graph.add(std::move(l), feed)};
       }
     } else {
-      feed = {graph.add(describe_module(step.module, *child), feed)};
+      feed = {graph.add(describe_module(step.name, module), feed)};
     }
-    last[step.module] = feed.front();
-  }
-  for (const auto& item : children) {
-    if (!used.count(item.key()))
-      throw Error(fmt::format("model '{}': module '{}' is missing from its data flow in src/analysis/model_graph.cpp",
-                              net->name(), item.key()));
+    last[step.name] = feed.front();
   }
   infer_shapes(graph);
   return graph;

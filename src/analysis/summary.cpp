@@ -9,6 +9,7 @@
 
 #include "tint/analysis/model_graph.h"
 #include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 
 namespace tint::analysis {
 

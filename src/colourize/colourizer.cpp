@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 
 #include "tint/core/error.h"
+#include "tint/data/preprocess.h"
+#include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/trainer.h"
 
@@ -57,8 +59,9 @@ torch::Tensor Colourizer::colourize(const torch::Tensor& image, const ColourizeO
     wh = round_to_4(double(h));
     ww = round_to_4(double(w));
   }
-  // The network was trained on pixels / 256; the 8-bit grey is on / 255.
-  auto input = resize(grey, wh, ww) * (255.0f / 256.0f);
+  // The network sees exactly what it was trained on (data::to_network_input); `grey` is the display intensity the
+  // prediction's chroma is added to.
+  auto input = resize(data::to_network_input(image.unsqueeze(0)), wh, ww);
   auto ids = model_->forward(input).argmax(1);  // (1, wh, ww)
   auto predicted = palette_.colourize(ids);     // (1, 3, wh, ww)
   if (options.raw) return resize(predicted, h, w, /*nearest=*/true)[0].contiguous();

@@ -150,4 +150,9 @@ Cifar10 read_cifar10(const fs::path& dir, Split split, std::optional<int> catego
   return out;
 }
 
+Cifar10 read_category(const fs::path& dir, Split split, const std::string& category) {
+  if (category == "all") return read_cifar10(dir, split);
+  return read_cifar10(dir, split, category_index(category, read_class_names(dir)));
+}
+
 }  // namespace tint::data

@@ -34,7 +34,68 @@ torch::Tensor ColourNetImpl::forward(const torch::Tensor& grey) {
       }
     }
   }
-  return layers(grey.dim() == 4 ? with_strides_of(grey, format_) : grey);
+  return run_layers(grey.dim() == 4 ? with_strides_of(grey, format_) : grey);
+}
+
+void ColourNetImpl::add_to_figure(const std::string& layer_name, std::vector<std::string> inputs,
+                                  torch::nn::AnyModule module) {
+  TORCH_CHECK(!inputs.empty(), name_, ": layer '", layer_name, "' has no inputs");
+  for (const auto& in : inputs) {
+    if (in == "input") continue;
+    int producer = -1;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      if (layers_[i].name == in) producer = static_cast<int>(i);
+    }
+    TORCH_CHECK(producer >= 0, name_, ": layer '", layer_name, "' reads '", in, "', which is not an earlier layer");
+    last_use_[producer] = static_cast<int>(layers_.size());
+  }
+  layers_.push_back({layer_name, std::move(inputs), std::move(module)});
+  last_use_.push_back(static_cast<int>(layers_.size()) - 1);
+}
+
+torch::Tensor ColourNetImpl::run_layers(const torch::Tensor& grey) {
+  TORCH_CHECK(!layers_.empty(), name_, " has no layers");
+  TORCH_CHECK(grey.dim() == 4 && grey.size(2) % 4 == 0 && grey.size(3) % 4 == 0, name_,
+              " expects (N, C, H, W) with H and W divisible by 4, got ", grey.sizes());
+  std::vector<torch::Tensor> outputs(layers_.size());
+  auto output_of = [&](const std::string& in) -> const torch::Tensor& {
+    if (in == "input") return grey;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      if (layers_[i].name == in) return outputs[i];
+    }
+    TORCH_CHECK(false, "unreachable: ", in);
+  };
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto& layer = layers_[i];
+    torch::Tensor x;
+    if (layer.inputs.size() == 1) {
+      x = output_of(layer.inputs.front());
+    } else {
+      // Every part in the first one's precision: under bf16 autocast a float32 grey input would make the
+      // concatenation float32, only for the convolution to convert it back (a fifth of a bf16 step).
+      std::vector<torch::Tensor> parts;
+      for (const auto& in : layer.inputs) {
+        const auto& t = output_of(in);
+        parts.push_back(parts.empty() ? t : t.to(parts.front().scalar_type()));
+      }
+      x = torch::cat(parts, /*dim=*/1);
+    }
+    outputs[i] = layer.module.forward(x);
+    // Outputs no later layer reads are let go, as the chained calls of a hand-written forward() would.
+    for (size_t j = 0; j < i; ++j) {
+      if (last_use_[j] == static_cast<int>(i)) outputs[j] = torch::Tensor();
+    }
+  }
+  return outputs.back();
+}
+
+int64_t count_weights(const torch::nn::Module& model) {
+  int64_t total = 0;
+  for (const auto& item : model.named_parameters(/*recurse=*/true)) {
+    // Convolution kernels are the 4-D parameters; biases and batchnorm scales/shifts are 1-D.
+    if (item.value().dim() == 4) total += item.value().numel();
+  }
+  return total;
 }
 
 }  // namespace tint::models

@@ -73,7 +73,7 @@ void validate_options(const AdaptiveOptions& o) {
     throw Error(fmt::format("the random problems must be over-parameterized, n < d; got --n {} and --d {}",
                             o.problem.n, o.problem.d));
   }
-  if (o.batch < 1) throw Error(fmt::format("--batch must be at least 1, got {}", o.batch));
+  if (o.batch < 1) throw Error(fmt::format("--batch-size must be at least 1, got {}", o.batch));
   if (!(o.tol > 0.0)) throw Error(fmt::format("--tol must be positive, got {}", o.tol));
   if (o.max_steps < 1) throw Error(fmt::format("--steps must be at least 1, got {}", o.max_steps));
   for (Method m : all_methods()) {

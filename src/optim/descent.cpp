@@ -46,7 +46,7 @@ DescentResult descend(const torch::Tensor& X, const torch::Tensor& t, const torc
   const int64_t n = X.size(0);
   const bool stochastic = o.method == Method::SGD;
   if (stochastic && (o.batch < 1 || o.batch > n)) {
-    throw Error(fmt::format("--batch must be between 1 and n = {}, got {}", n, o.batch));
+    throw Error(fmt::format("--batch-size must be between 1 and n = {}, got {}", n, o.batch));
   }
   std::optional<BatchSampler> sampler;
   if (stochastic) sampler.emplace(n, o.batch, o.seed);

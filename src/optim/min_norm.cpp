@@ -59,7 +59,7 @@ MinNormResult run_min_norm(const MinNormOptions& o) {
                             o.problem.d));
   }
   if (o.batch < 1 || o.batch > o.problem.n) {
-    throw Error(fmt::format("--batch must be between 1 and --n ({}), got {}", o.problem.n, o.batch));
+    throw Error(fmt::format("--batch-size must be between 1 and --n ({}), got {}", o.problem.n, o.batch));
   }
   if (!(o.tol > 0.0)) throw Error(fmt::format("--tol must be positive, got {}", o.tol));
   if (o.max_steps < 1) throw Error(fmt::format("--steps must be at least 1, got {}", o.max_steps));

@@ -2,133 +2,75 @@
 
 #include <cstdint>
 #include <limits>
-#include <set>
-#include <type_traits>
 
-#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "tint/core/error.h"
-#include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 
 namespace tint::train {
 
-void validate(const TrainConfig& c) {
-  models::validate(c.model, c.net);
-  if (!(c.learning_rate > 0.0) || !std::isfinite(c.learning_rate)) {
-    throw Error(fmt::format("--lr must be a positive number, got {}", c.learning_rate));
-  }
-  if (c.batch_size < 1) throw Error(fmt::format("--batch-size must be >= 1, got {}", c.batch_size));
-  if (c.epochs < 1) throw Error(fmt::format("--epochs must be >= 1, got {}", c.epochs));
-  if (c.train_limit < 0) throw Error("--train-limit must be >= 0");
-  if (c.val_limit < 0) throw Error("--val-limit must be >= 0");
-  if (c.kmeans_iterations < 1) throw Error("--kmeans-iterations must be >= 1");
-  if (c.sample_count < 1 || c.sample_count > 64) throw Error("--samples must be in 1..64");
-  if (c.precision != "fp32" && c.precision != "bf16") {
-    throw Error(fmt::format("--precision must be fp32 or bf16, got '{}'", c.precision));
-  }
-  if (c.memory_format != "channels-last" && c.memory_format != "contiguous") {
-    throw Error(fmt::format("--memory-format must be channels-last or contiguous, got '{}'", c.memory_format));
-  }
-  if (c.threads < 0 || c.threads > 4096) throw Error(fmt::format("threads must be in 0..4096, got {}", c.threads));
+const SettingsTable<TrainConfig>& train_settings() {
+  using C = TrainConfig;
+  static const SettingsTable<TrainConfig> table = [] {
+    constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
+    SettingsTable<C> t{sweepable(choice<C>("model", "model", [](C& c) -> std::string& { return c.model; },
+                                           models::model_names(), "Network (the model table)"))};
+    for (const auto& row : models::model_settings()) {
+      auto lifted = lift<C, models::ModelConfig>(row, [](C& c) -> models::ModelConfig& { return c.net; });
+      // The training input is the one greyscale channel: NIC is recorded, not chosen (`tint summary` offers it).
+      t.push_back(row.flag == "num-in-channels" ? recorded_only(lifted) : lifted);
+    }
+    SettingsTable<C> rest{
+        sweepable(real<C>("lr", "learning_rate", [](C& c) -> double& { return c.learning_rate; }, 0.0, false,
+                          "Adam learning rate")),
+        sweepable(real<C>("weight-decay", "weight_decay", [](C& c) -> double& { return c.weight_decay; }, 0.0, true,
+                          "Adam's L2 weight decay (0: none, as the source)")),
+        sweepable(integer<C, int>("batch-size", "batch_size", [](C& c) -> int& { return c.batch_size; }, 1, 1 << 20,
+                                  "Images per batch")),
+        integer<C, int>("epochs", "epochs", [](C& c) -> int& { return c.epochs; }, 1, 100000, "Epochs"),
+        integer<C, uint64_t>("seed", "seed", [](C& c) -> uint64_t& { return c.seed; }, 0, 0,
+                             "Seed of the palette, initialization and shuffling"),
+        text<C>("category", "category", [](C& c) -> std::string& { return c.category; },
+                "CIFAR-10 category (name or index)"),
+        boolean<C>("shuffle", "shuffle", [](C& c) -> bool& { return c.shuffle; }, /*negated_flag=*/true,
+                   "Keep the training order fixed across epochs, as the source notebook did (default: reshuffle "
+                   "every epoch)"),
+        path<C>("palette", "palette_file", [](C& c) -> std::filesystem::path& { return c.palette_file; },
+                "Reuse this palette.json instead of fitting one"),
+        integer<C, int>("kmeans-iterations", "kmeans_iterations", [](C& c) -> int& { return c.kmeans_iterations; },
+                        1, 100000, "Lloyd iterations at most when fitting the palette"),
+        integer<C, int64_t>("train-limit", "train_limit", [](C& c) -> int64_t& { return c.train_limit; }, 0,
+                            kMaxInt64, "Use only the first N training images (0 = all)"),
+        integer<C, int64_t>("val-limit", "val_limit", [](C& c) -> int64_t& { return c.val_limit; }, 0, kMaxInt64,
+                            "Use only the first N validation images (0 = all)"),
+        integer<C, int>("samples", "sample_count", [](C& c) -> int& { return c.sample_count; }, 1, 64,
+                        "Validation images in each samples figure"),
+        choice<C>("precision", "precision", [](C& c) -> std::string& { return c.precision; }, {"fp32", "bf16"},
+                  "fp32, or bf16 (autocast forward passes, fp32 master weights)"),
+        choice<C>("memory-format", "memory_format", [](C& c) -> std::string& { return c.memory_format; },
+                  {"channels-last", "contiguous"},
+                  "channels-last (NHWC, faster here) or contiguous (NCHW, LibTorch's default); same numbers to "
+                  "rounding"),
+        recorded_only(integer<C, int>("threads", "threads", [](C& c) -> int& { return c.threads; }, 0, 4096,
+                                      "Intra-op threads the run started with (0: not recorded)")),
+    };
+    t.insert(t.end(), rest.begin(), rest.end());
+    return t;
+  }();
+  return table;
 }
+
+void validate(const TrainConfig& c) { check_settings(train_settings(), c); }
 
 c10::MemoryFormat memory_format(const TrainConfig& c) {
   return c.memory_format == "contiguous" ? c10::MemoryFormat::Contiguous : c10::MemoryFormat::ChannelsLast;
 }
 
-nlohmann::json to_json(const TrainConfig& c) {
-  return {{"model", c.model},
-          {"kernel", c.net.kernel},
-          {"num_in_channels", c.net.num_in_channels},
-          {"num_filters", c.net.num_filters},
-          {"num_colours", c.net.num_colours},
-          {"dilation", c.net.dilation},
-          {"learning_rate", c.learning_rate},
-          {"batch_size", c.batch_size},
-          {"epochs", c.epochs},
-          {"seed", c.seed},
-          {"category", c.category},
-          {"shuffle", c.shuffle},
-          {"train_limit", c.train_limit},
-          {"val_limit", c.val_limit},
-          {"palette_file", c.palette_file.string()},
-          {"kmeans_iterations", c.kmeans_iterations},
-          {"sample_count", c.sample_count},
-          {"precision", c.precision},
-          {"memory_format", c.memory_format},
-          {"threads", c.threads}};
-}
-
-namespace {
-// Whether JSON value `v` is an integer that T holds exactly (nlohmann keeps non-negative integers as unsigned).
-template <typename T>
-bool integer_fits(const nlohmann::json& v) {
-  if (v.is_number_unsigned()) return v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
-  if (!v.is_number_integer()) return false;
-  const int64_t x = v.get<int64_t>();
-  if constexpr (std::is_signed_v<T>) {
-    return x >= std::numeric_limits<T>::min() && x <= std::numeric_limits<T>::max();
-  } else {
-    return x >= 0;
-  }
-}
-}  // namespace
+nlohmann::json to_json(const TrainConfig& c) { return settings_to_json(train_settings(), c); }
 
 TrainConfig config_from_json(const nlohmann::json& j, const std::string& source) {
-  if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", source));
-  const TrainConfig defaults;
-  const auto known = to_json(defaults);
-  for (const auto& item : j.items()) {
-    if (!known.contains(item.key())) throw Error(fmt::format("{}: unknown key '{}'", source, item.key()));
-    if (item.value().type() != known[item.key()].type() &&
-        !(item.value().is_number() && known[item.key()].is_number())) {
-      throw Error(fmt::format("{}: '{}' has the wrong type (expected {})", source, item.key(),
-                              known[item.key()].type_name()));
-    }
-  }
-  TrainConfig c;
-  auto get = [&](const char* key, auto& field) {
-    using T = std::decay_t<decltype(field)>;
-    if (!j.contains(key)) return;
-    const auto& v = j[key];
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      // get<T>() would truncate a float, or an integer past the range of T (undefined behaviour for a float): found
-      // by fuzz/fuzz_config_json.cpp with "num_filters": 2.2e81.
-      if (!integer_fits<T>(v)) {
-        throw Error(fmt::format("{}: '{}' must be an integer in {}..{}, got {}", source, key,
-                                std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), v.dump()));
-      }
-    }
-    field = v.get<T>();
-  };
-  get("model", c.model);
-  get("kernel", c.net.kernel);
-  get("num_in_channels", c.net.num_in_channels);
-  get("num_filters", c.net.num_filters);
-  get("num_colours", c.net.num_colours);
-  get("dilation", c.net.dilation);
-  get("learning_rate", c.learning_rate);
-  get("batch_size", c.batch_size);
-  get("epochs", c.epochs);
-  get("seed", c.seed);
-  get("category", c.category);
-  get("shuffle", c.shuffle);
-  get("train_limit", c.train_limit);
-  get("val_limit", c.val_limit);
-  std::string palette;
-  get("palette_file", palette);
-  c.palette_file = palette;
-  get("kmeans_iterations", c.kmeans_iterations);
-  get("sample_count", c.sample_count);
-  get("precision", c.precision);
-  get("memory_format", c.memory_format);  // absent in runs made before it existed: the default applies
-  get("threads", c.threads);              // likewise: 0, not recorded
-  try {
-    validate(c);
-  } catch (const Error& e) {
-    throw Error(fmt::format("{}: {}", source, e.what()));
-  }
+  TrainConfig c;  // keys a run made before a setting existed leave its default (memory_format; threads: 0)
+  settings_from_json(train_settings(), j, source, c);
   return c;
 }
 

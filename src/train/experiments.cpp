@@ -8,74 +8,52 @@
 #include "tint/core/error.h"
 #include "tint/data/cifar10.h"
 #include "tint/data/image_io.h"
+#include "tint/models/model_table.h"
 #include "tint/report/image_grid.h"
 #include "tint/report/plot.h"
 #include "tint/report/table.h"
 #include "tint/train/checkpoint.h"
+#include "tint/train/palette_job.h"
+#include "tint/train/run_dir.h"
 
 namespace tint::train {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& sweep_parameters() {
-  static const std::vector<std::string> names{"batch-size", "kernel", "model", "lr", "num-filters"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& row : train_settings()) {
+      if (row.sweepable) n.push_back(row.flag);
+    }
+    return n;
+  }();
   return names;
 }
 
 void apply_sweep_value(TrainConfig& config, const std::string& parameter, const std::string& value) {
-  TrainConfig c = config;  // changed only once the new value is known to be valid
-  auto number = [&](auto parse) {
-    try {
-      size_t used = 0;
-      auto v = parse(value, &used);
-      if (used != value.size()) throw std::invalid_argument(value);
-      return v;
-    } catch (const std::exception&) {
-      throw Error(fmt::format("--values: '{}' is not a valid {}", value, parameter));
-    }
-  };
-  auto integer = [](const std::string& s, size_t* used) { return std::stoi(s, used); };
-  auto real = [](const std::string& s, size_t* used) { return std::stod(s, used); };
-  if (parameter == "batch-size") {
-    c.batch_size = number(integer);
-  } else if (parameter == "kernel") {
-    c.net.kernel = number(integer);
-  } else if (parameter == "num-filters") {
-    c.net.num_filters = number(integer);
-  } else if (parameter == "lr") {
-    c.learning_rate = number(real);
-  } else if (parameter == "model") {
-    c.model = value;
-  } else {
+  const auto* row = find_setting(train_settings(), parameter);
+  if (row == nullptr || !row->sweepable) {
     throw Error(fmt::format("cannot sweep '{}': expected one of {}", parameter, fmt::join(sweep_parameters(), ", ")));
   }
-  validate(c);
+  TrainConfig c = config;  // changed only once the new value is known to be valid, with the flag's own range
+  try {
+    row->parse(c, value);
+    validate(c);
+  } catch (const Error& e) {
+    throw Error(fmt::format("--values: {}", e.what()));
+  }
   config = c;
 }
 
 namespace {
 
-// One column per run, indexed by epoch; runs stopped early leave their later cells empty.
-report::Table per_epoch_table(const std::vector<SweepRun>& runs, double EpochMetrics::*field) {
-  std::vector<std::string> columns{"epoch"};
-  size_t epochs = 0;
-  for (const auto& r : runs) {
-    columns.push_back(r.value);
-    epochs = std::max(epochs, r.history.size());
-  }
-  report::Table t(columns);
-  for (size_t e = 0; e < epochs; ++e) {
-    std::vector<std::string> row{std::to_string(e + 1)};
-    for (const auto& r : runs) row.push_back(e < r.history.size() ? fmt::format("{:.10g}", r.history[e].*field) : "");
-    t.add_text_row(row);
-  }
-  return t;
-}
-
 void plot_comparison(const SweepJob& job, const std::vector<SweepRun>& runs, TrainObserver* observer) {
   const fs::path& dir = job.out_dir;
-  per_epoch_table(runs, &EpochMetrics::train_loss).save(dir / "train_loss.csv");
-  per_epoch_table(runs, &EpochMetrics::val_loss).save(dir / "val_loss.csv");
-  per_epoch_table(runs, &EpochMetrics::val_acc).save(dir / "val_acc.csv");
+  std::vector<NamedHistory> histories;
+  for (const auto& r : runs) histories.emplace_back(r.value, r.history);
+  per_epoch_table(histories, &EpochMetrics::train_loss).save(dir / "train_loss.csv");
+  per_epoch_table(histories, &EpochMetrics::val_loss).save(dir / "val_loss.csv");
+  per_epoch_table(histories, &EpochMetrics::val_acc).save(dir / "val_acc.csv");
   report::LinePlot loss{fmt::format("Loss by {} (solid: validation, dashed: training)", job.parameter), "epoch",
                         "cross-entropy loss (per pixel)"};
   report::LinePlot acc{fmt::format("Validation accuracy by {}", job.parameter), "epoch", "validation accuracy (%)"};
@@ -96,20 +74,19 @@ void plot_comparison(const SweepJob& job, const std::vector<SweepRun>& runs, Tra
 
 // Rows: greyscale input, ground truth, then each run's final prediction, on the same validation images.
 void write_sample_comparison(const SweepJob& job, const std::vector<SweepRun>& runs, const data::Palette& palette) {
-  auto names = data::read_class_names(job.data_dir);
-  auto images = data::read_cifar10(job.data_dir, data::Split::Test, data::category_index(job.base.category, names));
+  auto images = data::read_category(job.data_dir, data::Split::Test, job.base.category);
   const int64_t n = std::min<int64_t>(job.base.sample_count, images.size());
   auto val = prepare(images.images.slice(0, 0, n), palette);
   std::vector<torch::Tensor> rows{val.grey, palette.colourize(val.ids)};
   torch::NoGradGuard no_grad;
   for (const auto& r : runs) {
-    CheckpointReader reader(r.run_dir / "checkpoint.pt");
+    CheckpointReader reader(r.run_dir / run_files::kCheckpoint);
     auto model = make_model(reader.meta().config);
     reader.restore_model(*model);
     model->eval();
     rows.push_back(palette.colourize(model->forward(val.grey).argmax(1)));
   }
-  data::write_png(job.out_dir / "samples.png", report::make_grid(rows, 2, 2));
+  data::write_png(job.out_dir / run_files::kSweepSamples, report::make_grid(rows, 2, 2));
 }
 
 }  // namespace
@@ -125,18 +102,10 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
   ensure_directory(job.out_dir);
 
   // One palette for every run, so that the runs differ only in the swept setting.
-  data::Palette palette;
-  const fs::path palette_path = job.out_dir / "palette.json";
-  if (!job.base.palette_file.empty()) {
-    palette = data::Palette::load(job.base.palette_file);
-  } else {
-    if (observer) observer->on_note(fmt::format("fitting a {}-colour palette for all runs", job.base.net.num_colours));
-    auto names = data::read_class_names(job.data_dir);
-    auto train_images =
-        data::read_cifar10(job.data_dir, data::Split::Train, data::category_index(job.base.category, names)).images;
-    palette = data::Palette::fit(train_images, {job.base.net.num_colours, job.base.seed, job.base.kmeans_iterations},
-                                 job.base.category);
-  }
+  const fs::path palette_path = job.out_dir / run_files::kPalette;
+  const auto palette = load_or_fit_palette(
+      job.base, [&] { return data::read_category(job.data_dir, data::Split::Train, job.base.category).images; },
+      observer);
   palette.save(palette_path);
 
   std::vector<SweepRun> runs;
@@ -158,7 +127,7 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
                           fmt::format("{:.10g}", last.val_loss), fmt::format("{:.10g}", last.val_acc),
                           fmt::format("{:.3f}", seconds)});
     runs.push_back({value, run.run_dir, result.history});
-    summary.save(job.out_dir / "summary.csv");  // after every run: a partial sweep keeps what it finished
+    summary.save(job.out_dir / run_files::kSweepSummary);  // after every run: a partial sweep keeps what it finished
   }
   plot_comparison(job, runs, observer);
   write_sample_comparison(job, runs, palette);

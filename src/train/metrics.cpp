@@ -1,5 +1,9 @@
 #include "tint/train/metrics.h"
 
+#include <algorithm>
+
+#include <fmt/core.h>
+
 #include <nlohmann/json.hpp>
 
 namespace tint::train {
@@ -7,6 +11,25 @@ namespace tint::train {
 report::Table metrics_table(const std::vector<EpochMetrics>& history) {
   report::Table t({"epoch", "train_loss", "val_loss", "val_acc", "seconds"});
   for (const auto& m : history) t.add_row({double(m.epoch), m.train_loss, m.val_loss, m.val_acc, m.seconds});
+  return t;
+}
+
+report::Table per_epoch_table(const std::vector<NamedHistory>& runs, double EpochMetrics::*field) {
+  std::vector<std::string> columns{"epoch"};
+  int epochs = 0;
+  for (const auto& [name, history] : runs) {
+    columns.push_back(name);
+    for (const auto& m : history) epochs = std::max(epochs, m.epoch);
+  }
+  report::Table t(columns);
+  for (int e = 1; e <= epochs; ++e) {
+    std::vector<std::string> row{std::to_string(e)};
+    for (const auto& [name, history] : runs) {
+      auto it = std::find_if(history.begin(), history.end(), [e](const EpochMetrics& m) { return m.epoch == e; });
+      row.push_back(it == history.end() ? "" : fmt::format("{:.10g}", (*it).*field));
+    }
+    t.add_text_row(row);
+  }
   return t;
 }
 

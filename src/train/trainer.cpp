@@ -12,13 +12,16 @@
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
 #include "tint/data/cifar10.h"
+#include "tint/models/model_table.h"
 #include "tint/data/image_io.h"
 #include "tint/data/preprocess.h"
 #include "tint/report/image_grid.h"
 #include "tint/report/plot.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/loss.h"
+#include "tint/train/palette_job.h"
 #include "tint/train/precision.h"
+#include "tint/train/run_dir.h"
 
 namespace tint::train {
 namespace fs = std::filesystem;
@@ -34,36 +37,17 @@ torch::Tensor epoch_order(const TrainConfig& c, int epoch, int64_t n) {
 }
 
 void write_curve(const fs::path& dir, const std::vector<EpochMetrics>& history, TrainObserver* observer) {
-  metrics_table(history).save(dir / "metrics.csv");
+  metrics_table(history).save(dir / run_files::kMetrics);
   report::LinePlot plot{"Training curve", "epoch", "cross-entropy loss (per pixel)", "validation accuracy (%)"};
-  plot.series = {{"metrics.csv", "epoch", "train_loss", "train loss", false, "linespoints"},
-                 {"metrics.csv", "epoch", "val_loss", "validation loss", false, "linespoints"},
-                 {"metrics.csv", "epoch", "val_acc", "validation accuracy", true, "linespoints"}};
+  plot.series = {{run_files::kMetrics, "epoch", "train_loss", "train loss", false, "linespoints"},
+                 {run_files::kMetrics, "epoch", "val_loss", "validation loss", false, "linespoints"},
+                 {run_files::kMetrics, "epoch", "val_acc", "validation accuracy", true, "linespoints"}};
   try {
-    report::plot_lines(dir / "training_curve.png", plot);
+    report::plot_lines(dir / run_files::kTrainingCurve, plot);
   } catch (const Error& e) {
     // The numbers are in metrics.csv; a missing plotter must not stop training.
     if (observer) observer->on_note(std::string("warning: ") + e.what());
   }
-}
-
-data::Palette obtain_palette(const TrainConfig& c, const torch::Tensor& train_images, TrainObserver* observer) {
-  if (!c.palette_file.empty()) {
-    auto p = data::Palette::load(c.palette_file);
-    if (p.size() != c.net.num_colours) {
-      throw Error(fmt::format("{}: palette has {} colours but --num-colours is {}", c.palette_file.string(), p.size(),
-                              c.net.num_colours));
-    }
-    return p;
-  }
-  if (observer) observer->on_note(fmt::format("fitting a {}-colour palette (k-means, seed {})", c.net.num_colours, c.seed));
-  data::KMeansResult stats;
-  auto p = data::Palette::fit(train_images, {c.net.num_colours, c.seed, c.kmeans_iterations}, c.category, &stats);
-  if (p.size() != c.net.num_colours) {
-    throw Error(fmt::format("the training images have only {} distinct colours, fewer than --num-colours {}", p.size(),
-                            c.net.num_colours));
-  }
-  return p;
 }
 
 // "NaN", "+Inf" or "-Inf" (fmt would print "-nan" for some NaNs).
@@ -128,7 +112,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     if (observer) observer->on_note(m);
   };
   const fs::path dir = job.run_dir;
-  const fs::path checkpoint = dir / "checkpoint.pt";
+  const fs::path checkpoint = dir / run_files::kCheckpoint;
   // A pointer, not std::optional: clang rejects optional<> of a type whose member (InputArchive) has a non-const
   // copy constructor, and the fuzz build (scripts/fuzz.sh) compiles this library with clang.
   std::unique_ptr<CheckpointReader> reader;
@@ -144,20 +128,18 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   validate(c);
   ensure_directory(dir);
 
-  auto names = data::read_class_names(job.data_dir);
-  const int category = data::category_index(c.category, names);
-  auto train_images = data::read_cifar10(job.data_dir, data::Split::Train, category).images;
-  auto val_images = data::read_cifar10(job.data_dir, data::Split::Test, category).images;
+  auto train_images = data::read_category(job.data_dir, data::Split::Train, c.category).images;
+  auto val_images = data::read_category(job.data_dir, data::Split::Test, c.category).images;
   if (train_images.size(0) == 0) throw Error(fmt::format("no training images of category '{}'", c.category));
 
-  data::Palette palette = reader ? reader->meta().palette : obtain_palette(c, train_images, observer);
+  data::Palette palette = reader ? reader->meta().palette : load_or_fit_palette(c, [&] { return train_images; }, observer);
   auto train_set = prepare(train_images, palette, c.train_limit);
   auto val_set = prepare(val_images, palette, c.val_limit);
   if (val_set.size() == 0) throw Error(fmt::format("no validation images of category '{}'", c.category));
 
   torch::manual_seed(c.seed);  // weight initialization
   auto model = make_model(c);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(c.learning_rate));
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(c.learning_rate).weight_decay(c.weight_decay));
   std::vector<EpochMetrics> history;
   int start_epoch = 0;
   int64_t resume_batch = 0;
@@ -178,8 +160,8 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     }
   } else {
     c.threads = at::get_num_threads();
-    write_file_atomic(dir / "config.json", to_json(c).dump(2) + "\n");
-    palette.save(dir / "palette.json");
+    write_file_atomic(dir / run_files::kConfig, to_json(c).dump(2) + "\n");
+    palette.save(dir / run_files::kPalette);
   }
   note(fmt::format("training {} ({} weights) on {} '{}' images, validating on {}", c.model,
                    models::count_weights(*model), train_set.size(), c.category, val_set.size()));
@@ -232,7 +214,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     history.push_back({epoch + 1, loss_sum / static_cast<double>(batches), val.loss, val.accuracy, seconds});
 
-    write_samples(dir / fmt::format("samples_epoch_{:02d}.png", epoch + 1), *model, val_set, palette, c.sample_count);
+    write_samples(dir / run_files::samples(epoch + 1), *model, val_set, palette, c.sample_count);
     write_curve(dir, history, observer);
     save_checkpoint(checkpoint, {c, palette, epoch + 1, history}, *model, optimizer);
     if (observer) observer->on_epoch(history.back(), c.epochs);
@@ -245,12 +227,11 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
 }
 
 EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir) {
-  CheckpointReader reader(run_dir / "checkpoint.pt");
+  CheckpointReader reader(run_dir / run_files::kCheckpoint);
   const auto& meta = reader.meta();
   auto model = make_model(meta.config);
   reader.restore_model(*model);
-  auto names = data::read_class_names(data_dir);
-  auto images = data::read_cifar10(data_dir, data::Split::Test, data::category_index(meta.config.category, names)).images;
+  auto images = data::read_category(data_dir, data::Split::Test, meta.config.category).images;
   auto val = prepare(images, meta.palette, meta.config.val_limit);
   return {evaluate(*model, val, meta.config.batch_size, meta.config.precision), meta.epoch, val.size(),
           meta.config.model};

@@ -10,6 +10,7 @@
 #include "tint/analysis/summary.h"
 #include "tint/core/error.h"
 #include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 
 namespace tint::analysis {
 namespace {

@@ -8,6 +8,7 @@
 #include "tint/analysis/model_graph.h"
 #include "tint/analysis/receptive_field.h"
 #include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 
 namespace tint::analysis {
 namespace {

@@ -24,7 +24,7 @@ TEST(Cli, HelpAndVersion) {
 }
 
 TEST(Cli, UnknownFlagAndBadValueGiveOneLineAndExitTwo) {
-  for (const char* args : {"palette --no-such-flag", "palette --k 1", "palette --k abc", "frobnicate", ""}) {
+  for (const char* args : {"palette --no-such-flag", "palette --num-colours 1", "palette --num-colours abc", "frobnicate", ""}) {
     auto r = run_tint(args);
     EXPECT_EQ(r.exit_code, 2) << args;
     EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
@@ -42,7 +42,7 @@ TEST(Cli, MissingDataDirectoryIsNamed) {
 
 TEST(Cli, PaletteJobOnEmbeddedHorses) {
   test::TempDir tmp;
-  auto r = run_tint("palette --category horse --k 24 --seed 0 --out '" + tmp.path().string() + "'");
+  auto r = run_tint("palette --category horse --num-colours 24 --seed 0 --out '" + tmp.path().string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("24 colours from 5120000 pixels of 5000 'horse'"), std::string::npos) << r.out;
   auto palette = data::Palette::load(tmp / "palette.json");

@@ -18,6 +18,7 @@
 #include "tint/core/atomic_file.h"
 #include "tint/data/palette.h"
 #include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/config.h"
 #include "tint/train/metrics.h"

@@ -13,6 +13,7 @@
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
 #include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
 
 namespace tint {

@@ -39,7 +39,7 @@ struct Experiment {
 TEST(CliOptim, EveryExperimentWritesItsOutputs) {
   if (!report::gnuplot_available()) GTEST_SKIP() << "gnuplot not installed: the experiments cannot draw their plots";
   const std::vector<Experiment> experiments{
-      {"min-norm --n 10 --d 30 --batch 3", {"distance.png", "off_span.png"},
+      {"min-norm --n 10 --d 30 --batch-size 3", {"distance.png", "off_span.png"},
        {{"gd.csv", 10}, {"sgd.csv", 10}, {"sgd_from_random.csv", 10}}, "||w*||"},
       {"adaptive --n 10 --d 30 --problems 1", {"two_d_paths.png", "random_distance.png"},
        {{"solutions.csv", 10}, {"two_d_rmsprop.csv", 10}, {"random_1_adam.csv", 10}}, "minimum-norm solution (0.8, 0.4)"},
@@ -74,7 +74,7 @@ TEST(CliOptim, BadFlagsExitTwoWithOneLineNamingTheFlag) {
   test::TempDir tmp;
   const std::string out = " --out '" + (tmp / "o").string() + "'";
   const std::vector<std::pair<std::string, std::string>> cases{
-      {"optim min-norm --batch 0", "--batch"},       {"optim min-norm --n 100 --d 50", "--n"},
+      {"optim min-norm --batch-size 0", "--batch-size"},       {"optim min-norm --n 100 --d 50", "--n"},
       {"optim min-norm --lr 1", "--lr"},             {"optim adaptive --lr-adam -1", "--lr-adam"},
       {"optim adaptive --beta 1", "--beta"},         {"optim hypergrad --t 5,0", "--t"},
       {"optim hypergrad --eta abc", "--eta"},        {"optim weight-decay --lambda 1.5", "--lambda"},

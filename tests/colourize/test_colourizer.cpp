@@ -9,6 +9,7 @@
 #include "tint/colourize/colourizer.h"
 #include "tint/core/atomic_file.h"
 #include "tint/data/image_io.h"
+#include "tint/models/model_table.h"
 
 namespace tint::colourize {
 namespace {

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 
 namespace tint::models {
 namespace {

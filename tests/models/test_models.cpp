@@ -6,6 +6,7 @@
 #include "tint/core/error.h"
 #include "tint/models/colour_net.h"
 #include "tint/models/conv_transpose_net.h"
+#include "tint/models/model_table.h"
 #include "tint/models/padding.h"
 #include "tint/models/pool_upsample_net.h"
 #include "tint/models/unet.h"

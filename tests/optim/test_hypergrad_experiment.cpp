@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tint/core/error.h"
-#include "tint/optim/hypergrad.h"
+#include "tint/optim/hypergrad_experiment.h"
 
 namespace tint::optim {
 namespace {

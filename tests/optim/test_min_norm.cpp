@@ -97,7 +97,7 @@ TEST(MinNorm, BadSettingsNameTheirFlag) {
   EXPECT_NE(message(o).find("--n"), std::string::npos);
   o = MinNormOptions{};
   o.batch = 21;
-  EXPECT_NE(message(o).find("--batch"), std::string::npos);
+  EXPECT_NE(message(o).find("--batch-size"), std::string::npos);
   o = MinNormOptions{};
   o.lr = 1.0;  // far above 2 / L: diverges
   EXPECT_NE(message(o).find("--lr"), std::string::npos);

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "tint/models/colour_net.h"
+#include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
 
 namespace tint::test {

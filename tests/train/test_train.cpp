@@ -11,6 +11,7 @@
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
 #include "tint/data/cifar10.h"
+#include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/config.h"
 #include "tint/train/experiments.h"

@@ -20,7 +20,7 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
-#include "tint/analysis/layers.h"
+#include "tint/analysis/layer_graph.h"
 
 namespace tint::analysis {
 

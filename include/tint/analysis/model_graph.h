@@ -1,9 +1,9 @@
-// The layer graph of a registry model, read from the real module: every layer's kind, channels and geometry come
+// The layer graph of a model of the model table, read from the real module: every layer's kind, channels and geometry come
 // from the LibTorch module's own options, and every layer keeps a handle on the module that computes it.
 //
-// What the module cannot tell is its data flow (which block's output feeds which, and where UNet concatenates):
-// that is one small table per model in src/analysis/model_graph.cpp. A model added to the registry without an
-// entry there is an error, and the analysis tests check that running the graph reproduces the model's forward().
+// The data flow (which block's output feeds which, and where UNet concatenates) is the model's own list of layers
+// and inputs (models::ColourNetImpl::figure_layers()), the one its forward() runs; the analysis tests check that
+// running the graph reproduces the model's forward().
 #pragma once
 
 #include <memory>
@@ -11,7 +11,7 @@
 
 #include <torch/nn/module.h>
 
-#include "tint/analysis/layers.h"
+#include "tint/analysis/layer_graph.h"
 #include "tint/models/colour_net.h"
 
 namespace tint::analysis {

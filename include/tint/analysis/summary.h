@@ -1,11 +1,11 @@
 // `tint summary` as a library: one row per layer (shape, weights, outputs, connections, receptive field), totals,
-// the totals of a registry model as polynomials in NIC, NF, NC and k, and the text / CSV renderings.
+// the totals of a model-table model as polynomials in NIC, NF, NC and k, and the text / CSV renderings.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "tint/analysis/layers.h"
+#include "tint/analysis/layer_graph.h"
 #include "tint/analysis/polynomial.h"
 #include "tint/analysis/receptive_field.h"
 #include "tint/models/model_config.h"
@@ -45,7 +45,7 @@ struct SymbolicTotals {
   Polynomial weights, outputs, connections;
 };
 
-// The totals of registry model `model` for H x W inputs as exact polynomials in NIC, NF, NC and k, found by
+// The totals of model-table model `model` for H x W inputs as exact polynomials in NIC, NF, NC and k, found by
 // counting real networks (built with make_model, described from their modules) on a grid of settings; `base`
 // supplies the other settings (dilation). Throws tint::Error if a total is not such a polynomial.
 SymbolicTotals symbolic_totals(const std::string& model, const models::ModelConfig& base, int64_t height, int64_t width,

@@ -13,7 +13,7 @@
 
 #include <torch/nn/module.h>
 
-#include "tint/analysis/layers.h"
+#include "tint/analysis/layer_graph.h"
 
 namespace tint::analysis {
 

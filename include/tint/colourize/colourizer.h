@@ -38,7 +38,8 @@ class Colourizer {
   std::string model_name_;
 };
 
-// (C, H, W) uint8 -> (1, H, W) float in [0, 1]: the mean of R, G and B on the 8-bit scale.
+// (C, H, W) uint8 -> (1, H, W) float in [0, 1]: the mean of R, G and B on the 8-bit display scale (/ 255), the
+// intensity the predicted chroma is added to. The network's own input is data::to_network_input (the source's / 256).
 torch::Tensor grey_of(const torch::Tensor& image);
 
 }  // namespace tint::colourize

@@ -56,4 +56,8 @@ Cifar10 parse_cifar10(std::string_view bytes, const std::string& name, int64_t e
 // Reads a split, keeping only `category` when given (records stay in file order).
 Cifar10 read_cifar10(const std::filesystem::path& dir, Split split, std::optional<int> category = std::nullopt);
 
+// The one way tint reads a category: `category` is a class name or index as batches.meta.txt lists them, or "all"
+// for every class; throws tint::Error listing the valid names for an unknown one.
+Cifar10 read_category(const std::filesystem::path& dir, Split split, const std::string& category);
+
 }  // namespace tint::data

@@ -1,10 +1,12 @@
-// The interface every colourization network implements, and the registry that builds one by its CLI name.
+// The base of every colourization network. A network declares its layers in the order of its figure, each with the
+// layers that feed it (add_layer); forward() runs exactly that list, and the analysis (analysis/model_graph.h) reads
+// the same list, so a network's wiring is written once.
 //
 // To add a network: write include/tint/models/<name>.h + src/models/<name>.cpp deriving from ColourNetImpl
 // (layers in the order of the figure, named as the text names them; blocks as models::Block, so that their
-// BatchNorm2d + ReLU pairs run fused, see layers.h), add its name to model_names()
-// (src/models/model_config.cpp) and its constructor to the table in src/models/registry.cpp. The shape, weight-count
-// and analysis tests pick it up from model_names().
+// BatchNorm2d + ReLU pairs run fused, see layers.h), and add one row to the model table (src/models/model_table.cpp).
+// The shape, weight-count, memory-format and analysis tests, the CLI's --model choices and `tint compare` pick it
+// up from the table.
 #pragma once
 
 #include <memory>
@@ -13,6 +15,7 @@
 
 #include <c10/core/MemoryFormat.h>
 #include <torch/nn/module.h>
+#include <torch/nn/modules/container/any.h>
 
 #include "tint/models/model_config.h"
 
@@ -23,8 +26,17 @@ class ColourNetImpl : public torch::nn::Module {
   // (N, NIC, H, W) greyscale -> (N, NC, H, W) per-pixel colour logits; H and W divisible by 4.
   // Runs the layers in the network's memory format, whatever the layout of `grey` and of loaded weights.
   torch::Tensor forward(const torch::Tensor& grey);
-  // The registry name, e.g. "conv-transpose".
-  virtual std::string name() const = 0;
+  // The model table's name, e.g. "conv-transpose".
+  const std::string& name() const { return name_; }
+
+  // One layer of the figure and what feeds it: "input" is the network's input, any other name an earlier layer's
+  // output; several inputs are concatenated along channels in this order.
+  struct Layer {
+    std::string name;
+    std::vector<std::string> inputs;
+    torch::nn::AnyModule module;
+  };
+  const std::vector<Layer>& figure_layers() const { return layers_; }
 
   // ChannelsLast (the default: NHWC is oneDNN's native layout, and training here runs 1.3-1.8x faster in it than in
   // NCHW, see README "Performance") or Contiguous (NCHW, LibTorch's default). Numbers agree to rounding.
@@ -32,16 +44,26 @@ class ColourNetImpl : public torch::nn::Module {
   torch::MemoryFormat memory_format() const { return format_; }
 
  protected:
-  // The layers, in the order of the figure.
-  virtual torch::Tensor layers(const torch::Tensor& grey) = 0;
+  explicit ColourNetImpl(std::string name) : name_(std::move(name)) {}
+
+  // Registers `module` as the figure's next layer, fed by `inputs` (see Layer), and returns it.
+  template <class Holder>
+  Holder add_layer(const std::string& layer_name, Holder module, std::vector<std::string> inputs) {
+    auto registered = register_module(layer_name, module);
+    add_to_figure(layer_name, std::move(inputs), torch::nn::AnyModule(registered));
+    return registered;
+  }
 
  private:
+  void add_to_figure(const std::string& layer_name, std::vector<std::string> inputs, torch::nn::AnyModule module);
+  torch::Tensor run_layers(const torch::Tensor& grey);
+
+  std::string name_;
+  std::vector<Layer> layers_;
+  std::vector<int> last_use_;  // per layer: the index of the last layer that reads its output
   torch::MemoryFormat format_ = torch::MemoryFormat::ChannelsLast;
 };
 using ColourNet = std::shared_ptr<ColourNetImpl>;
-
-// Builds a network; throws as validate(name, config) does.
-ColourNet make_model(const std::string& name, const ModelConfig& config);
 
 // Number of weights as the source counts them: convolution kernels only (no biases, no batchnorm).
 int64_t count_weights(const torch::nn::Module& model);

@@ -16,9 +16,8 @@ namespace tint::models {
 
 class ConvTransposeNetImpl : public ColourNetImpl {
  public:
+  static constexpr const char* kName = "conv-transpose";  // the CLI's --model name
   explicit ConvTransposeNetImpl(const ModelConfig& config);
-  torch::Tensor layers(const torch::Tensor& grey) override;
-  std::string name() const override { return "conv-transpose"; }
 
   Block block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};
   SameConv2d final{nullptr};

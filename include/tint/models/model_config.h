@@ -1,8 +1,9 @@
-// Settings shared by the colourization networks (NIC, NF, NC in the source's Figure 1).
+// Settings shared by the colourization networks (NIC, NF, NC in the source's Figure 1), and their settings table
+// (core/settings.h): the one place their flags, config.json keys and ranges are written. `tint train` lifts these
+// rows into its own table; `tint summary --model` binds them as they are.
 #pragma once
 
-#include <string>
-#include <vector>
+#include "tint/core/settings.h"
 
 namespace tint::models {
 
@@ -14,15 +15,12 @@ struct ModelConfig {
   int dilation = 1;         // of the transposed convolutions (the source fixes it at 1)
 };
 
-// Throws tint::Error naming the setting when a value is impossible (kernel outside 1..15, channels outside 1..64,
-// filters outside 1..4096, colours outside 2..256, dilation outside 1..8).
+// kernel 1..15, num-in-channels 1..64, num-filters 1..4096, num-colours 2..256, dilation 1..8. The upper bounds
+// keep a config.json or checkpoint from asking for any int (2e9 filters once reached a 72 GB allocation; found by
+// fuzz/fuzz_config_json.cpp).
+const SettingsTable<ModelConfig>& model_settings();
+
+// Throws tint::Error naming the flag of the first setting outside its range.
 void validate(const ModelConfig& config);
-
-// CLI names of the networks, in the order the source introduces them: pool-upsample, conv-transpose, unet.
-const std::vector<std::string>& model_names();
-
-// Checks a network's name and settings without building it (a config can ask for gigabytes of weights); throws
-// tint::Error listing the valid names for an unknown one, or naming a bad setting. make_model() throws the same.
-void validate(const std::string& name, const ModelConfig& config);
 
 }  // namespace tint::models

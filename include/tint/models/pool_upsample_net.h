@@ -16,9 +16,8 @@ namespace tint::models {
 
 class PoolUpsampleNetImpl : public ColourNetImpl {
  public:
+  static constexpr const char* kName = "pool-upsample";  // the CLI's --model name
   explicit PoolUpsampleNetImpl(const ModelConfig& config);
-  torch::Tensor layers(const torch::Tensor& grey) override;
-  std::string name() const override { return "pool-upsample"; }
 
   Block block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};
   SameConv2d final{nullptr};

@@ -15,9 +15,8 @@ namespace tint::models {
 
 class UNetImpl : public ColourNetImpl {
  public:
+  static constexpr const char* kName = "unet";  // the CLI's --model name
   explicit UNetImpl(const ModelConfig& config);
-  torch::Tensor layers(const torch::Tensor& grey) override;
-  std::string name() const override { return "unet"; }
 
   Block block1{nullptr}, block2{nullptr}, block3{nullptr}, block4{nullptr};
   SameConv2d final{nullptr};

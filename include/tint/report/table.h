@@ -23,4 +23,8 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// RFC 4180 CSV text (what Table::save writes): fields may be quoted, with "" for a quote inside; rows end with \n or
+// \r\n. The rows as written, header first.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text);
+
 }  // namespace tint::report

@@ -1,4 +1,7 @@
-// Everything that defines a training run. Saved as config.json in the run directory; a run is reproducible from it.
+// Everything that defines a training run, and its settings table (train_settings()): each setting's flag, JSON key,
+// range and help are written once there, and `tint train` / `sweep` / `compare` flags, config.json and sweeps all
+// read it. Saved as config.json in the run directory; a run is reproducible from it.
+// To add a setting: a field here, one row in train_settings() (src/train/config.cpp), and its use.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +11,7 @@
 #include <c10/core/MemoryFormat.h>
 #include <nlohmann/json_fwd.hpp>
 
+#include "tint/core/settings.h"
 #include "tint/models/model_config.h"
 
 namespace tint::train {
@@ -17,6 +21,7 @@ struct TrainConfig {
   std::string model = "conv-transpose";
   models::ModelConfig net;
   double learning_rate = 0.001;
+  double weight_decay = 0.0;  // Adam's L2 penalty (0: none, the source)
   int batch_size = 100;
   int epochs = 25;
   uint64_t seed = 0;
@@ -38,10 +43,13 @@ struct TrainConfig {
   int threads = 0;
 };
 
+// Every setting of a run: the model's (models::model_settings(), lifted), then training's, in help order.
+const SettingsTable<TrainConfig>& train_settings();
+
 // The memory format `config.memory_format` names.
 c10::MemoryFormat memory_format(const TrainConfig& config);
 
-// Throws tint::Error naming the flag of the first impossible setting (batch 0, learning rate <= 0, ...).
+// Throws tint::Error naming the flag of the first setting outside its range (batch 0, learning rate <= 0, ...).
 void validate(const TrainConfig& config);
 
 nlohmann::json to_json(const TrainConfig& config);

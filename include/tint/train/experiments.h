@@ -11,8 +11,9 @@
 
 namespace tint::train {
 
-// Settings a sweep can vary, by CLI name.
-const std::vector<std::string>& sweep_parameters();  // batch-size, kernel, model, lr, num-filters
+// Settings a sweep can vary, by flag name: the sweepable rows of train_settings() (model, kernel, num-filters, lr,
+// batch-size).
+const std::vector<std::string>& sweep_parameters();
 
 struct SweepJob {
   TrainConfig base;
@@ -28,7 +29,8 @@ struct SweepRun {
   std::vector<EpochMetrics> history;
 };
 
-// Applies `value` of `parameter` to a config; throws tint::Error naming the parameter for a bad value.
+// Applies `value` of `parameter` to a config, parsed and range-checked by the setting's own row (as its flag is);
+// throws tint::Error naming the flag for a bad value.
 void apply_sweep_value(TrainConfig& config, const std::string& parameter, const std::string& value);
 
 std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer = nullptr);

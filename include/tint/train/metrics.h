@@ -2,6 +2,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -24,6 +26,12 @@ struct EvalResult {
 };
 
 report::Table metrics_table(const std::vector<EpochMetrics>& history);
+
+// One metric of several runs side by side (sweeps' val_loss.csv, the report's comparison plots): a column "epoch",
+// then one column per run named as given, one row per epoch from 1 to the last any run reached; a run without that
+// epoch leaves its cell empty.
+using NamedHistory = std::pair<std::string, std::vector<EpochMetrics>>;
+report::Table per_epoch_table(const std::vector<NamedHistory>& runs, double EpochMetrics::*field);
 nlohmann::json history_to_json(const std::vector<EpochMetrics>& history);
 std::vector<EpochMetrics> history_from_json(const nlohmann::json& json);
 

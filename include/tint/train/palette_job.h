@@ -1,10 +1,14 @@
-// `tint palette`: fit the colour palette on a category's training images and write palette.json + palette.png.
+// Palettes for training: `tint palette` (fit on a category's training images, write palette.json + palette.png),
+// and the one rule every training job follows to get its palette (load_or_fit_palette).
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "tint/data/palette.h"
+#include "tint/train/config.h"
+#include "tint/train/trainer.h"
 
 namespace tint::train {
 
@@ -26,5 +30,11 @@ struct PaletteJobResult {
 };
 
 PaletteJobResult run_palette(const PaletteJob& job);
+
+// The palette of a run (or of every run of a sweep): config.palette_file when set, else k-means with the config's
+// K, seed and iteration limit over `train_images()` (called only then). Throws tint::Error when the palette does not
+// have exactly num_colours colours (a loaded file of another size, or images with fewer distinct colours).
+data::Palette load_or_fit_palette(const TrainConfig& config, const std::function<torch::Tensor()>& train_images,
+                                  TrainObserver* observer);
 
 }  // namespace tint::train

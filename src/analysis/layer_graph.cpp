@@ -1,5 +1,5 @@
-// Shape arithmetic and counting for LayerGraph (conventions in include/tint/analysis/layers.h).
-#include "tint/analysis/layers.h"
+// Shape arithmetic and counting for LayerGraph (conventions in include/tint/analysis/layer_graph.h).
+#include "tint/analysis/layer_graph.h"
 
 #include <fmt/core.h>
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-#include "tint/report/html_report.h"
+#include "tint/runs/html_report.h"
 
 #include <unistd.h>
 
@@ -22,68 +22,16 @@
 #include "tint/report/plot.h"
 #include "tint/report/table.h"
 
-namespace tint::report {
+namespace tint::runs {
+using namespace tint::report;  // the page is built from report's HTML, table and plot primitives
+using train::is_run_dir;
+using train::is_sweep_dir;
+using train::read_run;
 namespace fs = std::filesystem;
 
 namespace {
 
 // ---- reading -------------------------------------------------------------------------------------------------
-
-// RFC 4180 CSV: fields may be quoted, with "" for a quote inside; rows end with \n or \r\n.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string cell;
-  bool quoted = false, any = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cell += c;
-      }
-    } else if (c == '"') {
-      quoted = any = true;
-    } else if (c == ',') {
-      row.push_back(std::move(cell));
-      cell.clear();
-      any = true;
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      if (any || !cell.empty()) {
-        row.push_back(std::move(cell));
-        rows.push_back(std::move(row));
-      }
-      row.clear();
-      cell.clear();
-      any = false;
-    } else {
-      cell += c;
-      any = true;
-    }
-  }
-  if (any || !cell.empty()) {
-    row.push_back(std::move(cell));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-double parse_number(const std::string& text, const fs::path& file, size_t line, const std::string& column) {
-  try {
-    size_t used = 0;
-    double v = std::stod(text, &used);
-    if (used == text.size() && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
-  }
-  throw Error(fmt::format("{}:{}: column '{}' holds '{}', not a number", file.string(), line, column, text));
-}
-
-std::string json_text(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
 
 // A run's name for headings: its folder's own name ("runs/a/" -> "a").
 std::string folder_name(const fs::path& dir) {
@@ -235,7 +183,7 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
   h += "</div>\n";
 
   h += "<div class=\"cols\">\n<div>\n";
-  h += figure(run.dir / "training_curve.png",
+  h += figure(run.dir / train::run_files::kTrainingCurve,
               "Training curve: training and validation loss (left axis), validation accuracy (right axis)", "curve",
               warnings);
   h += "</div>\n<div>\n<h3>Config</h3>\n<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n";
@@ -342,27 +290,17 @@ std::string render_sweep(const Section& s, std::vector<std::string>& warnings) {
 // Validation loss and accuracy of every run, one plot each, drawn in a scratch folder and inlined.
 std::string comparison_plots(const std::vector<RunData>& runs, std::vector<std::string>& warnings) {
   ScratchDir scratch;
-  size_t epochs = 0;
+  std::vector<train::NamedHistory> histories;
   std::vector<std::string> columns{"epoch"};
   for (size_t i = 0; i < runs.size(); ++i) {
     columns.push_back(fmt::format("run{}", i + 1));  // plain names for gnuplot; titles carry the run names
-    for (const auto& m : runs[i].metrics) epochs = std::max(epochs, static_cast<size_t>(std::max(m.epoch, 0)));
+    histories.emplace_back(columns.back(), runs[i].metrics);
   }
   std::string h = "<div class=\"pair\">\n";
   for (auto [field, csv, y_label, title] :
        {std::tuple{&train::EpochMetrics::val_loss, "val_loss.csv", "validation loss (per pixel)", "Validation loss"},
         std::tuple{&train::EpochMetrics::val_acc, "val_acc.csv", "validation accuracy (%)", "Validation accuracy"}}) {
-    Table table(columns);
-    for (size_t e = 1; e <= epochs; ++e) {
-      std::vector<std::string> row{std::to_string(e)};
-      for (const auto& run : runs) {
-        auto it = std::find_if(run.metrics.begin(), run.metrics.end(),
-                               [&](const train::EpochMetrics& m) { return m.epoch == static_cast<int>(e); });
-        row.push_back(it == run.metrics.end() ? "" : fmt::format("{:.10g}", (*it).*field));
-      }
-      table.add_text_row(row);
-    }
-    table.save(scratch.path() / csv);
+    train::per_epoch_table(histories, field).save(scratch.path() / csv);
     LinePlot plot{fmt::format("{} of every run", title), "epoch", y_label};
     plot.width = 760;
     plot.height = 500;
@@ -418,79 +356,6 @@ std::string now_text() {
 
 }  // namespace
 
-bool is_run_dir(const fs::path& dir) {
-  std::error_code ec;
-  return fs::is_regular_file(dir / "config.json", ec);
-}
-
-bool is_sweep_dir(const fs::path& dir) {
-  std::error_code ec;
-  return !is_run_dir(dir) && fs::is_regular_file(dir / "summary.csv", ec);
-}
-
-std::vector<train::EpochMetrics> read_metrics_csv(const fs::path& path) {
-  auto rows = parse_csv(read_file(path));
-  if (rows.empty()) throw Error(fmt::format("{}: empty file (expected a header and one row per epoch)", path.string()));
-  const auto& header = rows.front();
-  auto column = [&](const std::string& name) {
-    auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) throw Error(fmt::format("{}: no '{}' column", path.string(), name));
-    return static_cast<size_t>(it - header.begin());
-  };
-  const size_t epoch = column("epoch"), train_loss = column("train_loss"), val_loss = column("val_loss"),
-               val_acc = column("val_acc"), seconds = column("seconds");
-  std::vector<train::EpochMetrics> metrics;
-  for (size_t r = 1; r < rows.size(); ++r) {
-    const auto& row = rows[r];
-    if (row.size() != header.size()) {
-      throw Error(fmt::format("{}:{}: {} cells, expected {}", path.string(), r + 1, row.size(), header.size()));
-    }
-    auto number = [&](size_t c) { return parse_number(row[c], path, r + 1, header[c]); };
-    train::EpochMetrics m;
-    m.epoch = static_cast<int>(number(epoch));
-    m.train_loss = number(train_loss);
-    m.val_loss = number(val_loss);
-    m.val_acc = number(val_acc);
-    m.seconds = number(seconds);
-    metrics.push_back(m);
-  }
-  if (metrics.empty()) throw Error(fmt::format("{}: no epochs recorded yet", path.string()));
-  return metrics;
-}
-
-RunData read_run(const fs::path& dir, const std::string& name) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw Error(fmt::format("{}: no such directory", dir.string()));
-  for (const char* file : {"config.json", "metrics.csv"}) {
-    if (!fs::is_regular_file(dir / file, ec)) {
-      throw Error(fmt::format("{}: not a run directory (no {}); give folders written by tint train, sweep or compare",
-                              dir.string(), file));
-    }
-  }
-  RunData run;
-  run.dir = dir;
-  run.name = name;
-  const fs::path config_path = dir / "config.json";
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(read_file(config_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", config_path.string(), e.what()));
-  }
-  run.config = train::config_from_json(json, config_path.string());
-  for (const auto& item : json.items()) run.config_entries.emplace_back(item.key(), json_text(item.value()));
-  run.metrics = read_metrics_csv(dir / "metrics.csv");
-  static const std::regex kSample(R"(samples_epoch_(\d+)\.png)");
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::smatch match;
-    const std::string file = entry.path().filename().string();
-    if (entry.is_regular_file() && std::regex_match(file, match, kSample)) {
-      run.samples.emplace_back(std::stoi(match[1].str()), entry.path());
-    }
-  }
-  std::sort(run.samples.begin(), run.samples.end());
-  return run;
-}
 
 ReportResult render_report(const ReportOptions& options) {
   if (options.inputs.empty()) throw Error("give at least one run directory");
@@ -517,8 +382,8 @@ ReportResult render_report(const ReportOptions& options) {
     if (is_sweep_dir(input)) {
       s.sweep = true;
       s.name = unique_name(folder_name(input), input);
-      const fs::path summary_path = input / "summary.csv";
-      s.summary = parse_csv(read_file(summary_path));
+      const fs::path summary_path = input / train::run_files::kSweepSummary;
+      s.summary = report::parse_csv(read_file(summary_path));
       if (s.summary.empty() || s.summary.front().empty()) {
         throw Error(fmt::format("{}: empty summary (expected a header and one row per run)", summary_path.string()));
       }
@@ -538,7 +403,7 @@ ReportResult render_report(const ReportOptions& options) {
       std::sort(others.begin(), others.end());
       dirs.insert(dirs.end(), others.begin(), others.end());
       for (const auto& d : dirs) {
-        if (!fs::is_regular_file(d / "metrics.csv", ec)) {
+        if (!fs::is_regular_file(d / train::run_files::kMetrics, ec)) {
           result.warnings.push_back(fmt::format("{}: no metrics.csv (unfinished run?), left out of the report", d.string()));
           continue;
         }
@@ -594,4 +459,4 @@ ReportResult write_report(const ReportOptions& options, const fs::path& out) {
   return result;
 }
 
-}  // namespace tint::report
+}  // namespace tint::runs

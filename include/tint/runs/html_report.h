@@ -17,31 +17,11 @@
 #include <utility>
 #include <vector>
 
-#include "tint/train/config.h"
-#include "tint/train/metrics.h"
+#include "tint/train/run_dir.h"
 
-namespace tint::report {
+namespace tint::runs {
 
-// One training run as read from its directory.
-struct RunData {
-  std::filesystem::path dir;
-  std::string name;  // shown in headings and tables; unique within one report
-  std::vector<std::pair<std::string, std::string>> config_entries;  // config.json: key, value as JSON text
-  train::TrainConfig config;
-  std::vector<train::EpochMetrics> metrics;  // metrics.csv, in file order
-  std::vector<std::pair<int, std::filesystem::path>> samples;  // samples_epoch_NN.png, by epoch
-};
-
-// True for a folder holding config.json; a sweep folder holds summary.csv instead.
-bool is_run_dir(const std::filesystem::path& dir);
-bool is_sweep_dir(const std::filesystem::path& dir);
-
-// metrics.csv with columns epoch, train_loss, val_loss, val_acc, seconds (any order; extra columns ignored).
-// Throws tint::Error naming the file (and line) for a missing column, a bad number or no rows.
-std::vector<train::EpochMetrics> read_metrics_csv(const std::filesystem::path& path);
-
-// Reads a run directory. Throws tint::Error naming it when it is not a run: no config.json or no metrics.csv.
-RunData read_run(const std::filesystem::path& dir, const std::string& name);
+using train::RunData;
 
 struct ReportOptions {
   std::vector<std::filesystem::path> inputs;  // run directories and sweep/compare folders, in page order
@@ -62,4 +42,4 @@ ReportResult render_report(const ReportOptions& options);
 // render_report, then writes the page to `out` atomically (an earlier report survives a failure).
 ReportResult write_report(const ReportOptions& options, const std::filesystem::path& out);
 
-}  // namespace tint::report
+}  // namespace tint::runs

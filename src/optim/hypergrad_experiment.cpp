@@ -1,6 +1,6 @@
 // `tint optim hypergrad`: hypergradient checks, their memory, the one-step optimum and the hyper loop (see
 // hypergrad.h).
-#include "tint/optim/hypergrad.h"
+#include "tint/optim/hypergrad_experiment.h"
 
 #include <algorithm>
 #include <cmath>

@@ -12,10 +12,12 @@
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
 #include "tint/report/html.h"
-#include "tint/report/html_report.h"
+#include "tint/runs/html_report.h"
 #include "tint/report/plot.h"
 
-namespace tint::report {
+namespace tint::runs {
+using namespace tint::report;
+using train::read_metrics_csv;
 namespace {
 namespace fs = std::filesystem;
 
@@ -311,4 +313,4 @@ TEST(HtmlReport, WritesAtomicallyAndKeepsTheOldPageOnFailure) {
 }
 
 }  // namespace
-}  // namespace tint::report
+}  // namespace tint::runs

@@ -1,7 +1,7 @@
 // A network as a list of layers (a small data-flow graph), its shape arithmetic, and the counting conventions of
 // `tint summary`: weights, outputs (neurons) and connections per layer.
 //
-// A LayerGraph is built three ways: by describing a registry model (model_graph.h), by parsing an architecture
+// A LayerGraph is built three ways: by describing a model of the model table (model_graph.h), by parsing an architecture
 // string (architecture.h), or by hand in tests. Layers are kept in topological order; layer 0 is the input.
 // Every layer may carry the real LibTorch module that computes it, so that run_graph() can execute the graph and
 // the tests can compare the description with the module it describes.

@@ -1,0 +1,42 @@
+// Binds a settings table (core/settings.h) to a subcommand: one flag per row, with the row's help, range and
+// current value as default. The row itself parses and range-checks the value, so a flag refuses exactly what
+// config.json and `tint sweep --values` refuse, with the same message.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "tint/core/settings.h"
+
+namespace tint::cli {
+
+// Returns the options it added, in table order.
+template <class Config>
+std::vector<CLI::Option*> add_settings(CLI::App& cmd, const SettingsTable<Config>& table, Config& config,
+                                       const std::set<std::string>& leave_out = {}) {
+  std::vector<CLI::Option*> added;
+  for (const auto& row : table) {
+    if (!row.on_cli || leave_out.count(row.flag)) continue;
+    const Setting<Config>* r = &row;  // the tables are static: the row outlives the parser
+    auto apply = [r, &config](const std::string& value) {
+      try {
+        r->parse(config, value);
+      } catch (const Error& e) {
+        throw CLI::ValidationError(e.what());
+      }
+    };
+    if (row.negated_flag) {
+      added.push_back(cmd.add_flag_callback(row.cli_name(), [apply] { apply("false"); }, row.help));
+    } else {
+      added.push_back(cmd.add_option_function<std::string>(row.cli_name(), apply, row.help)
+                          ->type_name(row.range == "text" ? "TEXT" : row.range)
+                          ->default_str(row.show(config)));
+    }
+  }
+  return added;
+}
+
+}  // namespace tint::cli

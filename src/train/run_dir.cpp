@@ -1,0 +1,111 @@
+#include "tint/train/run_dir.h"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
+#include "tint/report/table.h"
+
+namespace tint::train {
+namespace fs = std::filesystem;
+
+namespace run_files {
+std::string samples(int epoch) { return fmt::format("samples_epoch_{:02d}.png", epoch); }
+}  // namespace run_files
+
+namespace {
+
+double parse_number(const std::string& text, const fs::path& file, size_t line, const std::string& column) {
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(fmt::format("{}:{}: column '{}' holds '{}', not a number", file.string(), line, column, text));
+}
+
+std::string json_text(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+}  // namespace
+
+bool is_run_dir(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / run_files::kConfig, ec);
+}
+
+bool is_sweep_dir(const fs::path& dir) {
+  std::error_code ec;
+  return !is_run_dir(dir) && fs::is_regular_file(dir / run_files::kSweepSummary, ec);
+}
+
+std::vector<EpochMetrics> read_metrics_csv(const fs::path& path) {
+  auto rows = report::parse_csv(read_file(path));
+  if (rows.empty()) throw Error(fmt::format("{}: empty file (expected a header and one row per epoch)", path.string()));
+  const auto& header = rows.front();
+  auto column = [&](const std::string& name) {
+    auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) throw Error(fmt::format("{}: no '{}' column", path.string(), name));
+    return static_cast<size_t>(it - header.begin());
+  };
+  const size_t epoch = column("epoch"), train_loss = column("train_loss"), val_loss = column("val_loss"),
+               val_acc = column("val_acc"), seconds = column("seconds");
+  std::vector<EpochMetrics> metrics;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    if (row.size() != header.size()) {
+      throw Error(fmt::format("{}:{}: {} cells, expected {}", path.string(), r + 1, row.size(), header.size()));
+    }
+    auto number = [&](size_t c) { return parse_number(row[c], path, r + 1, header[c]); };
+    EpochMetrics m;
+    m.epoch = static_cast<int>(number(epoch));
+    m.train_loss = number(train_loss);
+    m.val_loss = number(val_loss);
+    m.val_acc = number(val_acc);
+    m.seconds = number(seconds);
+    metrics.push_back(m);
+  }
+  if (metrics.empty()) throw Error(fmt::format("{}: no epochs recorded yet", path.string()));
+  return metrics;
+}
+
+RunData read_run(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error(fmt::format("{}: no such directory", dir.string()));
+  for (const char* file : {run_files::kConfig, run_files::kMetrics}) {
+    if (!fs::is_regular_file(dir / file, ec)) {
+      throw Error(fmt::format("{}: not a run directory (no {}); give folders written by tint train, sweep or compare",
+                              dir.string(), file));
+    }
+  }
+  RunData run;
+  run.dir = dir;
+  run.name = name;
+  const fs::path config_path = dir / run_files::kConfig;
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(read_file(config_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: not valid JSON: {}", config_path.string(), e.what()));
+  }
+  run.config = config_from_json(json, config_path.string());
+  for (const auto& item : json.items()) run.config_entries.emplace_back(item.key(), json_text(item.value()));
+  run.metrics = read_metrics_csv(dir / run_files::kMetrics);
+  static const std::regex kSample(R"(samples_epoch_(\d+)\.png)");
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::smatch match;
+    const std::string file = entry.path().filename().string();
+    if (entry.is_regular_file() && std::regex_match(file, match, kSample)) {
+      run.samples.emplace_back(std::stoi(match[1].str()), entry.path());
+    }
+  }
+  std::sort(run.samples.begin(), run.samples.end());
+  return run;
+}
+
+}  // namespace tint::train
