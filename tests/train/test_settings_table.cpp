@@ -69,7 +69,9 @@ TEST(SettingsTable, EveryValidValueRoundTripsThroughFlagsAndJson) {
       if (row.on_cli) {
         TrainConfig flagged = row.negated_flag ? (value == "false" ? parse_flags({row.cli_name()}) : TrainConfig{})
                                                : parse_flags({row.cli_name(), value});
-        if (!row.negated_flag || value == "false") EXPECT_EQ(to_json(flagged), to_json(direct));
+        if (!row.negated_flag || value == "false") {
+          EXPECT_EQ(to_json(flagged), to_json(direct));
+        }
       }
       const auto back = config_from_json(to_json(direct), "config.json");
       EXPECT_EQ(to_json(back), to_json(direct));
@@ -90,7 +92,7 @@ TEST(SettingsTable, InvalidValuesAreRefusedWithTheSameMessageEverywhere) {
       TrainConfig c;
       const std::string message = error_of([&] { row.parse(c, value); });
       ASSERT_FALSE(message.empty()) << "the row accepted it";
-      EXPECT_NE(message.find("--" + row.flag), std::string::npos) << message;
+      EXPECT_NE(message.find(row.cli_name()), std::string::npos) << message;
       if (row.on_cli && !row.negated_flag) {
         const std::string flag_error = error_of([&] { parse_flags({row.cli_name(), value}); });
         EXPECT_NE(flag_error.find(message), std::string::npos) << flag_error;
