@@ -8,16 +8,16 @@
 
 namespace {
 
-struct Shape {
+struct BatchNormShape {
   int64_t channels, side;
 };
-const Shape kShapes[] = {{32, 16}, {64, 8}, {24, 32}};  // block1/3, block2, block4 with NF = 32, NC = 24
+const BatchNormShape kBatchNormShapes[] = {{32, 16}, {64, 8}, {24, 32}};  // block1/3, block2, block4 with NF = 32, NC = 24
 
 template <bool kTint, bool kBackward, bool kBf16>
 void BM_BatchNormReLU(benchmark::State& state) {
   tint::configure_threads(0);
   tint::tune_allocator();  // as the tint binary does: without it every 10 MB activation is fresh zeroed pages
-  const auto& s = kShapes[state.range(0)];
+  const auto& s = kBatchNormShapes[state.range(0)];
   torch::manual_seed(0);
   auto x = torch::randn({100, s.channels, s.side, s.side})
                .to(kBf16 ? torch::kBFloat16 : torch::kFloat)

@@ -8,15 +8,15 @@
 
 namespace {
 
-struct Shape {
+struct TransposeShape {
   int64_t c_in, c_out, side;
 };
-const Shape kShapes[] = {{64, 32, 8}, {32, 24, 16}};  // block3, block4 with NF = 32, NC = 24
+const TransposeShape kTransposeShapes[] = {{64, 32, 8}, {32, 24, 16}};  // block3, block4 with NF = 32, NC = 24
 
 template <bool kTint, bool kBackward>
 void BM_ConvTranspose(benchmark::State& state) {
   tint::configure_threads(0);
-  const auto& s = kShapes[state.range(0)];
+  const auto& s = kTransposeShapes[state.range(0)];
   torch::manual_seed(0);
   auto x = torch::randn({100, s.c_in, s.side, s.side}, torch::requires_grad(kBackward));
   auto w = torch::randn({s.c_in, s.c_out, 3, 3}, torch::requires_grad(kBackward));

@@ -9,11 +9,11 @@
 
 namespace {
 
-struct Shape {
+struct ResampleShape {
   int64_t channels, side;  // of the input
 };
-const Shape kPoolShapes[] = {{32, 32}, {64, 16}};     // block1, block2 with NF = 32
-const Shape kUpsampleShapes[] = {{32, 8}, {24, 16}};  // block3, block4 with NC = 24
+const ResampleShape kPoolShapes[] = {{32, 32}, {64, 16}};     // block1, block2 with NF = 32
+const ResampleShape kUpsampleShapes[] = {{32, 8}, {24, 16}};  // block3, block4 with NC = 24
 
 template <bool kPool, bool kTint, bool kBackward, bool kBf16>
 void BM_Resample(benchmark::State& state) {

@@ -9,8 +9,6 @@
 namespace tint::optim {
 namespace {
 
-const auto kF64 = torch::TensorOptions().dtype(torch::kFloat64);
-
 void check(const Unrolled& u) {
   TORCH_CHECK(u.X.dim() == 2 && u.t.dim() == 1 && u.w0.dim() == 1 && u.X.size(0) == u.t.size(0) &&
                   u.X.size(1) == u.w0.size(0),
@@ -58,13 +56,13 @@ double unrolled_loss(const Unrolled& u, double eta, double lambda) {
   check(u);
   torch::NoGradGuard no_grad;
   auto w = run_gd(u, eta, lambda);
-  return objective(u, w, torch::tensor(lambda, kF64)).item<double>();
+  return objective(u, w, torch::tensor(lambda, torch::kFloat64)).item<double>();
 }
 
 Hypergradient reverse_hypergradient(const Unrolled& u, double eta, double lambda) {
   check(u);
-  auto eta_t = torch::tensor(eta, kF64).requires_grad_(true);        // () leaf
-  auto lambda_t = torch::tensor(lambda, kF64).requires_grad_(true);  // () leaf
+  auto eta_t = torch::tensor(eta, torch::kFloat64).requires_grad_(true);        // () leaf
+  auto lambda_t = torch::tensor(lambda, torch::kFloat64).requires_grad_(true);  // () leaf
   // w0 is a leaf that requires grad only so that autograd can take d L~ / d w at the first step.
   auto w = u.w0.clone().requires_grad_(true);  // (d)
   for (int64_t k = 0; k < u.steps; ++k) {
@@ -109,7 +107,7 @@ Hypergradient forward_hypergradient(const Unrolled& u, double eta, double lambda
   } else {
     grad_w = regularized_gradient(u, w, lambda);
     direct_lambda = torch::dot(w, w).item<double>();
-    h.loss = regularized_loss(u.X, u.t, w, torch::tensor(lambda, kF64)).item<double>();
+    h.loss = regularized_loss(u.X, u.t, w, torch::tensor(lambda, torch::kFloat64)).item<double>();
   }
   h.d_eta = torch::dot(grad_w, u_eta).item<double>();
   h.d_lambda = torch::dot(grad_w, s_lam).item<double>() + direct_lambda;

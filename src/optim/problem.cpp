@@ -10,8 +10,6 @@
 namespace tint::optim {
 namespace {
 
-const auto kF64 = torch::TensorOptions().dtype(torch::kFloat64);
-
 // Below this ratio of smallest to largest singular value X is treated as rank deficient: the minimum-norm solution
 // would then amplify rounding by more than 1e12.
 constexpr double kRankTolerance = 1e-12;
@@ -44,20 +42,20 @@ Regression make_regression(const RegressionOptions& o) {
   Regression p;
   // Drawn in a fixed order (teacher, X, noise, validation) so that adding a validation set leaves the training
   // problem of a seed unchanged.
-  p.w_true = torch::randn({o.d}, gen, kF64) / std::sqrt(static_cast<double>(o.d));  // (d), so X w_true ~ N(0, 1)
-  p.X = torch::randn({o.n, o.d}, gen, kF64);                                          // (n, d)
-  p.t = torch::mv(p.X, p.w_true) + o.noise * torch::randn({o.n}, gen, kF64);           // (n)
+  p.w_true = torch::randn({o.d}, gen, torch::kFloat64) / std::sqrt(static_cast<double>(o.d));  // (d), so X w_true ~ N(0, 1)
+  p.X = torch::randn({o.n, o.d}, gen, torch::kFloat64);                                          // (n, d)
+  p.t = torch::mv(p.X, p.w_true) + o.noise * torch::randn({o.n}, gen, torch::kFloat64);           // (n)
   if (o.n_validation > 0) {
-    p.X_val = torch::randn({o.n_validation, o.d}, gen, kF64);  // (n_val, d)
-    p.t_val = torch::mv(p.X_val, p.w_true) + o.noise * torch::randn({o.n_validation}, gen, kF64);
+    p.X_val = torch::randn({o.n_validation, o.d}, gen, torch::kFloat64);  // (n_val, d)
+    p.t_val = torch::mv(p.X_val, p.w_true) + o.noise * torch::randn({o.n_validation}, gen, torch::kFloat64);
   }
   return p;
 }
 
 Regression two_d_example() {
   Regression p;
-  p.X = torch::tensor({{2.0, 1.0}}, kF64);  // (1, 2)
-  p.t = torch::tensor({2.0}, kF64);         // (1)
+  p.X = torch::tensor({{2.0, 1.0}}, torch::kFloat64);  // (1, 2)
+  p.t = torch::tensor({2.0}, torch::kFloat64);         // (1)
   return p;
 }
 

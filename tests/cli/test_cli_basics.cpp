@@ -9,7 +9,7 @@ namespace tint {
 namespace {
 using test::run_tint;
 
-size_t count_lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+using test::count_lines;
 
 TEST(Cli, HelpAndVersion) {
   auto help = run_tint("--help");

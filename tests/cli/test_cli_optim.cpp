@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_tint;
 
-size_t count_lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+using test::count_lines;
 
 void expect_plot(const fs::path& png) {
   auto image = data::read_image(png);  // throws if it does not decode

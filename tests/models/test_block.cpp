@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "support/tensor_checks.h"
 #include "tint/models/layers.h"
 
 namespace tint::models {
@@ -14,10 +15,8 @@ namespace {
 
 namespace nn = torch::nn;
 
-double max_error(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
-}
-double scale_of(const torch::Tensor& t) { return 1 + t.to(torch::kDouble).abs().max().item<double>(); }
+using test::max_error;
+using test::scale_of;
 // t with NHWC strides spelled out: contiguous(ChannelsLast) leaves a one-channel tensor's NCHW strides, and the
 // convolution after then returns NCHW (the networks give their greyscale input these strides too).
 torch::Tensor nhwc(const torch::Tensor& t) {

@@ -3,24 +3,23 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "support/tensor_checks.h"
 #include "tint/ops/batch_norm_relu.h"
 
 namespace tint::ops {
 namespace {
 
-struct Case {
+struct BatchNormCase {
   int64_t n, c, h, w;
   bool training;
   torch::ScalarType dtype;
 };
-void PrintTo(const Case& c, std::ostream* os) {
+void PrintTo(const BatchNormCase& c, std::ostream* os) {
   *os << c.n << "x" << c.c << "x" << c.h << "x" << c.w << (c.training ? " train " : " eval ") << c.dtype;
 }
 
-double max_error(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
-}
-double scale_of(const torch::Tensor& t) { return 1 + t.to(torch::kDouble).abs().max().item<double>(); }
+using test::max_error;
+using test::scale_of;
 
 struct Params {
   torch::Tensor weight, bias, running_mean, running_var;
@@ -29,7 +28,7 @@ Params make_params(int64_t c) {
   return {torch::rand({c}) + 0.5, torch::randn({c}) * 0.5, torch::randn({c}) * 0.1, torch::rand({c}) + 0.5};
 }
 
-class BatchNormReLUMatchesTorch : public ::testing::TestWithParam<Case> {};
+class BatchNormReLUMatchesTorch : public ::testing::TestWithParam<BatchNormCase> {};
 
 TEST_P(BatchNormReLUMatchesTorch, OutputStatisticsAndGradients) {
   const auto& c = GetParam();
@@ -71,13 +70,13 @@ TEST_P(BatchNormReLUMatchesTorch, OutputStatisticsAndGradients) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, BatchNormReLUMatchesTorch,
-    ::testing::Values(Case{4, 32, 16, 16, true, torch::kFloat},   // ConvTransposeNet block1
-                      Case{4, 24, 32, 32, true, torch::kFloat},   // block4 (24 colours: a partial vector)
-                      Case{3, 64, 8, 8, false, torch::kFloat},    // block2, evaluation
-                      Case{2, 5, 7, 9, true, torch::kFloat},      // odd sizes, rows not a multiple of the block
-                      Case{1, 1, 3, 1, true, torch::kFloat},      // one channel, three values
-                      Case{4, 24, 32, 32, true, torch::kBFloat16},
-                      Case{2, 32, 16, 16, false, torch::kBFloat16}));
+    ::testing::Values(BatchNormCase{4, 32, 16, 16, true, torch::kFloat},   // ConvTransposeNet block1
+                      BatchNormCase{4, 24, 32, 32, true, torch::kFloat},   // block4 (24 colours: a partial vector)
+                      BatchNormCase{3, 64, 8, 8, false, torch::kFloat},    // block2, evaluation
+                      BatchNormCase{2, 5, 7, 9, true, torch::kFloat},      // odd sizes, rows not a multiple of the block
+                      BatchNormCase{1, 1, 3, 1, true, torch::kFloat},      // one channel, three values
+                      BatchNormCase{4, 24, 32, 32, true, torch::kBFloat16},
+                      BatchNormCase{2, 32, 16, 16, false, torch::kBFloat16}));
 
 // A convolution's bias folded in: the result and all four gradients equal LibTorch's on x + input_bias; in training
 // the input bias's gradient is exactly 0 (the normalization removes any per-channel constant).

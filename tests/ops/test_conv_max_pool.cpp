@@ -7,16 +7,17 @@
 
 #include <cmath>
 
+#include "support/tensor_checks.h"
 #include "tint/ops/conv_max_pool.h"
 
 namespace tint::ops {
 namespace {
 
-struct Case {
+struct ConvPoolCase {
   int64_t n, c, h, w, kh, kw, ph, pw;
   torch::ScalarType dtype;
 };
-void PrintTo(const Case& c, std::ostream* os) {
+void PrintTo(const ConvPoolCase& c, std::ostream* os) {
   *os << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " k" << c.kh << "x" << c.kw << " p" << c.ph << "," << c.pw
       << " " << c.dtype;
 }
@@ -30,10 +31,8 @@ bool fused(const torch::Tensor& y) {
   return y.grad_fn() != nullptr && y.grad_fn()->name().find("ConvMaxPool2x2Function") != std::string::npos;
 }
 
-double max_error(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
-}
-double scale_of(const torch::Tensor& t) { return 1 + t.to(torch::kDouble).abs().max().item<double>(); }
+using test::max_error;
+using test::scale_of;
 
 torch::Tensor reference(const torch::Tensor& x, const torch::Tensor& w, torch::IntArrayRef padding) {
   return torch::max_pool2d(torch::conv2d(x, w, {}, 1, padding), 2);
@@ -44,14 +43,14 @@ struct Run {
 };
 // Forward and backward with upstream gradient g of the fused op (or of the reference) on copies of x and w.
 template <typename Op>
-Run run(const Op& op, const torch::Tensor& x, const torch::Tensor& w, const Case& c, const torch::Tensor& g) {
+Run run(const Op& op, const torch::Tensor& x, const torch::Tensor& w, const ConvPoolCase& c, const torch::Tensor& g) {
   auto weight = w.clone().requires_grad_(true);
   auto y = op(nhwc(x), weight, std::vector<int64_t>{c.ph, c.pw});
   y.backward(g);
   return {y, weight.grad()};
 }
 
-class ConvMaxPoolMatchesTorch : public ::testing::TestWithParam<Case> {};
+class ConvMaxPoolMatchesTorch : public ::testing::TestWithParam<ConvPoolCase> {};
 
 TEST_P(ConvMaxPoolMatchesTorch, ExactOnSmallIntegers) {
   // Small integers: every product and sum is exact in float32 and bfloat16 (below 256), so the values must be equal,
@@ -108,14 +107,14 @@ TEST_P(ConvMaxPoolMatchesTorch, ExactWhereBFloat16Rounds) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, ConvMaxPoolMatchesTorch,
-    ::testing::Values(Case{2, 32, 8, 8, 3, 3, 1, 1, torch::kFloat},    // PoolUpsampleNet's first layer, smaller
-                      Case{3, 5, 6, 10, 3, 3, 1, 1, torch::kFloat},    // channels not a vector's multiple
-                      Case{2, 20, 7, 9, 2, 4, 0, 1, torch::kFloat},    // non-square kernel, uneven padding
-                      Case{1, 17, 4, 4, 5, 5, 2, 2, torch::kFloat},    // kernel 5
-                      Case{2, 1, 6, 6, 1, 1, 0, 0, torch::kFloat},     // one output channel, kernel 1
-                      Case{2, 32, 8, 8, 3, 3, 1, 1, torch::kBFloat16},
-                      Case{3, 24, 6, 4, 3, 3, 1, 1, torch::kBFloat16},
-                      Case{2, 7, 5, 7, 2, 2, 1, 0, torch::kBFloat16}));
+    ::testing::Values(ConvPoolCase{2, 32, 8, 8, 3, 3, 1, 1, torch::kFloat},    // PoolUpsampleNet's first layer, smaller
+                      ConvPoolCase{3, 5, 6, 10, 3, 3, 1, 1, torch::kFloat},    // channels not a vector's multiple
+                      ConvPoolCase{2, 20, 7, 9, 2, 4, 0, 1, torch::kFloat},    // non-square kernel, uneven padding
+                      ConvPoolCase{1, 17, 4, 4, 5, 5, 2, 2, torch::kFloat},    // kernel 5
+                      ConvPoolCase{2, 1, 6, 6, 1, 1, 0, 0, torch::kFloat},     // one output channel, kernel 1
+                      ConvPoolCase{2, 32, 8, 8, 3, 3, 1, 1, torch::kBFloat16},
+                      ConvPoolCase{3, 24, 6, 4, 3, 3, 1, 1, torch::kBFloat16},
+                      ConvPoolCase{2, 7, 5, 7, 2, 2, 1, 0, torch::kBFloat16}));
 
 // In bfloat16 the separate convolution stores rounded values, so two sums that differ in float32 can tie once stored,
 // and the pooling then picks the first. Here the window's first sum is 1 + 3/512, which rounds to 1 + 1/128, and its
@@ -124,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ConvMaxPool, BFloat16ComparesStoredValues) {
   const auto x = torch::tensor({3.0f, 1.0f, -4.0f, 0.0f, 1.0f + 1.0f / 128, -4.0f}).reshape({1, 1, 2, 3});
   const auto w = torch::tensor({1.0f / 512, 1.0f}).reshape({1, 1, 1, 2});
-  const Case c{1, 1, 2, 3, 1, 2, 0, 0, torch::kBFloat16};
+  const ConvPoolCase c{1, 1, 2, 3, 1, 2, 0, 0, torch::kBFloat16};
   const auto g = torch::ones({1, 1, 1, 1}, torch::kBFloat16);
   const auto ours = run(conv_max_pool2x2, x.to(torch::kBFloat16), w.to(torch::kBFloat16), c, g);
   const auto ref = run(reference, x.to(torch::kBFloat16), w.to(torch::kBFloat16), c, g);
@@ -144,7 +143,7 @@ TEST(ConvMaxPool, PropagatesNaNAsLibTorch) {
   x.index_put_({0, 0, 5, 5}, std::nanf(""));  // two NaN in one window
   for (int64_t k : {1, 3}) {
     const auto w = torch::randn({16, 1, k, k});
-    const Case c{2, 16, 6, 6, k, k, k / 2, k / 2, torch::kFloat};
+    const ConvPoolCase c{2, 16, 6, 6, k, k, k / 2, k / 2, torch::kFloat};
     const auto g = torch::randn({2, 16, 3, 3});
     const auto ours = run(conv_max_pool2x2, x, w, c, g), ref = run(reference, x, w, c, g);
     EXPECT_TRUE(fused(ours.y));
@@ -166,7 +165,7 @@ TEST(ConvMaxPool, StridedInputAndChannelsLastWeight) {
   const auto x = batch.slice(0, 1, 5).slice(3, 1, 9);  // 4 x 1 x 8 x 8, rows of 10
   ASSERT_EQ(x.suggest_memory_format(), torch::MemoryFormat::ChannelsLast);
   const auto w = torch::randint(-1, 2, {8, 1, 3, 3}).to(torch::kFloat).contiguous(torch::MemoryFormat::ChannelsLast);
-  const Case c{4, 8, 8, 8, 3, 3, 1, 1, torch::kFloat};
+  const ConvPoolCase c{4, 8, 8, 8, 3, 3, 1, 1, torch::kFloat};
   const auto g = torch::randint(-3, 4, {4, 8, 4, 4}).to(torch::kFloat);
   auto weight = w.clone().requires_grad_(true);
   const auto y = conv_max_pool2x2(x, weight, {1, 1});
@@ -183,7 +182,7 @@ TEST(ConvMaxPool, WeightGradientDoesNotDependOnThreads) {
   const auto x = nhwc(torch::randn({9, 1, 8, 8}));
   const auto w = torch::randn({32, 1, 3, 3});
   const auto g = torch::randn({9, 32, 4, 4});
-  const Case c{9, 32, 8, 8, 3, 3, 1, 1, torch::kFloat};
+  const ConvPoolCase c{9, 32, 8, 8, 3, 3, 1, 1, torch::kFloat};
   const int threads = at::get_num_threads();
   at::set_num_threads(1);
   const auto one = run(conv_max_pool2x2, x, w, c, g);

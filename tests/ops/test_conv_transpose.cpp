@@ -9,16 +9,16 @@
 namespace tint::ops {
 namespace {
 
-struct Case {
+struct TransposeCase {
   int64_t n, c_in, c_out, h, w, k, stride, padding, output_padding, dilation;
   bool bias;
 };
-void PrintTo(const Case& c, std::ostream* os) {
+void PrintTo(const TransposeCase& c, std::ostream* os) {
   *os << "n" << c.n << " " << c.c_in << "->" << c.c_out << " " << c.h << "x" << c.w << " k" << c.k << " s"
       << c.stride << " p" << c.padding << " op" << c.output_padding << " d" << c.dilation << (c.bias ? " bias" : "");
 }
 
-class ConvTransposeMatchesTorch : public ::testing::TestWithParam<Case> {};
+class ConvTransposeMatchesTorch : public ::testing::TestWithParam<TransposeCase> {};
 
 TEST_P(ConvTransposeMatchesTorch, ForwardAndGradients) {
   const auto& c = GetParam();
@@ -47,14 +47,14 @@ TEST_P(ConvTransposeMatchesTorch, ForwardAndGradients) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvTransposeMatchesTorch,
-                         ::testing::Values(Case{2, 64, 32, 8, 8, 3, 2, 1, 1, 1, true},   // ConvTransposeNet block3
-                                           Case{3, 32, 24, 16, 16, 3, 2, 1, 1, 1, true},  // block4
-                                           Case{2, 8, 5, 7, 9, 4, 2, 1, 0, 1, true},      // even kernel
-                                           Case{2, 8, 5, 6, 6, 5, 2, 2, 1, 1, false},     // kernel 5
-                                           Case{1, 4, 6, 5, 5, 3, 1, 1, 0, 1, true},      // stride 1
-                                           Case{2, 4, 3, 6, 5, 3, 3, 1, 2, 1, true},      // stride 3
-                                           Case{2, 6, 4, 6, 6, 3, 2, 2, 1, 2, true},      // dilation 2
-                                           Case{1, 3, 2, 4, 4, 2, 2, 0, 0, 1, false}));   // kernel 2
+                         ::testing::Values(TransposeCase{2, 64, 32, 8, 8, 3, 2, 1, 1, 1, true},   // ConvTransposeNet block3
+                                           TransposeCase{3, 32, 24, 16, 16, 3, 2, 1, 1, 1, true},  // block4
+                                           TransposeCase{2, 8, 5, 7, 9, 4, 2, 1, 0, 1, true},      // even kernel
+                                           TransposeCase{2, 8, 5, 6, 6, 5, 2, 2, 1, 1, false},     // kernel 5
+                                           TransposeCase{1, 4, 6, 5, 5, 3, 1, 1, 0, 1, true},      // stride 1
+                                           TransposeCase{2, 4, 3, 6, 5, 3, 3, 1, 2, 1, true},      // stride 3
+                                           TransposeCase{2, 6, 4, 6, 6, 3, 2, 2, 1, 2, true},      // dilation 2
+                                           TransposeCase{1, 3, 2, 4, 4, 2, 2, 0, 0, 1, false}));   // kernel 2
 
 TEST(ConvTransposeDouble, FiniteDifferencesInDouble) {
   // The adjoint construction in double precision against central differences of the op itself.

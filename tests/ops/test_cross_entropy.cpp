@@ -13,16 +13,16 @@
 namespace tint::ops {
 namespace {
 
-struct Case {
+struct CrossEntropyCase {
   int64_t rows, classes;
   torch::ScalarType dtype;
   bool sum;
 };
-void PrintTo(const Case& c, std::ostream* os) {
+void PrintTo(const CrossEntropyCase& c, std::ostream* os) {
   *os << c.rows << "x" << c.classes << " " << c.dtype << (c.sum ? " sum" : " mean");
 }
 
-class CrossEntropyMatchesFormula : public ::testing::TestWithParam<Case> {};
+class CrossEntropyMatchesFormula : public ::testing::TestWithParam<CrossEntropyCase> {};
 
 TEST_P(CrossEntropyMatchesFormula, LossAndGradient) {
   const auto& c = GetParam();
@@ -49,13 +49,13 @@ TEST_P(CrossEntropyMatchesFormula, LossAndGradient) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CrossEntropyMatchesFormula,
-                         ::testing::Values(Case{3000, 24, torch::kFloat, false},  // 24 colours, several blocks
-                                           Case{37, 24, torch::kFloat, true},     // a partial group of rows
-                                           Case{300, 3, torch::kFloat, false},
-                                           Case{64, 200, torch::kFloat, true},
-                                           Case{5, 1, torch::kFloat, false},  // one class: loss 0, gradient 0
-                                           Case{2000, 24, torch::kBFloat16, false},
-                                           Case{50, 7, torch::kBFloat16, true}));
+                         ::testing::Values(CrossEntropyCase{3000, 24, torch::kFloat, false},  // 24 colours, several blocks
+                                           CrossEntropyCase{37, 24, torch::kFloat, true},     // a partial group of rows
+                                           CrossEntropyCase{300, 3, torch::kFloat, false},
+                                           CrossEntropyCase{64, 200, torch::kFloat, true},
+                                           CrossEntropyCase{5, 1, torch::kFloat, false},  // one class: loss 0, gradient 0
+                                           CrossEntropyCase{2000, 24, torch::kBFloat16, false},
+                                           CrossEntropyCase{50, 7, torch::kBFloat16, true}));
 
 TEST(CrossEntropy, LargeLogitsDoNotOverflow) {
   const auto logits = torch::tensor({{1000.0f, 0.0f, -1000.0f}, {-5000.0f, -5001.0f, -5002.0f}});

@@ -10,11 +10,11 @@
 namespace tint::ops {
 namespace {
 
-struct Case {
+struct ResampleCase {
   int64_t n, c, h, w;
   torch::ScalarType dtype;
 };
-void PrintTo(const Case& c, std::ostream* os) { *os << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " " << c.dtype; }
+void PrintTo(const ResampleCase& c, std::ostream* os) { *os << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " " << c.dtype; }
 
 torch::Tensor channels_last(const torch::Tensor& t) { return t.contiguous(torch::MemoryFormat::ChannelsLast); }
 
@@ -33,7 +33,7 @@ std::array<torch::Tensor, 4> run_both(const torch::Tensor& x, const Op& op, cons
   return {ours, ours_in.grad(), ref, ref_in.grad()};
 }
 
-class ResampleMatchesTorch : public ::testing::TestWithParam<Case> {};
+class ResampleMatchesTorch : public ::testing::TestWithParam<ResampleCase> {};
 
 TEST_P(ResampleMatchesTorch, MaxPoolValuesAndGradients) {
   const auto& c = GetParam();
@@ -71,10 +71,10 @@ TEST_P(ResampleMatchesTorch, UpsampleValuesAndGradients) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ResampleMatchesTorch,
-                         ::testing::Values(Case{2, 32, 8, 8, torch::kFloat}, Case{3, 24, 16, 6, torch::kFloat},
-                                           Case{1, 5, 2, 4, torch::kFloat},  // channels not a vector's multiple
-                                           Case{2, 1, 4, 6, torch::kFloat},  // one channel
-                                           Case{2, 64, 4, 4, torch::kBFloat16}, Case{2, 7, 6, 2, torch::kBFloat16}));
+                         ::testing::Values(ResampleCase{2, 32, 8, 8, torch::kFloat}, ResampleCase{3, 24, 16, 6, torch::kFloat},
+                                           ResampleCase{1, 5, 2, 4, torch::kFloat},  // channels not a vector's multiple
+                                           ResampleCase{2, 1, 4, 6, torch::kFloat},  // one channel
+                                           ResampleCase{2, 64, 4, 4, torch::kBFloat16}, ResampleCase{2, 7, 6, 2, torch::kBFloat16}));
 
 TEST(Resample, MaxPoolPropagatesNaNAsLibTorch) {
   auto x = torch::randn({1, 3, 4, 4});

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -82,6 +83,10 @@ CommandResult run_tint(const std::string& args, const std::string& env) {
   r.out = slurp(io / "out");
   r.err = slurp(io / "err");
   return r;
+}
+
+std::size_t count_lines(const std::string& s) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
 }
 
 void write_bytes(const fs::path& path, const std::string& bytes) {

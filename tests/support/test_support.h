@@ -46,6 +46,9 @@ std::filesystem::path tint_binary();
 // Runs the built `tint` binary ($TINT_BINARY) with `args` (a shell-quoted string), capturing both streams.
 CommandResult run_tint(const std::string& args, const std::string& env = "");
 
+// Newlines in `s`: a message meant to be one line has exactly 1.
+std::size_t count_lines(const std::string& s);
+
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 
 // The message of the tint::Error that `f` throws, or "<no error>" when it throws none.
