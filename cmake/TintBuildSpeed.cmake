@@ -11,8 +11,10 @@ find_program(TINT_CCACHE ccache)
 if(TINT_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   # With precompiled headers ccache needs these sloppiness settings, or it declines every file; -fpch-preprocess
   # (GCC) lets it hash the header's name rather than refuse the .gch.
+  # CCACHE_BASEDIR makes paths inside the clone relative, so a fresh clone (a CI run) hits the cache too.
   set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env
-      CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime ${TINT_CCACHE})
+      CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+      CCACHE_BASEDIR=${PROJECT_SOURCE_DIR} ${TINT_CCACHE})
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(tint_options INTERFACE -fpch-preprocess)
   endif()

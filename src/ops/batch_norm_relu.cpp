@@ -20,12 +20,12 @@ using torch::autograd::tensor_list;
 
 // Rows per block of partial sums. Fixed, so that the blocks and the order they are added in do not depend on the
 // number of threads.
-constexpr int64_t kBlockRows = 256;
+constexpr int64_t kStatsBlockRows = 256;
 // The loops below walk a block as a flat array in spans of kGroupRows rows, reading per-channel constants repeated
 // kGroupRows times: 16 rows of any number of channels are a whole number of vectors of any width, where one row of
 // 24 channels (ConvTransposeNet's last block) is 1.5 AVX-512 vectors and spent most of its time in the scalar tail.
 constexpr int64_t kGroupRows = 16;
-static_assert(kBlockRows % kGroupRows == 0);
+static_assert(kStatsBlockRows % kGroupRows == 0);
 
 // Per-channel constants of one pass, each repeated kGroupRows times, float32 as the loops read them.
 struct Channels {
@@ -136,10 +136,10 @@ TINT_INSTANTIATE(c10::BFloat16)
 // Runs f(first_row, row_count, block) over the row blocks in parallel.
 template <typename F>
 void for_blocks(int64_t rows, const F& f) {
-  at::parallel_for(0, block_count(rows, kBlockRows), 1, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, block_count(rows, kStatsBlockRows), 1, [&](int64_t begin, int64_t end) {
     for (int64_t blk = begin; blk < end; ++blk) {
-      const int64_t first = blk * kBlockRows;
-      f(first, std::min(kBlockRows, rows - first), blk);
+      const int64_t first = blk * kStatsBlockRows;
+      f(first, std::min(kStatsBlockRows, rows - first), blk);
     }
   });
 }
@@ -149,14 +149,14 @@ void for_blocks(int64_t rows, const F& f) {
 template <typename F>
 std::pair<std::vector<double>, std::vector<double>> channel_sums(int64_t rows, int64_t channels, const F& partial) {
   const int64_t period = channels * kGroupRows;
-  std::vector<double> blocks(2 * channels * block_count(rows, kBlockRows), 0.0);
-  at::parallel_for(0, block_count(rows, kBlockRows), 1, [&](int64_t begin, int64_t end) {
+  std::vector<double> blocks(2 * channels * block_count(rows, kStatsBlockRows), 0.0);
+  at::parallel_for(0, block_count(rows, kStatsBlockRows), 1, [&](int64_t begin, int64_t end) {
     std::vector<float> s(period), t(period);  // kGroupRows terms each, then double; one pair per thread's range
     for (int64_t blk = begin; blk < end; ++blk) {
       std::fill(s.begin(), s.end(), 0.0f);
       std::fill(t.begin(), t.end(), 0.0f);
-      const int64_t first = blk * kBlockRows;
-      partial(first, std::min(kBlockRows, rows - first), s.data(), t.data());
+      const int64_t first = blk * kStatsBlockRows;
+      partial(first, std::min(kStatsBlockRows, rows - first), s.data(), t.data());
       double* out = blocks.data() + 2 * channels * blk;
       for (int64_t g = 0; g < kGroupRows; ++g) {
         for (int64_t c = 0; c < channels; ++c) {
@@ -167,7 +167,7 @@ std::pair<std::vector<double>, std::vector<double>> channel_sums(int64_t rows, i
     }
   });
   std::vector<double> s(channels, 0.0), t(channels, 0.0);
-  for (int64_t blk = 0; blk < block_count(rows, kBlockRows); ++blk) {
+  for (int64_t blk = 0; blk < block_count(rows, kStatsBlockRows); ++blk) {
     const double* p = blocks.data() + 2 * channels * blk;
     for (int64_t c = 0; c < channels; ++c) {
       s[c] += p[c];

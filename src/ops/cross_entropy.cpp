@@ -23,8 +23,8 @@ using torch::autograd::tensor_list;
 constexpr int64_t kLanes = kVectorFloats;
 using Lanes = Floats;
 // Rows per block of partial sums, fixed so that the loss does not depend on the number of threads.
-constexpr int64_t kBlockRows = 1024;
-static_assert(kBlockRows % kLanes == 0);
+constexpr int64_t kLossBlockRows = 1024;
+static_assert(kLossBlockRows % kLanes == 0);
 
 // For kLanes rows of k logits: each row's maximum, the log of the sum of exp(logit - maximum) (the log-sum-exp kept
 // in two parts, so that the loss is (max - x[id]) + log_sum), and, where dx is not null, the gradient
@@ -102,20 +102,20 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
     std::vector<float> max(rows), log_sum(rows);  // per row, for the loss
     float *pmax = max.data(), *plog = log_sum.data();
     const auto gradient = with_gradient ? torch::empty_like(logits) : torch::Tensor();
-    std::vector<double> block_loss(block_count(rows, kBlockRows), 0.0);
-    std::vector<int64_t> bad_id(block_count(rows, kBlockRows), -1);  // the first row of each block with an id out of range
+    std::vector<double> block_loss(block_count(rows, kLossBlockRows), 0.0);
+    std::vector<int64_t> bad_id(block_count(rows, kLossBlockRows), -1);  // the first row of each block with an id out of range
     visit_element_type(logits, [&](auto element) {
       using T = decltype(element);
       const auto* px = logits.data_ptr<T>();
       T* pdx = with_gradient ? gradient.data_ptr<T>() : nullptr;
-      at::parallel_for(0, block_count(rows, kBlockRows), 1, [&](int64_t begin, int64_t end) {
+      at::parallel_for(0, block_count(rows, kLossBlockRows), 1, [&](int64_t begin, int64_t end) {
         std::vector<float> exps(kLanes * k), expanded(kLanes * k);
         // A last group of fewer than kLanes rows goes through copies padded with zeros.
         std::vector<T> x_tail, dx_tail;
         std::vector<int64_t> id_tail;
         float max_tail[kLanes], log_sum_tail[kLanes];
         for (int64_t blk = begin; blk < end; ++blk) {
-          const int64_t first = blk * kBlockRows, last = std::min(rows, first + kBlockRows);
+          const int64_t first = blk * kLossBlockRows, last = std::min(rows, first + kLossBlockRows);
           for (int64_t r = first; r < last; r += kLanes) {
             const int64_t n = std::min(kLanes, last - r);
             T* dx = pdx == nullptr ? nullptr : pdx + r * k;
