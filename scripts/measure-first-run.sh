@@ -18,7 +18,7 @@ test_cmd='scripts/test'
 # Inside the chroot: each line gets "[seconds] "; a line "=== NAME" marks when each command ended.
 bash "$fresh" "cd /root/tint && start=\$(date +%s) &&
   stamp() { while IFS= read -r line; do printf '[%5d] %s\n' \$((\$(date +%s) - start)) \"\$line\"; done; } &&
-  { scripts/tint train 2>&1 | tr '\r' '\n' | stamp; echo \"=== train rc=\${PIPESTATUS[0]}\" | stamp; } &&
+  { scripts/tint train 2>&1 | stamp; echo \"=== train rc=\${PIPESTATUS[0]}\" | stamp; } &&
   { $test_cmd 2>&1 | stamp; echo \"=== test rc=\${PIPESTATUS[0]}\" | stamp; }" "$root" | tee "$log"
 
 at() {  # seconds of the first line matching $1, or "-"
