@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Measures a newcomer's first run, as the README promises it: in a fresh Debian 12 chroot, the README's two commands
 # verbatim (`scripts/tint train`, then `scripts/test`), every line of their output stamped with the seconds since the
-# first command started. Prints when the packages were in (CMake starts), when the first epoch started (tint's
-# "training ..." line), when training ended, and how long `scripts/test` took.
+# first command started. Prints when the packages were in and configured (the build starts), when the first epoch
+# started (tint's "training ..." line), when training ended, and how long `scripts/test` took.
 #   scripts/measure-first-run.sh [--train-only]      # about 30 minutes on 2 cores; 6 with --train-only
 # The full log is kept in /tmp/tint-first-run.log. Needs root and ../shared/tools/fresh-debian.sh; measures the
 # committed HEAD: commit first.
@@ -26,13 +26,13 @@ at() {  # seconds of the first line matching $1, or "-"
   s=$(grep -m1 -E "^\[ *[0-9]+\] $1" "$log" | sed -E 's/^\[ *([0-9]+)\].*/\1/') || true
   echo "${s:--}"
 }
-packages=$(at '-- The CXX compiler identification')
+packages=$(at '\[ *[0-9]+%\]')  # the first line of the build (scripts/build.sh keeps CMake's configure quiet)
 epoch=$(at 'training ')
 trained=$(at '=== train')
 tested=$(at '=== test')
 echo
 echo "measure-first-run ($(nproc) cores, $(git -C "$root" rev-parse --short HEAD)):"
-echo "  packages installed, CMake starts:  ${packages} s"
+echo "  packages in, build starts:         ${packages} s"
 echo "  first epoch starts:                ${epoch} s"
 echo "  scripts/tint train done:           ${trained} s    ($(grep -m1 '=== train' "$log" | sed 's/.*=== //'))"
 if [[ "$test_cmd" != true ]]; then
