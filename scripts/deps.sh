@@ -10,10 +10,12 @@ set -euo pipefail
 build=(
   cmake g++ make pkg-config
   libtorch-dev libopenblas0-openmp   # without OpenBLAS, LibTorch falls back to the reference BLAS (~10x slower)
-  libcli11-dev nlohmann-json3-dev libfmt-dev libstb-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  libjpeg62-turbo-dev libpng-dev libwebp-dev libexif-dev   # image codecs (src/data/*_codec.cpp)
   gnuplot-nox                        # training curves and sweep plots are drawn by gnuplot, run as a process
 )
-test=(googletest libgtest-dev libbenchmark-dev chromium)
+# libstb-dev: only bench/bench_image_codecs.cpp, which times stb_image (tint's old decoder) against the codecs above.
+test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev)
 # g++ finds OpenMP in libgomp; clang-14 needs LLVM's libomp headers and library (libomp-14-dev) for -fopenmp.
 fuzz=(clang-14 libclang-rt-14-dev libomp-14-dev)
 

@@ -1,7 +1,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "commands.h"
 #include "tint/colourize/colourizer.h"
@@ -17,12 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_image_name(const fs::path& p) {
-  auto ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";  // what data::decode_image reads
-}
-
 // Files as given; folders expand to the image files they hold (sorted, not recursive).
 std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
   std::vector<fs::path> files;
@@ -31,7 +24,7 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
     if (fs::is_directory(in, ec)) {
       std::vector<fs::path> found;
       for (const auto& entry : fs::directory_iterator(in, ec)) {
-        if (entry.is_regular_file() && is_image_name(entry.path())) found.push_back(entry.path());
+        if (entry.is_regular_file() && data::is_readable_image_name(entry.path())) found.push_back(entry.path());
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
@@ -60,13 +53,28 @@ void add_colourize(CLI::App& app, Common& common) {
     std::vector<std::string> inputs;
     std::string out, out_dir = "colourized", run, checkpoint;
     colourize::ColourizeOptions options;
+    data::ReadOptions read;
+    data::WriteOptions write;
+    std::string format = "png";
     bool side_by_side = false;
   };
   auto f = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("colourize", "Colourize your own images (PNG, JPEG or BMP; any size)");
+  auto* cmd = app.add_subcommand("colourize", "Colourize your own images (JPEG, PNG or WebP; any size, upright as EXIF says)");
   cmd->add_option("inputs", f->inputs, "Image files or folders of images")->required();
-  cmd->add_option("-o,--out", f->out, "Output PNG (one input only)");
-  cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.png becomes NAME_colourized.png")->capture_default_str();
+  cmd->add_option("-o,--out", f->out, "Output file, one input only: JPEG if it ends in .jpg/.jpeg, else PNG");
+  cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.jpg becomes NAME_colourized.png (or .jpg, --format)")
+      ->capture_default_str();
+  cmd->add_option("--format", f->format, "Format of the files written to --out-dir")
+      ->check(CLI::IsMember({"png", "jpg"}))
+      ->capture_default_str();
+  cmd->add_option("--quality", f->write.jpeg_quality, "JPEG quality of .jpg outputs")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  cmd->add_option("--max-pixels", f->read.max_pixels,
+                  "Refuse images with more pixels than this before decoding them (a decompression bomb's header can "
+                  "declare 10^10)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->capture_default_str();
   auto* run = cmd->add_option("--run", f->run, "Use the model of this run directory");
   cmd->add_option("--checkpoint", f->checkpoint, "Use this checkpoint.pt (default: the pretrained horse model)")
       ->excludes(run);
@@ -94,15 +102,15 @@ void add_colourize(CLI::App& app, Common& common) {
       const auto& file = files[i];
       bar.update("colourizing", static_cast<int64_t>(i), static_cast<int64_t>(files.size()));
       try {
-        auto image = data::read_image(file);
+        auto image = data::read_image(file, f->read);
         auto colour = colourizer.colourize(image, f->options);
         if (f->side_by_side) {
           auto grey = colourize::grey_of(image).unsqueeze(0);
           colour = report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour.unsqueeze(0)})}, 0, 1);
         }
-        fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized.png")
+        fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->format)
                                       : fs::path(f->out);
-        data::write_png(out, colour);
+        data::write_image(out, colour, f->write);
         bar.clear();
         fmt::print("{} -> {}\n", file.string(), out.string());
       } catch (const std::exception& e) {

@@ -1,6 +1,5 @@
 // Colourizing arbitrary images: output size equals input size and the output's grey (mean of R, G, B) equals the
 // input's grey within 8-bit rounding, for grey and colour PNG and JPEG inputs of several sizes.
-#include <stb/stb_image_write.h>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -32,14 +31,6 @@ torch::Tensor smooth_image(int64_t channels, int64_t h, int64_t w) {
   return (base * 255).clamp(0, 255).round().to(torch::kUInt8);
 }
 
-std::string encode_jpeg(const torch::Tensor& image) {
-  auto hwc = image.permute({1, 2, 0}).contiguous();
-  std::string out;
-  stbi_write_jpg_to_func([](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append((char*)data, size); },
-                         &out, int(hwc.size(1)), int(hwc.size(0)), int(hwc.size(2)), hwc.data_ptr<uint8_t>(), 95);
-  return out;
-}
-
 struct Case {
   int64_t channels, h, w;
   bool jpeg;
@@ -54,7 +45,7 @@ TEST_P(ColourizeSizes, KeepsSizeAndGrey) {
   auto colourizer = random_colourizer();
   test::TempDir tmp;
   auto original = smooth_image(c.channels, c.h, c.w);
-  const std::string bytes = c.jpeg ? encode_jpeg(original) : data::encode_png(original);
+  const std::string bytes = c.jpeg ? data::encode_jpeg(original) : data::encode_png(original);
   auto input = data::decode_image(bytes, "input");  // what a user's file decodes to
   auto out = colourizer.colourize(input);
   ASSERT_EQ(out.sizes(), (std::vector<int64_t>{3, c.h, c.w}));
