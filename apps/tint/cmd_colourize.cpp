@@ -103,10 +103,13 @@ void add_colourize(CLI::App& app, Common& common) {
       bar.update("colourizing", static_cast<int64_t>(i), static_cast<int64_t>(files.size()));
       try {
         auto image = data::read_image(file, f->read);
-        auto colour = colourizer.colourize(image, f->options);
+        torch::Tensor colour;
         if (f->side_by_side) {
           auto grey = colourize::grey_of(image).unsqueeze(0);
-          colour = report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour.unsqueeze(0)})}, 0, 1);
+          colour = colourizer.colourize(image, f->options).unsqueeze(0);
+          colour = report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour})}, 0, 1);
+        } else {
+          colour = colourizer.colourize_bytes(image, f->options);  // a quarter of the float's memory
         }
         fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->format)
                                       : fs::path(f->out);

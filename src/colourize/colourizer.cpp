@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -18,13 +19,29 @@ namespace {
 
 int64_t round_to_4(double v) { return std::max<int64_t>(4, static_cast<int64_t>(std::lround(v / 4.0)) * 4); }
 
-torch::Tensor resize(const torch::Tensor& x, int64_t h, int64_t w, bool nearest = false) {  // (N, C, H, W)
+// Enlarging a small image to the working size: bilinear.
+torch::Tensor resize(const torch::Tensor& x, int64_t h, int64_t w) {  // (N, C, H, W)
   if (x.size(2) == h && x.size(3) == w) return x;
   auto options = F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w});
-  if (nearest) return F::interpolate(x, options.mode(torch::kNearest));
-  // Area averaging when shrinking (no aliasing), bilinear when enlarging.
-  if (h <= x.size(2) && w <= x.size(3)) return F::interpolate(x, options.mode(torch::kArea));
   return F::interpolate(x, options.mode(torch::kBilinear).align_corners(false));
+}
+
+// Source indices and weights of bilinear resizing from `in` to `out` samples (align_corners = false), for output
+// samples [begin, end): out[j] = (1 - weight) in[first] + weight in[second].
+struct LinearTaps {
+  torch::Tensor first, second, weight;
+};
+LinearTaps linear_taps(int64_t in, int64_t out, int64_t begin, int64_t end) {
+  auto source = ((torch::arange(begin, end, torch::kFloat64) + 0.5) * (double(in) / double(out)) - 0.5).clamp_min(0.0);
+  auto first = source.floor().to(torch::kInt64).clamp_max(in - 1);
+  auto second = (first + 1).clamp_max(in - 1);
+  return {first, second, (source - first.to(torch::kFloat64)).clamp(0.0, 1.0).to(torch::kFloat32)};
+}
+
+// Source indices of nearest resizing, as torch's interpolate in nearest mode: floor(j * in / out) in float.
+torch::Tensor nearest_taps(int64_t in, int64_t out, int64_t begin, int64_t end) {
+  const float scale = float(in) / float(out);
+  return (torch::arange(begin, end, torch::kFloat32) * scale).floor().to(torch::kInt64).clamp_max(in - 1);
 }
 
 }  // namespace
@@ -47,9 +64,22 @@ Colourizer Colourizer::from_checkpoint(const std::filesystem::path& checkpoint) 
 }
 
 torch::Tensor Colourizer::colourize(const torch::Tensor& image, const ColourizeOptions& options) const {
+  auto out = torch::empty({3, image.size(1), image.size(2)}, torch::kFloat32);
+  render(image, options, out);
+  return out;
+}
+
+torch::Tensor Colourizer::colourize_bytes(const torch::Tensor& image, const ColourizeOptions& options) const {
+  auto out = torch::empty({3, image.size(1), image.size(2)}, torch::kUInt8);
+  render(image, options, out);
+  return out;
+}
+
+void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& options, torch::Tensor& out) const {
+  TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3) && image.scalar_type() == torch::kUInt8,
+              "colourize expects a (1|3, H, W) uint8 image, got ", image.sizes(), " ", image.scalar_type());
   torch::InferenceMode guard;
   const int64_t h = image.size(1), w = image.size(2);
-  auto grey = grey_of(image).unsqueeze(0);  // (1, 1, H, W), 8-bit scale
   int64_t wh, ww;
   if (options.working_side > 0) {
     const double scale = double(options.working_side) / double(std::min(h, w));
@@ -59,22 +89,56 @@ torch::Tensor Colourizer::colourize(const torch::Tensor& image, const ColourizeO
     wh = round_to_4(double(h));
     ww = round_to_4(double(w));
   }
-  // The network sees exactly what it was trained on (data::to_network_input); `grey` is the display intensity the
-  // prediction's chroma is added to.
-  auto input = resize(data::to_network_input(image.unsqueeze(0)), wh, ww);
-  auto ids = model_->forward(input).argmax(1);  // (1, wh, ww)
-  auto predicted = palette_.colourize(ids);     // (1, 3, wh, ww)
-  if (options.raw) return resize(predicted, h, w, /*nearest=*/true)[0].contiguous();
-
-  auto chroma = predicted - predicted.mean(1, /*keepdim=*/true);  // sums to zero over channels
-  chroma = resize(chroma, h, w);                                   // (1, 3, H, W)
-  chroma = chroma - chroma.mean(1, /*keepdim=*/true);              // interpolation keeps it, up to rounding
-  // Largest s <= 1 with grey + s * chroma inside [0, 1] in every channel.
+  // The network sees exactly what it was trained on (data::to_network_input); the display intensity the prediction's
+  // chroma is added to is grey_of, strip by strip below.
+  auto input = wh <= h && ww <= w ? shrunk_network_input(image, wh, ww)
+                                  : resize(data::to_network_input(image.unsqueeze(0)), wh, ww);
+  auto ids = model_->forward(input).argmax(1);        // (1, wh, ww)
+  const auto predicted = palette_.colourize(ids)[0];  // (3, wh, ww)
+  const auto chroma_small = predicted - predicted.mean(0, /*keepdim=*/true);  // sums to zero over channels
   const float inf = std::numeric_limits<float>::infinity();
-  auto up = torch::where(chroma > 0, (1.0f - grey) / chroma, torch::full_like(chroma, inf));
-  auto down = torch::where(chroma < 0, grey / (-chroma), torch::full_like(chroma, inf));
-  auto s = torch::minimum(up, down).amin(1, /*keepdim=*/true).clamp_max(1.0f);
-  return (grey + s * chroma).clamp(0.0f, 1.0f)[0].contiguous();
+  const int64_t rows = std::max<int64_t>(1, options.strip_pixels / w);
+  for (int64_t begin = 0; begin < h; begin += rows) {
+    const int64_t end = std::min(h, begin + rows);
+    torch::Tensor strip;  // (3, end - begin, W) float in [0, 1]
+    if (options.raw) {
+      strip = predicted.index_select(1, nearest_taps(wh, h, begin, end)).index_select(2, nearest_taps(ww, w, 0, w));
+    } else {
+      auto grey = grey_of(image.slice(1, begin, end));  // (1, n, W), 8-bit scale
+      auto chroma = bilinear_rows(chroma_small, h, w, begin, end);
+      chroma = chroma - chroma.mean(0, /*keepdim=*/true);  // interpolation keeps the zero sum, up to rounding
+      // Largest s <= 1 with grey + s * chroma inside [0, 1] in every channel.
+      auto up = torch::where(chroma > 0, (1.0f - grey) / chroma, torch::full_like(chroma, inf));
+      auto down = torch::where(chroma < 0, grey / (-chroma), torch::full_like(chroma, inf));
+      auto s = torch::minimum(up, down).amin(0, /*keepdim=*/true).clamp_max(1.0f);
+      strip = (grey + s * chroma).clamp(0.0f, 1.0f);
+    }
+    // Bytes as an image file stores them (data::encode_png rounds the float output the same way).
+    out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? strip.mul(255.0f).round() : strip);
+  }
+}
+
+torch::Tensor bilinear_rows(const torch::Tensor& small, int64_t H, int64_t W, int64_t begin, int64_t end) {
+  TORCH_CHECK(small.dim() == 3 && 0 <= begin && begin <= end && end <= H, "bilinear_rows: bad arguments");
+  const auto rows = linear_taps(small.size(1), H, begin, end);
+  const auto cols = linear_taps(small.size(2), W, 0, W);
+  auto r = small.index_select(1, rows.first) * (1.0f - rows.weight).view({1, -1, 1}) +
+           small.index_select(1, rows.second) * rows.weight.view({1, -1, 1});  // (C, n, w)
+  return r.index_select(2, cols.first) * (1.0f - cols.weight) + r.index_select(2, cols.second) * cols.weight;
+}
+
+torch::Tensor shrunk_network_input(const torch::Tensor& image, int64_t h, int64_t w) {
+  const int64_t H = image.size(1);
+  TORCH_CHECK(h <= H && w <= image.size(2), "shrunk_network_input only shrinks");
+  std::vector<torch::Tensor> rows;
+  rows.reserve(static_cast<size_t>(h));
+  for (int64_t i = 0; i < h; ++i) {
+    // Output row i averages input rows [floor(i H / h), ceil((i + 1) H / h)), as adaptive average pooling does.
+    const int64_t first = i * H / h, last = ((i + 1) * H + h - 1) / h;
+    auto band = data::to_network_input(image.slice(1, first, last).unsqueeze(0));  // (1, 1, n, W)
+    rows.push_back(torch::adaptive_avg_pool2d(band, {1, w}));
+  }
+  return torch::cat(rows, 2);  // (1, 1, h, w)
 }
 
 }  // namespace tint::colourize

@@ -2,12 +2,14 @@
 // input's grey within 8-bit rounding, for grey and colour PNG and JPEG inputs of several sizes.
 
 #include <gtest/gtest.h>
+#include <tuple>
 #include <torch/torch.h>
 
 #include "support/test_support.h"
 #include "tint/colourize/colourizer.h"
 #include "tint/core/atomic_file.h"
 #include "tint/data/image_io.h"
+#include "tint/data/preprocess.h"
 #include "tint/models/model_table.h"
 
 namespace tint::colourize {
@@ -77,6 +79,47 @@ TEST(Colourize, NativeWorkingSizeAlsoKeepsTheGrey) {
   auto image = smooth_image(1, 37, 29);
   auto out = colourizer.colourize(image, {0, false});
   EXPECT_LT((out.mean(0) - grey_of(image)[0]).abs().max().item<float>(), 1e-5f);
+}
+
+// The strip pipeline against torch's own resizing of the whole image.
+TEST(Colourize, BilinearRowsMatchTorchInterpolate) {
+  torch::manual_seed(0);
+  auto small = torch::rand({3, 8, 11});
+  namespace F = torch::nn::functional;
+  for (auto [H, W] : std::vector<std::pair<int64_t, int64_t>>{{37, 53}, {8, 11}, {300, 41}, {9, 200}}) {
+    auto whole = F::interpolate(small.unsqueeze(0), F::InterpolateFuncOptions()
+                                                        .size(std::vector<int64_t>{H, W})
+                                                        .mode(torch::kBilinear)
+                                                        .align_corners(false))[0];
+    auto rows = torch::cat({bilinear_rows(small, H, W, 0, H / 3), bilinear_rows(small, H, W, H / 3, H)}, 1);
+    EXPECT_LT((rows - whole).abs().max().item<float>(), 1e-6f) << H << "x" << W;
+  }
+}
+
+TEST(Colourize, ShrunkInputMatchesTorchAreaInterpolation) {
+  namespace F = torch::nn::functional;
+  for (auto [channels, H, W, h, w] : std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>>{
+           {3, 97, 131, 32, 44}, {1, 64, 64, 32, 32}, {3, 33, 47, 32, 44}, {3, 40, 40, 40, 40}}) {
+    auto image = torch::randint(0, 256, {channels, H, W}, torch::kUInt8);
+    auto whole = F::interpolate(data::to_network_input(image.unsqueeze(0)),
+                                F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kArea));
+    EXPECT_LT((shrunk_network_input(image, h, w) - whole).abs().max().item<float>(), 1e-6f) << H << "x" << W;
+  }
+}
+
+// Strips are an implementation detail: one row at a time or the whole image at once, the same bytes.
+TEST(Colourize, StripsDoNotChangeTheResult) {
+  auto colourizer = random_colourizer();
+  auto image = smooth_image(3, 61, 45);
+  ColourizeOptions whole, thin, raw_whole, raw_thin;
+  thin.strip_pixels = 1;  // one row per strip
+  raw_whole.raw = raw_thin.raw = true;
+  raw_thin.strip_pixels = 45 * 7;
+  EXPECT_TRUE(colourizer.colourize(image, whole).equal(colourizer.colourize(image, thin)));
+  EXPECT_TRUE(colourizer.colourize(image, raw_whole).equal(colourizer.colourize(image, raw_thin)));
+  // And the bytes are the float image rounded as the PNG writer rounds it.
+  auto bytes = colourizer.colourize_bytes(image, thin);
+  EXPECT_TRUE(bytes.equal(data::decode_image(data::encode_png(colourizer.colourize(image)), "float.png")));
 }
 
 TEST(Colourize, PretrainedModelLoads) {
