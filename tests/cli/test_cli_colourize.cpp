@@ -38,5 +38,34 @@ TEST(CliColourize, SideBySideAndSingleOutput) {
   EXPECT_NE(two.err.find("--out-dir"), std::string::npos) << two.err;
 }
 
+// A phone photo taken upright (EXIF orientation 6, stored turned): the output is upright, the upright size.
+TEST(CliColourize, PhotosComeOutUprightAsJpegWhenAsked) {
+  test::TempDir tmp;
+  const auto photo = test::source_dir() / "tests" / "data" / "images" / "orientation_6.jpg";
+  auto r = run_tint("colourize '" + photo.string() + "' --out-dir '" + tmp.path().string() +
+                    "' --format jpg --quality 80");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto out = tmp / "orientation_6_colourized.jpg";
+  EXPECT_EQ(data::read_image(out).sizes(), (std::vector<int64_t>{3, 16, 24}));  // stored 24 high, 16 wide
+  EXPECT_EQ(test::read_tree(tmp.path()).at("orientation_6_colourized.jpg").rfind("\xFF\xD8\xFF", 0), 0u);
+}
+
+TEST(CliColourize, DecompressionBombIsRefusedAndTheLimitCanBeRaised) {
+  test::TempDir tmp;
+  const auto bomb = test::source_dir() / "tests" / "data" / "images" / "bomb.png";
+  auto r = run_tint("colourize '" + bomb.string() + "' --out-dir '" + tmp.path().string() + "'");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("bomb.png: image is 100000 x 100000 = 10000000000 pixels, more than the limit of 268435456 "
+                       "(--max-pixels raises it)"),
+            std::string::npos)
+      << r.err;
+  const auto upright = test::source_dir() / "tests" / "data" / "images" / "upright.png";
+  auto small = run_tint("colourize '" + upright.string() + "' --max-pixels 100 --out-dir '" + tmp.path().string() + "'");
+  EXPECT_NE(small.err.find("more than the limit of 100"), std::string::npos) << small.err;
+  auto bad = run_tint("colourize '" + upright.string() + "' --quality 0");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--quality"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace tint
