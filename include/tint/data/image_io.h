@@ -35,8 +35,8 @@ torch::Tensor apply_exif_orientation(const torch::Tensor& stored, int orientatio
 // (C, H, W) with C = 1 or 3, uint8, or float in [0, 1] (clamped, rounded).
 struct WriteOptions {
   int jpeg_quality = 90;  // 1..100, for .jpg / .jpeg
-  // zlib level for PNG (0..9). 1 with the "up" filter: a 12-megapixel photo in well under a second, files within a
-  // few percent of level 6 with adaptive filters (docs/images.md).
+  // zlib level for PNG (0..9), with the "up" filter. 1: a 12-megapixel colourized photo in 0.37 s and 16.4 MB,
+  // where level 3 takes 0.71 s for 15.8 MB and level 6 2.4 s for no smaller a file (bench/bench_image_codecs.cpp).
   int png_compression = 1;
 };
 
