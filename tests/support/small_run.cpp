@@ -1,10 +1,15 @@
 #include "support/small_run.h"
 
 #include <fmt/core.h>
+#include <torch/torch.h>
+
+#include <sstream>
 
 #include "tint/models/colour_net.h"
 #include "tint/models/model_table.h"
+#include "tint/core/atomic_file.h"
 #include "tint/train/checkpoint.h"
+#include "tint/train/trainer.h"
 
 namespace tint::test {
 namespace fs = std::filesystem;
@@ -36,6 +41,51 @@ std::string SmallRunTest::train_args(const fs::path& run, int epochs, int images
       "train --num-filters 8 --train-limit {} --val-limit 50 --batch-size 25 --samples 4 --threads 1 --epochs {} "
       "--lr {} --palette {} --out {}",
       images, epochs, lr, quoted(*dir_ / "palette.json"), quoted(run));
+}
+
+namespace {
+
+std::string metrics_without_seconds(const fs::path& csv) {
+  std::istringstream in(read_file(csv));
+  std::string line, out;
+  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";  // seconds is the last column
+  return out;
+}
+
+void expect_equal_tensors(const torch::OrderedDict<std::string, torch::Tensor>& want,
+                          const torch::OrderedDict<std::string, torch::Tensor>& got, const std::string& what) {
+  ASSERT_EQ(want.size(), got.size()) << what;
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(want[i].key(), got[i].key()) << what;
+    EXPECT_TRUE(want[i].value().equal(got[i].value())) << what << " " << want[i].key() << " differs";
+  }
+}
+
+}  // namespace
+
+void expect_identical_runs(const fs::path& want, const fs::path& got) {
+  EXPECT_EQ(metrics_without_seconds(want / "metrics.csv"), metrics_without_seconds(got / "metrics.csv"));
+  train::CheckpointReader a(want / "checkpoint.pt"), b(got / "checkpoint.pt");
+  EXPECT_EQ(a.meta().epoch, b.meta().epoch);
+  auto ma = train::make_model(a.meta().config), mb = train::make_model(b.meta().config);
+  a.restore_model(*ma);
+  b.restore_model(*mb);
+  expect_equal_tensors(ma->named_parameters(), mb->named_parameters(), "weight");
+  expect_equal_tensors(ma->named_buffers(), mb->named_buffers(), "buffer");
+  torch::optim::Adam oa(ma->parameters(), torch::optim::AdamOptions(1e-3));
+  torch::optim::Adam ob(mb->parameters(), torch::optim::AdamOptions(1e-3));
+  a.restore_optimizer(oa);
+  b.restore_optimizer(ob);
+  const auto pa = ma->parameters(), pb = mb->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) {
+    const auto key = [](const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); };
+    ASSERT_TRUE(oa.state().count(key(pa[i])) && ob.state().count(key(pb[i]))) << "no Adam state for parameter " << i;
+    const auto& sa = static_cast<const torch::optim::AdamParamState&>(*oa.state().at(key(pa[i])));
+    const auto& sb = static_cast<const torch::optim::AdamParamState&>(*ob.state().at(key(pb[i])));
+    EXPECT_EQ(sa.step(), sb.step()) << "parameter " << i;
+    EXPECT_TRUE(sa.exp_avg().equal(sb.exp_avg())) << "Adam exp_avg of parameter " << i;
+    EXPECT_TRUE(sa.exp_avg_sq().equal(sb.exp_avg_sq())) << "Adam exp_avg_sq of parameter " << i;
+  }
 }
 
 }  // namespace tint::test

@@ -17,6 +17,10 @@ std::string quoted(const std::filesystem::path& p);
 // The epoch recorded in a checkpoint, after loading its model (so a checkpoint that does not load fails the test).
 int checkpoint_epoch(const std::filesystem::path& file);
 
+// "Exactly the uninterrupted run": `got`'s metrics.csv equals `want`'s byte for byte apart from the seconds column,
+// and its checkpoint holds the same weights, batchnorm statistics and Adam state, bit for bit.
+void expect_identical_runs(const std::filesystem::path& want, const std::filesystem::path& got);
+
 // A suite whose tests train small networks: SetUpTestSuite fits one palette (20 k-means iterations) for all of them.
 class SmallRunTest : public ::testing::Test {
  protected:
