@@ -235,28 +235,33 @@ TEST_F(KillResume, SigkillAtRandomMomentsThenResumeGivesTheUninterruptedMetrics)
   test::expect_identical_runs(reference_dir(), run);  // metrics.csv byte for byte, weights and Adam state bit for bit
 }
 
-TEST_F(KillResume, SigintSavesACheckpointExitsWith130AndResumes) {
-  test::TempDir tmp("tint-int-run");
-  const fs::path run = tmp / "run";
-  test::TintProcess child(fresh_args(palette(), run), tmp / "out", tmp / "err");
-  // Once epoch 1's checkpoint exists the run is inside epoch 2 of 5: the interrupt lands mid-run.
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(run / "checkpoint.pt") && child.running() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_TRUE(child.running()) << "the run ended before it could be interrupted: " << read_file(tmp / "err");
-  child.signal(SIGINT);
-  auto end = child.wait();
-  const std::string err = read_file(tmp / "err");
-  ASSERT_TRUE(end.exited) << "killed by signal " << end.signal;
-  EXPECT_EQ(end.exit_code, 130) << err;
-  EXPECT_NE(err.find("tint train --resume " + run.string()), std::string::npos) << err;
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
-  EXPECT_GE(expect_valid_run_dir(run), 1);
+// SIGINT (Ctrl-C) and SIGTERM (what kill, systemd and job schedulers send) both stop at the next batch, save a
+// checkpoint, exit 130 with one line saying how to resume, and the resumed run is the uninterrupted one.
+TEST_F(KillResume, SigintAndSigtermSaveACheckpointExitWith130AndResume) {
+  for (int sig : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(sig == SIGINT ? "SIGINT" : "SIGTERM");
+    test::TempDir tmp("tint-int-run");
+    const fs::path run = tmp / "run";
+    test::TintProcess child(fresh_args(palette(), run), tmp / "out", tmp / "err");
+    // Once epoch 1's checkpoint exists the run is inside epoch 2 of 5: the signal lands mid-run.
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (!fs::exists(run / "checkpoint.pt") && child.running() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(child.running()) << "the run ended before it could be interrupted: " << read_file(tmp / "err");
+    child.signal(sig);
+    auto end = child.wait();
+    const std::string err = read_file(tmp / "err");
+    ASSERT_TRUE(end.exited) << "killed by signal " << end.signal;
+    EXPECT_EQ(end.exit_code, 130) << err;
+    EXPECT_NE(err.find("tint train --resume " + run.string()), std::string::npos) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_GE(expect_valid_run_dir(run), 1);
 
-  auto resumed = test::run_tint("train --resume '" + run.string() + "' --threads 1");
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  test::expect_identical_runs(reference_dir(), run);  // metrics.csv byte for byte, weights and Adam state bit for bit
+    auto resumed = test::run_tint("train --resume '" + run.string() + "' --threads 1");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    test::expect_identical_runs(reference_dir(), run);  // metrics.csv byte for byte, weights and Adam state exactly
+  }
 }
 
 }  // namespace
