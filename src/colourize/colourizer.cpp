@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "tint/core/error.h"
+#include "tint/data/image_io.h"
 #include "tint/data/preprocess.h"
 #include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
@@ -58,9 +59,7 @@ Colourizer::Colourizer(models::ColourNet model, data::Palette palette)
 
 Colourizer Colourizer::from_checkpoint(const std::filesystem::path& checkpoint) {
   train::CheckpointReader reader(checkpoint);
-  auto model = train::make_model(reader.meta().config);
-  reader.restore_model(*model);
-  return Colourizer(model, reader.meta().palette);
+  return Colourizer(train::load_model(reader), reader.meta().palette);
 }
 
 torch::Tensor Colourizer::colourize(const torch::Tensor& image, const ColourizeOptions& options) const {
@@ -113,8 +112,7 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
       auto s = torch::minimum(up, down).amin(0, /*keepdim=*/true).clamp_max(1.0f);
       strip = (grey + s * chroma).clamp(0.0f, 1.0f);
     }
-    // Bytes as an image file stores them (data::encode_png rounds the float output the same way).
-    out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? strip.mul(255.0f).round() : strip);
+    out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? data::to_bytes(strip) : strip);
   }
 }
 

@@ -29,11 +29,7 @@ torch::Tensor to_hwc_bytes(const torch::Tensor& image, const char* what) {
   TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3), what, " expects (1|3, H, W), got ",
               image.sizes());
   TORCH_CHECK(image.size(1) > 0 && image.size(2) > 0, what, " got an empty image ", image.sizes());
-  torch::Tensor bytes = image;
-  if (image.scalar_type() != torch::kUInt8) {
-    bytes = image.to(torch::kFloat32).clamp(0.0, 1.0).mul(255.0).round().to(torch::kUInt8);
-  }
-  return bytes.permute({1, 2, 0}).contiguous();
+  return to_bytes(image).permute({1, 2, 0}).contiguous();
 }
 
 std::string lower_extension(const fs::path& path) {
@@ -43,6 +39,11 @@ std::string lower_extension(const fs::path& path) {
 }
 
 }  // namespace
+
+torch::Tensor to_bytes(const torch::Tensor& image) {
+  if (image.scalar_type() == torch::kUInt8) return image;
+  return image.to(torch::kFloat32).clamp(0.0, 1.0).mul(255.0).round().to(torch::kUInt8);
+}
 
 namespace codecs {
 torch::Tensor composite_on_white(const torch::Tensor& hwc) {

@@ -81,8 +81,7 @@ void write_sample_comparison(const SweepJob& job, const std::vector<SweepRun>& r
   torch::NoGradGuard no_grad;
   for (const auto& r : runs) {
     CheckpointReader reader(r.run_dir / run_files::kCheckpoint);
-    auto model = make_model(reader.meta().config);
-    reader.restore_model(*model);
+    auto model = load_model(reader);
     model->eval();
     rows.push_back(palette.colourize(model->forward(val.grey).argmax(1)));
   }

@@ -71,6 +71,12 @@ models::ColourNet make_model(const TrainConfig& config) {
   return model;
 }
 
+models::ColourNet load_model(CheckpointReader& reader) {
+  auto model = make_model(reader.meta().config);
+  reader.restore_model(*model);
+  return model;
+}
+
 EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
                     const std::string& precision) {
   torch::NoGradGuard no_grad;
@@ -229,8 +235,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
 EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir) {
   CheckpointReader reader(run_dir / run_files::kCheckpoint);
   const auto& meta = reader.meta();
-  auto model = make_model(meta.config);
-  reader.restore_model(*model);
+  auto model = load_model(reader);
   auto images = data::read_category(data_dir, data::Split::Test, meta.config.category).images;
   auto val = prepare(images, meta.palette, meta.config.val_limit);
   return {evaluate(*model, val, meta.config.batch_size, meta.config.precision), meta.epoch, val.size(),

@@ -18,11 +18,10 @@
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
 #include "tint/data/palette.h"
-#include "tint/models/colour_net.h"
-#include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/config.h"
 #include "tint/train/metrics.h"
+#include "tint/train/trainer.h"
 
 namespace tint {
 namespace {
@@ -105,8 +104,7 @@ int expect_valid_run_dir(const fs::path& run) {
   if (fs::exists(run / "checkpoint.pt")) {
     try {
       train::CheckpointReader reader(run / "checkpoint.pt");
-      auto model = models::make_model(reader.meta().config.model, reader.meta().config.net);
-      reader.restore_model(*model);
+      auto model = train::load_model(reader);
       torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
       reader.restore_optimizer(optimizer);
       epoch = reader.meta().epoch;

@@ -12,9 +12,8 @@
 #include "support/small_run.h"
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
-#include "tint/models/colour_net.h"
-#include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
+#include "tint/train/trainer.h"
 
 namespace tint {
 namespace {
@@ -30,8 +29,7 @@ void set_learning_rate(const fs::path& checkpoint, double lr) {
   train::CheckpointReader reader(checkpoint);
   auto meta = reader.meta();
   meta.config.learning_rate = lr;
-  auto model = models::make_model(meta.config.model, meta.config.net);
-  reader.restore_model(*model);
+  auto model = train::load_model(reader);
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(lr));
   reader.restore_optimizer(optimizer);
   for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "support/tensor_checks.h"
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
@@ -14,16 +15,12 @@ namespace fs = std::filesystem;
 
 fs::path fixture(const std::string& name) { return test::source_dir() / "tests" / "data" / "images" / name; }
 
-int64_t max_difference(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kInt32) - b.to(torch::kInt32)).abs().max().item<int64_t>();
-}
-
-void expect_reads_as(const std::string& input, const std::string& expected, int64_t tolerance = 0) {
+void expect_reads_as(const std::string& input, const std::string& expected, double tolerance = 0) {
   SCOPED_TRACE(input);
   const auto got = read_image(fixture(input));
   const auto want = read_image(fixture(expected));
   ASSERT_EQ(got.sizes(), want.sizes());
-  EXPECT_LE(max_difference(got, want), tolerance);
+  EXPECT_LE(test::max_error(got, want), tolerance);
 }
 
 // Every EXIF orientation: the photo comes out as Pillow's exif_transpose shows it, at the upright picture's size

@@ -5,8 +5,6 @@
 
 #include <sstream>
 
-#include "tint/models/colour_net.h"
-#include "tint/models/model_table.h"
 #include "tint/core/atomic_file.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/trainer.h"
@@ -20,8 +18,7 @@ std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 int checkpoint_epoch(const fs::path& file) {
   train::CheckpointReader reader(file);
-  auto model = models::make_model(reader.meta().config.model, reader.meta().config.net);
-  reader.restore_model(*model);
+  train::load_model(reader);
   return reader.meta().epoch;
 }
 
@@ -67,9 +64,7 @@ void expect_identical_runs(const fs::path& want, const fs::path& got) {
   EXPECT_EQ(metrics_without_seconds(want / "metrics.csv"), metrics_without_seconds(got / "metrics.csv"));
   train::CheckpointReader a(want / "checkpoint.pt"), b(got / "checkpoint.pt");
   EXPECT_EQ(a.meta().epoch, b.meta().epoch);
-  auto ma = train::make_model(a.meta().config), mb = train::make_model(b.meta().config);
-  a.restore_model(*ma);
-  b.restore_model(*mb);
+  auto ma = train::load_model(a), mb = train::load_model(b);
   expect_equal_tensors(ma->named_parameters(), mb->named_parameters(), "weight");
   expect_equal_tensors(ma->named_buffers(), mb->named_buffers(), "buffer");
   torch::optim::Adam oa(ma->parameters(), torch::optim::AdamOptions(1e-3));

@@ -32,6 +32,9 @@ torch::Tensor decode_image(const std::string& bytes, const std::string& name, co
 // result is what a viewer displays (orientations 5-8 swap height and width).
 torch::Tensor apply_exif_orientation(const torch::Tensor& stored, int orientation);
 
+// The bytes an image file stores for `image`: uint8 as it is; float clamped to [0, 1], then round(255 v).
+torch::Tensor to_bytes(const torch::Tensor& image);
+
 // (C, H, W) with C = 1 or 3, uint8, or float in [0, 1] (clamped, rounded).
 struct WriteOptions {
   int jpeg_quality = 90;  // 1..100, for .jpg / .jpeg

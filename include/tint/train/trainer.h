@@ -15,6 +15,8 @@
 
 namespace tint::train {
 
+class CheckpointReader;  // train/checkpoint.h
+
 // Receives progress; the library itself never prints.
 class TrainObserver {
  public:
@@ -43,6 +45,8 @@ TrainResult train(const TrainJob& job, TrainObserver* observer = nullptr);
 
 // The (untrained) network a run's config describes: its model, settings and memory format.
 models::ColourNet make_model(const TrainConfig& config);
+// The network a checkpoint holds: built from its config (make_model), with its saved weights.
+models::ColourNet load_model(CheckpointReader& reader);
 
 // Mean per-pixel cross-entropy and pixel accuracy of `model` (eval mode, no gradients) on `data`, with forward
 // passes in `precision` ("fp32" or "bf16").
