@@ -4,6 +4,7 @@
 // destructor, and all state lives in a struct owned by the caller, whose destructor releases libjpeg's memory.
 #include <csetjmp>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/core.h>
 #include <jpeglib.h>
