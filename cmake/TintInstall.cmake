@@ -16,5 +16,5 @@ configure_package_config_file(cmake/tintConfig.cmake.in ${CMAKE_CURRENT_BINARY_D
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/tintConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/tintConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/tintConfigVersion.cmake
-              ${PROJECT_SOURCE_DIR}/cmake/TintImageCodecs.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/TintSystemLibraries.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tint)

@@ -12,6 +12,8 @@ build=(
   libtorch-dev libopenblas0-openmp   # without OpenBLAS, LibTorch falls back to the reference BLAS (~10x slower)
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libjpeg62-turbo-dev libpng-dev libwebp-dev libexif-dev   # image codecs (src/data/*_codec.cpp)
+  libpugixml-dev                     # Pascal VOC annotations (src/data/voc_xml.cpp)
+  libfreetype-dev libfontconfig-dev fonts-dejavu-core   # labels drawn on detections (src/report/text.cpp)
   gnuplot-nox                        # training curves and sweep plots are drawn by gnuplot, run as a process
 )
 # libstb-dev: only bench/bench_image_codecs.cpp, which times stb_image (tint's old decoder) against the codecs above.

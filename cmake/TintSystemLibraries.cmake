@@ -1,0 +1,16 @@
+# The system libraries the layers use besides LibTorch, fmt and JSON, found the same way when building tint and when
+# another project finds the installed package (tintConfig.cmake includes this file).
+find_package(PkgConfig REQUIRED)
+# Image codecs (src/data/*_codec.cpp): libjpeg-turbo, libpng, libexif, libwebp.
+find_package(JPEG REQUIRED)
+find_package(PNG REQUIRED)
+pkg_check_modules(TINT_EXIF REQUIRED IMPORTED_TARGET libexif)
+pkg_check_modules(TINT_WEBP REQUIRED IMPORTED_TARGET libwebp)
+set(TINT_IMAGE_CODECS JPEG::JPEG PNG::PNG PkgConfig::TINT_EXIF PkgConfig::TINT_WEBP)
+# Pascal VOC annotations (src/data/voc_xml.cpp) are XML: read with pugixml, not by hand.
+find_package(pugixml REQUIRED)
+set(TINT_XML pugixml::pugixml)
+# Text on images (class labels on detections, src/report/): FreeType renders the glyphs, fontconfig finds the font.
+find_package(Freetype REQUIRED)
+find_package(Fontconfig REQUIRED)
+set(TINT_TEXT Freetype::Freetype Fontconfig::Fontconfig)
