@@ -31,6 +31,15 @@ std::optional<fs::path> full_cifar10_dir() {
   return fs::path(dir);
 }
 
+std::optional<fs::path> detection_data_dir() {
+  const char* dir = std::getenv("TINT_DETECTION_DIR");
+  if (dir == nullptr) dir = TINT_TEST_DETECTION_DIR;
+  if (*dir == '\0') return std::nullopt;
+  std::error_code ec;
+  if (!fs::exists(fs::path(dir) / "yolo-fastest-1.1" / "yolo-fastest-1.1.cfg", ec)) return std::nullopt;
+  return fs::path(dir);
+}
+
 fs::path embedded_data_dir() { return TINT_TEST_EMBEDDED_DATA; }
 
 fs::path source_dir() { return TINT_TEST_SOURCE_DIR; }

@@ -16,6 +16,10 @@ namespace tint::test {
 // data_batch_1.bin (tests then GTEST_SKIP, saying why).
 std::optional<std::filesystem::path> full_cifar10_dir();
 
+// The detection data (../shared/data/detection: yolo-fastest-1.1/, coco128/, raccoon/, samples/):
+// $TINT_DETECTION_DIR, else CMake's TINT_TEST_DETECTION_DIR; nullopt when absent (tests then GTEST_SKIP, saying why).
+std::optional<std::filesystem::path> detection_data_dir();
+
 // The embedded horse subset in the source tree, and the source tree itself.
 std::filesystem::path embedded_data_dir();
 std::filesystem::path source_dir();
