@@ -16,34 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Files as given; folders expand to the image files they hold (sorted, not recursive).
-std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
-  std::vector<fs::path> files;
-  for (const auto& in : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(in, ec)) {
-      std::vector<fs::path> found;
-      for (const auto& entry : fs::directory_iterator(in, ec)) {
-        if (entry.is_regular_file() && data::is_readable_image_name(entry.path())) found.push_back(entry.path());
-      }
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
-    } else {
-      files.emplace_back(in);
-    }
-  }
-  return files;
-}
-
 fs::path default_checkpoint() {
-  std::error_code ec;
-  auto exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    auto installed = exe.parent_path().parent_path() / TINT_INSTALL_PRETRAINED_SUFFIX;
-    if (fs::exists(installed, ec)) return installed;
-  }
-  if (fs::exists(TINT_SOURCE_PRETRAINED, ec)) return TINT_SOURCE_PRETRAINED;
-  throw Error("no model given and the pretrained default was not found: pass --run DIR or --checkpoint FILE");
+  return shipped_file(TINT_INSTALL_PRETRAINED_SUFFIX, TINT_SOURCE_PRETRAINED,
+                      "no model given and the pretrained default was not found: pass --run DIR or --checkpoint FILE");
 }
 
 }  // namespace

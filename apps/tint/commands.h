@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +22,14 @@ void add_data_flag(CLI::App& cmd, Common& common);
 // The CIFAR-10 directory to use: --data, else $TINT_DATA, else the embedded horses (installed or in the source tree).
 std::filesystem::path resolve_data_dir(const Common& common);
 
+// A file shipped with tint (a pretrained model): installed beside the binary (bin/../install_suffix), else in the
+// source tree it was built from; else an error saying `missing`.
+std::filesystem::path shipped_file(const std::filesystem::path& install_suffix, const std::filesystem::path& source_path,
+                                   const std::string& missing);
+
+// Image files as given; folders expand to the image files they hold (sorted, not recursive).
+std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs);
+
 // Applies --threads; returns the count in effect.
 int apply_threads(const Common& common);
 
@@ -30,6 +39,11 @@ void add_evaluate(CLI::App& app, Common& common);
 void add_sweep(CLI::App& app, Common& common);
 void add_compare(CLI::App& app, Common& common);
 void add_colourize(CLI::App& app, Common& common);
+// detect: finding objects with a darknet YOLO model; detect evaluate, detect train (cmd_detect*.cpp).
+void add_detect(CLI::App& app, Common& common);
+void add_detect_train(CLI::App& detect, Common& common);
+// The folder of the shipped Yolo-Fastest 1.1 (cfg, weights, coco.names).
+std::filesystem::path shipped_detector_dir();
 void add_report(CLI::App& app, Common& common);
 void add_optim(CLI::App& app, Common& common);
 // summary, conv, padding: network analysis (cmd_analysis.cpp).

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -6,6 +7,7 @@
 #include "commands.h"
 #include "tint/core/error.h"
 #include "tint/core/runtime.h"
+#include "tint/data/image_io.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
@@ -43,6 +45,34 @@ fs::path resolve_data_dir(const Common& common) {
   throw Error(
       "no data: the embedded horses were not found next to this binary or in its source tree; pass --data DIR or set "
       "TINT_DATA to a CIFAR-10 binary directory");
+}
+
+fs::path shipped_file(const fs::path& install_suffix, const fs::path& source_path, const std::string& missing) {
+  std::error_code ec;
+  if (auto dir = executable_dir(); !dir.empty()) {
+    auto installed = dir.parent_path() / install_suffix;
+    if (fs::exists(installed, ec)) return installed;
+  }
+  if (fs::exists(source_path, ec)) return source_path;
+  throw Error(missing);
+}
+
+std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
+  std::vector<fs::path> files;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      std::vector<fs::path> found;
+      for (const auto& entry : fs::directory_iterator(in, ec)) {
+        if (entry.is_regular_file() && data::is_readable_image_name(entry.path())) found.push_back(entry.path());
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.emplace_back(in);
+    }
+  }
+  return files;
 }
 
 int apply_threads(const Common& common) { return configure_threads(common.threads); }

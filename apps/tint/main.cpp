@@ -1,4 +1,4 @@
-// tint: colourization networks, network analysis and optimizer experiments from the command line.
+// tint: colourization networks, object detection, network analysis and optimizer experiments from the command line.
 // Errors of any kind end as one line on stderr and exit status 2.
 #include <exception>
 #include <iostream>
@@ -11,7 +11,9 @@
 #include "tint/core/runtime.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"tint: CNN colourization as classification, network analysis and optimizer experiments", "tint"};
+  CLI::App app{
+      "tint: CNN colourization as classification, object detection, network analysis and optimizer experiments",
+      "tint"};
   app.set_version_flag("-V,--version", std::string("tint ") + tint::version());
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
   tint::cli::add_sweep(app, common);
   tint::cli::add_compare(app, common);
   tint::cli::add_colourize(app, common);
+  tint::cli::add_detect(app, common);
   tint::cli::add_report(app, common);
   tint::cli::add_optim(app, common);
   tint::cli::add_analysis(app, common);

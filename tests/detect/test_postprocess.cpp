@@ -78,8 +78,11 @@ TEST(Nms, AgreesWithTheDefinitionOnRandomBoxes) {
     const auto kept = nms(dets, threshold);
     for (size_t i = 1; i < kept.size(); ++i) EXPECT_GE(kept[i - 1].score, kept[i].score);
     for (size_t i = 0; i < kept.size(); ++i)
-      for (size_t j = i + 1; j < kept.size(); ++j)
-        if (kept[i].class_id == kept[j].class_id) EXPECT_LE(data::iou(kept[i].box, kept[j].box), threshold);
+      for (size_t j = i + 1; j < kept.size(); ++j) {
+        if (kept[i].class_id == kept[j].class_id) {
+          EXPECT_LE(data::iou(kept[i].box, kept[j].box), threshold);
+        }
+      }
     // Greedy by score: replay the definition directly.
     std::vector<size_t> order(dets.size());
     std::iota(order.begin(), order.end(), 0);
