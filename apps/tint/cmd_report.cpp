@@ -1,4 +1,5 @@
-// `tint report RUN_DIR... [-o report.html]`: one self-contained HTML page about training runs and sweeps.
+// `tint report RUN_DIR... [-o report.html]`: one self-contained HTML page about training runs, sweeps and detection
+// fine-tuning runs.
 #include <fmt/core.h>
 
 #include "commands.h"
@@ -14,8 +15,11 @@ void add_report(CLI::App& app, Common& /*common*/) {
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
-      "report", "Write one self-contained HTML page (images inlined) about runs, sweeps and comparisons");
-  cmd->add_option("runs", f->inputs, "Run directories (tint train) and sweep/compare output folders")->required();
+      "report",
+      "Write one self-contained HTML page (images inlined) about runs, sweeps, comparisons and detection runs");
+  cmd->add_option("runs", f->inputs,
+                  "Run directories (tint train, tint detect train) and sweep/compare output folders")
+      ->required();
   cmd->add_option("-o,--out", f->out, "Output HTML file")->capture_default_str();
   cmd->add_option("--title", f->options.title, "Page title")->capture_default_str();
   cmd->add_option("--max-sample-epochs", f->options.max_sample_epochs,

@@ -1,20 +1,16 @@
 #include "tint/runs/html_report.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cmath>
-#include <cstring>
 #include <ctime>
-#include <map>
-#include <regex>
+#include <optional>
 #include <set>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "detect_run_section.h"
+#include "page_parts.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/core/runtime.h"
@@ -31,22 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// ---- reading -------------------------------------------------------------------------------------------------
-
-// A run's name for headings: its folder's own name ("runs/a/" -> "a").
-std::string folder_name(const fs::path& dir) {
-  fs::path p = dir.lexically_normal();
-  if (p.filename().empty()) p = p.parent_path();
-  std::string name = p.filename().string();
-  return name.empty() || name == "." ? fs::absolute(dir).lexically_normal().filename().string() : name;
-}
-
-// ---- formatting ----------------------------------------------------------------------------------------------
-
-std::string loss_text(double v) { return fmt::format("{:.4f}", v); }
-std::string acc_text(double v) { return fmt::format("{:.2f}", v); }
-std::string seconds_text(double v) { return fmt::format("{:.1f}", v); }
-
 double total_seconds(const RunData& run) {
   double s = 0.0;
   for (const auto& m : run.metrics) s += m.seconds;
@@ -60,53 +40,6 @@ size_t best_index(const std::vector<train::EpochMetrics>& metrics, double train:
   }
   return best;
 }
-
-// One image, inlined; a missing or unreadable file becomes a note in the page and a warning.
-std::string figure(const fs::path& file, const std::string& caption, const std::string& css_class,
-                   std::vector<std::string>& warnings, double display_scale = 1.0) {
-  std::error_code ec;
-  if (!fs::exists(file, ec)) {
-    warnings.push_back(fmt::format("{}: missing, left out of the report", file.string()));
-    return fmt::format("<p class=\"missing\">{} is missing.</p>\n", html_escape(file.filename().string()));
-  }
-  InlineImage image;
-  try {
-    image = read_inline_image(file);
-  } catch (const Error& e) {
-    warnings.push_back(fmt::format("{}, left out of the report", e.what()));
-    return fmt::format("<p class=\"missing\">{} could not be read.</p>\n", html_escape(file.filename().string()));
-  }
-  std::string size;
-  if (image.width > 0) {
-    size = fmt::format(" width=\"{}\" height=\"{}\"", std::lround(image.width * display_scale),
-                       std::lround(image.height * display_scale));
-  }
-  return fmt::format("<figure class=\"{}\"><img src=\"{}\"{} alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
-                     css_class, data_uri(image), size, html_escape(caption), html_escape(caption));
-}
-
-// Scratch folder for the comparison plots (gnuplot wants its CSVs beside the PNG); removed with the object.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "tint-report-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw Error(fmt::format("cannot create a temporary folder in {}: {}", fs::temp_directory_path().string(),
-                              std::strerror(errno)));
-    }
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // ---- page parts ----------------------------------------------------------------------------------------------
 
@@ -133,6 +66,7 @@ tr:nth-child(even) td { background: #fafbfc; }
 td.best, tr:nth-child(even) td.best { background: var(--mark); font-weight: 700; }
 tr.final td { border-top: 2px solid var(--head); font-weight: 600; }
 table.config td:last-child { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
+table.detect-settings td:last-child { overflow-wrap: anywhere; }
 .finals { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0 14px; }
 .final { flex: 1 1 0; min-width: 150px; background: var(--soft); border-left: 4px solid var(--head); padding: 6px 12px; }
 .final.key { background: var(--mark); border-left-color: #c9a400; }
@@ -145,24 +79,24 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid va
 img.px, figure.samples img { image-rendering: pixelated; }
 .gallery { display: flex; flex-wrap: wrap; gap: 8px 12px; }
 .gallery figure { margin: 0; }
+details { margin: 4px 0 12px; }
+summary { color: var(--muted); font-size: 13px; cursor: pointer; }
 .missing { color: #8a1c1c; background: #fdecec; padding: 6px 10px; display: inline-block; }
 @media (max-width: 800px) { .cols, .pair { grid-template-columns: 1fr; } }
 )css";
 
-struct Section {  // one input: a run, or a sweep with its runs
+struct Section {  // one input: a run, a sweep with its runs, or a detection run
   fs::path dir;
   bool sweep = false;
   std::string name;
   std::vector<std::vector<std::string>> summary;  // sweep only: summary.csv, header first
   std::vector<size_t> runs;                       // indexes into the report's runs
+  std::optional<size_t> detect_run;               // index into the report's detection runs
 };
 
 std::string run_anchor(size_t i) { return fmt::format("run-{}", i + 1); }
+std::string detect_anchor(size_t i) { return fmt::format("detect-run-{}", i + 1); }
 
-std::string final_box(const std::string& label, const std::string& value, bool key = false) {
-  return fmt::format("<div class=\"final{}\"><span class=\"label\">{}</span><span class=\"value\">{}</span></div>",
-                     key ? " key" : "", html_escape(label), html_escape(value));
-}
 
 std::string render_run(const RunData& run, size_t index, int max_sample_epochs, std::vector<std::string>& warnings) {
   std::string h;
@@ -318,13 +252,14 @@ std::string comparison_plots(const std::vector<RunData>& runs, std::vector<std::
   return h + "</div>\n";
 }
 
-std::string render_comparison(const std::vector<RunData>& runs, std::vector<std::string>& warnings) {
-  std::string h = "<section class=\"comparison\" id=\"comparison\">\n<h2>Comparison</h2>\n"
-                  "<p class=\"note\">Final epoch of each run. Highlighted: the lowest validation loss and the "
-                  "highest validation accuracy.</p>\n<table class=\"comparison\">\n"
-                  "<tr><th>run</th><th>model</th><th>kernel</th><th>batch size</th><th>epochs</th>"
-                  "<th>final train loss</th><th>val loss</th><th>val accuracy (%)</th><th>total seconds</th></tr>\n";
+std::string render_colour_comparison(const std::vector<RunData>& runs, bool mixed, std::vector<std::string>& warnings) {
+  std::string h = mixed ? "<h3>Colourization runs</h3>\n" : "";
+  h += "<p class=\"note\">Final epoch of each run. Highlighted: the lowest validation loss and the highest "
+       "validation accuracy.</p>\n<table class=\"comparison\">\n"
+       "<tr><th>run</th><th>model</th><th>kernel</th><th>batch size</th><th>epochs</th>"
+       "<th>final train loss</th><th>val loss</th><th>val accuracy (%)</th><th>total seconds</th></tr>\n";
   size_t best_loss = 0, best_acc = 0;
+  const bool compare = runs.size() >= 2;  // a lone run of its kind (beside detection runs) has nothing to beat
   for (size_t i = 1; i < runs.size(); ++i) {
     if (runs[i].metrics.back().val_loss < runs[best_loss].metrics.back().val_loss) best_loss = i;
     if (runs[i].metrics.back().val_acc > runs[best_acc].metrics.back().val_acc) best_acc = i;
@@ -337,11 +272,27 @@ std::string render_comparison(const std::vector<RunData>& runs, std::vector<std:
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num{}\">{}</td>"
         "<td class=\"num\">{}</td></tr>\n",
         run_anchor(i), html_escape(r.name), html_escape(r.config.model), r.config.net.kernel, r.config.batch_size,
-        last.epoch, loss_text(last.train_loss), i == best_loss ? " best" : "", loss_text(last.val_loss),
-        i == best_acc ? " best" : "", acc_text(last.val_acc), seconds_text(total_seconds(r)));
+        last.epoch, loss_text(last.train_loss), compare && i == best_loss ? " best" : "", loss_text(last.val_loss),
+        compare && i == best_acc ? " best" : "", acc_text(last.val_acc), seconds_text(total_seconds(r)));
   }
   h += "</table>\n";
-  h += comparison_plots(runs, warnings);
+  if (runs.size() >= 2) h += comparison_plots(runs, warnings);
+  return h;
+}
+
+// The overview of a page with two runs or more. Colourization and detection runs are measured differently, so each
+// kind has its own table.
+std::string render_comparison(const std::vector<RunData>& runs, const std::vector<DetectRunData>& detect_runs,
+                              std::vector<std::string>& warnings) {
+  const bool mixed = !runs.empty() && !detect_runs.empty();
+  std::string h = "<section class=\"comparison\" id=\"comparison\">\n<h2>Comparison</h2>\n";
+  if (!runs.empty()) h += render_colour_comparison(runs, mixed, warnings);
+  if (!detect_runs.empty()) {
+    if (mixed) h += "<h3>Detection runs</h3>\n";
+    std::vector<std::string> anchors;
+    for (size_t i = 0; i < detect_runs.size(); ++i) anchors.push_back(detect_anchor(i));
+    h += render_detect_comparison(detect_runs, anchors, warnings);
+  }
   return h + "</section>\n";
 }
 
@@ -364,6 +315,7 @@ ReportResult render_report(const ReportOptions& options) {
   }
   ReportResult result;
   std::vector<RunData> runs;
+  std::vector<DetectRunData> detect_runs;
   std::vector<Section> sections;
   std::set<std::string> names;
   auto unique_name = [&](std::string name, const fs::path& dir) {
@@ -379,7 +331,12 @@ ReportResult render_report(const ReportOptions& options) {
     if (!fs::is_directory(input, ec)) throw Error(fmt::format("{}: no such directory", input.string()));
     Section s;
     s.dir = input;
-    if (is_sweep_dir(input)) {
+    // Before the colourization tests: a detection run holds a config.json too.
+    if (detect::is_detect_run_dir(input)) {
+      s.detect_run = detect_runs.size();
+      detect_runs.push_back(read_detect_run(input, unique_name(folder_name(input), input)));
+      s.name = detect_runs.back().name;
+    } else if (is_sweep_dir(input)) {
       s.sweep = true;
       s.name = unique_name(folder_name(input), input);
       const fs::path summary_path = input / train::run_files::kSweepSummary;
@@ -417,14 +374,16 @@ ReportResult render_report(const ReportOptions& options) {
     }
     sections.push_back(std::move(s));
   }
-  result.runs = static_cast<int>(runs.size());
+  const size_t total_runs = runs.size() + detect_runs.size();
+  result.runs = static_cast<int>(total_runs);
 
   std::vector<std::string> warnings = result.warnings;
   std::string body;
-  if (runs.size() >= 2) body += render_comparison(runs, warnings);
+  if (total_runs >= 2) body += render_comparison(runs, detect_runs, warnings);
   for (const auto& s : sections) {
     if (s.sweep) body += render_sweep(s, warnings);
     for (size_t i : s.runs) body += render_run(runs[i], i, options.max_sample_epochs, warnings);
+    if (s.detect_run) body += render_detect_run(detect_runs[*s.detect_run], detect_anchor(*s.detect_run), warnings);
   }
 
   std::string h;
@@ -434,11 +393,17 @@ ReportResult render_report(const ReportOptions& options) {
                    version(), html_escape(options.title), kStyle);
   h += fmt::format("<body>\n<main>\n<header>\n<h1>{}</h1>\n<p class=\"meta\">{} run{} &middot; written by tint {} on "
                    "{}</p>\n</header>\n",
-                   html_escape(options.title), runs.size(), runs.size() == 1 ? "" : "s", version(), now_text());
+                   html_escape(options.title), total_runs, total_runs == 1 ? "" : "s", version(), now_text());
   h += "<nav>\n<ol>\n";
-  if (runs.size() >= 2) h += "<li><a href=\"#comparison\">Comparison</a></li>\n";
-  for (size_t i = 0; i < runs.size(); ++i) {
-    h += fmt::format("<li><a href=\"#{}\">{}</a></li>\n", run_anchor(i), html_escape(runs[i].name));
+  if (total_runs >= 2) h += "<li><a href=\"#comparison\">Comparison</a></li>\n";
+  for (const auto& s : sections) {  // in page order
+    for (size_t i : s.runs) {
+      h += fmt::format("<li><a href=\"#{}\">{}</a></li>\n", run_anchor(i), html_escape(runs[i].name));
+    }
+    if (s.detect_run) {
+      h += fmt::format("<li><a href=\"#{}\">{} (detection)</a></li>\n", detect_anchor(*s.detect_run),
+                       html_escape(detect_runs[*s.detect_run].name));
+    }
   }
   h += "</ol>\n</nav>\n";
   if (!warnings.empty()) {

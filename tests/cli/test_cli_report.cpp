@@ -1,12 +1,16 @@
-// End-to-end: `tint report` on two tiny real runs of `tint train`, and its one-line errors.
+// End-to-end: `tint report` on two tiny real runs of `tint train`, on a detection run directory written by hand,
+// and its one-line errors.
 #include <algorithm>
 #include <sstream>
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
+#include "tint/data/image_io.h"
+#include "tint/detect/fine_tune_config.h"
 
 namespace tint {
 namespace {
@@ -110,6 +114,60 @@ TEST(CliReport, NotARunIsOneLineExitTwoNamingIt) {
   }
   auto none = run_tint("report");
   EXPECT_EQ(none.exit_code, 2) << none.err;
+}
+
+TEST(CliReport, DetectionRunGetsItsSectionAndADamagedMetricsFileIsOneLineNamingIt) {
+  test::TempDir tmp("tint-cli-report");
+  // A detection run as `tint detect train` leaves it after 2 epochs (detect/fine_tune.h), written by hand.
+  const fs::path run = tmp / "raccoon-ft";
+  fs::create_directories(run);
+  detect::FineTuneConfig config;
+  config.data = "/data/raccoon";
+  config.freeze = 10;
+  config.epochs = 2;
+  write_file_atomic(run / "config.json", detect::to_json(config).dump(2) + "\n");
+  write_file_atomic(run / "model.cfg", "[net]\nwidth=320\nheight=320\nchannels=3\n");
+  write_file_atomic(run / "classes.names", "raccoon\n");
+  const std::string header = "epoch,box_loss,obj_loss,cls_loss,train_loss,map50,map50_95,precision,recall,seconds\n";
+  write_file_atomic(run / "metrics.csv", header +
+                                             "0,nan,nan,nan,nan,0.5,0.25,1,2,3\n"
+                                             "1,3.5,1.5,0.5,5.5,40.126,20.004,50,40,30\n"
+                                             "2,3.25,1.25,0.25,4.75,58.7654,27.1234,60,55,31\n");
+  for (const char* png : {"training_curve.png", "predictions_epoch_00.png", "predictions_epoch_01.png",
+                          "predictions_epoch_02.png"}) {
+    data::write_png(run / png, torch::rand({3, 8, 12}));
+  }
+  const fs::path out = tmp / "report.html";
+  auto r = run_tint(fmt::format("report '{}' -o '{}'", run.string(), out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("report: 1 run -> " + out.string()), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");  // every file of the run is there
+  const std::string html = read_file(out);
+  EXPECT_NE(html.find("<h2>Detection run: raccoon-ft</h2>"), std::string::npos);
+  // Before training (row 0) and after the last epoch, as the CSV's numbers rounded to 2 decimals by hand.
+  EXPECT_NE(html.find("<tr><td>before training</td><td class=\"num\">0</td><td class=\"num\">0.50</td>"
+                      "<td class=\"num\">0.25</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><td>after the last epoch</td><td class=\"num\">2</td><td class=\"num\">58.77</td>"
+                      "<td class=\"num\">27.12</td>"),
+            std::string::npos);
+  // The training curve and the predictions before and after, inlined PNGs.
+  size_t images = 0, inlined = 0;
+  for (size_t at = html.find("<img "); at != std::string::npos; at = html.find("<img ", at + 1)) {
+    ++images;
+    if (html.compare(at, 37, "<img src=\"data:image/png;base64,iVBOR") == 0) ++inlined;
+  }
+  EXPECT_EQ(images, 3u);
+  EXPECT_EQ(inlined, images);
+
+  write_file_atomic(run / "metrics.csv",
+                    header + "0,nan,nan,nan,nan,0.5,0.25,1,2,3\n1,3.5,1.5,0.5,5.5,40,oops,50,40,30\n");
+  fs::remove(out);
+  auto bad = run_tint(fmt::format("report '{}' -o '{}'", run.string(), out.string()));
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  EXPECT_NE(bad.err.find((run / "metrics.csv").string() + ":3: 'oops' is not a number"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(out));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // The HTML report: escaping, base64 against RFC 4648's vectors, every image inlined, nothing external, and the
-// comparison table's numbers equal to those in the metrics.csv files written here.
+// comparison table's numbers equal to those in the metrics.csv files written here; detection runs (alone and mixed
+// with colourization runs) with their numbers rounded by hand from the metrics.csv written here.
+#include <algorithm>
 #include <regex>
+#include <set>
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -11,6 +14,7 @@
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
+#include "tint/detect/fine_tune_config.h"
 #include "tint/report/html.h"
 #include "tint/runs/html_report.h"
 #include "tint/report/plot.h"
@@ -310,6 +314,289 @@ TEST(HtmlReport, WritesAtomicallyAndKeepsTheOldPageOnFailure) {
   EXPECT_NE(first.find("alpha"), std::string::npos);
   EXPECT_THROW(write_report({{runs.a, runs.tmp / "missing"}}, out), Error);
   EXPECT_EQ(read_file(out), first);
+}
+
+// ---- detection runs --------------------------------------------------------------------------------------------
+
+// A detection run directory as `tint detect train` writes it (detect/fine_tune.h), with chosen numbers and small
+// images. metrics.csv is written by hand in fine_tune's format: row 0 is the model before training, losses "nan".
+struct FakeDetectRun {
+  detect::FineTuneConfig config;
+  std::string metrics;  // the rows after the header
+  std::vector<std::string> classes{"raccoon"};
+  std::vector<int> prediction_epochs;
+  bool curve = true;
+};
+
+constexpr const char* kDetectHeader =
+    "epoch,box_loss,obj_loss,cls_loss,train_loss,map50,map50_95,precision,recall,seconds\n";
+
+void write_fake_detect_run(const fs::path& dir, const FakeDetectRun& f) {
+  fs::create_directories(dir);
+  write_file_atomic(dir / "config.json", detect::to_json(f.config).dump(2) + "\n");
+  write_file_atomic(dir / "model.cfg", "[net]\nwidth=320\nheight=320\nchannels=3\n");
+  std::string names;
+  for (const auto& c : f.classes) names += c + "\n";
+  write_file_atomic(dir / "classes.names", names);
+  write_file_atomic(dir / "metrics.csv", kDetectHeader + f.metrics);
+  torch::manual_seed(f.config.seed);
+  if (f.curve) data::write_png(dir / "training_curve.png", torch::rand({3, 20, 30}));
+  for (int e : f.prediction_epochs) {
+    data::write_png(dir / fmt::format("predictions_epoch_{:02d}.png", e), torch::rand({3, 16, 24}));
+  }
+}
+
+// Fine-tuning Yolo-Fastest 1.1-xl on a raccoon set with the first 10 layers frozen: 3 epochs, the best mAP@0.5 at
+// epoch 2, the best mAP@0.5:0.95 at the last. No number below lies on a rounding tie.
+FakeDetectRun raccoon_run() {
+  FakeDetectRun f;
+  f.config.data = "/data/raccoon";
+  f.config.cfg = "/models/yolo-fastest-1.1-xl.cfg";
+  f.config.weights = "/models/yolo-fastest-1.1-xl.weights";
+  f.config.names = "/data/raccoon/classes.names";
+  f.config.freeze = 10;
+  f.config.epochs = 3;
+  f.config.batch_size = 8;
+  f.config.optimizer = "sgd";
+  f.config.momentum = 0.937;
+  f.config.learning_rate = 0.01;
+  f.config.seed = 11;
+  f.metrics =
+      "0,nan,nan,nan,nan,25.43219,12.34567,40.5,30.25,2.5\n"
+      "1,3.25,1.5,0.75,5.5,41.23456,18.76543,50.5,40.25,30.125\n"
+      "2,2.51234,1.25,0.5,4.26234,63.45678,29.87654,70.12,60.37,29.5\n"
+      "3,2.25,1.125,0.375,3.75,61.12345,31.23456,72.5,58.8,29.25\n";
+  f.prediction_epochs = {0, 1, 2, 3};
+  return f;
+}
+
+// The default model on COCO128, stopped after 2 of 5 epochs.
+FakeDetectRun coco_run() {
+  FakeDetectRun f;
+  f.config.data = "/data/coco128";
+  f.config.epochs = 5;
+  f.config.seed = 12;
+  f.metrics =
+      "0,nan,nan,nan,nan,30.98765,15.4321,50,45,4\n"
+      "1,4.5,2.5,1.5,8.5,33.3333,16.6666,52,46,60\n"
+      "2,4.25,2.25,1.25,7.75,35.55555,17.7777,53,47,61\n";
+  f.classes = {"person", "bicycle", "car", "motorbike", "aeroplane", "bus", "train", "truck"};
+  f.prediction_epochs = {0, 1, 2};
+  return f;
+}
+
+// Opening and closing tags of `tag` balance, never closing more than are open: the elements the report nests are
+// well formed.
+void expect_balanced(const std::string& html, const std::string& tag) {
+  int depth = 0;
+  for (size_t at = html.find('<'); at != std::string::npos; at = html.find('<', at + 1)) {
+    const bool closing = html.compare(at + 1, 1, "/") == 0;
+    const size_t name = at + 1 + (closing ? 1 : 0);
+    if (html.compare(name, tag.size(), tag) != 0) continue;
+    const char next = html[name + tag.size()];
+    if (next != '>' && next != ' ') continue;
+    depth += closing ? -1 : 1;
+    ASSERT_GE(depth, 0) << "</" << tag << "> without an opening tag at " << at;
+  }
+  EXPECT_EQ(depth, 0) << tag;
+}
+
+void expect_valid_page(const std::string& html) {
+  for (const char* tag : {"html", "head", "body", "main", "header", "nav", "ol", "ul", "li", "section", "div", "table",
+                          "tr", "td", "th", "figure", "figcaption", "details", "summary", "p", "h2", "h3", "a"}) {
+    expect_balanced(html, tag);
+  }
+  // Ids are unique and every link points at one.
+  const auto ids = attribute_values(html, "id");
+  const std::set<std::string> unique(ids.begin(), ids.end());
+  EXPECT_EQ(unique.size(), ids.size());
+  for (const auto& href : attribute_values(html, "href")) {
+    ASSERT_EQ(href.rfind("#", 0), 0u) << href;
+    EXPECT_EQ(unique.count(href.substr(1)), 1u) << href;
+  }
+  for (const auto& src : attribute_values(html, "src")) {
+    EXPECT_EQ(src.rfind("data:image/png;base64,", 0), 0u) << src.substr(0, 60);
+  }
+}
+
+std::string uri_of(const fs::path& png) { return data_uri(read_inline_image(png)); }
+
+TEST(HtmlReportDetection, RunShowsItsSettingsMapBeforeAndAfterAndItsImages) {
+  test::TempDir tmp("tint-report");
+  const fs::path dir = tmp / "raccoon-ft";
+  const auto f = raccoon_run();
+  write_fake_detect_run(dir, f);
+  auto result = render_report({{dir}});
+  const std::string& html = result.html;
+  EXPECT_EQ(result.runs, 1);
+  EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
+  EXPECT_NE(html.find("<h2>Detection run: raccoon-ft</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"#detect-run-1\">raccoon-ft (detection)</a>"), std::string::npos);
+  EXPECT_EQ(html.find("id=\"comparison\""), std::string::npos);  // one run: no overview
+  expect_valid_page(html);
+
+  // mAP before training (row 0), after the last epoch (3), and the best epochs, rounded by hand from the rows above.
+  auto map = table_cells(html, "detect-map");
+  ASSERT_EQ(map.size(), 4u);
+  EXPECT_EQ(map[0], (std::vector<std::string>{"before training", "0", "25.43", "12.35", "40.50", "30.25"}));
+  EXPECT_EQ(map[1], (std::vector<std::string>{"after the last epoch", "3", "61.12", "31.23", "72.50", "58.80"}));
+  EXPECT_EQ(map[2], (std::vector<std::string>{"best mAP@0.5", "2", "63.46", "29.88", "70.12", "60.37"}));
+  EXPECT_EQ(map[3], (std::vector<std::string>{"best mAP@0.5:0.95", "3", "61.12", "31.23", "72.50", "58.80"}));
+  EXPECT_NE(html.find("best mAP@0.5 (epoch 2)"), std::string::npos);
+  EXPECT_NE(html.find("91.4 s"), std::string::npos);  // 2.5 + 30.125 + 29.5 + 29.25 seconds
+
+  // Every epoch, row 0 without losses; the best mAPs highlighted.
+  auto metrics = table_cells(html, "detect-metrics");
+  ASSERT_EQ(metrics.size(), 4u);
+  EXPECT_EQ(metrics[0], (std::vector<std::string>{"0", "&mdash;", "&mdash;", "&mdash;", "&mdash;", "25.43", "12.35",
+                                                   "40.50", "30.25", "2.5"}));
+  EXPECT_EQ(metrics[2], (std::vector<std::string>{"2", "2.5123", "1.2500", "0.5000", "4.2623", "63.46", "29.88",
+                                                   "70.12", "60.37", "29.5"}));
+  EXPECT_NE(html.find("<td class=\"num best\">63.46</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num best\">31.23</td>"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"final\"><td class=\"num\">3</td>"), std::string::npos);
+
+  // The key settings, as set above; config.json in full below them.
+  auto settings = table_cells(html, "detect-settings");
+  const std::vector<std::vector<std::string>> expected{{"data", "/data/raccoon"},
+                                                       {"cfg", "/models/yolo-fastest-1.1-xl.cfg"},
+                                                       {"weights", "/models/yolo-fastest-1.1-xl.weights"},
+                                                       {"classes", "1: raccoon"},
+                                                       {"freeze", "10"},
+                                                       {"epochs", "3"},
+                                                       {"batch size", "8"},
+                                                       {"optimizer", "sgd (momentum 0.937)"},
+                                                       {"learning rate", "0.01"}};
+  for (const auto& row : expected) {
+    EXPECT_NE(std::find(settings.begin(), settings.end(), row), settings.end()) << row[0];
+  }
+  EXPECT_EQ(table_cells(html, "config").size(), detect::to_json(f.config).size());
+
+  // The training curve and the predictions before training and after the last epoch, inlined; not the others.
+  for (const char* png : {"training_curve.png", "predictions_epoch_00.png", "predictions_epoch_03.png"}) {
+    EXPECT_NE(html.find(uri_of(dir / png)), std::string::npos) << png;
+  }
+  for (const char* png : {"predictions_epoch_01.png", "predictions_epoch_02.png"}) {
+    EXPECT_EQ(html.find(uri_of(dir / png)), std::string::npos) << png;
+  }
+  EXPECT_EQ(attribute_values(html, "src").size(), 3u);
+}
+
+TEST(HtmlReportDetection, MixedWithColourizationRunsEachKindHasItsOverviewTable) {
+  TwoRuns colour;
+  const fs::path raccoon = colour.tmp / "raccoon-ft", coco = colour.tmp / "coco-ft";
+  write_fake_detect_run(raccoon, raccoon_run());
+  write_fake_detect_run(coco, coco_run());
+  auto result = render_report({{colour.a, raccoon, colour.b, coco}});
+  const std::string& html = result.html;
+  EXPECT_EQ(result.runs, 4);
+  expect_valid_page(html);
+  EXPECT_NE(html.find("<h3>Colourization runs</h3>"), std::string::npos);
+  EXPECT_NE(html.find("<h3>Detection runs</h3>"), std::string::npos);
+
+  // The colourization table is unchanged by the detection runs beside it.
+  auto rows = table_cells(html, "comparison");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"alpha", "conv-transpose", "3", "100", "3", "1.7000", "1.6543",
+                                                "44.56", "33.8"}));
+  // run, data, model, freeze, epochs, batch size, mAP@0.5 before/after, mAP@0.5:0.95 before/after, best epoch,
+  // total seconds: from the metrics.csv rows written above, rounded by hand.
+  auto detect_rows = table_cells(html, "detect-comparison");
+  ASSERT_EQ(detect_rows.size(), 2u);
+  EXPECT_EQ(detect_rows[0], (std::vector<std::string>{"raccoon-ft", "raccoon", "yolo-fastest-1.1-xl", "10", "3", "8",
+                                                       "25.43", "61.12", "12.35", "31.23", "2", "91.4"}));
+  EXPECT_EQ(detect_rows[1], (std::vector<std::string>{"coco-ft", "coco128", "Yolo-Fastest 1.1 (default)", "0", "2",
+                                                       "16", "30.99", "35.56", "15.43", "17.78", "2", "125.0"}));
+  EXPECT_NE(html.find("<td class=\"num best\">61.12</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num best\">31.23</td>"), std::string::npos);
+  EXPECT_NE(html.find("2 of 5"), std::string::npos);  // the stopped run's epochs
+  EXPECT_NE(html.find("8: person, bicycle, car, motorbike, aeroplane, bus, ..."), std::string::npos);
+
+  // Sections and the navigation follow the inputs' order, the overview first.
+  size_t previous = html.find("id=\"comparison\"");
+  ASSERT_NE(previous, std::string::npos);
+  for (const char* id : {"run-1", "detect-run-1", "run-2", "detect-run-2"}) {
+    const size_t at = html.find(fmt::format("id=\"{}\"", id));
+    ASSERT_NE(at, std::string::npos) << id;
+    EXPECT_LT(previous, at) << id;
+    previous = at;
+  }
+  const size_t nav = html.find("<nav>");
+  EXPECT_LT(html.find("href=\"#run-1\"", nav), html.find("href=\"#detect-run-1\"", nav));
+  EXPECT_LT(html.find("href=\"#detect-run-1\"", nav), html.find("href=\"#run-2\"", nav));
+  EXPECT_LT(html.find("href=\"#run-2\"", nav), html.find("href=\"#detect-run-2\"", nav));
+
+  // Colourization: 2 comparison plots, 6 + 3 images; detection: 2 mAP plots, 3 + 3 images.
+  const size_t plots = gnuplot_available() ? 4 : 0;
+  EXPECT_EQ(attribute_values(html, "src").size(), plots + 9 + 6);
+  for (const char* png : {"training_curve.png", "predictions_epoch_00.png", "predictions_epoch_02.png"}) {
+    EXPECT_NE(html.find(uri_of(coco / png)), std::string::npos) << png;
+  }
+  if (plots > 0) {
+    EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
+  }
+}
+
+TEST(HtmlReportDetection, UntrainedRunAndMissingImagesAreNamedNotSkipped) {
+  test::TempDir tmp("tint-report");
+  FakeDetectRun untrained = coco_run();
+  untrained.metrics = "0,nan,nan,nan,nan,30.98765,15.4321,50,45,4\n";
+  untrained.curve = false;  // fine_tune draws it from epoch 1 on
+  untrained.prediction_epochs = {0};
+  write_fake_detect_run(tmp / "fresh", untrained);
+  FakeDetectRun no_last = raccoon_run();
+  no_last.prediction_epochs = {0, 1, 2};
+  write_fake_detect_run(tmp / "no-last", no_last);
+  auto result = render_report({{tmp / "fresh", tmp / "no-last"}});
+  const auto& html = result.html;
+  expect_valid_page(html);
+  auto named = [&](const std::string& text) {
+    return std::any_of(result.warnings.begin(), result.warnings.end(),
+                       [&](const std::string& w) { return w.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(named((tmp / "fresh").string() + ": no epoch finished yet"));
+  EXPECT_TRUE(named((tmp / "no-last" / "predictions_epoch_03.png").string() + ": missing"));
+  EXPECT_NE(html.find("predictions_epoch_03.png is missing."), std::string::npos);
+  auto map = table_cells(html, "detect-map");
+  ASSERT_GE(map.size(), 1u);
+  EXPECT_EQ(map[0], (std::vector<std::string>{"before training", "0", "30.99", "15.43", "50.00", "45.00"}));
+  auto rows = table_cells(html, "detect-comparison");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][7], "&mdash;");  // no "after" for the untrained run
+  EXPECT_EQ(rows[0][9], "&mdash;");
+}
+
+TEST(HtmlReportDetection, DamagedFilesNameTheFileAndLine) {
+  test::TempDir tmp("tint-report");
+  const fs::path dir = tmp / "run";
+  const fs::path csv = dir / "metrics.csv";
+  write_fake_detect_run(dir, raccoon_run());
+  const std::string good = read_file(csv);
+  const std::pair<std::string, std::string> cases[] = {
+      {good + "4,2,1,0.5,3.5,oops,30,70,60,29\n", csv.string() + ":6: 'oops' is not a number"},
+      {"epoch,train_loss,val_loss,val_acc,seconds\n1,2.5,2.2,30,1\n", csv.string() + ": not a detection metrics.csv"},
+      {kDetectHeader, csv.string() + ": no rows"},
+      {std::string(kDetectHeader) + "1,3.25,1.5,0.75,5.5,41,18,50,40,30\n", csv.string() + ":2: epoch 1, expected 0"},
+      {std::string(kDetectHeader) + "0,nan,nan,nan,nan,25,12,40,30,2\n1,3,1,0,4,nan,18,50,40,30\n",
+       csv.string() + ":3: column 'map50' holds nan"},
+      {std::string(kDetectHeader) + "0,nan,nan,nan,nan,25,12,40,30,2\n1,nan,1,0,4,41,18,50,40,30\n",
+       csv.string() + ":3: column 'box_loss' holds nan"},  // only the model before training has no losses
+      {std::string(kDetectHeader) + "0,nan,nan,nan,nan,25,12,40,30,2\n1,3,1,0\n", csv.string() + ":3: expected 10"},
+  };
+  const fs::path out = tmp / "report.html";
+  for (const auto& [text, message] : cases) {
+    write_file_atomic(csv, text);
+    const std::string error = test::error_of([&] { write_report({{dir}}, out); });
+    EXPECT_NE(error.find(message), std::string::npos) << "got: " << error << "\nexpected: " << message;
+    EXPECT_FALSE(fs::exists(out));
+  }
+  fs::remove(csv);
+  std::string error = test::error_of([&] { render_report({{dir}}); });
+  EXPECT_NE(error.find(dir.string() + ": not a detection run directory (no metrics.csv)"), std::string::npos) << error;
+  write_file_atomic(csv, good);
+  write_file_atomic(dir / "config.json", "{\"data\": \"/data/raccoon\", \"frieze\": 10}\n");
+  error = test::error_of([&] { render_report({{dir}}); });
+  EXPECT_NE(error.find((dir / "config.json").string() + ": unknown key 'frieze'"), std::string::npos) << error;
 }
 
 }  // namespace
