@@ -29,7 +29,7 @@
 namespace tint::detect {
 namespace fs = std::filesystem;
 
-std::string run_files::predictions(int epoch) { return fmt::format("predictions_epoch_{:02d}.png", epoch); }
+std::string run_files::predictions(int epoch) { return fmt::format("predictions_epoch_{:02d}.jpg", epoch); }
 
 namespace {
 
@@ -231,7 +231,7 @@ void write_predictions(const fs::path& png, const Detector& detector, const std:
     const auto found = detector.detect(images[i].pixels, options);
     drawn.push_back(draw_detections(images[i].pixels, found, detector.names()).to(torch::kFloat).div(255));
   }
-  data::write_png(png, report::make_grid({torch::stack(drawn)}, 4, 1));
+  data::write_image(png, report::make_grid({torch::stack(drawn)}, 4, 1));  // JPEG: photos, a tenth of PNG
 }
 
 DetectEpoch validate_model(const Detector& detector, const data::DetectionDataset& val, int side) {

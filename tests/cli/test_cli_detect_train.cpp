@@ -136,7 +136,7 @@ TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
   auto r = run_tint(raccoon_job(data, tmp) + " --epochs 1 -o " + q(run));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"config.json", "metrics.csv", "model.cfg", "model.weights", "classes.names", "checkpoint.pt",
-                        "predictions_epoch_00.png", "predictions_epoch_01.png", "training_curve.png"}) {
+                        "predictions_epoch_00.jpg", "predictions_epoch_01.jpg", "training_curve.png"}) {
     EXPECT_TRUE(fs::is_regular_file(run / f)) << f;
   }
   EXPECT_EQ(read_file(run / "classes.names"), "raccoon\n");
@@ -144,7 +144,7 @@ TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
   EXPECT_EQ(config.at("freeze"), 10);
   EXPECT_EQ(config.at("epochs"), 1);
   EXPECT_EQ(config.at("batch_size"), 3);
-  EXPECT_EQ(data::read_image(run / "predictions_epoch_01.png").size(0), 3);
+  EXPECT_EQ(data::read_image(run / "predictions_epoch_01.jpg").size(0), 3);
 
   // metrics.csv: row 0 (before training, no losses) and epoch 1, whose total is the sum of the three losses.
   const auto csv = read_csv(run / "metrics.csv");
@@ -225,7 +225,7 @@ TEST(CliDetectTrain, ResumeToTwoEpochsMatchesAnUninterruptedRun) {
   auto resumed = run_tint("detect train --resume " + q(tmp / "resumed") + " --epochs 2 --threads 1");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("epoch 2/2"), std::string::npos) << resumed.out;
-  EXPECT_TRUE(fs::is_regular_file(tmp / "resumed" / "predictions_epoch_02.png"));
+  EXPECT_TRUE(fs::is_regular_file(tmp / "resumed" / "predictions_epoch_02.jpg"));
   auto straight = run_tint(job + " --epochs 2 -o " + q(tmp / "straight"));
   ASSERT_EQ(straight.exit_code, 0) << straight.err;
 

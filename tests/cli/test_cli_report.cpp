@@ -133,8 +133,8 @@ TEST(CliReport, DetectionRunGetsItsSectionAndADamagedMetricsFileIsOneLineNamingI
                                              "0,nan,nan,nan,nan,0.5,0.25,1,2,3\n"
                                              "1,3.5,1.5,0.5,5.5,40.126,20.004,50,40,30\n"
                                              "2,3.25,1.25,0.25,4.75,58.7654,27.1234,60,55,31\n");
-  for (const char* png : {"training_curve.png", "predictions_epoch_00.png", "predictions_epoch_01.png",
-                          "predictions_epoch_02.png"}) {
+  for (const char* png : {"training_curve.png", "predictions_epoch_00.jpg", "predictions_epoch_01.jpg",
+                          "predictions_epoch_02.jpg"}) {
     data::write_png(run / png, torch::rand({3, 8, 12}));
   }
   const fs::path out = tmp / "report.html";

@@ -342,7 +342,7 @@ void write_fake_detect_run(const fs::path& dir, const FakeDetectRun& f) {
   torch::manual_seed(f.config.seed);
   if (f.curve) data::write_png(dir / "training_curve.png", torch::rand({3, 20, 30}));
   for (int e : f.prediction_epochs) {
-    data::write_png(dir / fmt::format("predictions_epoch_{:02d}.png", e), torch::rand({3, 16, 24}));
+    data::write_png(dir / fmt::format("predictions_epoch_{:02d}.jpg", e), torch::rand({3, 16, 24}));
   }
 }
 
@@ -473,10 +473,10 @@ TEST(HtmlReportDetection, RunShowsItsSettingsMapBeforeAndAfterAndItsImages) {
   EXPECT_EQ(table_cells(html, "config").size(), detect::to_json(f.config).size());
 
   // The training curve and the predictions before training and after the last epoch, inlined; not the others.
-  for (const char* png : {"training_curve.png", "predictions_epoch_00.png", "predictions_epoch_03.png"}) {
+  for (const char* png : {"training_curve.png", "predictions_epoch_00.jpg", "predictions_epoch_03.jpg"}) {
     EXPECT_NE(html.find(uri_of(dir / png)), std::string::npos) << png;
   }
-  for (const char* png : {"predictions_epoch_01.png", "predictions_epoch_02.png"}) {
+  for (const char* png : {"predictions_epoch_01.jpg", "predictions_epoch_02.jpg"}) {
     EXPECT_EQ(html.find(uri_of(dir / png)), std::string::npos) << png;
   }
   EXPECT_EQ(attribute_values(html, "src").size(), 3u);
@@ -529,7 +529,7 @@ TEST(HtmlReportDetection, MixedWithColourizationRunsEachKindHasItsOverviewTable)
   // Colourization: 2 comparison plots, 6 + 3 images; detection: 2 mAP plots, 3 + 3 images.
   const size_t plots = gnuplot_available() ? 4 : 0;
   EXPECT_EQ(attribute_values(html, "src").size(), plots + 9 + 6);
-  for (const char* png : {"training_curve.png", "predictions_epoch_00.png", "predictions_epoch_02.png"}) {
+  for (const char* png : {"training_curve.png", "predictions_epoch_00.jpg", "predictions_epoch_02.jpg"}) {
     EXPECT_NE(html.find(uri_of(coco / png)), std::string::npos) << png;
   }
   if (plots > 0) {
@@ -555,8 +555,8 @@ TEST(HtmlReportDetection, UntrainedRunAndMissingImagesAreNamedNotSkipped) {
                        [&](const std::string& w) { return w.find(text) != std::string::npos; });
   };
   EXPECT_TRUE(named((tmp / "fresh").string() + ": no epoch finished yet"));
-  EXPECT_TRUE(named((tmp / "no-last" / "predictions_epoch_03.png").string() + ": missing"));
-  EXPECT_NE(html.find("predictions_epoch_03.png is missing."), std::string::npos);
+  EXPECT_TRUE(named((tmp / "no-last" / "predictions_epoch_03.jpg").string() + ": missing"));
+  EXPECT_NE(html.find("predictions_epoch_03.jpg is missing."), std::string::npos);
   auto map = table_cells(html, "detect-map");
   ASSERT_GE(map.size(), 1u);
   EXPECT_EQ(map[0], (std::vector<std::string>{"before training", "0", "30.99", "15.43", "50.00", "45.00"}));

@@ -5,7 +5,7 @@
 // epoch:
 //   config.json        every setting (fine_tune_settings())     metrics.csv           one row per epoch (0: before)
 //   checkpoint.pt      weights, optimizer, position, history    training_curve.png    (+ .gp, losses and mAP)
-//   model.cfg          the network (classes as trained)         predictions_epoch_NN.png   validation images
+//   model.cfg          the network (classes as trained)         predictions_epoch_NN.jpg   validation images
 //   model.weights      darknet weights: opens in darknet and OpenCV, and in `tint detect --run DIR`
 //   classes.names      the class list
 #pragma once
@@ -26,7 +26,7 @@ inline constexpr const char* kCfg = "model.cfg";
 inline constexpr const char* kWeights = "model.weights";
 inline constexpr const char* kNames = "classes.names";
 inline constexpr const char* kTrainingCurve = "training_curve.png";
-std::string predictions(int epoch);  // predictions_epoch_NN.png
+std::string predictions(int epoch);  // predictions_epoch_NN.jpg
 }  // namespace run_files
 
 // One row of metrics.csv. Row 0 is the starting model before any training: its validation numbers, and NaN losses

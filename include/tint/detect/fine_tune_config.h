@@ -34,7 +34,7 @@ struct FineTuneConfig {
   double label_smoothing = 0.0;
   bool objectness_iou_target = false;
   uint64_t seed = 0;
-  int preview_images = 8;  // validation images drawn in predictions_epoch_NN.png
+  int preview_images = 8;  // validation images drawn in predictions_epoch_NN.jpg
   int threads = 0;         // recorded: the intra-op threads the run started with
 };
 

@@ -5,7 +5,7 @@
 // samples_epoch_NN.png), sweep/compare output folders (summary.csv, loss_curves.png, accuracy_curves.png,
 // samples.png and one run directory per value) and detection run directories (written by `tint detect train`,
 // detect/fine_tune.h: config.json, model.cfg, classes.names, metrics.csv with row 0 the model before training,
-// training_curve.png, predictions_epoch_NN.png), in any mix. The page shows, in order:
+// training_curve.png, predictions_epoch_NN.jpg), in any mix. The page shows, in order:
 //   1. with two runs or more: a comparison table (model, kernel, batch size, epochs, final losses and accuracy,
 //      total time) and, with two colourization runs or more, every run's validation loss and accuracy in one plot
 //      each (drawn by gnuplot); for detection runs their own table (data, model, freeze, epochs, batch size, mAP@0.5
