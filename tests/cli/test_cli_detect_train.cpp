@@ -1,11 +1,14 @@
 // End-to-end `tint detect train`: fine-tuning the shipped Yolo-Fastest 1.1 on six raccoon photos (a new class list of
 // one class, the first 10 layers frozen), the run directory, `tint detect --run`, refusing to clobber, --resume.
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -251,6 +254,54 @@ TEST(CliDetectTrain, ResumeFromAnotherWorkingDirectory) {
                           "cd " + q(tmp / "elsewhere") + " &&");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(read_csv(tmp / "run" / "metrics.csv").size(), 4u);  // header, epochs 0, 1, 2
+}
+
+
+// Killed (SIGKILL, through the test-only hook of core/atomic_file.cpp) just before and just after the first
+// checkpoint's rename, then started again: the run ends with exactly the numbers of an uninterrupted one. And Ctrl-C
+// (SIGINT) during epoch 2 saves a checkpoint, exits 130 naming the resume command, and the resumed run is exact too.
+TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  test::TempDir tmp;
+  const std::string job = raccoon_job(data, tmp) + " --epochs 3";
+  auto straight = run_tint(job + " -o " + q(tmp / "straight"));
+  ASSERT_EQ(straight.exit_code, 0) << straight.err;
+  const std::string expected = metrics_without_seconds(tmp / "straight");
+  for (const char* moment : {"before", "after"}) {
+    SCOPED_TRACE(moment);
+    const fs::path run = tmp / (std::string("killed-") + moment);
+    auto killed = run_tint(job + " -o " + q(run), std::string("TINT_TEST_KILL_AT_RENAME=checkpoint.pt:") + moment + ":1");
+    ASSERT_TRUE(killed.exit_code == 137 || killed.exit_code == -1) << "exit " << killed.exit_code << ": " << killed.err;
+    const bool saved = fs::exists(run / "checkpoint.pt");
+    EXPECT_EQ(saved, std::string(moment) == "after");
+    auto again = saved ? run_tint("detect train --resume " + q(run) + " --threads 1") : run_tint(job + " -o " + q(run));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    if (saved) EXPECT_NE(again.out.find("resuming " + run.string() + " at epoch 2"), std::string::npos) << again.out;
+    EXPECT_EQ(metrics_without_seconds(run), expected);
+    EXPECT_TRUE(read_file(run / "model.weights") == read_file(tmp / "straight" / "model.weights"));
+  }
+
+  const fs::path run = tmp / "interrupted";
+  std::vector<std::string> args = {"detect", "train", "--data", (data / "raccoon").string(), "--train-images",
+                                   (tmp / "train.txt").string(), "--val-images", (tmp / "val.txt").string(),
+                                   "--names", (tmp / "raccoon.names").string(), "--batch-size", "3", "--freeze", "10",
+                                   "--preview-images", "3", "--threads", "1", "--epochs", "3", "-o", run.string()};
+  test::TintProcess child(args, tmp / "int.out", tmp / "int.err");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(run / "checkpoint.pt") && child.running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(child.running()) << "the run ended before it could be interrupted: " << read_file(tmp / "int.err");
+  child.signal(SIGINT);
+  const auto end = child.wait();
+  const std::string err = read_file(tmp / "int.err");
+  ASSERT_TRUE(end.exited) << "killed by signal " << end.signal;
+  EXPECT_EQ(end.exit_code, 130) << err;
+  EXPECT_NE(err.find("tint detect train --resume " + run.string()), std::string::npos) << err;
+  auto resumed = run_tint("detect train --resume " + q(run) + " --threads 1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("resuming " + run.string()), std::string::npos) << resumed.out;
+  EXPECT_EQ(metrics_without_seconds(run), expected);
+  EXPECT_TRUE(read_file(run / "model.weights") == read_file(tmp / "straight" / "model.weights"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -204,7 +205,7 @@ TEST_F(KillResume, SigkillAtRandomMomentsThenResumeGivesTheUninterruptedMetrics)
       using Uniform = std::uniform_real_distribution<double>;
       const double at = Uniform(0.0, 1.0)(rng) < 0.25
                             ? Uniform(0.01, startup_seconds_)(rng)
-                            : startup_seconds_ + Uniform(0.0, 0.9 * epochs_left * epoch_seconds)(rng);
+                            : startup_seconds_ + Uniform(0.0, 0.6 * epochs_left * epoch_seconds)(rng);
       if (!ends_within(child, at)) {
         child.signal(SIGKILL);
         auto end = child.wait();
@@ -221,16 +222,54 @@ TEST_F(KillResume, SigkillAtRandomMomentsThenResumeGivesTheUninterruptedMetrics)
     }
     auto end = child.wait();
     ASSERT_TRUE(end.exited && end.exit_code == 0) << (resume ? "resumed" : "fresh") << " run failed: " << read_file(tmp / "err");
+    if (resume) {
+      EXPECT_NE(read_file(tmp / "out").find("resuming " + run.string()), std::string::npos)
+          << "the last start did not take the resume path";
+    }
     break;
   }
   std::string epochs;
   for (int e : checkpoint_epochs) epochs += std::to_string(e) + " ";
   RecordProperty("kills", kills);
   RecordProperty("checkpoint_epochs_after_kills", epochs);
-  // Almost every child outlives its moment; allow for load making the timing estimate wrong a few times.
+  // Almost every child outlives its moment (drawn from the first 60 % of its expected time); allow for load making
+  // the timing estimate wrong a few times. The moments around the checkpoint's rename are hit on purpose below.
   EXPECT_GE(kills, 4) << "too few kills hit a running process (" << starts << " starts)";
   EXPECT_EQ(expect_valid_run_dir(run), kEpochs);
   test::expect_identical_runs(reference_dir(), run);  // metrics.csv byte for byte, weights and Adam state bit for bit
+}
+
+// The moments that matter, hit on purpose rather than by luck: SIGKILL just before and just after the rename that
+// publishes checkpoint.pt (a test-only hook in core/atomic_file.cpp), at the first and the third checkpoint. What is
+// left must be a valid run directory; the next start must take the resume path (or start afresh when no checkpoint
+// was published yet) and end with exactly the uninterrupted run.
+TEST_F(KillResume, KillsJustBeforeAndAfterTheCheckpointRenameResumeExactly) {
+  for (const char* moment : {"before", "after"}) {
+    for (int nth : {1, 3}) {
+      SCOPED_TRACE(fmt::format("killed {} the rename of checkpoint #{}", moment, nth));
+      test::TempDir tmp("tint-rename-kill");
+      const fs::path run = tmp / "run";
+      std::string args;
+      for (const auto& a : fresh_args(palette(), run)) args += "'" + a + "' ";
+      const auto killed =
+          test::run_tint(args, fmt::format("TINT_TEST_KILL_AT_RENAME=checkpoint.pt:{}:{}", moment, nth));
+      ASSERT_TRUE(killed.exit_code == 137 || killed.exit_code == -1)
+          << "expected death by SIGKILL, got exit " << killed.exit_code << ": " << killed.err;
+      const int saved = expect_valid_run_dir(run);
+      // Before the n-th rename the checkpoint of epoch n - 1 is the one on disk; after it, epoch n's.
+      EXPECT_EQ(saved, std::string(moment) == "before" ? (nth == 1 ? -1 : nth - 1) : nth);
+      std::string again;
+      for (const auto& a : saved < 0 ? fresh_args(palette(), run) : resume_args(run)) again += "'" + a + "' ";
+      const auto finished = test::run_tint(again);
+      ASSERT_EQ(finished.exit_code, 0) << finished.err;
+      if (saved >= 0) {
+        EXPECT_NE(finished.out.find(fmt::format("resuming {} at epoch {}", run.string(), saved + 1)),
+                  std::string::npos)
+            << "the resume path did not run: " << finished.out;
+      }
+      test::expect_identical_runs(reference_dir(), run);
+    }
+  }
 }
 
 // SIGINT (Ctrl-C) and SIGTERM (what kill, systemd and job schedulers send) both stop at the next batch, save a
