@@ -94,7 +94,7 @@ bool parse_cfg_int(const std::string& text, int& out) {
   char* end = nullptr;
   errno = 0;
   const long v = std::strtol(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0' || v < -2147483647L || v > 2147483647L) return false;
+  if (errno != 0 || end != text.c_str() + text.size() || v < -2147483647L || v > 2147483647L) return false;
   out = static_cast<int>(v);
   return true;
 }
@@ -104,7 +104,7 @@ bool parse_cfg_float(const std::string& text, float& out) {
   char* end = nullptr;
   errno = 0;
   const float v = std::strtof(text.c_str(), &end);
-  if (errno != 0 || *end != '\0' || !std::isfinite(v)) return false;
+  if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(v)) return false;  // a NUL inside too
   out = v;
   return true;
 }

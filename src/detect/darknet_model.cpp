@@ -37,6 +37,7 @@ namespace {
 constexpr int64_t kMaxSide = 1 << 16;        // feature map height or width
 constexpr int64_t kMaxChannels = 1 << 20;    // feature map channels
 constexpr double kMaxLayerWeights = 1 << 28;  // a convolution's weights (1 GiB of float32)
+constexpr double kMaxNetworkWeights = 1 << 28;  // all of them together (Yolo-Fastest 1.1-xl has 9.2e5)
 constexpr int kMaxClasses = 1 << 16;
 constexpr int kMaxAnchors = 1 << 10;
 
@@ -121,6 +122,7 @@ DarknetModelImpl::DarknetModelImpl(DarknetCfg cfg, double batchnorm_epsilon) : c
   if (cfg_.num_layers() == 0) net.fail("", "the cfg has no layers after [net]");
   convs_ = register_module("layers", std::make_shared<torch::nn::Module>("DarknetLayers"));
 
+  double network_weights = 0;
   for (int i = 0; i < cfg_.num_layers(); ++i) {
     const CfgSection& s = cfg_.layer(i);
     auto spec = std::make_shared<Layer>();
@@ -178,6 +180,10 @@ DarknetModelImpl::DarknetModelImpl(DarknetCfg cfg, double batchnorm_epsilon) : c
       if (weights > kMaxLayerWeights)
         s.fail("", fmt::format("{} filters of {}x{}x{} weights are {:.3g} values: expected at most {:.3g} per layer",
                                filters, prev_c / groups, size, size, weights, kMaxLayerWeights));
+      network_weights += weights;
+      if (network_weights > kMaxNetworkWeights)
+        s.fail("", fmt::format("the network reaches {:.0f} weights here: expected at most {:.0f} in all",
+                               network_weights, kMaxNetworkWeights));
       // The cfg's default activation is darknet's, logistic (OpenCV's importer assumes linear instead).
       spec->conv = DarknetConv(static_cast<int>(prev_c), filters, size, stride, padding, groups, batch_normalize == 1,
                                s.get_activation("logistic"), batchnorm_epsilon);

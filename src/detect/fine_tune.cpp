@@ -4,13 +4,13 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <sstream>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "tint/core/atomic_file.h"
+#include "tint/core/checkpoint_archive.h"
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
 #include "tint/data/detection_dataset.h"
@@ -130,77 +130,36 @@ struct Progress {
 
 void save_checkpoint(const fs::path& path, const FineTuneConfig& c, const Progress& p, DarknetModelImpl& model,
                      torch::optim::Optimizer& optimizer) {
-  torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
-  model.save(model_archive);
-  optimizer.save(optimizer_archive);
-  archive.write("magic", c10::IValue(std::string(kMagic)));
-  archive.write("version", c10::IValue(kVersion));
-  archive.write("config", c10::IValue(to_json(c).dump()));
-  archive.write("epoch", c10::IValue(int64_t{p.epoch}));
-  archive.write("batches_done", c10::IValue(p.batches_done));
-  archive.write("sums", c10::IValue(nlohmann::json(std::vector<double>(p.sums, p.sums + 4)).dump()));
-  archive.write("history", c10::IValue(history_json(p.history).dump()));
-  archive.write("model", model_archive);
-  archive.write("optimizer", optimizer_archive);
-  std::ostringstream bytes;
-  archive.save_to(bytes);
-  write_file_atomic(path, bytes.str());
+  CheckpointWriter archive(kMagic, kVersion);
+  archive.put("config", to_json(c));
+  archive.put("epoch", int64_t{p.epoch});
+  archive.put("batches_done", p.batches_done);
+  archive.put("sums", nlohmann::json(std::vector<double>(p.sums, p.sums + 4)));
+  archive.put("history", history_json(p.history));
+  archive.put_state(model, optimizer);
+  archive.save(path);
 }
 
-class CheckpointReader {
- public:
-  explicit CheckpointReader(const fs::path& path) : name_(path.string()) {
-    std::istringstream bytes(read_file(path));
+// A checkpoint read back: the run's config and position; the weights and optimizer state wait in `archive` until
+// the model is built.
+struct CheckpointReader {
+  explicit CheckpointReader(const fs::path& path) : archive(path, kMagic, kVersion) {
+    const std::string& name = archive.name();
+    config = fine_tune_config_from_json(archive.json("config"), name + " (config)");
+    progress.epoch = int(archive.integer("epoch"));
+    progress.batches_done = archive.integer("batches_done");
     try {
-      archive_.load_from(bytes);
-    } catch (const c10::Error&) {
-      throw Error(fmt::format("{}: not a tint detection checkpoint (cannot read the archive)", name_));
-    }
-    if (text("magic") != kMagic) throw Error(fmt::format("{}: not a tint detection checkpoint", name_));
-    if (integer("version") != kVersion)
-      throw Error(fmt::format("{}: unsupported checkpoint version (this tint reads version {})", name_, kVersion));
-    try {
-      config = fine_tune_config_from_json(nlohmann::json::parse(text("config")), name_ + " (config)");
-      progress.epoch = int(integer("epoch"));
-      progress.batches_done = integer("batches_done");
-      const auto sums = nlohmann::json::parse(text("sums")).get<std::vector<double>>();
+      const auto sums = archive.json("sums").get<std::vector<double>>();
       if (sums.size() != 4) throw Error("sums");
       std::copy(sums.begin(), sums.end(), progress.sums);
-      for (const auto& row : nlohmann::json::parse(text("history"))) progress.history.push_back(history_row(row));
+      for (const auto& row : archive.json("history")) progress.history.push_back(history_row(row));
     } catch (const std::exception& e) {
-      throw Error(fmt::format("{}: damaged checkpoint ({})", name_, e.what()));
+      throw Error(fmt::format("{}: damaged checkpoint ({})", name, e.what()));
     }
   }
-  void restore(DarknetModelImpl& model, torch::optim::Optimizer& optimizer) {
-    torch::serialize::InputArchive model_archive, optimizer_archive;
-    try {
-      archive_.read("model", model_archive);
-      model.load(model_archive);
-      archive_.read("optimizer", optimizer_archive);
-      optimizer.load(optimizer_archive);
-    } catch (const c10::Error& e) {
-      throw Error(fmt::format("{}: the checkpoint does not fit the run's model.cfg ({})", name_,
-                              e.what_without_backtrace()));
-    }
-  }
+  CheckpointArchive archive;
   FineTuneConfig config;
   Progress progress;
-
- private:
-  std::string text(const char* key) {
-    c10::IValue v;
-    if (!archive_.try_read(key, v) || !v.isString())
-      throw Error(fmt::format("{}: not a tint detection checkpoint (no '{}')", name_, key));
-    return v.toStringRef();
-  }
-  int64_t integer(const char* key) {
-    c10::IValue v;
-    if (!archive_.try_read(key, v) || !v.isInt() || v.toInt() < 0)
-      throw Error(fmt::format("{}: not a tint detection checkpoint (no '{}')", name_, key));
-    return v.toInt();
-  }
-  std::string name_;
-  torch::serialize::InputArchive archive_;
 };
 
 void write_metrics(const fs::path& dir, const std::vector<DetectEpoch>& history, FineTuneObserver* observer) {
@@ -343,7 +302,8 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
   auto optimizer = make_optimizer(c, *model);
   Progress progress;
   if (reader) {
-    reader->restore(*model, *optimizer);
+    reader->archive.restore_model(*model);
+    reader->archive.restore_optimizer(*optimizer);
     progress = reader->progress;
     note(fmt::format("resuming {} at epoch {} of {}{}", dir.string(), progress.epoch + 1, c.epochs,
                      progress.batches_done > 0 ? fmt::format(", batch {}", progress.batches_done + 1) : ""));

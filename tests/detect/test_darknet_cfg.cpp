@@ -205,5 +205,15 @@ TEST(DarknetCfg, SetChangesOrAddsAnOption) {
 }
 
 }  // namespace
+
+// Found by fuzz/fuzz_darknet.cpp: a NUL byte inside a value used to end the number silently (width=32<NUL>junk read
+// as 32); the whole value must be the number.
+TEST(DarknetCfg, ANulByteInsideANumberIsRefused) {
+  const std::string text("[net]\nwidth=32\0junk\nheight=32\nchannels=3\n", 40);
+  const auto cfg = parse_cfg(text, "nul.cfg");
+  EXPECT_NE(test::error_of([&] { cfg.net().require_int("width"); }).find("width"), std::string::npos);
+  EXPECT_EQ(cfg.net().require_int("height"), 32);
+}
+
 }  // namespace darknet_cfg_test
 }  // namespace tint::detect

@@ -531,6 +531,19 @@ TEST(DarknetModel, SizesNoRealCfgReachesAreRefusedBeforeAllocating) {
   EXPECT_EQ(e, "bad.cfg:10: layer 1 [yolo]: option 'classes': expected at most 65536 classes, got 1000000");
 }
 
+// Found by fuzz/fuzz_darknet.cpp: layers each under the per-layer bound can still add up to gigabytes (a 292-byte cfg
+// asked for 5 GiB); the whole network's weights are bounded too, before allocating. Here layer 1 alone is exactly at
+// the per-layer bound (16384 x 16384 = 2^28) and the 49,152 weights before it push the total over.
+TEST(DarknetModel, ANetworkOfManyLargeLayersIsRefusedBeforeAllocating) {
+  const auto e = test::error_of([&] {
+    DarknetModel m(parse_cfg("[net]\nwidth=1\nheight=1\nchannels=3\n[convolutional]\nfilters=16384\nsize=1\n"
+                             "[convolutional]\nfilters=16384\nsize=1\n",
+                             "big.cfg"));
+  });
+  EXPECT_EQ(e, "big.cfg:8: layer 1 [convolutional]: the network reaches 268484608 weights here: expected at most "
+               "268435456 in all");
+}
+
 // Mutated real cfgs (a number replaced by an extreme one, a line dropped): each builds and runs, or is a tint::Error;
 // never another exception or a crash.
 TEST(DarknetModel, MutatedCfgsBuildOrFailCleanly) {

@@ -224,5 +224,17 @@ TEST(DarknetWeights, AModelWithNewClassesWritesAFileItsCfgReadsBack) {
 }
 
 }  // namespace
+
+// Found by fuzz/fuzz_darknet.cpp: major * 10 + minor overflowed int for a header's large numbers (undefined
+// behaviour); darknet's rule, computed in 64 bits, also wants both below 1000 for a 64-bit `seen`.
+TEST(DarknetWeights, HugeVersionNumbersDecideTheSeenWidthWithoutOverflow) {
+  EXPECT_TRUE((WeightsHeader{0, 2, 5, 0}.has_64bit_seen()));
+  EXPECT_FALSE((WeightsHeader{0, 1, 0, 0}.has_64bit_seen()));
+  EXPECT_TRUE((WeightsHeader{999, 999, 0, 0}.has_64bit_seen()));
+  EXPECT_FALSE((WeightsHeader{300000000, 0, 0, 0}.has_64bit_seen()));
+  EXPECT_FALSE((WeightsHeader{2147483647, 2147483647, 0, 0}.has_64bit_seen()));
+  EXPECT_EQ((WeightsHeader{2147483647, 0, 0, 0}.size_bytes()), 16);
+}
+
 }  // namespace darknet_weights_test
 }  // namespace tint::detect
