@@ -276,7 +276,9 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
     EXPECT_EQ(saved, std::string(moment) == "after");
     auto again = saved ? run_tint("detect train --resume " + q(run) + " --threads 1") : run_tint(job + " -o " + q(run));
     ASSERT_EQ(again.exit_code, 0) << again.err;
-    if (saved) EXPECT_NE(again.out.find("resuming " + run.string() + " at epoch 2"), std::string::npos) << again.out;
+    if (saved) {
+      EXPECT_NE(again.out.find("resuming " + run.string() + " at epoch 2"), std::string::npos) << again.out;
+    }
     EXPECT_EQ(metrics_without_seconds(run), expected);
     EXPECT_TRUE(read_file(run / "model.weights") == read_file(tmp / "straight" / "model.weights"));
   }

@@ -9,6 +9,8 @@
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/input-archive.h>
 
+#include "tint/core/checkpoint_archive.h"
+
 #include "tint/data/palette.h"
 #include "tint/train/config.h"
 #include "tint/train/metrics.h"
@@ -34,12 +36,11 @@ class CheckpointReader {
  public:
   explicit CheckpointReader(const std::filesystem::path& path);
   const CheckpointMeta& meta() const { return meta_; }
-  void restore_model(torch::nn::Module& model);
-  void restore_optimizer(torch::optim::Optimizer& optimizer);
+  void restore_model(torch::nn::Module& model) { archive_.restore_model(model); }
+  void restore_optimizer(torch::optim::Optimizer& optimizer) { archive_.restore_optimizer(optimizer); }
 
  private:
-  std::filesystem::path path_;
-  torch::serialize::InputArchive archive_;
+  CheckpointArchive archive_;
   CheckpointMeta meta_;
 };
 
