@@ -272,6 +272,28 @@ TEST_F(KillResume, KillsJustBeforeAndAfterTheCheckpointRenameResumeExactly) {
   }
 }
 
+// A second signal while the first is being handled quits at once (the user insists): the process leaves through
+// _exit(128 + the signal handled second) without the graceful stop's checkpoint and its "interrupted ... checkpoint
+// saved" line, and what is on disk is still a valid run directory. The kernel may hand the two pending signals over
+// in either order, so the status is 130 or 143; the missing line is what tells the two paths apart.
+TEST_F(KillResume, ASecondSignalQuitsAtOnce) {
+  test::TempDir tmp("tint-twice-run");
+  const fs::path run = tmp / "run";
+  test::TintProcess child(fresh_args(palette(), run), tmp / "out", tmp / "err");
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(run / "checkpoint.pt") && child.running() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(child.running()) << "the run ended before it could be interrupted: " << read_file(tmp / "err");
+  child.signal(SIGINT);
+  child.signal(SIGTERM);
+  const auto end = child.wait();
+  ASSERT_TRUE(end.exited) << "killed by signal " << end.signal;
+  EXPECT_TRUE(end.exit_code == 128 + SIGINT || end.exit_code == 128 + SIGTERM) << end.exit_code;
+  EXPECT_EQ(read_file(tmp / "err"), "") << "the graceful stop ran instead of the immediate exit";
+  EXPECT_GE(expect_valid_run_dir(run), 1);
+}
+
 // SIGINT (Ctrl-C) and SIGTERM (what kill, systemd and job schedulers send) both stop at the next batch, save a
 // checkpoint, exit 130 with one line saying how to resume, and the resumed run is the uninterrupted one.
 TEST_F(KillResume, SigintAndSigtermSaveACheckpointExitWith130AndResume) {

@@ -1,4 +1,5 @@
 // End-to-end: `tint train`, `tint evaluate` and `tint sweep` on a small slice of the embedded horses.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -121,6 +122,29 @@ TEST(CliTrain, SweepBatchSizeWritesComparison) {
   }
   // grey, truth, and one row per batch size
   EXPECT_EQ(data::read_image(fs::path(out) / "samples.png").size(1), 2 + 4 * (64 + 2));
+}
+
+
+// --force starts afresh over a finished run (its history replaced, not extended); without --data the data comes from
+// $TINT_DATA, whose path an error names when it holds no CIFAR-10 files.
+TEST(CliTrain, ForceStartsAfreshAndTintDataSelectsTheData) {
+  test::TempDir tmp;
+  const std::string run = (tmp / "run").string(), palette = palette_flag(tmp);
+  ASSERT_EQ(run_tint("train --epochs 2 " + kSmall + palette + " --out '" + run + "'").exit_code, 0);
+  auto forced = run_tint("train --epochs 1 --force " + kSmall + palette + " --out '" + run + "'");
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  const std::string csv = read_file(fs::path(run) / "metrics.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2) << csv;  // header + the one new epoch
+
+  const std::string empty = (tmp / "no-cifar").string();
+  fs::create_directories(empty);
+  auto missing = run_tint("train --epochs 1 " + kSmall + palette + " --out '" + (tmp / "r2").string() + "'",
+                          "TINT_DATA='" + empty + "'");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find(empty), std::string::npos) << missing.err;
+  auto embedded = run_tint("train --epochs 1 " + kSmall + palette + " --out '" + (tmp / "r3").string() + "'",
+                           "TINT_DATA='" + test::embedded_data_dir().string() + "'");
+  EXPECT_EQ(embedded.exit_code, 0) << embedded.err;
 }
 
 }  // namespace
