@@ -8,7 +8,6 @@
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
 #include "tint/report/image_grid.h"
-#include "tint/report/progress.h"
 #include "tint/train/run_dir.h"
 
 namespace tint::cli {
@@ -71,35 +70,21 @@ void add_colourize(CLI::App& app, Common& common) {
                                                  : default_checkpoint();
     auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
     if (f->out.empty()) ensure_directory(f->out_dir);
-    report::ProgressBar bar;
-    int failed = 0;
-    for (size_t i = 0; i < files.size(); ++i) {
-      const auto& file = files[i];
-      bar.update("colourizing", static_cast<int64_t>(i), static_cast<int64_t>(files.size()));
-      try {
-        auto image = data::read_image(file, f->read);
-        torch::Tensor colour;
-        if (f->side_by_side) {
-          auto grey = colourize::grey_of(image).unsqueeze(0);
-          colour = colourizer.colourize(image, f->options).unsqueeze(0);
-          colour = report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour})}, 0, 1);
-        } else {
-          colour = colourizer.colourize_bytes(image, f->options);  // a quarter of the float's memory
-        }
-        fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->format)
-                                      : fs::path(f->out);
-        data::write_image(out, colour, f->write);
-        bar.clear();
-        fmt::print("{} -> {}\n", file.string(), out.string());
-      } catch (const std::exception& e) {
-        // One bad file must not stop the batch: report it, go on, fail at the end.
-        bar.clear();
-        fmt::print(stderr, "tint: error: {}\n", e.what());
-        ++failed;
+    for_each_file(files, "colourizing", [&](const fs::path& file) {
+      auto image = data::read_image(file, f->read);
+      torch::Tensor colour;
+      if (f->side_by_side) {
+        auto grey = colourize::grey_of(image).unsqueeze(0);
+        colour = colourizer.colourize(image, f->options).unsqueeze(0);
+        colour = report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour})}, 0, 1);
+      } else {
+        colour = colourizer.colourize_bytes(image, f->options);  // a quarter of the float's memory
       }
-    }
-    bar.clear();
-    if (failed > 0) throw Error(fmt::format("{} of {} images failed", failed, files.size()));
+      fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->format)
+                                    : fs::path(f->out);
+      data::write_image(out, colour, f->write);
+      return fmt::format("{} -> {}", file.string(), out.string());
+    });
   });
 }
 

@@ -205,30 +205,16 @@ void add_detect(CLI::App& app, Common& common) {
     const auto detector = detect::Detector::from_files(model.cfg, model.weights, model.names);
     const auto input = detector.input_size(f->options);
     ensure_directory(f->out_dir);
-    report::ProgressBar bar;
-    int failed = 0;
-    for (size_t i = 0; i < files.size(); ++i) {
-      const auto& file = files[i];
-      bar.update("detecting", static_cast<int64_t>(i), static_cast<int64_t>(files.size()));
-      try {
-        const auto image = data::read_image(file, f->read);
-        const auto found = detector.detect(image, f->options);
-        const fs::path stem = fs::path(f->out_dir) / (file.stem().string() + "_detections");
-        const fs::path picture = stem.string() + "." + f->format, json = stem.string() + ".json";
-        data::write_image(picture, detect::draw_detections(image, found, detector.names()), f->write);
-        write_file_atomic(json, detections_json(file, image, found, detector.names(), model, f->options, f->resize,
-                                                input).dump(2) + "\n");
-        bar.clear();
-        fmt::print("{}: {} -> {}\n", file.string(), summary(found, detector.names()), picture.string());
-      } catch (const std::exception& e) {
-        // One bad file must not stop the batch: report it, go on, fail at the end.
-        bar.clear();
-        fmt::print(stderr, "tint: error: {}\n", e.what());
-        ++failed;
-      }
-    }
-    bar.clear();
-    if (failed > 0) throw Error(fmt::format("{} of {} images failed", failed, files.size()));
+    for_each_file(files, "detecting", [&](const fs::path& file) {
+      const auto image = data::read_image(file, f->read);
+      const auto found = detector.detect(image, f->options);
+      const fs::path stem = fs::path(f->out_dir) / (file.stem().string() + "_detections");
+      const fs::path picture = stem.string() + "." + f->format, json = stem.string() + ".json";
+      data::write_image(picture, detect::draw_detections(image, found, detector.names()), f->write);
+      write_file_atomic(json, detections_json(file, image, found, detector.names(), model, f->options, f->resize,
+                                              input).dump(2) + "\n");
+      return fmt::format("{}: {} -> {}", file.string(), summary(found, detector.names()), picture.string());
+    });
   });
 }
 

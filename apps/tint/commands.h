@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ std::filesystem::path shipped_file(const std::filesystem::path& install_suffix, 
 
 // Image files as given; folders expand to the image files they hold (sorted, not recursive).
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs);
+
+// Runs `each` on every file under a progress bar labelled `label`, printing the line it returns. A file whose `each`
+// throws is reported on stderr and skipped, so one bad file does not stop the batch; an Error then counts them.
+void for_each_file(const std::vector<std::filesystem::path>& files, const std::string& label,
+                   const std::function<std::string(const std::filesystem::path&)>& each);
 
 // Applies --threads; returns the count in effect.
 int apply_threads(const Common& common);

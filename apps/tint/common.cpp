@@ -8,6 +8,7 @@
 #include "tint/core/error.h"
 #include "tint/core/runtime.h"
 #include "tint/data/image_io.h"
+#include "tint/report/progress.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
@@ -73,6 +74,26 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
     }
   }
   return files;
+}
+
+void for_each_file(const std::vector<fs::path>& files, const std::string& label,
+                   const std::function<std::string(const fs::path&)>& each) {
+  report::ProgressBar bar;
+  int failed = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    bar.update(label, static_cast<int64_t>(i), static_cast<int64_t>(files.size()));
+    try {
+      const std::string line = each(files[i]);
+      bar.clear();
+      fmt::print("{}\n", line);
+    } catch (const std::exception& e) {
+      bar.clear();
+      fmt::print(stderr, "tint: error: {}\n", e.what());
+      ++failed;
+    }
+  }
+  bar.clear();
+  if (failed > 0) throw Error(fmt::format("{} of {} images failed", failed, files.size()));
 }
 
 int apply_threads(const Common& common) { return configure_threads(common.threads); }

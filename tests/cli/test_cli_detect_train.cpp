@@ -24,14 +24,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::run_tint;
 
-#ifndef TINT_SKIP_WITHOUT_DETECTION_DATA
-#define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var)                                                            \
-  auto dir_var##_opt = ::tint::test::detection_data_dir();                                                  \
-  if (!dir_var##_opt) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR (CMake option "     \
-                                      "TINT_TEST_DETECTION_DIR) to ../shared/data/detection";                \
-  const fs::path dir_var = *dir_var##_opt
-#endif
-
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 
 const fs::path& shipped_dir() {

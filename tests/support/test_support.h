@@ -99,3 +99,9 @@ class TintProcess {
   if (!dir_var##_opt) GTEST_SKIP() << "full CIFAR-10 not found: set TINT_CIFAR10_DIR (CMake option "   \
                                       "TINT_TEST_DATA_DIR) to a cifar-10-batches-bin directory";      \
   const std::filesystem::path dir_var = *dir_var##_opt
+
+#define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var)                                                            \
+  auto dir_var##_opt = ::tint::test::detection_data_dir();                                                  \
+  if (!dir_var##_opt) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR (CMake option "     \
+                                      "TINT_TEST_DETECTION_DIR) to ../shared/data/detection";                \
+  const std::filesystem::path dir_var = *dir_var##_opt
