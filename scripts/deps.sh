@@ -11,6 +11,7 @@ set -euo pipefail
 build=(
   cmake g++ make pkg-config
   libtorch-dev libopenblas0-openmp   # without OpenBLAS, LibTorch falls back to the reference BLAS (~10x slower)
+  libgloo-dev                        # Gloo's headers, for LibTorch's c10d ProcessGroupGloo (src/distributed/)
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libjpeg62-turbo-dev libpng-dev libwebp-dev libexif-dev   # image codecs (src/data/*_codec.cpp)
   libpugixml-dev                     # Pascal VOC annotations (src/data/voc_xml.cpp)

@@ -2,6 +2,7 @@
 
 #include "commands.h"
 #include "settings_flags.h"
+#include "tint/distributed/group.h"
 #include "tint/train/console_observer.h"
 
 namespace tint::cli {
@@ -12,6 +13,7 @@ void add_train(CLI::App& app, Common& common) {
     std::string out;
     std::string resume;
     bool force = false;
+    int nproc = 0;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("train", "Train a colourization network (defaults: the source's ConvTransposeNet run)");
@@ -21,9 +23,10 @@ void add_train(CLI::App& app, Common& common) {
   cmd->add_option("-o,--out", f->out, "Run directory (default: runs/<model>)");
   cmd->add_option("--resume", f->resume, "Continue the run in this directory (its config wins; --epochs extends it)");
   cmd->add_flag("--force", f->force, "Start afresh even if --out already holds a run");
-  cmd->callback([f, cmd, &common] {
-    apply_threads(common);
+  add_nproc_flag(*cmd, f->nproc);
+  cmd->callback([f, cmd, &common] { run_data_parallel(common, f->nproc, [&](distributed::Group* group) {
     train::TrainJob job;
+    job.group = group;
     job.config = f->config;
     job.data_dir = resolve_data_dir(common);
     job.overwrite = f->force;
@@ -36,10 +39,11 @@ void add_train(CLI::App& app, Common& common) {
     }
     train::ConsoleObserver observer;
     auto result = train::train(job, &observer);
+    if (group != nullptr && group->rank() != 0) return;
     const auto& last = result.history.back();
     fmt::print("final: val loss {:.4f}, val acc {:.2f}% after {} epochs; run saved in {}\n", last.val_loss,
                last.val_acc, last.epoch, result.run_dir.string());
-  });
+  }); });
 }
 
 void add_evaluate(CLI::App& app, Common& common) {

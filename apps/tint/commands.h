@@ -9,13 +9,30 @@
 
 #include <CLI/CLI.hpp>
 
+namespace tint::distributed {
+class Group;
+}
+
 namespace tint::cli {
 
 // Flags shared by the subcommands that use them.
 struct Common {
   int threads = 0;   // 0 = number of cores
   std::string data;  // CIFAR-10 directory; empty = $TINT_DATA, then the embedded horses
+  std::vector<std::string> arguments;  // argv[1..], for `--nproc` to start workers with the same command
 };
+
+// Ends `tint` with this exit status, its messages already printed (a data-parallel launcher passes its workers' on).
+struct ExitStatus {
+  int code;
+};
+
+// --nproc N: run the command as N data-parallel workers on this machine.
+void add_nproc_flag(CLI::App& cmd, int& nproc);
+// Runs `job` once: as N local workers (--nproc N > 1: this process launches and waits for them), as one worker of
+// the job the torchrun environment describes (RANK, WORLD_SIZE, ...; `job` gets its group), or alone (nullptr).
+// Threads per worker default to the cores / workers on this machine.
+void run_data_parallel(Common& common, int nproc, const std::function<void(distributed::Group*)>& job);
 
 void add_threads_flag(CLI::App& cmd, Common& common);
 void add_data_flag(CLI::App& cmd, Common& common);

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   tint::cli::add_report(app, common);
   tint::cli::add_optim(app, common);
   tint::cli::add_analysis(app, common);
+  common.arguments.assign(argv + 1, argv + argc);
   tint::install_interrupt_handlers();
   tint::tune_allocator();
   try {
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "tint: " << e.what() << " (see tint --help)\n";
     return 2;
+  } catch (const tint::cli::ExitStatus& e) {
+    return e.code;
   } catch (const tint::Interrupted& e) {
     std::cerr << "tint: " << e.what() << "\n";
     return 130;

@@ -30,6 +30,13 @@ std::vector<CLI::Option*> add_settings(CLI::App& cmd, const SettingsTable<Config
     };
     if (row.negated_flag) {
       added.push_back(cmd.add_flag_callback(row.cli_name(), [apply] { apply("false"); }, row.help));
+    } else if (row.range == "true|false") {
+      // A boolean that is off by default: the bare flag turns it on; "--flag false" still parses.
+      added.push_back(cmd.add_option_function<std::string>(
+                             row.cli_name(), [apply](const std::string& value) { apply(value.empty() ? "true" : value); },
+                             row.help)
+                          ->expected(0, 1)
+                          ->type_name("[true|false]"));
     } else {
       added.push_back(cmd.add_option_function<std::string>(row.cli_name(), apply, row.help)
                           ->type_name(row.range == "text" ? "TEXT" : row.range)

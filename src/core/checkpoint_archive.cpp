@@ -36,8 +36,12 @@ void CheckpointWriter::save(const fs::path& path) const {
 }
 
 CheckpointArchive::CheckpointArchive(const fs::path& path, const std::string& magic, int64_t version)
-    : name_(path.string()) {
-  std::istringstream bytes(read_file(path));
+    : CheckpointArchive(path.string(), read_file(path), magic, version) {}
+
+CheckpointArchive::CheckpointArchive(const std::string& name, const std::string& file_bytes, const std::string& magic,
+                                     int64_t version)
+    : name_(name) {
+  std::istringstream bytes(file_bytes);
   try {
     archive_.load_from(bytes);
   } catch (const c10::Error&) {

@@ -7,6 +7,7 @@
 #include "tint/ops/conv_max_pool.h"
 #include "tint/ops/conv_transpose.h"
 #include "tint/ops/resample.h"
+#include "tint/ops/sync_batch_norm.h"
 
 namespace tint::models {
 
@@ -32,14 +33,19 @@ namespace {
 
 // What BatchNorm2dImpl::forward does (LibTorch 1.13), then the ReLU, fused; input_bias is the bias of the convolution
 // before, when it was left out there; repeats as in ops::batch_norm_relu.
+// With `sync` set (data-parallel training with --sync-batchnorm), training uses every worker's batch statistics.
 torch::Tensor batch_norm_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& x, const torch::Tensor& input_bias,
-                              int64_t repeats = 1) {
+                              const ops::SumAcrossWorkers& sync, int64_t repeats = 1) {
   TORCH_CHECK(x.dim() == 4, "BatchNorm2d expects (N, C, H, W), got ", x.sizes());
   const auto& o = bn.options;
   double momentum = o.momentum().value_or(0.0);
   if (bn.is_training() && o.track_running_stats() && bn.num_batches_tracked.defined()) {
     bn.num_batches_tracked += 1;
     if (!o.momentum()) momentum = 1.0 / bn.num_batches_tracked.item<double>();  // a cumulative average
+  }
+  if (sync && bn.is_training() && o.track_running_stats()) {
+    return ops::sync_batch_norm_relu(x, bn.weight, bn.bias, bn.running_mean, bn.running_var, momentum, o.eps(),
+                                     input_bias, repeats, sync);
   }
   return ops::batch_norm_relu(x, bn.weight, bn.bias, bn.running_mean, bn.running_var,
                               bn.is_training() || !o.track_running_stats(), momentum, o.eps(), input_bias, repeats);
@@ -84,9 +90,9 @@ torch::Tensor resample(Resampling r, const torch::Tensor& x) {
 // statistics are the source's), so they run on a quarter of the values. A max-pooling commutes with input_bias:
 // max(x + b) = max(x) + b, to rounding.
 torch::Tensor resample_batch_norm_relu(Resampling r, nn::BatchNorm2dImpl& bn, const torch::Tensor& x,
-                                       const torch::Tensor& input_bias) {
-  if (r == Resampling::kUpsample2x) return resample(r, batch_norm_relu(bn, x, input_bias, /*repeats=*/4));
-  return batch_norm_relu(bn, resample(r, x), input_bias);
+                                       const torch::Tensor& input_bias, const ops::SumAcrossWorkers& sync) {
+  if (r == Resampling::kUpsample2x) return resample(r, batch_norm_relu(bn, x, input_bias, sync, /*repeats=*/4));
+  return batch_norm_relu(bn, resample(r, x), input_bias, sync);
 }
 
 struct Unbiased {
@@ -136,7 +142,7 @@ torch::Tensor BlockImpl::forward(torch::Tensor x) {
     if (batch_norm(i + 1 + skip) != nullptr && relu(i + 2 + skip)) {
       if (auto conv = convolve_without_bias(*m.ptr(), x, after_conv)) {
         x = resample_batch_norm_relu(conv->resampled ? Resampling::kNone : after_conv, *batch_norm(i + 1 + skip),
-                                     conv->output, conv->bias);
+                                     conv->output, conv->bias, sync_batch_norm);
         i += 3 + skip;
         continue;
       }
@@ -144,14 +150,22 @@ torch::Tensor BlockImpl::forward(torch::Tensor x) {
     const auto here = resampling_at(i);
     const size_t own = here == Resampling::kNone ? 0 : 1;
     if (batch_norm(i + own) != nullptr && relu(i + own + 1)) {
-      x = resample_batch_norm_relu(here, *batch_norm(i + own), x, {});
+      x = resample_batch_norm_relu(here, *batch_norm(i + own), x, {}, sync_batch_norm);
       i += 2 + own;
       continue;
     }
+    TORCH_CHECK(!sync_batch_norm || batch_norm(i) == nullptr || !is_training(),
+                "sync batchnorm: a BatchNorm2d not followed by a ReLU is not synchronised (block layer ", i, ")");
     x = here != Resampling::kNone ? resample(here, x) : m.forward(x);
     ++i;
   }
   return x;
+}
+
+void set_sync_batch_norm(torch::nn::Module& model, const ops::SumAcrossWorkers& sum) {
+  for (auto& m : model.modules(/*include_self=*/true)) {
+    if (auto* block = m->as<BlockImpl>()) block->sync_batch_norm = sum;
+  }
 }
 
 nn::Conv2d halving_conv(int in_channels, int out_channels, int kernel) {

@@ -27,7 +27,14 @@ void save_checkpoint(const fs::path& path, const CheckpointMeta& meta, torch::nn
   archive.save(path);
 }
 
-CheckpointReader::CheckpointReader(const fs::path& path) : archive_(path, kMagic, kVersion) {
+CheckpointReader::CheckpointReader(const fs::path& path) : archive_(path, kMagic, kVersion) { read_meta(); }
+
+CheckpointReader::CheckpointReader(const std::string& name, const std::string& bytes)
+    : archive_(name, bytes, kMagic, kVersion) {
+  read_meta();
+}
+
+void CheckpointReader::read_meta() {
   const std::string& name = archive_.name();
   meta_.epoch = static_cast<int>(archive_.integer("epoch"));
   meta_.batches_done = archive_.integer("batches_done");

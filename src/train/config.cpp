@@ -26,7 +26,7 @@ const SettingsTable<TrainConfig>& train_settings() {
         sweepable(real<C>("weight-decay", "weight_decay", [](C& c) -> double& { return c.weight_decay; }, 0.0, true,
                           "Adam's L2 weight decay (0: none, as the source)")),
         sweepable(integer<C, int>("batch-size", "batch_size", [](C& c) -> int& { return c.batch_size; }, 1, 1 << 20,
-                                  "Images per batch")),
+                                  "Images per batch (per worker: with --nproc N the global batch is N times it)")),
         integer<C, int>("epochs", "epochs", [](C& c) -> int& { return c.epochs; }, 1, 100000, "Epochs"),
         integer<C, uint64_t>("seed", "seed", [](C& c) -> uint64_t& { return c.seed; }, 0, 0,
                              "Seed of the palette, initialization and shuffling"),
@@ -53,6 +53,11 @@ const SettingsTable<TrainConfig>& train_settings() {
                   "rounding"),
         recorded_only(integer<C, int>("threads", "threads", [](C& c) -> int& { return c.threads; }, 0, 4096,
                                       "Intra-op threads the run started with (0: not recorded)")),
+        recorded_only(integer<C, int>("world-size", "world_size", [](C& c) -> int& { return c.world_size; }, 1,
+                                      1 << 16, "Data-parallel workers the run trains with")),
+        boolean<C>("sync-batchnorm", "sync_batchnorm", [](C& c) -> bool& { return c.sync_batchnorm; },
+                   /*negated_flag=*/false,
+                   "Data-parallel: batchnorm over the global batch's statistics (default: each worker's own, as DDP)"),
     };
     t.insert(t.end(), rest.begin(), rest.end());
     return t;

@@ -12,6 +12,8 @@
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
 #include "tint/data/cifar10.h"
+#include "tint/distributed/data_parallel.h"
+#include "tint/models/layers.h"
 #include "tint/models/model_table.h"
 #include "tint/data/image_io.h"
 #include "tint/data/preprocess.h"
@@ -77,27 +79,77 @@ models::ColourNet load_model(CheckpointReader& reader) {
   return model;
 }
 
-EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
-                    const std::string& precision) {
+namespace {
+
+struct EvalSums {
+  double loss = 0.0;  // summed per-pixel cross-entropy
+  double correct = 0.0, pixels = 0.0;
+};
+
+// Sums over data[first, last), in batches of batch_size from first.
+EvalSums evaluate_sums(models::ColourNetImpl& model, const ColourData& data, int64_t first, int64_t last,
+                       int batch_size, const std::string& precision) {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
-  double loss_sum = 0.0;
+  EvalSums sums;
   int64_t correct = 0;
-  for (int64_t start = 0; start < data.size(); start += batch_size) {
-    const int64_t end = std::min(data.size(), start + batch_size);
+  for (int64_t start = first; start < last; start += batch_size) {
+    const int64_t end = std::min(last, start + batch_size);
     torch::Tensor logits;  // (B, NC, H, W)
     {
       PrecisionScope scope(precision);
       logits = model.forward(data.grey.slice(0, start, end));
     }
-    auto target = data.ids.slice(0, start, end);                   // (B, H, W)
-    loss_sum += pixel_cross_entropy(logits, target, /*sum=*/true).item<double>();
+    auto target = data.ids.slice(0, start, end);  // (B, H, W)
+    sums.loss += pixel_cross_entropy(logits, target, /*sum=*/true).item<double>();
     correct += logits.argmax(1).eq(target).sum().item<int64_t>();
+    sums.pixels += static_cast<double>(target.numel());
   }
   model.train(was_training);
-  const double pixels = static_cast<double>(data.ids.numel());
-  return {loss_sum / pixels, 100.0 * static_cast<double>(correct) / pixels};
+  sums.correct = static_cast<double>(correct);
+  return sums;
+}
+
+EvalResult to_result(const EvalSums& s) { return {s.loss / s.pixels, 100.0 * s.correct / s.pixels}; }
+
+// Every worker evaluates its share of the validation set; the sums make the whole set's numbers on each.
+EvalResult evaluate_parallel(distributed::DataParallel& dp, models::ColourNetImpl& model, const ColourData& data,
+                             int batch_size, const std::string& precision) {
+  if (!dp.distributed()) return evaluate(model, data, batch_size, precision);
+  dp.broadcast_buffers();
+  const auto [first, last] = dp.share(0, data.size());
+  const auto s = evaluate_sums(model, data, first, last, batch_size, precision);
+  std::vector<double> sums{s.loss, s.correct, s.pixels};
+  dp.sum(sums);
+  return to_result({sums[0], sums[1], sums[2]});
+}
+
+// A run resumed by another number of workers keeps its global batch, so that it continues the same optimization:
+// each worker's batch becomes global / workers.
+void adapt_world_size(TrainConfig& c, int workers, const fs::path& dir, TrainObserver* observer) {
+  if (c.world_size == workers) return;
+  const int64_t global = int64_t{c.batch_size} * c.world_size;
+  if (global % workers != 0) {
+    throw Error(fmt::format("{} was trained by {} worker(s) with batch {} each (global batch {}), which {} workers "
+                            "cannot share evenly: resume it with a number of workers that divides {}",
+                            dir.string(), c.world_size, c.batch_size, global, workers, global));
+  }
+  if (observer) {
+    observer->on_note(fmt::format("{} was trained by {} worker(s) of batch {}; continuing with {} of batch {} (global "
+                                  "batch {} unchanged{})",
+                                  dir.string(), c.world_size, c.batch_size, workers, global / workers, global,
+                                  c.sync_batchnorm ? "" : "; batchnorm statistics are per worker, so not the same run"));
+  }
+  c.batch_size = static_cast<int>(global / workers);
+  c.world_size = workers;
+}
+
+}  // namespace
+
+EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
+                    const std::string& precision) {
+  return to_result(evaluate_sums(model, data, 0, data.size(), batch_size, precision));
 }
 
 void write_samples(const fs::path& png, models::ColourNetImpl& model, const ColourData& data,
@@ -114,6 +166,8 @@ void write_samples(const fs::path& png, models::ColourNetImpl& model, const Colo
 }
 
 TrainResult train(const TrainJob& job, TrainObserver* observer) {
+  distributed::DataParallel dp(job.group);
+  if (!dp.leader()) observer = nullptr;  // rank 0 speaks for the job
   auto note = [&](const std::string& m) {
     if (observer) observer->on_note(m);
   };
@@ -124,21 +178,37 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   std::unique_ptr<CheckpointReader> reader;
   TrainConfig c = job.config;
   if (job.resume) {
-    reader = std::make_unique<CheckpointReader>(checkpoint);
+    // Rank 0 reads the file (the others may be on machines without the run directory); all parse the same bytes.
+    reader = std::make_unique<CheckpointReader>(checkpoint.string(),
+                                                dp.from_leader([&] { return read_file(checkpoint); }));
     c = reader->meta().config;
     if (job.epochs_override > 0) c.epochs = job.epochs_override;
-  } else if (fs::exists(checkpoint) && !job.overwrite) {
-    throw Error(fmt::format("{} already holds a run: continue it with --resume {} or choose another --out",
-                            dir.string(), dir.string()));
+    adapt_world_size(c, dp.size(), dir, observer);
+  } else {
+    if (dp.leader() && fs::exists(checkpoint) && !job.overwrite) {
+      throw Error(fmt::format("{} already holds a run: continue it with --resume {} or choose another --out",
+                              dir.string(), dir.string()));
+    }
+    c.world_size = dp.size();
   }
   validate(c);
-  ensure_directory(dir);
+  if (dp.leader()) ensure_directory(dir);
 
   auto train_images = data::read_category(job.data_dir, data::Split::Train, c.category).images;
   auto val_images = data::read_category(job.data_dir, data::Split::Test, c.category).images;
   if (train_images.size(0) == 0) throw Error(fmt::format("no training images of category '{}'", c.category));
 
-  data::Palette palette = reader ? reader->meta().palette : load_or_fit_palette(c, [&] { return train_images; }, observer);
+  // The palette is rank 0's (fitted there, or read from its --palette file).
+  data::Palette palette =
+      reader ? reader->meta().palette
+      : dp.distributed()
+          ? data::Palette::from_json(nlohmann::json::parse(dp.from_leader([&] {
+                                       return load_or_fit_palette(c, [&] { return train_images; }, observer)
+                                           .to_json()
+                                           .dump();
+                                     })),
+                                     "the palette of rank 0")
+          : load_or_fit_palette(c, [&] { return train_images; }, observer);
   auto train_set = prepare(train_images, palette, c.train_limit);
   auto val_set = prepare(val_images, palette, c.val_limit);
   if (val_set.size() == 0) throw Error(fmt::format("no validation images of category '{}'", c.category));
@@ -166,14 +236,26 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     }
   } else {
     c.threads = at::get_num_threads();
-    write_file_atomic(dir / run_files::kConfig, to_json(c).dump(2) + "\n");
-    palette.save(dir / run_files::kPalette);
+    if (dp.leader()) {
+      write_file_atomic(dir / run_files::kConfig, to_json(c).dump(2) + "\n");
+      palette.save(dir / run_files::kPalette);
+    }
   }
-  note(fmt::format("training {} ({} weights) on {} '{}' images, validating on {}", c.model,
-                   models::count_weights(*model), train_set.size(), c.category, val_set.size()));
+  if (c.sync_batchnorm && dp.distributed()) models::set_sync_batch_norm(*model, dp.tensor_sum());
+  dp.attach(*model);
+  const int64_t global_batch = int64_t{c.batch_size} * dp.size();
+  note(fmt::format("training {} ({} weights) on {} '{}' images, validating on {}{}", c.model,
+                   models::count_weights(*model), train_set.size(), c.category, val_set.size(),
+                   dp.distributed() ? fmt::format("; {} workers x batch {} = global batch {}, {}", dp.size(),
+                                                  c.batch_size, global_batch, job.group->transport())
+                                    : std::string()));
 
   const int64_t n = train_set.size();
-  const int64_t batches = (n + c.batch_size - 1) / c.batch_size;
+  const int64_t batches = (n + global_batch - 1) / global_batch;
+  const int64_t pixels_per_image = train_set.ids.size(1) * train_set.ids.size(2);
+  auto save = [&](const CheckpointMeta& meta) {
+    if (dp.leader()) save_checkpoint(checkpoint, meta, *model, optimizer);
+  };
   for (int epoch = start_epoch; epoch < c.epochs; ++epoch) {
     const auto t0 = Clock::now();
     model->train();
@@ -181,19 +263,44 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     // A run interrupted inside this epoch continues with its next batch: the order depends only on seed and epoch.
     const int64_t first_batch = epoch == start_epoch ? resume_batch : 0;
     double loss_sum = epoch == start_epoch ? resume_loss_sum : 0.0;
+    bool stop = false;
     for (int64_t b = first_batch; b < batches; ++b) {
-      auto idx = order.slice(0, b * c.batch_size, std::min(n, (b + 1) * c.batch_size));
-      auto x = train_set.grey.index_select(0, idx);  // (B, 1, H, W)
-      auto y = train_set.ids.index_select(0, idx);   // (B, H, W)
+      // The global batch is what one process would take; each worker takes its contiguous share of it.
+      const int64_t begin = b * global_batch, end = std::min(n, begin + global_batch);
+      const auto [first, last] = dp.share(begin, end);
+      auto idx = order.slice(0, first, last);
       optimizer.zero_grad();
-      torch::Tensor logits;  // (B, NC, H, W)
-      {
-        PrecisionScope scope(c.precision);
-        logits = model->forward(x);
+      if (!c.sync_batchnorm) dp.broadcast_buffers();
+      dp.before_backward();
+      double value = 0.0;
+      // A worker without images in a short last batch has nothing to compute, unless the synchronised batchnorm's
+      // collectives need it (with no values of its own).
+      if (last > first || (dp.distributed() && c.sync_batchnorm)) {
+        auto x = train_set.grey.index_select(0, idx);  // (B, 1, H, W)
+        auto y = train_set.ids.index_select(0, idx);   // (B, H, W)
+        torch::Tensor logits;                          // (B, NC, H, W)
+        {
+          PrecisionScope scope(c.precision);
+          logits = model->forward(x);
+        }
+        // In float32 whatever the logits' precision. Across workers, each takes its share of the global batch's
+        // mean, so that the summed gradients are the global batch's.
+        auto loss = dp.distributed() ? pixel_cross_entropy(logits, y, /*sum=*/true) /
+                                           static_cast<double>((end - begin) * pixels_per_image)
+                                     : pixel_cross_entropy(logits, y);
+        loss.backward();
+        value = loss.item<double>();
       }
-      auto loss = pixel_cross_entropy(logits, y);  // in float32 whatever the logits' precision
-      loss.backward();
-      const double value = loss.item<double>();
+      dp.after_backward();
+      if (dp.distributed()) {
+        // One small collective: the global loss, and whether any worker was asked to stop, so all stop together.
+        std::vector<double> step{value, interrupt_requested() ? 1.0 : 0.0};
+        dp.sum(step);
+        value = step[0];
+        stop = step[1] > 0;
+      } else {
+        stop = interrupt_requested();
+      }
       if (!std::isfinite(value)) {
         stop_non_finite(fmt::format("loss became {} at epoch {}, batch {}", non_finite_name(value), epoch + 1, b + 1),
                         checkpoint);
@@ -201,15 +308,14 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
       optimizer.step();
       loss_sum += value;
       if (observer) observer->on_batch(epoch + 1, b + 1, batches);
-      if (interrupt_requested() && b + 1 < batches) {
-        CheckpointMeta meta{c, palette, epoch, history, b + 1, loss_sum};
-        save_checkpoint(checkpoint, meta, *model, optimizer);
+      if (stop && b + 1 < batches) {
+        save({c, palette, epoch, history, b + 1, loss_sum});
         throw Interrupted(fmt::format("interrupted at epoch {}, batch {} of {}; checkpoint saved. Continue with: tint "
                                       "train --resume {}",
                                       epoch + 1, b + 1, batches, dir.string()));
       }
     }
-    const auto val = evaluate(*model, val_set, c.batch_size, c.precision);
+    const auto val = evaluate_parallel(dp, *model, val_set, c.batch_size, c.precision);
     // The epoch's last step may have pushed the weights to Inf/NaN: such a model must not replace the checkpoint.
     if (!std::isfinite(val.loss)) {
       stop_non_finite(fmt::format("validation loss became {} after epoch {} (the weights overflowed in its last "
@@ -220,11 +326,20 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     history.push_back({epoch + 1, loss_sum / static_cast<double>(batches), val.loss, val.accuracy, seconds});
 
-    write_samples(dir / run_files::samples(epoch + 1), *model, val_set, palette, c.sample_count);
-    write_curve(dir, history, observer);
-    save_checkpoint(checkpoint, {c, palette, epoch + 1, history}, *model, optimizer);
+    if (dp.leader()) {
+      write_samples(dir / run_files::samples(epoch + 1), *model, val_set, palette, c.sample_count);
+      write_curve(dir, history, observer);
+    }
+    save({c, palette, epoch + 1, history});
     if (observer) observer->on_epoch(history.back(), c.epochs);
-    if (interrupt_requested() && epoch + 1 < c.epochs) {
+    if (dp.distributed()) {
+      std::vector<double> asked{interrupt_requested() ? 1.0 : 0.0};
+      dp.sum(asked);
+      stop = asked[0] > 0;
+    } else {
+      stop = interrupt_requested();
+    }
+    if (stop && epoch + 1 < c.epochs) {
       throw Interrupted(fmt::format("interrupted after epoch {}; checkpoint saved. Continue with: tint train --resume {}",
                                     epoch + 1, dir.string()));
     }

@@ -33,6 +33,9 @@ class CheckpointArchive {
  public:
   // Throws tint::Error naming the file when it cannot be read as an archive, or its magic or version is not these.
   CheckpointArchive(const std::filesystem::path& path, const std::string& magic, int64_t version);
+  // The same from a checkpoint file's bytes (read elsewhere: data-parallel workers receive rank 0's); `name` is the
+  // file it came from, for messages.
+  CheckpointArchive(const std::string& name, const std::string& bytes, const std::string& magic, int64_t version);
   nlohmann::json json(const std::string& key);
   int64_t integer(const std::string& key, int64_t min = 0);
   double real(const std::string& key);

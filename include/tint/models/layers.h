@@ -5,6 +5,7 @@
 #include <torch/nn/modules/container/sequential.h>
 
 #include "tint/ops/conv_transpose.h"
+#include "tint/ops/sync_batch_norm.h"
 
 namespace tint::models {
 
@@ -37,8 +38,14 @@ class BlockImpl : public torch::nn::SequentialImpl {
  public:
   using torch::nn::SequentialImpl::SequentialImpl;
   torch::Tensor forward(torch::Tensor x);
+  // Set for data-parallel training with synchronised batchnorm (see set_sync_batch_norm).
+  ops::SumAcrossWorkers sync_batch_norm;
 };
 TORCH_MODULE(Block);
+
+// Makes every Block of `model` normalize with the batch statistics of all workers when training (ops/sync_batch_norm.h),
+// summed by `sum`; an empty function goes back to each process's own batch.
+void set_sync_batch_norm(torch::nn::Module& model, const ops::SumAcrossWorkers& sum);
 
 // Conv2d with stride 2 that halves an even height and width.
 torch::nn::Conv2d halving_conv(int in_channels, int out_channels, int kernel);

@@ -35,11 +35,14 @@ void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& me
 class CheckpointReader {
  public:
   explicit CheckpointReader(const std::filesystem::path& path);
+  // From the bytes of the checkpoint file `name` (a data-parallel worker gets them from rank 0).
+  CheckpointReader(const std::string& name, const std::string& bytes);
   const CheckpointMeta& meta() const { return meta_; }
   void restore_model(torch::nn::Module& model) { archive_.restore_model(model); }
   void restore_optimizer(torch::optim::Optimizer& optimizer) { archive_.restore_optimizer(optimizer); }
 
  private:
+  void read_meta();
   CheckpointArchive archive_;
   CheckpointMeta meta_;
 };

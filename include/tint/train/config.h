@@ -41,6 +41,11 @@ struct TrainConfig {
   // convolutions' sums depend on the thread count, so a resume with another count differs from an uninterrupted run
   // in the last digits, and `tint train --resume` warns. 0: not recorded (runs made before it was).
   int threads = 0;
+  // Data-parallel training: the workers the run uses (recorded; --batch-size is per worker, the global batch is
+  // world_size times it), and whether batchnorm uses the global batch's statistics (as one process with the global
+  // batch would) or each worker's own (DDP's default, no extra communication).
+  int world_size = 1;
+  bool sync_batchnorm = false;
 };
 
 // Every setting of a run: the model's (models::model_settings(), lifted), then training's, in help order.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tint/distributed/group.h"
 #include "tint/models/colour_net.h"
 #include "tint/train/config.h"
 #include "tint/train/dataset.h"
@@ -33,6 +34,11 @@ struct TrainJob {
   bool resume = false;    // continue the run in run_dir (its config.json wins; `epochs_override` may extend it)
   int epochs_override = 0;
   bool overwrite = false;  // allow a fresh run in a directory that already holds a checkpoint
+  // Set when this process is one worker of a data-parallel job: every worker calls train() with the same job; each
+  // trains on its share of every global batch, and rank 0 alone writes the run directory (whose checkpoint the
+  // others receive from it on --resume). Resuming with another world size keeps the global batch (each worker's
+  // batch becomes global / new world size) and is refused when that does not divide.
+  distributed::Group* group = nullptr;
 };
 
 struct TrainResult {

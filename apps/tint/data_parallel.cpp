@@ -1,0 +1,92 @@
+// --nproc and the worker's side of a data-parallel job (see commands.h: run_data_parallel).
+#include <cstdio>
+
+#include <fmt/core.h>
+
+#include "commands.h"
+#include "tint/core/error.h"
+#include "tint/core/interrupt.h"
+#include "tint/core/runtime.h"
+#include "tint/distributed/group.h"
+#include "tint/distributed/launcher.h"
+#include "tint/distributed/world.h"
+
+namespace tint::cli {
+
+namespace {
+
+// The command's arguments without --nproc and its value: what each worker runs.
+std::vector<std::string> worker_arguments(const std::vector<std::string>& arguments) {
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i] == "--nproc") {
+      ++i;
+      continue;
+    }
+    if (arguments[i].rfind("--nproc=", 0) == 0) continue;
+    kept.push_back(arguments[i]);
+  }
+  return kept;
+}
+
+void run_worker(Common& common, const distributed::World& world,
+                const std::function<void(distributed::Group*)>& job) {
+  // Workers on one machine share its cores.
+  configure_threads(common.threads > 0 ? common.threads : std::max(1, core_count() / world.local_world_size));
+  distributed::Group group(world);
+  try {
+    job(&group);
+    group.barrier();
+    group.leave("finished");
+  } catch (const Interrupted& e) {
+    group.leave("interrupted");
+    if (world.rank == 0) throw;
+    throw ExitStatus{130};  // rank 0 says where the checkpoint is
+  } catch (const distributed::PeerLost& e) {
+    group.leave(e.what());
+    throw;
+  } catch (const std::exception& e) {
+    const std::string what = dynamic_cast<const c10::Error*>(&e) != nullptr
+                                 ? static_cast<const c10::Error&>(e).what_without_backtrace()
+                                 : e.what();
+    group.leave(what);
+    throw Error(fmt::format("rank {} of {}: {}", world.rank, world.world_size, what));
+  }
+}
+
+}  // namespace
+
+void add_nproc_flag(CLI::App& cmd, int& nproc) {
+  cmd.add_option("--nproc", nproc,
+                 "Data-parallel workers to run on this machine (each takes --batch-size images of every global batch; "
+                 "across machines, start one worker per process with torchrun's RANK, WORLD_SIZE, MASTER_ADDR, "
+                 "MASTER_PORT instead: see README)")
+      ->check(CLI::Range(1, 1024));
+}
+
+void run_data_parallel(Common& common, int nproc, const std::function<void(distributed::Group*)>& job) {
+  const auto world = distributed::world_from_environment();
+  if (world && nproc > 0) {
+    throw Error(fmt::format("--nproc {}: this process is already worker {} of {} (RANK and WORLD_SIZE are set): "
+                            "launch workers either with --nproc or with the environment, not both",
+                            nproc, world->rank, world->world_size));
+  }
+  if (nproc > 1) {
+    const auto result = distributed::launch_local(nproc, worker_arguments(common.arguments),
+                                                  distributed::timeout_from_environment());
+    for (const auto& w : result.workers) {
+      // A worker killed by a signal could not say so itself; one that exited has printed its own error.
+      if (w.signal != 0) std::fprintf(stderr, "tint: %s\n", w.describe().c_str());
+    }
+    if (result.exit_code() != 0) throw ExitStatus{result.exit_code()};
+    return;
+  }
+  if (world && world->world_size > 1) {
+    run_worker(common, *world, job);
+    return;
+  }
+  apply_threads(common);
+  job(nullptr);
+}
+
+}  // namespace tint::cli

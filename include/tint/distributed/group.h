@@ -1,0 +1,80 @@
+// The workers of a data-parallel job, joined through PyTorch's own c10d engine: rank 0 hosts a TCPStore for the
+// rendezvous, and every collective runs on a ProcessGroupGloo (TCP, a full mesh between the workers).
+//
+// A worker that dies or hangs must not leave the others waiting forever: every collective has the world's timeout,
+// and a failed one is reported as PeerLost naming the ranks that stopped. To know which, each worker keeps a heartbeat
+// counter in the store (a thread with its own connection bumps it twice a second) and marks its own exit there; the
+// ranks whose counter stopped without an exit mark are the lost ones.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "tint/core/error.h"
+#include "tint/distributed/world.h"
+
+namespace c10d {
+class Store;
+class ProcessGroup;
+class Work;
+}  // namespace c10d
+
+namespace tint::distributed {
+
+// A collective failed because another worker stopped (killed, crashed, hung or lost its network).
+class PeerLost : public Error {
+ public:
+  using Error::Error;
+};
+
+class Group {
+ public:
+  // Blocks until all world_size workers have joined (or the world's timeout passes: an Error saying how many came).
+  explicit Group(const World& world);
+  ~Group();
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+
+  int rank() const { return world_.rank; }
+  int size() const { return world_.world_size; }
+  const World& world() const { return world_; }
+  const std::string& transport() const { return transport_; }  // what Gloo bound, and why (for messages)
+
+  // In-place sum over all workers (Gloo has no average: callers divide). Every worker must make the same calls in the
+  // same order with tensors of the same shape and type.
+  void allreduce_sum(torch::Tensor& tensor);
+  // Starts the sum and returns at once; `wait` finishes it. Works complete in the order they were started.
+  c10::intrusive_ptr<c10d::Work> start_allreduce_sum(torch::Tensor& tensor);
+  void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* during = "an allreduce");
+  void broadcast(torch::Tensor& tensor, int root = 0);
+  // `bytes` of root, on every worker (any length).
+  std::string broadcast_bytes(const std::string& bytes, int root = 0);
+  void barrier();
+
+  // Marks this worker as leaving on purpose (finished, or stopping with `reason`), so that the others do not report
+  // it as lost when they see it go.
+  void mark_exit(const std::string& reason);
+  // Leaves the job: `reason` is "finished" after a barrier, else why this worker stops. A failing worker closes its
+  // connections at once (the others' collectives fail now, not at the timeout); rank 0 then keeps the store up a
+  // little longer, so that they can still read why.
+  void leave(const std::string& reason);
+  // The message of the error every worker sees when one of them stopped with `reason` (see mark_exit), or the ranks
+  // no longer alive; `what` is the transport's own error.
+  [[noreturn]] void raise_peer_lost(const std::string& during, const std::string& what);
+
+ private:
+  void heartbeat_loop(c10::intrusive_ptr<c10d::Store> store);
+  World world_;
+  std::string transport_;
+  c10::intrusive_ptr<c10d::Store> store_;
+  c10::intrusive_ptr<c10d::ProcessGroup> group_;
+  std::atomic<bool> stopping_{false};
+  std::thread heartbeat_;
+};
+
+}  // namespace tint::distributed

@@ -1,0 +1,177 @@
+#include "tint/distributed/group.h"
+
+#include <chrono>
+#include <cstring>
+
+#include <fmt/core.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+namespace tint::distributed {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kHeartbeat = 500ms;
+// A worker whose counter has not moved for this long is taken as lost (a loaded machine delays a heartbeat by
+// a scheduling slice, not seconds).
+constexpr auto kLostAfter = 2500ms;
+
+std::string alive_key(int rank) { return fmt::format("tint/alive/{}", rank); }
+std::string exit_key(int rank) { return fmt::format("tint/exit/{}", rank); }
+
+// Each worker's main connection counts itself in and waits for all world_size (rank 0 hosts the server); the
+// heartbeat's second connection joins without counting.
+c10::intrusive_ptr<c10d::Store> connect_store(const World& w, bool main_connection) {
+  c10d::TCPStoreOptions o;
+  o.port = static_cast<uint16_t>(w.master_port);
+  o.isServer = main_connection && w.rank == 0;
+  o.numWorkers = w.world_size;
+  o.waitWorkers = main_connection;
+  o.timeout = w.timeout;
+  return c10::make_intrusive<c10d::TCPStore>(w.master_addr, o);
+}
+
+std::string text_of(const std::vector<uint8_t>& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+}  // namespace
+
+Group::Group(const World& world) : world_(world) {
+  const auto bind = bind_address(world_);
+  try {
+    store_ = connect_store(world_, /*main_connection=*/true);
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("rank {} of {}: rendezvous at {}:{} failed within {} s: {}", world_.rank, world_.world_size,
+                            world_.master_addr, world_.master_port,
+                            std::chrono::duration_cast<std::chrono::seconds>(world_.timeout).count(), e.what()));
+  }
+  heartbeat_ = std::thread(&Group::heartbeat_loop, this, connect_store(world_, /*main_connection=*/false));
+  auto options = c10d::ProcessGroupGloo::Options::create(world_.timeout);
+  try {
+    options->devices.push_back(bind.interface.empty() ? c10d::ProcessGroupGloo::createDeviceForHostname(bind.address)
+                                                      : c10d::ProcessGroupGloo::createDeviceForInterface(bind.interface));
+    group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, world_.rank, world_.world_size, options);
+  } catch (const std::exception& e) {
+    stopping_ = true;
+    heartbeat_.join();
+    throw Error(fmt::format("rank {}: cannot connect the workers' Gloo transport (bound by {}): {}", world_.rank,
+                            bind.reason, e.what()));
+  }
+  transport_ = fmt::format("Gloo over TCP on {} ({})", bind.interface.empty() ? bind.address : bind.interface,
+                           bind.reason);
+}
+
+Group::~Group() {
+  stopping_ = true;
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void Group::heartbeat_loop(c10::intrusive_ptr<c10d::Store> store) {
+  const auto key = alive_key(world_.rank);
+  while (!stopping_) {
+    try {
+      store->add(key, 1);
+    } catch (const std::exception&) {
+      return;  // the store went away with rank 0: the collectives report it
+    }
+    std::this_thread::sleep_for(kHeartbeat);
+  }
+}
+
+void Group::mark_exit(const std::string& reason) {
+  try {
+    store_->set(exit_key(world_.rank), std::vector<uint8_t>(reason.begin(), reason.end()));
+  } catch (const std::exception&) {
+    // The store is gone (rank 0 stopped): nobody is left to tell.
+  }
+}
+
+void Group::leave(const std::string& reason) {
+  mark_exit(reason);
+  if (reason == "finished") return;
+  group_.reset();
+  if (world_.rank == 0) std::this_thread::sleep_for(kLostAfter + 1s);
+}
+
+void Group::raise_peer_lost(const std::string& during, const std::string& what) {
+  const std::string prefix = fmt::format("rank {} of {}: {} failed", world_.rank, world_.world_size, during);
+  std::vector<std::string> reasons;
+  try {
+    std::vector<int64_t> before(world_.world_size);
+    for (int r = 0; r < world_.world_size; ++r) before[r] = store_->add(alive_key(r), 0);
+    std::this_thread::sleep_for(kLostAfter);
+    for (int r = 0; r < world_.world_size; ++r) {
+      if (r == world_.rank) continue;
+      if (store_->check({exit_key(r)})) {
+        const auto reason = text_of(store_->get(exit_key(r)));
+        if (reason != "finished") reasons.push_back(fmt::format("rank {} stopped: {}", r, reason));
+      } else if (store_->add(alive_key(r), 0) == before[r]) {
+        reasons.push_back(fmt::format("lost rank {} (no heartbeat for {} s: killed, crashed or unreachable)", r,
+                                      std::chrono::duration<double>(kLostAfter).count()));
+      }
+    }
+  } catch (const std::exception&) {
+    mark_exit(during + " failed");
+    throw PeerLost(fmt::format("{}: lost rank 0 (it hosts the rendezvous store at {}:{}, which no longer answers); "
+                               "transport: {}",
+                               prefix, world_.master_addr, world_.master_port, what));
+  }
+  mark_exit(during + " failed");
+  if (reasons.empty()) reasons.push_back("no worker was seen to stop (a timeout or a network failure?)");
+  std::string joined;
+  for (const auto& r : reasons) joined += (joined.empty() ? "" : "; ") + r;
+  throw PeerLost(fmt::format("{}: {}; transport: {}", prefix, joined, what));
+}
+
+void Group::wait(const c10::intrusive_ptr<c10d::Work>& work, const char* during) {
+  try {
+    work->wait();
+  } catch (const std::exception& e) {
+    raise_peer_lost(during, e.what());
+  }
+}
+
+c10::intrusive_ptr<c10d::Work> Group::start_allreduce_sum(torch::Tensor& tensor) {
+  std::vector<torch::Tensor> tensors{tensor};
+  try {
+    return group_->allreduce(tensors);
+  } catch (const std::exception& e) {
+    raise_peer_lost("an allreduce", e.what());
+  }
+}
+
+void Group::allreduce_sum(torch::Tensor& tensor) { wait(start_allreduce_sum(tensor)); }
+
+void Group::broadcast(torch::Tensor& tensor, int root) {
+  std::vector<torch::Tensor> tensors{tensor};
+  c10d::BroadcastOptions options;
+  options.rootRank = root;
+  c10::intrusive_ptr<c10d::Work> work;
+  try {
+    work = group_->broadcast(tensors, options);
+  } catch (const std::exception& e) {
+    raise_peer_lost("a broadcast", e.what());
+  }
+  wait(work, "a broadcast");
+}
+
+std::string Group::broadcast_bytes(const std::string& bytes, int root) {
+  auto length = torch::tensor({static_cast<int64_t>(bytes.size())}, torch::kInt64);
+  broadcast(length, root);
+  auto buffer = torch::empty({length.item<int64_t>()}, torch::kUInt8);
+  if (world_.rank == root) std::memcpy(buffer.data_ptr(), bytes.data(), bytes.size());
+  if (buffer.numel() > 0) broadcast(buffer, root);
+  return std::string(reinterpret_cast<const char*>(buffer.data_ptr()), static_cast<size_t>(buffer.numel()));
+}
+
+void Group::barrier() {
+  c10::intrusive_ptr<c10d::Work> work;
+  try {
+    work = group_->barrier();
+  } catch (const std::exception& e) {
+    raise_peer_lost("a barrier", e.what());
+  }
+  wait(work, "a barrier");
+}
+
+}  // namespace tint::distributed
