@@ -33,11 +33,11 @@ void SmallRunTest::TearDownTestSuite() {
   dir_ = nullptr;
 }
 
-std::string SmallRunTest::train_args(const fs::path& run, int epochs, int images, const std::string& lr) {
+std::string SmallRunTest::train_args(const fs::path& run, int epochs, int images, const std::string& lr, int batch) {
   return fmt::format(
-      "train --num-filters 8 --train-limit {} --val-limit 50 --batch-size 25 --samples 4 --threads 1 --epochs {} "
+      "train --num-filters 8 --train-limit {} --val-limit 50 --batch-size {} --samples 4 --threads 1 --epochs {} "
       "--lr {} --palette {} --out {}",
-      images, epochs, lr, quoted(*dir_ / "palette.json"), quoted(run));
+      images, batch, epochs, lr, quoted(*dir_ / "palette.json"), quoted(run));
 }
 
 namespace {

@@ -26,9 +26,9 @@ class SmallRunTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
   static void TearDownTestSuite();
-  // A fresh run into `run`: 8 filters, `images` training and 50 validation images in batches of 25, one thread.
+  // A fresh run into `run`: 8 filters, `images` training and 50 validation images in batches of `batch`, one thread.
   static std::string train_args(const std::filesystem::path& run, int epochs, int images = 300,
-                                const std::string& lr = "0.001");
+                                const std::string& lr = "0.001", int batch = 25);
 
  private:
   static TempDir* dir_;
