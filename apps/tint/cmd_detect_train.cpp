@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "settings_flags.h"
 #include "tint/detect/fine_tune.h"
+#include "tint/distributed/group.h"
 #include "tint/report/progress.h"
 
 namespace tint::cli {
@@ -44,6 +45,7 @@ void add_detect_train(CLI::App& detect, Common& common) {
     detect::FineTuneConfig config;
     std::string out = "runs/detect", resume;
     bool force = false;
+    int nproc = 0;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = detect.add_subcommand(
@@ -54,9 +56,10 @@ void add_detect_train(CLI::App& detect, Common& common) {
   cmd->add_option("-o,--out", f->out, "Run directory")->capture_default_str();
   cmd->add_option("--resume", f->resume, "Continue the run in this directory (its config wins; --epochs extends it)");
   cmd->add_flag("--force", f->force, "Start afresh even if --out already holds a run");
-  cmd->callback([f, cmd, &common] {
-    apply_threads(common);
+  add_nproc_flag(*cmd, f->nproc);
+  cmd->callback([f, cmd, &common] { run_data_parallel(common, f->nproc, [&](distributed::Group* group) {
     detect::FineTuneJob job;
+    job.group = group;
     job.config = f->config;
     const fs::path shipped = shipped_detector_dir();
     job.default_cfg = shipped / "yolo-fastest-1.1.cfg";
@@ -72,12 +75,13 @@ void add_detect_train(CLI::App& detect, Common& common) {
     }
     DetectConsole console;
     const auto result = detect::fine_tune(job, &console);
+    if (group != nullptr && group->rank() != 0) return;
     const auto& first = result.history.front();
     const auto& last = result.history.back();
     fmt::print("final: val mAP@0.5 {:.2f}% (before: {:.2f}%), mAP@0.5:0.95 {:.2f}% (before: {:.2f}%) after {} epochs; "
                "run saved in {}\n",
                last.map50, first.map50, last.map50_95, first.map50_95, last.epoch, result.run_dir.string());
-  });
+  }); });
 }
 
 }  // namespace tint::cli

@@ -13,6 +13,7 @@
 #include "tint/core/checkpoint_archive.h"
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
+#include "tint/distributed/data_parallel.h"
 #include "tint/data/detection_dataset.h"
 #include "tint/data/detection_labels.h"
 #include "tint/data/image_io.h"
@@ -143,7 +144,8 @@ void save_checkpoint(const fs::path& path, const FineTuneConfig& c, const Progre
 // A checkpoint read back: the run's config and position; the weights and optimizer state wait in `archive` until
 // the model is built.
 struct CheckpointReader {
-  explicit CheckpointReader(const fs::path& path) : archive(path, kMagic, kVersion) {
+  // From the bytes of the checkpoint file `name` (a data-parallel worker gets them from rank 0).
+  CheckpointReader(const std::string& file, const std::string& bytes) : archive(file, bytes, kMagic, kVersion) {
     const std::string& name = archive.name();
     config = fine_tune_config_from_json(archive.json("config"), name + " (config)");
     progress.epoch = int(archive.integer("epoch"));
@@ -237,6 +239,8 @@ std::vector<DetectEpoch> read_detect_metrics(const fs::path& path) {
 }
 
 FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
+  distributed::DataParallel dp(job.group);
+  if (!dp.leader()) observer = nullptr;  // rank 0 speaks for the job
   const auto note = [&](const std::string& m) {
     if (observer) observer->on_note(m);
   };
@@ -244,12 +248,24 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
   std::unique_ptr<CheckpointReader> reader;
   FineTuneConfig c = job.config;
   if (job.resume) {
-    reader = std::make_unique<CheckpointReader>(checkpoint);
+    reader = std::make_unique<CheckpointReader>(checkpoint.string(),
+                                                dp.from_leader([&] { return read_file(checkpoint); }));
     c = reader->config;
     if (job.epochs_override > 0) c.epochs = job.epochs_override;
-  } else if (fs::exists(checkpoint) && !job.overwrite) {
-    throw Error(fmt::format("{} already holds a run: continue it with --resume {} or choose another --out",
-                            dir.string(), dir.string()));
+    if (c.world_size != dp.size()) {
+      const int batch = distributed::resumed_batch_size(c.batch_size, c.world_size, dp.size(), dir.string());
+      note(fmt::format("{} was trained by {} worker(s) of batch {}; continuing with {} of batch {} (global batch {} "
+                       "unchanged)",
+                       dir.string(), c.world_size, c.batch_size, dp.size(), batch, c.batch_size * c.world_size));
+      c.batch_size = batch;
+      c.world_size = dp.size();
+    }
+  } else {
+    if (dp.leader() && fs::exists(checkpoint) && !job.overwrite) {
+      throw Error(fmt::format("{} already holds a run: continue it with --resume {} or choose another --out",
+                              dir.string(), dir.string()));
+    }
+    c.world_size = dp.size();
   }
   if (c.data.empty()) throw Error("--data is required: the training dataset folder");
   validate(c);
@@ -263,7 +279,7 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
     for (auto* p : {&c.train_images, &c.val_images, &c.cfg, &c.weights, &c.names})
       if (!p->empty()) *p = fs::absolute(*p).lexically_normal();
   }
-  ensure_directory(dir);
+  if (dp.leader()) ensure_directory(dir);
 
   // The model: a resumed run rebuilds its own model.cfg; a new one starts from the pretrained files.
   torch::manual_seed(c.seed);  // new class rows of the heads
@@ -307,7 +323,7 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
     progress = reader->progress;
     note(fmt::format("resuming {} at epoch {} of {}{}", dir.string(), progress.epoch + 1, c.epochs,
                      progress.batches_done > 0 ? fmt::format(", batch {}", progress.batches_done + 1) : ""));
-  } else {
+  } else if (dp.leader()) {
     c.threads = at::get_num_threads();
     write_file_atomic(dir / run_files::kConfig, to_json(c).dump(2) + "\n");
     write_cfg(dir / run_files::kCfg, model->cfg());
@@ -315,12 +331,13 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
       for (const auto& n : names) out << n << "\n";
     });
   }
+  dp.attach(*model);
   Detector detector(model, names);  // shares the module: validates the weights as they are
   note(fmt::format("fine-tuning on {} images ({} objects), validating on {} ({} objects); {} of {} layers frozen "
                    "({} parameter tensors)",
                    train_set.images.size(), train_set.num_objects(), val_set.images.size(), val_set.num_objects(),
                    std::min(c.freeze, model->num_layers()), model->num_layers(), frozen.size()));
-  if (progress.history.empty()) {
+  if (progress.history.empty() && dp.leader()) {
     const auto t0 = Clock::now();
     auto before = validate_model(detector, val_set, side);
     before.box_loss = before.objectness_loss = before.class_loss = before.train_loss = kNaN;
@@ -336,7 +353,8 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
   loss_options.objectness_iou_target = c.objectness_iou_target;
   const auto augmentation = augment_options(c);
   const int64_t n = int64_t(train_images.size());
-  const int64_t batches = (n + c.batch_size - 1) / c.batch_size;
+  const int64_t global_batch = int64_t(c.batch_size) * dp.size();
+  const int64_t batches = (n + global_batch - 1) / global_batch;
   const int64_t warmup = std::max<int64_t>(1, std::llround(c.warmup_epochs * double(batches)));
   const int64_t total_steps = int64_t(c.epochs) * batches;
 
@@ -349,7 +367,10 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
     for (int64_t b = progress.batches_done; b < batches; ++b) {
       std::vector<torch::Tensor> pixels;
       std::vector<std::vector<data::LabelledBox>> targets;
-      for (int64_t k = b * c.batch_size; k < std::min(n, (b + 1) * c.batch_size); ++k) {
+      // The global batch is what one process would take; each worker takes its contiguous share of it.
+      const int64_t begin = b * global_batch, end = std::min(n, begin + global_batch);
+      const auto [first, last] = dp.share(begin, end);
+      for (int64_t k = first; k < last; ++k) {
         const int64_t i = order[k].item<int64_t>();
         auto gen = at::detail::createCPUGenerator(c.seed ^ (uint64_t(epoch) << 32) ^ uint64_t(i) * 0x9E3779B97F4A7C15u);
         auto a = augment(train_images[i].pixels.to(torch::kFloat).div(255), train_images[i].boxes, augmentation, gen);
@@ -362,29 +383,44 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
       for (auto& group : optimizer->param_groups())
         group.options().set_lr(learning_rate_at(c, int64_t(epoch) * batches + b, warmup, total_steps));
       optimizer->zero_grad();
-      const auto raw = model->forward(torch::stack(pixels));
-      const auto loss = compute_yolo_loss(raw, model->heads(), targets, side, side, loss_options);
-      const double value = loss.total.item<double>();
+      dp.broadcast_buffers();
+      dp.before_backward();
+      // box, objectness, class, total: the global batch's means (each worker its share of them)
+      std::vector<double> parts(4, 0.0);
+      if (last > first) {
+        const auto raw = model->forward(torch::stack(pixels));
+        const auto loss = compute_yolo_loss(raw, model->heads(), targets, side, side, loss_options);
+        const double share = dp.distributed() ? double(last - first) / double(end - begin) : 1.0;
+        (dp.distributed() ? loss.total * share : loss.total).backward();
+        parts = {loss.box.item<double>() * share, loss.objectness.item<double>() * share,
+                 loss.classification.item<double>() * share, loss.total.item<double>() * share};
+      }
+      dp.after_backward();
+      bool stop = interrupt_requested();
+      if (dp.distributed()) {
+        // One small collective: the global losses, and whether any worker was asked to stop, so all stop together.
+        parts.push_back(stop ? 1.0 : 0.0);
+        dp.sum(parts);
+        stop = parts[4] > 0;
+      }
+      const double value = parts[3];
       if (!std::isfinite(value))
         throw Error(fmt::format("the loss became {} at epoch {}, batch {}: stopping (the last checkpoint is kept; "
                                 "try a smaller --lr)",
                                 value, epoch + 1, b + 1));
-      loss.total.backward();
       optimizer->step();
-      progress.sums[0] += loss.box.item<double>();
-      progress.sums[1] += loss.objectness.item<double>();
-      progress.sums[2] += loss.classification.item<double>();
-      progress.sums[3] += value;
+      for (int k = 0; k < 4; ++k) progress.sums[k] += parts[k];
       progress.batches_done = b + 1;
       if (observer) observer->on_batch(epoch + 1, b + 1, batches);
-      if (interrupt_requested() && b + 1 < batches) {
-        save_checkpoint(checkpoint, c, progress, *model, *optimizer);
+      if (stop && b + 1 < batches) {
+        if (dp.leader()) save_checkpoint(checkpoint, c, progress, *model, *optimizer);
         throw Interrupted(fmt::format("interrupted at epoch {}, batch {} of {}; checkpoint saved. Continue with: tint "
                                       "detect train --resume {}",
                                       epoch + 1, b + 1, batches, dir.string()));
       }
     }
-    auto row = validate_model(detector, val_set, side);
+    // Rank 0 validates on the whole set (the others wait at the next step's collectives).
+    auto row = dp.leader() ? validate_model(detector, val_set, side) : DetectEpoch{};
     row.epoch = epoch + 1;
     row.box_loss = progress.sums[0] / double(batches);
     row.objectness_loss = progress.sums[1] / double(batches);
@@ -395,14 +431,22 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
     progress.epoch = epoch + 1;
     progress.batches_done = 0;
     std::fill(progress.sums, progress.sums + 4, 0.0);
-    write_metrics(dir, progress.history, observer);
-    write_predictions(dir / run_files::predictions(epoch + 1), detector, val_images, c.preview_images);
-    WeightsHeader header;
-    header.seen = uint64_t(progress.epoch) * uint64_t(n);  // images seen in this fine-tuning
-    save_weights(*model, dir / run_files::kWeights, header);
-    save_checkpoint(checkpoint, c, progress, *model, *optimizer);
+    if (dp.leader()) {
+      write_metrics(dir, progress.history, observer);
+      write_predictions(dir / run_files::predictions(epoch + 1), detector, val_images, c.preview_images);
+      WeightsHeader header;
+      header.seen = uint64_t(progress.epoch) * uint64_t(n);  // images seen in this fine-tuning
+      save_weights(*model, dir / run_files::kWeights, header);
+      save_checkpoint(checkpoint, c, progress, *model, *optimizer);
+    }
     if (observer) observer->on_epoch(row, c.epochs);
-    if (interrupt_requested() && epoch + 1 < c.epochs)
+    bool stop = interrupt_requested();
+    if (dp.distributed()) {
+      std::vector<double> asked{stop ? 1.0 : 0.0};
+      dp.sum(asked);
+      stop = asked[0] > 0;
+    }
+    if (stop && epoch + 1 < c.epochs)
       throw Interrupted(fmt::format("interrupted after epoch {}; checkpoint saved. Continue with: tint detect train "
                                     "--resume {}",
                                     epoch + 1, dir.string()));

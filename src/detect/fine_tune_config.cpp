@@ -37,7 +37,7 @@ const SettingsTable<FineTuneConfig>& fine_tune_settings() {
                         "Freeze the first N darknet layers (their parameters, by name, as the source's D.1)"),
         integer<C, int>("epochs", "epochs", [](C& c) -> int& { return c.epochs; }, 1, 100000, "Epochs"),
         integer<C, int>("batch-size", "batch_size", [](C& c) -> int& { return c.batch_size; }, 1, 4096,
-                        "Images per batch"),
+                        "Images per batch (per worker: with --nproc N the global batch is N times it)"),
         choice<C>("optimizer", "optimizer", [](C& c) -> std::string& { return c.optimizer; }, {"adam", "sgd"},
                   "adam, or sgd with Nesterov momentum"),
         real<C>("lr", "learning_rate", [](C& c) -> double& { return c.learning_rate; }, 0.0, false,
@@ -64,6 +64,8 @@ const SettingsTable<FineTuneConfig>& fine_tune_settings() {
                         "Validation images drawn in each predictions figure"),
         recorded_only(integer<C, int>("threads", "threads", [](C& c) -> int& { return c.threads; }, 0, 4096,
                                       "Intra-op threads the run started with")),
+        recorded_only(integer<C, int>("world-size", "world_size", [](C& c) -> int& { return c.world_size; }, 1,
+                                      1 << 16, "Data-parallel workers the run trains with")),
     };
   }();
   return table;

@@ -1,6 +1,9 @@
 #include "tint/distributed/data_parallel.h"
 
+#include <fmt/core.h>
 #include <torch/torch.h>
+
+#include "tint/core/error.h"
 
 namespace tint::distributed {
 
@@ -24,6 +27,16 @@ void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tens
 }
 
 }  // namespace
+
+int resumed_batch_size(int batch_size, int world_size, int workers, const std::string& run) {
+  const int64_t global = int64_t{batch_size} * world_size;
+  if (global % workers != 0) {
+    throw Error(fmt::format("{} was trained by {} worker(s) with batch {} each (global batch {}), which {} workers "
+                            "cannot share evenly: resume it with a number of workers that divides {}",
+                            run, world_size, batch_size, global, workers, global));
+  }
+  return static_cast<int>(global / workers);
+}
 
 std::pair<int64_t, int64_t> DataParallel::share(int64_t begin, int64_t end) const {
   const int64_t n = end - begin, workers = size(), r = rank();

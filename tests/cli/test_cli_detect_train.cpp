@@ -298,5 +298,37 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
   EXPECT_TRUE(read_file(run / "model.weights") == read_file(tmp / "straight" / "model.weights"));
 }
 
+// Two data-parallel workers (each 1 image of every global batch of 2): the run records its world size, Ctrl-C on the
+// launcher saves a checkpoint that both continue from, and the result is the uninterrupted 2-worker run's exactly.
+TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  test::TempDir tmp;
+  std::string job = raccoon_job(data, tmp) + " --epochs 3 --nproc 2";
+  job.replace(job.find("--batch-size 3"), 14, "--batch-size 1");
+  auto straight = run_tint(job + " -o " + q(tmp / "straight"));
+  ASSERT_EQ(straight.exit_code, 0) << straight.err;
+  EXPECT_EQ(nlohmann::json::parse(read_file(tmp / "straight" / "config.json")).at("world_size"), 2);
+  const fs::path run = tmp / "interrupted";
+  std::vector<std::string> args = {"detect", "train", "--data", (data / "raccoon").string(), "--train-images",
+                                   (tmp / "train.txt").string(), "--val-images", (tmp / "val.txt").string(),
+                                   "--names", (tmp / "raccoon.names").string(), "--batch-size", "1", "--freeze", "10",
+                                   "--preview-images", "3", "--threads", "1", "--epochs", "3", "--nproc", "2",
+                                   "-o", run.string()};
+  test::TintProcess child(args, tmp / "int.out", tmp / "int.err");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(run / "checkpoint.pt") && child.running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(child.running()) << "the run ended before it could be interrupted: " << read_file(tmp / "int.err");
+  child.signal(SIGINT);
+  const auto end = child.wait();
+  const std::string err = read_file(tmp / "int.err");
+  ASSERT_TRUE(end.exited) << "killed by signal " << end.signal;
+  EXPECT_EQ(end.exit_code, 130) << err;
+  auto resumed = run_tint("detect train --resume " + q(run) + " --threads 1 --nproc 2");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(metrics_without_seconds(run), metrics_without_seconds(tmp / "straight"));
+  EXPECT_TRUE(read_file(run / "model.weights") == read_file(tmp / "straight" / "model.weights"));
+}
+
 }  // namespace
 }  // namespace tint::cli_detect_train_test

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tint/detect/fine_tune_config.h"
+#include "tint/distributed/group.h"
 
 namespace tint::detect {
 
@@ -54,6 +55,11 @@ struct FineTuneJob {
   bool resume = false;  // continue run_dir (its config wins; epochs_override may extend it)
   int epochs_override = 0;
   bool overwrite = false;
+  // Set when this process is one worker of a data-parallel job (as train::TrainJob::group): each worker trains on
+  // its share of every global batch; rank 0 writes the run directory and validates on the whole validation set
+  // (mAP does not split into per-worker sums), while the others wait at the next step. The run directory must be
+  // readable by every worker on --resume (model.cfg, classes.names).
+  distributed::Group* group = nullptr;
 };
 
 struct FineTuneResult {

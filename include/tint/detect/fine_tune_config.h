@@ -36,6 +36,7 @@ struct FineTuneConfig {
   uint64_t seed = 0;
   int preview_images = 8;  // validation images drawn in predictions_epoch_NN.jpg
   int threads = 0;         // recorded: the intra-op threads the run started with
+  int world_size = 1;      // recorded: data-parallel workers (batch_size is per worker)
 };
 
 const SettingsTable<FineTuneConfig>& fine_tune_settings();

@@ -18,6 +18,11 @@
 
 namespace tint::distributed {
 
+// A run trained by `world_size` workers of `batch_size` images, resumed by `workers`: the batch per worker that keeps
+// its global batch (so that it continues the same optimization). Throws tint::Error naming `run` when `workers` cannot
+// share the global batch evenly.
+int resumed_batch_size(int batch_size, int world_size, int workers, const std::string& run);
+
 class DataParallel {
  public:
   explicit DataParallel(Group* group = nullptr) : group_(group) {}
