@@ -114,21 +114,16 @@ TINT_INLINE void input_gradient(const T* x, const T* dy, T* __restrict dx, int64
   }
 }
 
-// One clone per CPU level for each loop and element type (see cpu_loops.h).
+// One function per CPU variant for each loop and element type (see cpu_loops.h).
 #define TINT_INSTANTIATE(T)                                                                                      \
-  TINT_CPU_CLONES void sum_moments_cpu(const T* x, int64_t n, int64_t period, float* s1, float* s2) {           \
-    sum_moments(x, n, period, s1, s2);                                                                          \
-  }                                                                                                             \
-  TINT_CPU_CLONES void affine_relu_cpu(const T* x, T* y, int64_t n, const Channels& k) {                        \
-    affine_relu(x, y, n, k);                                                                                    \
-  }                                                                                                             \
-  TINT_CPU_CLONES void sum_gradients_cpu(const T* x, const T* dy, int64_t n, const Channels& k, float* sg,       \
-                                         float* sgx) {                                                          \
-    sum_gradients(x, dy, n, k, sg, sgx);                                                                        \
-  }                                                                                                             \
-  TINT_CPU_CLONES void input_gradient_cpu(const T* x, const T* dy, T* dx, int64_t n, const Channels& k) {      \
-    input_gradient(x, dy, dx, n, k);                                                                            \
-  }
+  TINT_CPU_KERNEL(sum_moments_cpu, sum_moments, (const T* x, int64_t n, int64_t period, float* s1, float* s2),   \
+                  (x, n, period, s1, s2))                                                                       \
+  TINT_CPU_KERNEL(affine_relu_cpu, affine_relu, (const T* x, T* y, int64_t n, const Channels& k), (x, y, n, k))  \
+  TINT_CPU_KERNEL(sum_gradients_cpu, sum_gradients,                                                             \
+                  (const T* x, const T* dy, int64_t n, const Channels& k, float* sg, float* sgx),               \
+                  (x, dy, n, k, sg, sgx))                                                                       \
+  TINT_CPU_KERNEL(input_gradient_cpu, input_gradient, (const T* x, const T* dy, T* dx, int64_t n, const Channels& k), \
+                  (x, dy, dx, n, k))
 TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
 #undef TINT_INSTANTIATE

@@ -124,17 +124,16 @@ TINT_INLINE void weight_gradient_image(const float* p, int64_t wp, const T* chos
   }
 }
 
+// One function per CPU variant for each loop and element type (see cpu_loops.h).
 #define TINT_INSTANTIATE(T)                                                                                       \
-  TINT_CPU_CLONES void conv_pool_row_cpu(const float* p, int64_t wp, const float* wt, int64_t kh, int64_t kw,      \
-                                         int64_t c, int64_t c16, int64_t width_out, T* y, T* chosen, float* s_y,   \
-                                         float* s_k) {                                                           \
-    conv_pool_row(p, wp, wt, kh, kw, c, c16, width_out, y, chosen, s_y, s_k);                                    \
-  }                                                                                                              \
-  TINT_CPU_CLONES void weight_gradient_image_cpu(const float* p, int64_t wp, const T* chosen, const T* dy,        \
-                                                 int64_t ho2, int64_t wo2, int64_t kh, int64_t kw, int64_t c,     \
-                                                 int64_t c16, float* acc, float* g) {                            \
-    weight_gradient_image(p, wp, chosen, dy, ho2, wo2, kh, kw, c, c16, acc, g);                                   \
-  }
+  TINT_CPU_KERNEL(conv_pool_row_cpu, conv_pool_row,                                                              \
+                  (const float* p, int64_t wp, const float* wt, int64_t kh, int64_t kw, int64_t c, int64_t c16,   \
+                   int64_t width_out, T* y, T* chosen, float* s_y, float* s_k),                                  \
+                  (p, wp, wt, kh, kw, c, c16, width_out, y, chosen, s_y, s_k))                                   \
+  TINT_CPU_KERNEL(weight_gradient_image_cpu, weight_gradient_image,                                              \
+                  (const float* p, int64_t wp, const T* chosen, const T* dy, int64_t ho2, int64_t wo2, int64_t kh, \
+                   int64_t kw, int64_t c, int64_t c16, float* acc, float* g),                                    \
+                  (p, wp, chosen, dy, ho2, wo2, kh, kw, c, c16, acc, g))
 TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
 #undef TINT_INSTANTIATE

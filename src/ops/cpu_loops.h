@@ -2,8 +2,9 @@
 // bfloat16 loads and stores, a vectorizable exp and log, the element-type switch, the first-order check.
 //
 // The kernels are plain loops over a channels-last (rows, channels) matrix, written so that g++ vectorizes them.
-// TINT_CPU_CLONES compiles a function once per x86-64 level (AVX-512, AVX2+FMA, baseline) and picks one at load
-// time, so the binary stays portable while using the machine's widest vectors (Debian builds for baseline x86-64).
+// TINT_CPU_KERNEL compiles each loop once per x86-64 level (AVX-512, AVX2+FMA, baseline) and calls the variant that
+// cpu_variant.h selects, so the binary stays portable while using the machine's widest vectors (Debian builds for
+// baseline x86-64), and a test can run any variant the machine has.
 // Private to src/ops.
 #pragma once
 
@@ -15,20 +16,50 @@
 #include <c10/util/Exception.h>
 #include <c10/util/BFloat16.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define TINT_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#include "cpu_variant.h"
+
+// TINT_CPU_KERNEL(name, loop, (parameters), (arguments)) defines `void name(parameters)`, which runs
+// `loop(arguments)` compiled for the selected variant: one function per x86-64 level, each with g++'s target
+// attribute (what target_clones generates, without its load-time resolver), and a switch on the variant, which notes
+// the variant it calls (cpu_variant.h: how the tests see which code ran). The note stays out of the variants, so that
+// their code is what target_clones made of them.
+#if TINT_CPU_VARIANTS
+#define TINT_CPU_KERNEL(name, loop, parameters, arguments)                                                       \
+  __attribute__((target("arch=x86-64-v4"))) void name##_x86_64_v4 parameters { loop arguments; }                \
+  __attribute__((target("arch=x86-64-v3"))) void name##_x86_64_v3 parameters { loop arguments; }                \
+  void name##_baseline parameters { loop arguments; }                                                            \
+  void name parameters {                                                                                         \
+    using ::tint::ops::cpu::Variant;                                                                             \
+    switch (::tint::ops::cpu::selected_variant()) {                                                              \
+      case Variant::x86_64_v4:                                                                                   \
+        ::tint::ops::cpu::note_run(Variant::x86_64_v4);                                                          \
+        return name##_x86_64_v4 arguments;                                                                       \
+      case Variant::x86_64_v3:                                                                                   \
+        ::tint::ops::cpu::note_run(Variant::x86_64_v3);                                                          \
+        return name##_x86_64_v3 arguments;                                                                       \
+      case Variant::baseline:                                                                                    \
+        break;                                                                                                   \
+    }                                                                                                            \
+    ::tint::ops::cpu::note_run(Variant::baseline);                                                               \
+    name##_baseline arguments;                                                                                   \
+  }
 #else
-#define TINT_CPU_CLONES
+#define TINT_CPU_KERNEL(name, loop, parameters, arguments)                                                       \
+  void name parameters {                                                                                         \
+    ::tint::ops::cpu::selected_variant(); /* refuses a $TINT_CPU_VARIANT that this build lacks */                \
+    ::tint::ops::cpu::note_run(::tint::ops::cpu::Variant::baseline);                                             \
+    loop arguments;                                                                                              \
+  }
 #endif
-// The loop bodies are templates; forcing them inline compiles them once inside each clone, for that clone's CPU.
+// The loop bodies are templates; forcing them inline compiles them once inside each variant, for that variant's CPU.
 #define TINT_INLINE inline __attribute__((always_inline))
 
 namespace tint::ops::cpu {
 
 // 16 floats (and 16 masks or bit patterns) as one GCC vector: one AVX-512 register, two AVX2 or four SSE ones in each
-// clone, for the loops g++ would not vectorize by itself (reductions across rows, selects). The kernels pass them by
+// variant, for the loops g++ would not vectorize by itself (reductions across rows, selects). The kernels pass them by
 // value only to always-inlined helpers, so no call uses the 64-byte vector ABI that g++ warns about for the baseline
-// clone.
+// variant.
 #pragma GCC diagnostic ignored "-Wpsabi"
 constexpr int64_t kVectorFloats = 16;
 using Floats = float __attribute__((vector_size(kVectorFloats * sizeof(float))));

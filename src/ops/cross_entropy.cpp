@@ -81,11 +81,12 @@ TINT_INLINE void softmax_rows(const T* x, const int64_t* ids, int64_t k, float s
   }
 }
 
+// One function per CPU variant for each element type (see cpu_loops.h).
 #define TINT_INSTANTIATE(T)                                                                                      \
-  TINT_CPU_CLONES void softmax_rows_cpu(const T* x, const int64_t* ids, int64_t k, float scale, float* exps,     \
-                                        float* expanded, float* max, float* log_sum, T* dx) {                   \
-    softmax_rows(x, ids, k, scale, exps, expanded, max, log_sum, dx);                                           \
-  }
+  TINT_CPU_KERNEL(softmax_rows_cpu, softmax_rows,                                                               \
+                  (const T* x, const int64_t* ids, int64_t k, float scale, float* exps, float* expanded,        \
+                   float* max, float* log_sum, T* dx),                                                          \
+                  (x, ids, k, scale, exps, expanded, max, log_sum, dx))
 TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
 #undef TINT_INSTANTIATE

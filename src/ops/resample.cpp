@@ -68,18 +68,16 @@ TINT_INLINE void upsample_row_gradient(const T* top, const T* bottom, T* __restr
   }
 }
 
+// One function per CPU variant for each loop and element type (see cpu_loops.h).
 #define TINT_INSTANTIATE(T)                                                                                      \
-  TINT_CPU_CLONES void pool_row_cpu(const T* top, const T* bottom, T* y, T* chosen, int64_t width_out,             \
-                                    int64_t c) {                                                                \
-    pool_row(top, bottom, y, chosen, width_out, c);                                                             \
-  }                                                                                                             \
-  TINT_CPU_CLONES void pool_row_gradient_cpu(const T* chosen, const T* dy, T* dtop, T* dbottom,                  \
-                                             int64_t width_out, int64_t c) {                                    \
-    pool_row_gradient(chosen, dy, dtop, dbottom, width_out, c);                                                 \
-  }                                                                                                             \
-  TINT_CPU_CLONES void upsample_row_gradient_cpu(const T* top, const T* bottom, T* dx, int64_t width, int64_t c) { \
-    upsample_row_gradient(top, bottom, dx, width, c);                                                           \
-  }
+  TINT_CPU_KERNEL(pool_row_cpu, pool_row,                                                                       \
+                  (const T* top, const T* bottom, T* y, T* chosen, int64_t width_out, int64_t c),               \
+                  (top, bottom, y, chosen, width_out, c))                                                       \
+  TINT_CPU_KERNEL(pool_row_gradient_cpu, pool_row_gradient,                                                     \
+                  (const T* chosen, const T* dy, T* dtop, T* dbottom, int64_t width_out, int64_t c),            \
+                  (chosen, dy, dtop, dbottom, width_out, c))                                                    \
+  TINT_CPU_KERNEL(upsample_row_gradient_cpu, upsample_row_gradient,                                             \
+                  (const T* top, const T* bottom, T* dx, int64_t width, int64_t c), (top, bottom, dx, width, c))
 TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
 #undef TINT_INSTANTIATE

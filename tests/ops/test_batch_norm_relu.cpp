@@ -1,8 +1,10 @@
 // The fused batchnorm + ReLU equals torch::relu(torch::batch_norm(...)) computed by LibTorch on an NCHW copy of the
-// same input: output, running statistics and the three gradients, in training and evaluation, float32 and bfloat16.
+// same input: output, running statistics and the three gradients, in training and evaluation, float32 and bfloat16;
+// each on the fused path (its autograd function and kernels), or on LibTorch's where the op falls back.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "fused_checks.h"
 #include "support/tensor_checks.h"
 #include "tint/ops/batch_norm_relu.h"
 
@@ -18,8 +20,11 @@ void PrintTo(const BatchNormCase& c, std::ostream* os) {
   *os << c.n << "x" << c.c << "x" << c.h << "x" << c.w << (c.training ? " train " : " eval ") << c.dtype;
 }
 
+using test::made_by;
 using test::max_error;
 using test::scale_of;
+using test::selected_variant_ran;
+using test::take_kernels_run;
 
 struct Params {
   torch::Tensor weight, bias, running_mean, running_var;
@@ -45,7 +50,10 @@ TEST_P(BatchNormReLUMatchesTorch, OutputStatisticsAndGradients) {
   auto rm = p.running_mean.clone(), rv = p.running_var.clone();
   auto rmr = p.running_mean.clone(), rvr = p.running_var.clone();
 
+  take_kernels_run();
   const auto ours = batch_norm_relu(x, w, b, rm, rv, c.training, 0.1, 1e-5);
+  EXPECT_TRUE(selected_variant_ran(take_kernels_run())) << "forward";
+  EXPECT_TRUE(made_by(ours, "BatchNormReLUFunction"));
   const auto ref = torch::relu(torch::batch_norm(xr, wr, br, rmr, rvr, c.training, 0.1, 1e-5, true));
   ASSERT_EQ(ours.sizes(), ref.sizes());
   EXPECT_EQ(ours.scalar_type(), c.dtype);
@@ -58,6 +66,7 @@ TEST_P(BatchNormReLUMatchesTorch, OutputStatisticsAndGradients) {
 
   const auto g = torch::randn(ref.sizes()).to(c.dtype);
   const auto ours_grad = torch::autograd::grad({ours}, {x, w, b}, {g.contiguous(torch::MemoryFormat::ChannelsLast)});
+  EXPECT_TRUE(selected_variant_ran(take_kernels_run())) << "backward";
   const auto ref_grad = torch::autograd::grad({ref}, {xr, wr, br}, {g});
   const char* names[] = {"dx", "dweight", "dbias"};
   // Weight and bias gradients sum over every pixel: bfloat16 inputs give them a larger absolute error.
@@ -92,13 +101,17 @@ TEST(BatchNormReLU, InputBiasEqualsAddingItFirst) {
     auto w = p.weight.clone().requires_grad_(true), wr = p.weight.clone().requires_grad_(true);
     auto rm = p.running_mean.clone(), rv = p.running_var.clone();
     auto rmr = p.running_mean.clone(), rvr = p.running_var.clone();
+    take_kernels_run();
     const auto ours = batch_norm_relu(x, w, p.bias, rm, rv, training, 0.1, 1e-5, b);
+    EXPECT_TRUE(selected_variant_ran(take_kernels_run())) << training;
+    EXPECT_TRUE(made_by(ours, "BatchNormReLUFunction")) << training;
     const auto ref = torch::relu(torch::batch_norm(xr + br.view({1, -1, 1, 1}), wr, p.bias, rmr, rvr, training, 0.1,
                                                    1e-5, true));
     EXPECT_LT(max_error(ours, ref), 1e-5 * scale_of(ref)) << training;
     EXPECT_LT(max_error(rm, rmr), 1e-6) << training;
     const auto g = torch::randn(ref.sizes());
     const auto grads = torch::autograd::grad({ours}, {x, w, b}, {g});
+    EXPECT_TRUE(selected_variant_ran(take_kernels_run())) << training;
     const auto ref_grads = torch::autograd::grad({ref}, {xr, wr, br}, {g});
     for (int i = 0; i < 3; ++i) EXPECT_LT(max_error(grads[i], ref_grads[i]), 1e-4 * scale_of(ref_grads[i])) << i;
     if (training) {
@@ -112,8 +125,10 @@ TEST(BatchNormReLU, WithoutRunningStatistics) {
   torch::manual_seed(8);
   const auto x0 = torch::randn({3, 5, 4, 4});
   const auto p = make_params(5);
+  take_kernels_run();
   const auto ours = batch_norm_relu(x0.contiguous(torch::MemoryFormat::ChannelsLast), p.weight, p.bias, {}, {}, true,
                                     0.1, 1e-5);
+  EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
   const auto ref = torch::relu(torch::batch_norm(x0, p.weight, p.bias, {}, {}, true, 0.1, 1e-5, true));
   EXPECT_LT(max_error(ours, ref), 1e-5 * scale_of(ref));
 }
@@ -130,6 +145,7 @@ TEST(BatchNormReLU, ResultsDoNotDependOnTheThreadCount) {
     auto w = p.weight.clone().requires_grad_(true);
     auto rm = p.running_mean.clone(), rv = p.running_var.clone();
     auto y = batch_norm_relu(xg, w, p.bias, rm, rv, true, 0.1, 1e-5);
+    EXPECT_TRUE(made_by(y, "BatchNormReLUFunction"));
     y.pow(2).sum().backward();
     outputs.push_back(torch::cat({y.flatten(), xg.grad().flatten(), w.grad(), rm, rv}));
   }
@@ -142,7 +158,9 @@ TEST(BatchNormReLU, NaNPassesThroughLikeTorchRelu) {
   auto x = torch::randn({2, 3, 4, 4}).contiguous(torch::MemoryFormat::ChannelsLast);
   x.index_put_({0, 1, 2, 2}, std::nan(""));
   const auto p = make_params(3);
+  take_kernels_run();
   const auto y = batch_norm_relu(x, p.weight, p.bias, p.running_mean.clone(), p.running_var.clone(), true, 0.1, 1e-5);
+  EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
   EXPECT_TRUE(y.select(1, 1).isnan().all().item<bool>()) << "channel 1's statistics are NaN";
   EXPECT_FALSE(y.select(1, 0).isnan().any().item<bool>());
 }
@@ -152,7 +170,9 @@ TEST(BatchNormReLU, OtherLayoutsAndTypesUseLibTorch) {
   const auto p = make_params(4);
   for (auto x : {torch::randn({2, 4, 3, 3}), torch::randn({2, 4, 3, 3}, torch::kDouble)}) {
     const auto w = p.weight.to(x.scalar_type()), b = p.bias.to(x.scalar_type());
+    take_kernels_run();
     const auto ours = batch_norm_relu(x, w, b, {}, {}, true, 0.1, 1e-5);
+    EXPECT_EQ(take_kernels_run(), 0u) << "a fused kernel ran for " << x.scalar_type();
     const auto ref = torch::relu(torch::batch_norm(x, w, b, {}, {}, true, 0.1, 1e-5, true));
     EXPECT_TRUE(torch::equal(ours, ref)) << x.scalar_type();
   }
@@ -174,7 +194,13 @@ TEST(BatchNormReLU, RepeatedValuesAreTheUpsampledInputs) {
     const auto x = (torch::randn({3, 6, 4, 5}) * 2 + 1).contiguous(format);
     const auto up = torch::upsample_nearest2d(x, std::vector<int64_t>{8, 10});
     auto p = make_params(6), q = Params{p.weight, p.bias, p.running_mean.clone(), p.running_var.clone()};
+    take_kernels_run();
     const auto y = batch_norm_relu(x, p.weight, p.bias, p.running_mean, p.running_var, true, 0.3, 1e-5, {}, 4);
+    if (format == torch::MemoryFormat::ChannelsLast) {
+      EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
+    } else {
+      EXPECT_EQ(take_kernels_run(), 0u) << "NCHW is LibTorch's";
+    }
     const auto reference = torch::relu(torch::batch_norm(up, q.weight, q.bias, q.running_mean, q.running_var, true,
                                                          0.3, 1e-5, true));
     EXPECT_LT(max_error(torch::upsample_nearest2d(y, std::vector<int64_t>{8, 10}), reference), 1e-5);

@@ -1,5 +1,6 @@
 // The fused single-channel convolution + 2x2 max-pooling equals torch::max_pool2d(torch::conv2d(...)) on the same
-// input: values and weight gradients, float32 and bfloat16, with ties, NaN, autocast; other inputs fall back.
+// input: values and weight gradients, float32 and bfloat16, with ties, NaN, autocast, each on the fused path (its
+// autograd function and kernels); other inputs fall back to LibTorch's.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -7,6 +8,7 @@
 
 #include <cmath>
 
+#include "fused_checks.h"
 #include "support/tensor_checks.h"
 #include "tint/ops/conv_max_pool.h"
 
@@ -27,12 +29,12 @@ torch::Tensor nhwc(const torch::Tensor& x) {
   return torch::empty_strided(x.sizes(), {x.size(2) * x.size(3), 1, x.size(3), 1}, x.options()).copy_(x);
 }
 
-bool fused(const torch::Tensor& y) {
-  return y.grad_fn() != nullptr && y.grad_fn()->name().find("ConvMaxPool2x2Function") != std::string::npos;
-}
-
 using test::max_error;
 using test::scale_of;
+using test::selected_variant_ran;
+using test::take_kernels_run;
+
+::testing::AssertionResult fused(const torch::Tensor& y) { return test::made_by(y, "ConvMaxPool2x2Function"); }
 
 torch::Tensor reference(const torch::Tensor& x, const torch::Tensor& w, torch::IntArrayRef padding) {
   return torch::max_pool2d(torch::conv2d(x, w, {}, 1, padding), 2);
@@ -40,14 +42,25 @@ torch::Tensor reference(const torch::Tensor& x, const torch::Tensor& w, torch::I
 
 struct Run {
   torch::Tensor y, dw;
+  unsigned forward_kernels, backward_kernels;  // the CPU variants whose fused kernels ran (take_kernels_run)
 };
 // Forward and backward with upstream gradient g of the fused op (or of the reference) on copies of x and w.
 template <typename Op>
 Run run(const Op& op, const torch::Tensor& x, const torch::Tensor& w, const ConvPoolCase& c, const torch::Tensor& g) {
   auto weight = w.clone().requires_grad_(true);
+  take_kernels_run();
   auto y = op(nhwc(x), weight, std::vector<int64_t>{c.ph, c.pw});
+  const unsigned forward = take_kernels_run();
   y.backward(g);
-  return {y, weight.grad()};
+  return {y, weight.grad(), forward, take_kernels_run()};
+}
+
+// The fused function made r.y, and both passes ran the selected CPU variant's kernels.
+::testing::AssertionResult fused(const Run& r) {
+  if (auto made = fused(r.y); !made) return made;
+  if (auto forward = selected_variant_ran(r.forward_kernels); !forward) return forward << " (forward)";
+  if (auto backward = selected_variant_ran(r.backward_kernels); !backward) return backward << " (backward)";
+  return ::testing::AssertionSuccess();
 }
 
 class ConvMaxPoolMatchesTorch : public ::testing::TestWithParam<ConvPoolCase> {};
@@ -62,7 +75,7 @@ TEST_P(ConvMaxPoolMatchesTorch, ExactOnSmallIntegers) {
   const auto probe = reference(x, w, {c.ph, c.pw});
   const auto g = torch::randint(-3, 4, probe.sizes()).to(c.dtype);
   const auto ours = run(conv_max_pool2x2, x, w, c, g), ref = run(reference, x, w, c, g);
-  EXPECT_TRUE(fused(ours.y));
+  EXPECT_TRUE(fused(ours));
   EXPECT_TRUE(ours.y.is_contiguous(torch::MemoryFormat::ChannelsLast));
   EXPECT_EQ(ours.y.scalar_type(), c.dtype);
   EXPECT_TRUE(torch::equal(ours.y, ref.y));
@@ -79,7 +92,7 @@ TEST_P(ConvMaxPoolMatchesTorch, CloseOnContinuousValues) {
   const auto w = torch::randn({c.c, 1, c.kh, c.kw}).to(c.dtype);
   const auto g = torch::randn(reference(x, w, {c.ph, c.pw}).sizes()).to(c.dtype);
   const auto ours = run(conv_max_pool2x2, x, w, c, g), ref = run(reference, x, w, c, g);
-  EXPECT_TRUE(fused(ours.y));
+  EXPECT_TRUE(fused(ours));
   // The sums run in another order: float32 agrees to rounding; bfloat16 stores each value with 8 bits, so a sum
   // near a rounding boundary may round the other way and tie (or untie) a window: the maximum is still within a
   // bfloat16 step, but the gradient may go to another position. bfloat16 gradients are compared exactly on sums
@@ -100,7 +113,7 @@ TEST_P(ConvMaxPoolMatchesTorch, ExactWhereBFloat16Rounds) {
   const auto w = torch::randint(-9, 10, {c.c, 1, c.kh, c.kw}).to(c.dtype);
   const auto g = torch::randint(-3, 4, reference(x, w, {c.ph, c.pw}).sizes()).to(c.dtype);
   const auto ours = run(conv_max_pool2x2, x, w, c, g), ref = run(reference, x, w, c, g);
-  EXPECT_TRUE(fused(ours.y));
+  EXPECT_TRUE(fused(ours));
   EXPECT_TRUE(torch::equal(ours.y, ref.y)) << max_error(ours.y, ref.y);
   EXPECT_TRUE(torch::equal(ours.dw, ref.dw)) << max_error(ours.dw, ref.dw);
 }
@@ -127,7 +140,7 @@ TEST(ConvMaxPool, BFloat16ComparesStoredValues) {
   const auto g = torch::ones({1, 1, 1, 1}, torch::kBFloat16);
   const auto ours = run(conv_max_pool2x2, x.to(torch::kBFloat16), w.to(torch::kBFloat16), c, g);
   const auto ref = run(reference, x.to(torch::kBFloat16), w.to(torch::kBFloat16), c, g);
-  EXPECT_TRUE(fused(ours.y));
+  EXPECT_TRUE(fused(ours));
   EXPECT_EQ(ref.y.item<float>(), 1.0f + 1.0f / 128);
   EXPECT_TRUE(torch::equal(ref.dw, torch::tensor({3.0f, 1.0f}).reshape({1, 1, 1, 2}).to(torch::kBFloat16)));
   EXPECT_TRUE(torch::equal(ours.y, ref.y));
@@ -146,7 +159,7 @@ TEST(ConvMaxPool, PropagatesNaNAsLibTorch) {
     const ConvPoolCase c{2, 16, 6, 6, k, k, k / 2, k / 2, torch::kFloat};
     const auto g = torch::randn({2, 16, 3, 3});
     const auto ours = run(conv_max_pool2x2, x, w, c, g), ref = run(reference, x, w, c, g);
-    EXPECT_TRUE(fused(ours.y));
+    EXPECT_TRUE(fused(ours));
     EXPECT_TRUE(torch::equal(ours.y.isnan(), ref.y.isnan()));
     EXPECT_GT(ours.y.isnan().sum().item<int64_t>(), 0);
     EXPECT_LE(max_error(ours.y.nan_to_num(0), ref.y.nan_to_num(0)), 1e-5 * scale_of(ref.y.nan_to_num(0)));
@@ -189,6 +202,8 @@ TEST(ConvMaxPool, WeightGradientDoesNotDependOnThreads) {
   at::set_num_threads(std::max(2, threads));
   const auto many = run(conv_max_pool2x2, x, w, c, g);
   at::set_num_threads(threads);
+  EXPECT_TRUE(fused(one));
+  EXPECT_TRUE(fused(many));
   EXPECT_TRUE(torch::equal(one.y, many.y));
   EXPECT_TRUE(torch::equal(one.dw, many.dw));
 }
@@ -218,7 +233,9 @@ TEST(ConvMaxPool, AutocastNoGradAndSecondOrder) {
   const auto plain = conv_max_pool2x2(x, w, {1, 1});
   {
     torch::NoGradGuard no_grad;
+    take_kernels_run();
     EXPECT_TRUE(torch::equal(conv_max_pool2x2(x, w.clone().requires_grad_(true), {1, 1}), plain));
+    EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
   }
   auto weight = w.clone().requires_grad_(true);
   const auto y = conv_max_pool2x2(x, weight, {1, 1});

@@ -1,17 +1,25 @@
 // The fused softmax cross-entropy equals the direct formula computed in double on the same logits (loss and
-// gradient), for float32 and bfloat16, mean and sum; NaN and infinite logits, bad ids, thread-count independence;
-// and the vectorized exp it is built on, against std::exp.
+// gradient), for float32 and bfloat16, mean and sum, on the fused path (its autograd function and kernel); NaN and
+// infinite logits, bad ids, thread-count independence; other inputs on LibTorch's path; and the vectorized exp and
+// log it is built on, against std::exp and std::log.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 #include <cstring>
 
+#include "fused_checks.h"
 #include "ops/cpu_loops.h"
 #include "tint/ops/cross_entropy.h"
 
 namespace tint::ops {
 namespace {
+
+using test::made_by;
+using test::selected_variant_ran;
+using test::take_kernels_run;
+
+constexpr const char* kCrossEntropyFunction = "CrossEntropyFunction";
 
 struct CrossEntropyCase {
   int64_t rows, classes;
@@ -35,7 +43,11 @@ TEST_P(CrossEntropyMatchesFormula, LossAndGradient) {
   auto reference = c.sum ? picked.sum() : picked.mean();
   reference.backward();
 
+  take_kernels_run();
   auto loss = cross_entropy(logits, ids, c.sum);
+  // The gradient is computed in the forward pass's kernel; the backward pass is the function's, which scales it.
+  EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
+  EXPECT_TRUE(made_by(loss, kCrossEntropyFunction));
   EXPECT_EQ(loss.scalar_type(), torch::kFloat);
   EXPECT_EQ(loss.dim(), 0);
   const double r = reference.item<double>();
@@ -62,7 +74,9 @@ TEST(CrossEntropy, LargeLogitsDoNotOverflow) {
   const auto ids = torch::tensor({0, 2});
   // Row 0: log(1 + e^-1000 + e^-2000) ~ 0; row 1: 2 + log(1 + e^-1 + e^-2).
   const double expected = (0.0 + 2.0 + std::log(1 + std::exp(-1.0) + std::exp(-2.0))) / 2;
+  take_kernels_run();
   EXPECT_NEAR(cross_entropy(logits, ids).item<double>(), expected, 1e-5);
+  EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
 }
 
 TEST(CrossEntropy, NonFiniteLogitsGiveNaNAsLibTorch) {
@@ -71,7 +85,10 @@ TEST(CrossEntropy, NonFiniteLogitsGiveNaNAsLibTorch) {
     auto logits = torch::randn({40, 24});
     logits.index_put_({17, 3}, bad);
     const auto ids = torch::randint(0, 24, {40});
-    const auto ours = cross_entropy(logits, ids), ref = F::cross_entropy(logits, ids);
+    take_kernels_run();
+    const auto ours = cross_entropy(logits, ids);
+    EXPECT_TRUE(selected_variant_ran(take_kernels_run())) << bad;
+    const auto ref = F::cross_entropy(logits, ids);
     EXPECT_EQ(std::isnan(ours.item<float>()), std::isnan(ref.item<float>())) << bad;
     EXPECT_EQ(std::isinf(ours.item<float>()), std::isinf(ref.item<float>())) << bad;
   }
@@ -88,6 +105,7 @@ TEST(CrossEntropy, NonFiniteLogitsGiveNaNAsLibTorch) {
     logits.index_put_({5, 0}, std::nanf(""));
   }
   auto loss = cross_entropy(logits, torch::zeros({40}, torch::kLong));
+  EXPECT_TRUE(made_by(loss, kCrossEntropyFunction));
   EXPECT_TRUE(std::isnan(loss.item<float>()));
   loss.backward();
   EXPECT_TRUE(logits.grad()[5].isnan().all().item<bool>()) << "the NaN row's gradient";
@@ -105,13 +123,16 @@ TEST(CrossEntropy, GradientFollowsTheLossScaleAndRepeatedBackward) {
   const auto once = x.grad().clone();
 
   auto scaled = base.clone().requires_grad_(true);
-  (cross_entropy(scaled, ids) * -2.5f).backward();
+  const auto scaled_loss = cross_entropy(scaled, ids) * -2.5f;
+  EXPECT_TRUE(made_by(scaled_loss, kCrossEntropyFunction));
+  scaled_loss.backward();
   EXPECT_TRUE(torch::allclose(scaled.grad(), once * -2.5f, 1e-6, 1e-8));
 
   for (bool leaf : {true, false}) {
     auto y = base.clone().requires_grad_(true);
     auto logits = leaf ? y : y * 1.0f;
     auto loss = cross_entropy(logits, ids);
+    EXPECT_TRUE(made_by(loss, kCrossEntropyFunction));
     loss.backward({}, /*retain_graph=*/true);
     loss.backward({}, /*retain_graph=*/true);
     loss.backward();
@@ -127,13 +148,16 @@ TEST(CrossEntropy, KeptGradientIsGuardedAndScaledInBFloat16) {
   auto x = torch::randn({50, 24}).requires_grad_(true);
   const auto ids = torch::randint(0, 24, {50});
   auto loss = cross_entropy(x, ids);
+  EXPECT_TRUE(made_by(loss, kCrossEntropyFunction));
   auto first = torch::autograd::grad({loss}, {x}, {}, /*retain_graph=*/true)[0];
   first.mul_(2);
   EXPECT_THROW(torch::autograd::grad({loss}, {x}), c10::Error);
 
   const auto base = torch::randn({70, 24}).to(torch::kBFloat16);
   auto b = base.clone().requires_grad_(true);
-  (cross_entropy(b, ids.repeat({2}).narrow(0, 0, 70)) * 3.0f).backward();
+  const auto bf16_loss = cross_entropy(b, ids.repeat({2}).narrow(0, 0, 70)) * 3.0f;
+  EXPECT_TRUE(made_by(bf16_loss, kCrossEntropyFunction));
+  bf16_loss.backward();
   auto reference = base.to(torch::kDouble).requires_grad_(true);
   (torch::nn::functional::cross_entropy(reference, ids.repeat({2}).narrow(0, 0, 70)) * 3.0).backward();
   const auto error = (b.grad().to(torch::kDouble) - reference.grad()).abs().max().item<double>();
@@ -141,6 +165,7 @@ TEST(CrossEntropy, KeptGradientIsGuardedAndScaledInBFloat16) {
 
   auto y = torch::randn({20, 5}).requires_grad_(true);
   auto l = cross_entropy(y, torch::zeros({20}, torch::kLong));
+  EXPECT_TRUE(made_by(l, kCrossEntropyFunction));
   EXPECT_THROW(torch::autograd::grad({l}, {y}, {}, /*retain_graph=*/true, /*create_graph=*/true), c10::Error);
 }
 
@@ -169,6 +194,7 @@ TEST(CrossEntropy, ResultsDoNotDependOnTheThreadCount) {
     at::set_num_threads(t);
     auto x = base.clone().requires_grad_(true);
     auto loss = cross_entropy(x, ids);
+    EXPECT_TRUE(made_by(loss, kCrossEntropyFunction)) << t;
     loss.backward();
     results.push_back(torch::cat({loss.reshape({1}), x.grad().flatten()}));
   }
@@ -183,16 +209,20 @@ TEST(CrossEntropy, BFloat16OnLibTorchsPathIsComputedInFloat32) {
   const auto logits = (torch::randn({2, 24, 4, 4}) * 3).to(torch::kBFloat16);  // NCHW: LibTorch's 4-D path
   const auto ids = torch::randint(0, 24, {2, 4, 4});
   const double in_float = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), ids).item<double>();
+  take_kernels_run();
   EXPECT_NEAR(cross_entropy(logits, ids).item<double>(), in_float, 1e-6);
+  EXPECT_EQ(take_kernels_run(), 0u) << "a fused kernel ran";
 }
 
 TEST(CrossEntropy, OtherInputsUseLibTorch) {
   namespace F = torch::nn::functional;
   const auto logits = torch::randn({30, 5}, torch::kDouble);
   const auto ids = torch::randint(0, 5, {30});
+  take_kernels_run();
   EXPECT_TRUE(torch::equal(cross_entropy(logits, ids), F::cross_entropy(logits, ids)));
   const auto strided = torch::randn({5, 30}).t();  // not contiguous
   EXPECT_TRUE(torch::equal(cross_entropy(strided, ids), F::cross_entropy(strided, ids)));
+  EXPECT_EQ(take_kernels_run(), 0u) << "a fused kernel ran";
 }
 
 // exp_nonpositive against std::exp (in double) on every 61st float in [-87, 0] and on the range ends.

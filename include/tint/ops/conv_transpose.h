@@ -14,7 +14,9 @@
 namespace tint::ops {
 
 // Same result as torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, /*groups=*/1, dilation).
-// x (N, C_in, H, W), weight (C_in, C_out, kH, kW), bias (C_out) or undefined.
+// x (N, C_in, H, W), weight (C_in, C_out, kH, kW), bias (C_out) or undefined. A channels-last x gives a channels-last
+// result (oneDNN's layout). In bfloat16 each value is accumulated in float32 and rounded once (the bias, added after,
+// rounds again).
 torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                torch::IntArrayRef stride, torch::IntArrayRef padding,
                                torch::IntArrayRef output_padding, torch::IntArrayRef dilation);
