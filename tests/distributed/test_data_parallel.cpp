@@ -12,6 +12,7 @@
 #include "tint/distributed/gradient_reducer.h"
 #include "tint/distributed/group.h"
 #include "tint/distributed/launcher.h"
+#include "tint/distributed/world.h"
 #include "tint/models/layers.h"
 #include "tint/models/model_table.h"
 #include "tint/train/loss.h"
@@ -161,6 +162,34 @@ void expect_sync_batchnorm_matches_one_process(const std::string& model_name) {
 
 TEST(SyncBatchNorm, EveryModelMatchesOneProcessOnTheWholeBatch) {
   for (const auto& name : models::model_names()) expect_sync_batchnorm_matches_one_process(name);
+}
+
+// GLOO_SOCKET_IFNAME picks the interface (read by tint itself: LibTorch's C++ API does not); TINT_BIND_ADDR an address;
+// without either, the address that routes to MASTER_ADDR.
+TEST(Group, BindsTheInterfaceOrAddressTheEnvironmentNames) {
+  World w;
+  w.master_addr = "127.0.0.1";
+  setenv("GLOO_SOCKET_IFNAME", "lo", 1);
+  setenv("TINT_BIND_ADDR", "127.0.0.9", 1);
+  auto chosen = bind_address(w);
+  EXPECT_EQ(chosen.interface, "lo");
+  EXPECT_EQ(chosen.reason, "GLOO_SOCKET_IFNAME=lo");
+  run_workers(2, [](Group& g) {
+    EXPECT_NE(g.transport().find("Gloo over TCP on lo (GLOO_SOCKET_IFNAME=lo)"), std::string::npos) << g.transport();
+    auto t = torch::ones({3});
+    g.allreduce_sum(t);
+    EXPECT_TRUE(torch::equal(t, torch::full({3}, 2.0f)));
+  });
+  unsetenv("GLOO_SOCKET_IFNAME");
+  chosen = bind_address(w);
+  EXPECT_EQ(chosen.address, "127.0.0.9");
+  setenv("TINT_BIND_ADDR", "not-an-address", 1);
+  EXPECT_NE(test::error_of([&] { bind_address(w); }).find("TINT_BIND_ADDR='not-an-address': expected a numeric"),
+            std::string::npos);
+  unsetenv("TINT_BIND_ADDR");
+  w.master_addr = "127.0.0.5";
+  EXPECT_EQ(bind_address(w).address, "127.0.0.1");  // the kernel reaches 127/8 from 127.0.0.1
+  EXPECT_EQ(bind_address(w).reason, "the local address that routes to MASTER_ADDR=127.0.0.5");
 }
 
 TEST(Group, AWorkerThatLeavesIsNamedByTheOthers) {
