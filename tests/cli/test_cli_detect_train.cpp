@@ -44,6 +44,23 @@ std::string raccoon_job(const fs::path& data, const test::TempDir& tmp, bool rel
          " --batch-size 3 --freeze 10 --preview-images 3 --threads 1";
 }
 
+// Runs `tint args` (whose run directory is `run`), sends SIGINT once its first checkpoint exists, and checks that it
+// stopped with status 130; returns its stderr.
+std::string interrupt_after_first_checkpoint(const std::vector<std::string>& args, const fs::path& run,
+                                             const test::TempDir& tmp) {
+  test::TintProcess child(args, tmp / "int.out", tmp / "int.err");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(run / "checkpoint.pt") && child.running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_TRUE(child.running()) << "the run ended before it could be interrupted: " << read_file(tmp / "int.err");
+  child.signal(SIGINT);
+  const auto end = child.wait();
+  const std::string err = read_file(tmp / "int.err");
+  EXPECT_TRUE(end.exited) << "killed by signal " << end.signal;
+  EXPECT_EQ(end.exit_code, 130) << err;
+  return err;
+}
+
 // The first byte at or after `from` where `a` and `b` differ (the shorter length when one is a prefix of the other);
 // std::string::npos when they are equal.
 size_t first_difference(const std::string& a, const std::string& b, size_t from = 0) {
@@ -280,16 +297,7 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
                                    (tmp / "train.txt").string(), "--val-images", (tmp / "val.txt").string(),
                                    "--names", (tmp / "raccoon.names").string(), "--batch-size", "3", "--freeze", "10",
                                    "--preview-images", "3", "--threads", "1", "--epochs", "3", "-o", run.string()};
-  test::TintProcess child(args, tmp / "int.out", tmp / "int.err");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(run / "checkpoint.pt") && child.running() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  ASSERT_TRUE(child.running()) << "the run ended before it could be interrupted: " << read_file(tmp / "int.err");
-  child.signal(SIGINT);
-  const auto end = child.wait();
-  const std::string err = read_file(tmp / "int.err");
-  ASSERT_TRUE(end.exited) << "killed by signal " << end.signal;
-  EXPECT_EQ(end.exit_code, 130) << err;
+  const std::string err = interrupt_after_first_checkpoint(args, run, tmp);
   EXPECT_NE(err.find("tint detect train --resume " + run.string()), std::string::npos) << err;
   auto resumed = run_tint("detect train --resume " + q(run) + " --threads 1");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
@@ -314,16 +322,7 @@ TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
                                    "--names", (tmp / "raccoon.names").string(), "--batch-size", "1", "--freeze", "10",
                                    "--preview-images", "3", "--threads", "1", "--epochs", "3", "--nproc", "2",
                                    "-o", run.string()};
-  test::TintProcess child(args, tmp / "int.out", tmp / "int.err");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(run / "checkpoint.pt") && child.running() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  ASSERT_TRUE(child.running()) << "the run ended before it could be interrupted: " << read_file(tmp / "int.err");
-  child.signal(SIGINT);
-  const auto end = child.wait();
-  const std::string err = read_file(tmp / "int.err");
-  ASSERT_TRUE(end.exited) << "killed by signal " << end.signal;
-  EXPECT_EQ(end.exit_code, 130) << err;
+  interrupt_after_first_checkpoint(args, run, tmp);
   auto resumed = run_tint("detect train --resume " + q(run) + " --threads 1 --nproc 2");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(metrics_without_seconds(run), metrics_without_seconds(tmp / "straight"));

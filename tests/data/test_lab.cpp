@@ -19,6 +19,9 @@
 namespace tint::data {
 namespace lab_test {
 namespace {
+using test::reference_python;
+using test::shell_quote;
+const auto has_cv2 = test::python_has_cv2;
 namespace fs = std::filesystem;
 using Triple = std::array<double, 3>;
 
@@ -99,7 +102,8 @@ TEST(Lab, PublishedReferenceValues) {
     const Triple lab = lab_of(c.rgb);
     for (int k = 0; k < 3; ++k) EXPECT_NEAR(lab[k], c.lab[k], 1e-3) << c.name << " channel " << k;
     auto back = lab_to_rgb(as_image(torch::tensor({c.lab[0], c.lab[1], c.lab[2]}, torch::kFloat64).view({1, 3})));
-    for (int k = 0; k < 3; ++k) EXPECT_NEAR(back.flatten()[k].item<double>(), c.rgb[k], 1e-4) << c.name << " back " << k;
+    for (int k = 0; k < 3; ++k)
+      EXPECT_NEAR(back.flatten()[k].item<double>(), c.rgb[k], 1e-4) << c.name << " back " << k;
   }
 }
 
@@ -204,19 +208,6 @@ TEST(Lab, RecombineRestoresAnImageFromItsOwnLightnessAndChroma) {
 }
 
 // ---- OpenCV ---------------------------------------------------------------------------------------------------------
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-std::string reference_python() {
-  if (const char* p = std::getenv("TINT_PYTHON")) return p;
-  return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-}
-bool has_cv2() {
-  return std::system((shell_quote(reference_python()) + " -c 'import cv2' >/dev/null 2>&1").c_str()) == 0;
-}
 
 // cv2.cvtColor via tests/data/lab_reference.py: (RGB -> Lab of `rgb`, Lab -> RGB of `lab`), (P, 3) float32 each.
 std::pair<torch::Tensor, torch::Tensor> opencv_convert(const torch::Tensor& rgb, const torch::Tensor& lab,

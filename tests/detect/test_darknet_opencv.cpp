@@ -23,24 +23,10 @@
 namespace tint::detect {
 namespace darknet_opencv_test {
 namespace {
+using test::reference_python;
+using test::shell_quote;
+const auto has_cv2 = test::python_has_cv2;
 namespace fs = std::filesystem;
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string reference_python() {
-  if (const char* p = std::getenv("TINT_PYTHON")) return p;
-  return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-}
-
-bool has_cv2() {
-  static const bool found =
-      std::system((shell_quote(reference_python()) + " -c 'import cv2' >/dev/null 2>&1").c_str()) == 0;
-  return found;
-}
 
 // Runs `command`, returning its stdout; fails the test (empty result) on a non-zero exit.
 std::string run_reference(const std::string& command) {

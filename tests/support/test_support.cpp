@@ -103,6 +103,23 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string reference_python() {
+  if (const char* p = std::getenv("TINT_PYTHON")) return p;
+  return std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+
+bool python_has_cv2() {
+  static const bool found =
+      std::system((shell_quote(reference_python()) + " -c 'import cv2' >/dev/null 2>&1").c_str()) == 0;
+  return found;
+}
+
 std::string error_of(const std::function<void()>& f) {
   try {
     f();

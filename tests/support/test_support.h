@@ -55,6 +55,14 @@ std::size_t count_lines(const std::string& s);
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 
+// `s` in single quotes for /bin/sh, its own single quotes escaped.
+std::string shell_quote(const std::string& s);
+// The Python the reference scripts run with: $TINT_PYTHON, else Debian's /usr/bin/python3 (which has python3-torch
+// and python3-opencv), else python3 on PATH.
+std::string reference_python();
+// Whether reference_python() can import OpenCV's module (cv2); asked once per process.
+bool python_has_cv2();
+
 // The message of the tint::Error that `f` throws, or "<no error>" when it throws none.
 std::string error_of(const std::function<void()>& f);
 // Every regular file under `dir`: path relative to `dir` -> contents. For "nothing was touched" checks.
