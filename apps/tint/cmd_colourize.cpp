@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "commands.h"
+#include "decoding_flags.h"
 #include "tint/colourize/colourizer.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
@@ -31,6 +32,7 @@ void add_colourize(CLI::App& app, Common& common) {
     data::WriteOptions write;
     std::string format = "png";
     bool side_by_side = false;
+    train::TrainConfig decoding;  // only --decode and --temperature are bound
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("colourize", "Colourize your own images (JPEG, PNG or WebP; any size, upright as EXIF says)");
@@ -56,12 +58,15 @@ void add_colourize(CLI::App& app, Common& common) {
                   "Shorter side at which the network runs (multiple of 4; 0 = the image's own size)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
-  cmd->add_flag("--raw", f->options.raw, "Write the quantized palette prediction instead of recombining with the "
-                                         "input's full-resolution grey");
+  cmd->add_flag("--raw", f->options.raw,
+                "Write the network's own prediction at --size (palette colours, or the decoded ab on the grey input's "
+                "lightness) instead of recombining with the input's full-resolution grey or lightness");
+  add_decoding_flags(*cmd, f->decoding);
   cmd->add_flag("--side-by-side", f->side_by_side, "Write grey | colourized next to each other");
   add_threads_flag(*cmd, common);
-  cmd->callback([f, &common] {
+  cmd->callback([f, cmd, &common] {
     apply_threads(common);
+    f->options.decoding = decoding_flags(*cmd, f->decoding);
     auto files = expand_inputs(f->inputs);
     if (files.empty()) throw Error("no images found in the given folders");
     if (!f->out.empty() && files.size() != 1) throw Error("-o/--out takes one input; use --out-dir for several");
@@ -69,6 +74,11 @@ void add_colourize(CLI::App& app, Common& common) {
                           : !f->run.empty()      ? fs::path(f->run) / train::run_files::kCheckpoint
                                                  : default_checkpoint();
     auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
+    if (f->options.decoding && !colourizer.predicts_ab()) {
+      throw Error(fmt::format("--decode and --temperature apply to ab-bins models; {} predicts palette colours "
+                              "(--target palette)",
+                              checkpoint.string()));
+    }
     if (f->out.empty()) ensure_directory(f->out_dir);
     for_each_file(files, "colourizing", [&](const fs::path& file) {
       auto image = data::read_image(file, f->read);

@@ -1,11 +1,34 @@
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "decoding_flags.h"
 #include "settings_flags.h"
+#include "tint/core/error.h"
 #include "tint/distributed/group.h"
 #include "tint/train/console_observer.h"
+#include "tint/train/evaluation.h"
 
 namespace tint::cli {
+
+namespace {
+
+// Refuses flags that the chosen --target cannot use, before any work: --num-colours with ab-bins (their count
+// decides it), --decode / --temperature with palette (its prediction is the argmax colour), and what the library
+// refuses for every path (train::check_target_settings: --soft-targets, --rebalance with palette; --palette with
+// ab-bins), here before any worker starts.
+void check_target_flags(const CLI::App& cmd, const train::TrainConfig& config) {
+  if (config.target == "ab-bins" && cmd.count("--num-colours") > 0) {
+    throw Error("--num-colours applies to --target palette; with --target ab-bins the network has one logit per ab bin "
+                "of the training images");
+  }
+  if (config.target != "ab-bins" && (cmd.count("--decode") > 0 || cmd.count("--temperature") > 0)) {
+    throw Error("--decode and --temperature apply to --target ab-bins; palette runs predict the argmax colour");
+  }
+  train::check_target_settings(config);
+}
+
+}  // namespace
 
 void add_train(CLI::App& app, Common& common) {
   struct Flags {
@@ -24,7 +47,9 @@ void add_train(CLI::App& app, Common& common) {
   cmd->add_option("--resume", f->resume, "Continue the run in this directory (its config wins; --epochs extends it)");
   cmd->add_flag("--force", f->force, "Start afresh even if --out already holds a run");
   add_nproc_flag(*cmd, f->nproc);
-  cmd->callback([f, cmd, &common] { run_data_parallel(common, f->nproc, [&](distributed::Group* group) {
+  cmd->callback([f, cmd, &common] {
+    if (f->resume.empty()) check_target_flags(*cmd, f->config);
+    run_data_parallel(common, f->nproc, [&](distributed::Group* group) {
     train::TrainJob job;
     job.group = group;
     job.config = f->config;
@@ -43,20 +68,49 @@ void add_train(CLI::App& app, Common& common) {
     const auto& last = result.history.back();
     fmt::print("final: val loss {:.4f}, val acc {:.2f}% after {} epochs; run saved in {}\n", last.val_loss,
                last.val_acc, last.epoch, result.run_dir.string());
-  }); });
+    if (last.colour) {
+      fmt::print("final colour: AuC {:.2f}%, rebalanced AuC {:.2f}%, PSNR {:.2f} dB, colourfulness {:.2f} (ground truth "
+                 "{:.2f})\n",
+                 last.colour->auc, last.colour->auc_rebalanced, last.colour->psnr, last.colour->colourfulness,
+                 last.colour->truth_colourfulness);
+    }
+  });
+  });
 }
 
 void add_evaluate(CLI::App& app, Common& common) {
-  auto run = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("evaluate", "Validation loss and accuracy of a saved run");
-  cmd->add_option("--run", *run, "Run directory holding checkpoint.pt")->required();
+  struct Flags {
+    std::string run, category;
+    int64_t limit = -1;
+    bool json = false;
+    train::TrainConfig decoding;  // only --decode and --temperature are bound
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand(
+      "evaluate", "Validation loss, accuracy and colour scores (AuC, PSNR, colourfulness) of a saved run");
+  cmd->add_option("--run", f->run, "Run directory holding checkpoint.pt")->required();
+  cmd->add_option("--category", f->category,
+                  "Evaluate on this CIFAR-10 category's test images (name, index or all; default: the run's own)");
+  cmd->add_option("--limit", f->limit, "Evaluate on the first N test images (0 = all; default: the run's --val-limit)")
+      ->check(CLI::NonNegativeNumber);
+  add_decoding_flags(*cmd, f->decoding);
+  cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
   add_data_flag(*cmd, common);
   add_threads_flag(*cmd, common);
-  cmd->callback([run, &common] {
+  cmd->callback([f, cmd, &common] {
     apply_threads(common);
-    auto r = train::evaluate_run(*run, resolve_data_dir(common));
-    fmt::print("{} after {} epochs on {} validation images: val loss {:.4f}, val acc {:.2f}%\n", r.model, r.epoch,
-               r.images, r.result.loss, r.result.accuracy);
+    train::EvaluateOptions options;
+    options.category = f->category;
+    options.decoding = decoding_flags(*cmd, f->decoding);
+    if (f->limit >= 0) options.limit = f->limit;
+    auto r = train::evaluate_run(f->run, resolve_data_dir(common), options);
+    if (f->json) {
+      auto j = train::evaluation_to_json(r);
+      j["run"] = f->run;
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      fmt::print("{}", train::format_evaluation(r));
+    }
   });
 }
 

@@ -4,10 +4,12 @@
 #include <limits>
 #include <vector>
 
+#include <fmt/core.h>
 #include <torch/torch.h>
 
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
+#include "tint/data/lab.h"
 #include "tint/data/preprocess.h"
 #include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
@@ -57,9 +59,23 @@ Colourizer::Colourizer(models::ColourNet model, data::Palette palette)
   model_->eval();
 }
 
+Colourizer::Colourizer(models::ColourNet model, data::AbBins bins, data::AbDecoding decoding)
+    : model_(std::move(model)),
+      predicts_ab_(true),
+      bins_(std::move(bins)),
+      decoding_(decoding),
+      model_name_(model_->name()) {
+  if (bins_.size() < 2) throw Error("an ab-bins colourizer needs fitted bins");
+  model_->eval();
+}
+
 Colourizer Colourizer::from_checkpoint(const std::filesystem::path& checkpoint) {
   train::CheckpointReader reader(checkpoint);
-  return Colourizer(train::load_model(reader), reader.meta().palette);
+  const auto& meta = reader.meta();
+  if (meta.config.target == "ab-bins") {
+    return Colourizer(train::load_model(reader), meta.bins, train::ab_decoding(meta.config));
+  }
+  return Colourizer(train::load_model(reader), meta.palette);
 }
 
 torch::Tensor Colourizer::colourize(const torch::Tensor& image, const ColourizeOptions& options) const {
@@ -92,6 +108,11 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
   // chroma is added to is grey_of, strip by strip below.
   auto input = wh <= h && ww <= w ? shrunk_network_input(image, wh, ww)
                                   : resize(data::to_network_input(image.unsqueeze(0)), wh, ww);
+  if (predicts_ab_) return render_ab(image, input, options, out);
+  if (options.decoding) {
+    throw Error(fmt::format("--decode and --temperature apply to ab-bins models; this {} model predicts palette colours",
+                            model_name_));
+  }
   auto ids = model_->forward(input).argmax(1);        // (1, wh, ww)
   const auto predicted = palette_.colourize(ids)[0];  // (3, wh, ww)
   const auto chroma_small = predicted - predicted.mean(0, /*keepdim=*/true);  // sums to zero over channels
@@ -111,6 +132,34 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
       auto down = torch::where(chroma < 0, grey / (-chroma), torch::full_like(chroma, inf));
       auto s = torch::minimum(up, down).amin(0, /*keepdim=*/true).clamp_max(1.0f);
       strip = (grey + s * chroma).clamp(0.0f, 1.0f);
+    }
+    out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? data::to_bytes(strip) : strip);
+  }
+}
+
+void Colourizer::render_ab(const torch::Tensor& image, const torch::Tensor& input, const ColourizeOptions& options,
+                           torch::Tensor& out) const {
+  const int64_t h = image.size(1), w = image.size(2);
+  const int64_t wh = input.size(2), ww = input.size(3);
+  const auto ab_small = bins_.decode(model_->forward(input), options.decoding.value_or(decoding_))[0];  // (2, wh, ww)
+  torch::Tensor predicted;  // raw: (3, wh, ww) in [0, 1]
+  if (options.raw) {
+    // The lightness of the network's own grey input, read as the 8-bit grey it stands for (g * 256 / 255).
+    auto grey = (input * (256.0f / 255.0f)).clamp(0.0f, 1.0f).expand({1, 3, wh, ww});
+    predicted = data::recombine(data::rgb_to_lab(grey).slice(1, 0, 1), ab_small.unsqueeze(0))[0];
+  }
+  const int64_t rows = std::max<int64_t>(1, options.strip_pixels / w);
+  for (int64_t begin = 0; begin < h; begin += rows) {
+    const int64_t end = std::min(h, begin + rows);
+    torch::Tensor strip;  // (3, end - begin, W) float in [0, 1]
+    if (options.raw) {
+      strip = predicted.index_select(1, nearest_taps(wh, h, begin, end)).index_select(2, nearest_taps(ww, w, 0, w));
+    } else {
+      auto pixels = image.slice(1, begin, end);
+      if (pixels.size(0) == 1) pixels = pixels.expand({3, -1, -1});
+      auto lightness = data::rgb_to_lab(pixels).slice(0, 0, 1);  // (1, n, W): the input's own L
+      auto ab = bilinear_rows(ab_small, h, w, begin, end);         // (2, n, W)
+      strip = data::recombine(lightness.unsqueeze(0), ab.unsqueeze(0))[0];
     }
     out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? data::to_bytes(strip) : strip);
   }

@@ -19,7 +19,11 @@ void save_checkpoint(const fs::path& path, const CheckpointMeta& meta, torch::nn
   CheckpointWriter archive(kMagic, kVersion);
   archive.put("epoch", int64_t{meta.epoch});
   archive.put("config", to_json(meta.config));
-  archive.put("palette", meta.palette.to_json());
+  if (meta.config.target == "ab-bins") {
+    archive.put("ab_bins", meta.bins.to_json());
+  } else {
+    archive.put("palette", meta.palette.to_json());
+  }
   archive.put("history", history_to_json(meta.history));
   archive.put("batches_done", meta.batches_done);
   archive.put("partial_loss_sum", meta.partial_loss_sum);
@@ -40,12 +44,27 @@ void CheckpointReader::read_meta() {
   meta_.batches_done = archive_.integer("batches_done");
   meta_.partial_loss_sum = archive_.real("partial_loss_sum");
   meta_.config = config_from_json(archive_.json("config"), name + " (config)");
-  meta_.palette = data::Palette::from_json(archive_.json("palette"), name + " (palette)");
+  if (meta_.config.target == "ab-bins") {
+    meta_.bins = data::AbBins::from_json(archive_.json("ab_bins"), name + " (ab bins)");
+    if (meta_.bins.size() != meta_.config.net.num_colours) {
+      throw Error(fmt::format("{}: {} ab bins for a network of {} colours", name, meta_.bins.size(),
+                              meta_.config.net.num_colours));
+    }
+  } else {
+    meta_.palette = data::Palette::from_json(archive_.json("palette"), name + " (palette)");
+  }
   try {
     meta_.history = history_from_json(archive_.json("history"));
   } catch (const nlohmann::json::exception&) {
     throw Error(fmt::format("{}: corrupt 'history' in checkpoint", name));
   }
+}
+
+ColourTargets colour_targets(const CheckpointMeta& meta) {
+  if (meta.config.target == "ab-bins") {
+    return ColourTargets::ab_bins(meta.bins, meta.config.soft_targets, meta.config.rebalance);
+  }
+  return ColourTargets::palette(meta.palette);
 }
 
 }  // namespace tint::train

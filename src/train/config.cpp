@@ -5,9 +5,39 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tint/core/error.h"
 #include "tint/models/model_table.h"
 
 namespace tint::train {
+
+namespace {
+
+// real() with an upper bound too: `hi` joins the row's range, and its flag, config.json and sweep checks refuse what
+// lies above it with one message.
+template <class C>
+Setting<C> real_at_most(std::string flag, std::string key, std::function<double&(C&)> field, double lo, double hi,
+                        std::string help) {
+  auto row = real<C>(std::move(flag), std::move(key), field, lo, /*lo_inclusive=*/true, std::move(help));
+  const std::string name = row.cli_name(), range = row.range + " and <= " + settings_detail::format_real(hi);
+  auto below = [name, range, hi](double v) {
+    if (v > hi) throw Error(name + " must be " + range + ", got " + settings_detail::format_real(v));
+  };
+  row.range = range;
+  row.parse = [parse = row.parse, field, below](C& c, const std::string& text) {
+    C probe = c;
+    parse(probe, text);  // a finite number >= lo
+    below(field(probe));
+    c = probe;
+  };
+  row.check = [check = row.check, field, below](const C& c) {
+    check(c);
+    below(field(const_cast<C&>(c)));
+  };
+  row.invalid_examples.push_back(settings_detail::format_real(hi + 0.5));
+  return row;
+}
+
+}  // namespace
 
 const SettingsTable<TrainConfig>& train_settings() {
   using C = TrainConfig;
@@ -31,7 +61,7 @@ const SettingsTable<TrainConfig>& train_settings() {
         integer<C, uint64_t>("seed", "seed", [](C& c) -> uint64_t& { return c.seed; }, 0, 0,
                              "Seed of the palette, initialization and shuffling"),
         text<C>("category", "category", [](C& c) -> std::string& { return c.category; },
-                "CIFAR-10 category (name or index)"),
+                "CIFAR-10 category (name or index), or all (every class; the palette or bins then over all)"),
         boolean<C>("shuffle", "shuffle", [](C& c) -> bool& { return c.shuffle; }, /*negated_flag=*/true,
                    "Keep the training order fixed across epochs, as the source notebook did (default: reshuffle "
                    "every epoch)"),
@@ -39,6 +69,20 @@ const SettingsTable<TrainConfig>& train_settings() {
                 "Reuse this palette.json instead of fitting one"),
         integer<C, int>("kmeans-iterations", "kmeans_iterations", [](C& c) -> int& { return c.kmeans_iterations; },
                         1, 100000, "Lloyd iterations at most when fitting the palette"),
+        sweepable(choice<C>("target", "target", [](C& c) -> std::string& { return c.target; }, {"palette", "ab-bins"},
+                            "Colour targets: palette (K RGB colours, the source) or ab-bins (CIELAB ab on a grid of 10, "
+                            "the bins of the training images; --num-colours becomes their count)")),
+        sweepable(real<C>("soft-targets", "soft_targets", [](C& c) -> double& { return c.soft_targets; }, 0.0, true,
+                          "ab-bins: Gaussian sigma (ab units) of soft targets over the 5 nearest bins (Zhang: 5; 0 = "
+                          "hard targets)")),
+        sweepable(real_at_most<C>("rebalance", "rebalance", [](C& c) -> double& { return c.rebalance; }, 0.0, 1.0,
+                                  "ab-bins: class rebalancing lambda, each pixel's loss weighted by (lambda p + (1 - "
+                                  "lambda) / Q)^-1 of its bin's smoothed training prior p (0 = off, 0.5 = Zhang's)")),
+        choice<C>("decode", "decode", [](C& c) -> std::string& { return c.decode; }, {"mode", "mean", "annealed"},
+                  "ab-bins: the colour of a predicted distribution in samples and metrics: its most probable bin, "
+                  "its mean, or the annealed mean (softmax(logits / T))"),
+        real<C>("temperature", "temperature", [](C& c) -> double& { return c.temperature; }, 0.0, false,
+                "ab-bins: T of the annealed mean (Zhang: 0.38; 1 = the mean, towards 0 the mode)"),
         integer<C, int64_t>("train-limit", "train_limit", [](C& c) -> int64_t& { return c.train_limit; }, 0,
                             kMaxInt64, "Use only the first N training images (0 = all)"),
         integer<C, int64_t>("val-limit", "val_limit", [](C& c) -> int64_t& { return c.val_limit; }, 0, kMaxInt64,
@@ -66,6 +110,19 @@ const SettingsTable<TrainConfig>& train_settings() {
 }
 
 void validate(const TrainConfig& c) { check_settings(train_settings(), c); }
+
+void check_target_settings(const TrainConfig& c) {
+  if (c.target == "ab-bins") {
+    if (!c.palette_file.empty()) {
+      throw Error("--palette applies to --target palette; ab-bins runs fit their bins on the training images");
+    }
+    return;
+  }
+  if (c.soft_targets != 0.0) throw Error("--soft-targets applies to --target ab-bins only (palette runs: hard targets)");
+  if (c.rebalance != 0.0) throw Error("--rebalance applies to --target ab-bins only (palette runs are not rebalanced)");
+}
+
+data::AbDecoding ab_decoding(const TrainConfig& c) { return {data::ab_decode_from_string(c.decode), c.temperature}; }
 
 c10::MemoryFormat memory_format(const TrainConfig& c) {
   return c.memory_format == "contiguous" ? c10::MemoryFormat::Contiguous : c10::MemoryFormat::ChannelsLast;

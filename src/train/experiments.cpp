@@ -1,5 +1,8 @@
 #include "tint/train/experiments.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 #include <torch/torch.h>
@@ -8,6 +11,8 @@
 #include "tint/core/error.h"
 #include "tint/data/cifar10.h"
 #include "tint/data/image_io.h"
+#include "tint/data/lab.h"
+#include "tint/data/preprocess.h"
 #include "tint/models/model_table.h"
 #include "tint/report/image_grid.h"
 #include "tint/report/plot.h"
@@ -72,18 +77,24 @@ void plot_comparison(const SweepJob& job, const std::vector<SweepRun>& runs, Tra
   }
 }
 
-// Rows: greyscale input, ground truth, then each run's final prediction, on the same validation images.
-void write_sample_comparison(const SweepJob& job, const std::vector<SweepRun>& runs, const data::Palette& palette) {
-  auto images = data::read_category(job.data_dir, data::Split::Test, job.base.category);
-  const int64_t n = std::min<int64_t>(job.base.sample_count, images.size());
-  auto val = prepare(images.images.slice(0, 0, n), palette);
-  std::vector<torch::Tensor> rows{val.grey, palette.colourize(val.ids)};
+// Rows: greyscale input, ground truth, then each run's final prediction (decoded as the run says), on the same
+// validation images. The ground truth is the palette's colours when every run predicts them (the source's figure),
+// else the images themselves.
+void write_sample_comparison(const SweepJob& job, const std::vector<SweepRun>& runs,
+                             const std::optional<data::Palette>& palette, bool all_palette) {
+  auto images = data::read_category(job.data_dir, data::Split::Test, job.base.category).images;
+  images = images.slice(0, 0, std::min<int64_t>(job.base.sample_count, images.size(0)));
+  const auto grey = data::to_network_input(images);
+  const auto lightness = data::rgb_to_lab(images).slice(1, 0, 1);
+  std::vector<torch::Tensor> rows{grey, all_palette ? palette->colourize(palette->label(data::to_unit_rgb(images)))
+                                                    : images.to(torch::kFloat32) / 255.0f};
   torch::NoGradGuard no_grad;
   for (const auto& r : runs) {
     CheckpointReader reader(r.run_dir / run_files::kCheckpoint);
     auto model = load_model(reader);
     model->eval();
-    rows.push_back(palette.colourize(model->forward(val.grey).argmax(1)));
+    rows.push_back(colour_targets(reader.meta())
+                       .predicted_rgb(model->forward(grey), lightness, ab_decoding(reader.meta().config)));
   }
   data::write_png(job.out_dir / run_files::kSweepSamples, report::make_grid(rows, 2, 2));
 }
@@ -96,16 +107,29 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
   for (const auto& v : job.values) {
     TrainConfig c = job.base;
     apply_sweep_value(c, job.parameter, v);  // every value is checked before any training starts
+    if (c.target == "ab-bins") c.palette_file.clear();  // the sweep's --palette is for its palette runs
+    try {
+      check_target_settings(c);
+    } catch (const Error& e) {
+      throw Error(fmt::format("{} {}: {}", job.parameter, v, e.what()));
+    }
     configs.push_back(c);
   }
   ensure_directory(job.out_dir);
 
-  // One palette for every run, so that the runs differ only in the swept setting.
+  // One palette for every palette run, so that the runs differ only in the swept setting (ab-bins runs fit their bins
+  // to the same training images, so theirs are the same too).
+  auto is_palette = [](const TrainConfig& c) { return c.target != "ab-bins"; };
+  const bool any_palette = std::any_of(configs.begin(), configs.end(), is_palette);
+  const bool all_palette = std::all_of(configs.begin(), configs.end(), is_palette);
   const fs::path palette_path = job.out_dir / run_files::kPalette;
-  const auto palette = load_or_fit_palette(
-      job.base, [&] { return data::read_category(job.data_dir, data::Split::Train, job.base.category).images; },
-      observer);
-  palette.save(palette_path);
+  std::optional<data::Palette> palette;
+  if (any_palette) {
+    palette = load_or_fit_palette(
+        job.base,
+        [&] { return data::read_category(job.data_dir, data::Split::Train, job.base.category).images; }, observer);
+    palette->save(palette_path);
+  }
 
   std::vector<SweepRun> runs;
   report::Table summary({job.parameter, "epochs", "train_loss", "val_loss", "val_acc", "seconds"});
@@ -114,7 +138,7 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
     if (observer) observer->on_note(fmt::format("== {} {} ({} of {}) ==", job.parameter, value, i + 1, configs.size()));
     TrainJob run;
     run.config = configs[i];
-    run.config.palette_file = palette_path;
+    run.config.palette_file = run.config.target == "ab-bins" ? fs::path() : palette_path;
     run.data_dir = job.data_dir;
     run.run_dir = job.out_dir / fmt::format("{}-{}", job.parameter, value);
     run.overwrite = true;
@@ -129,7 +153,7 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
     summary.save(job.out_dir / run_files::kSweepSummary);  // after every run: a partial sweep keeps what it finished
   }
   plot_comparison(job, runs, observer);
-  write_sample_comparison(job, runs, palette);
+  write_sample_comparison(job, runs, palette, all_palette);
   return runs;
 }
 

@@ -9,8 +9,21 @@
 namespace tint::train {
 
 report::Table metrics_table(const std::vector<EpochMetrics>& history) {
-  report::Table t({"epoch", "train_loss", "val_loss", "val_acc", "seconds"});
-  for (const auto& m : history) t.add_row({double(m.epoch), m.train_loss, m.val_loss, m.val_acc, m.seconds});
+  const bool colour =
+      std::any_of(history.begin(), history.end(), [](const EpochMetrics& m) { return m.colour.has_value(); });
+  if (!colour) {
+    report::Table t({"epoch", "train_loss", "val_loss", "val_acc", "seconds"});
+    for (const auto& m : history) t.add_row({double(m.epoch), m.train_loss, m.val_loss, m.val_acc, m.seconds});
+    return t;
+  }
+  // seconds stays the last column (tests compare runs without it).
+  report::Table t({"epoch", "train_loss", "val_loss", "val_acc", "val_auc", "val_auc_rebalanced", "val_psnr",
+                   "val_colourfulness", "truth_colourfulness", "seconds"});
+  for (const auto& m : history) {
+    const ColourScores s = m.colour.value_or(ColourScores{});
+    t.add_row({double(m.epoch), m.train_loss, m.val_loss, m.val_acc, s.auc, s.auc_rebalanced, s.psnr, s.colourfulness,
+               s.truth_colourfulness, m.seconds});
+  }
   return t;
 }
 
@@ -33,17 +46,31 @@ report::Table per_epoch_table(const std::vector<NamedHistory>& runs, double Epoc
   return t;
 }
 
+// A row is [epoch, train_loss, val_loss, val_acc, seconds], followed for epochs with colour scores by [auc,
+// auc_rebalanced, psnr, colourfulness, truth_colourfulness].
 nlohmann::json history_to_json(const std::vector<EpochMetrics>& history) {
   auto rows = nlohmann::json::array();
-  for (const auto& m : history) rows.push_back({m.epoch, m.train_loss, m.val_loss, m.val_acc, m.seconds});
+  for (const auto& m : history) {
+    nlohmann::json row = {m.epoch, m.train_loss, m.val_loss, m.val_acc, m.seconds};
+    if (m.colour) {
+      const auto& s = *m.colour;
+      for (double v : {s.auc, s.auc_rebalanced, s.psnr, s.colourfulness, s.truth_colourfulness}) row.push_back(v);
+    }
+    rows.push_back(row);
+  }
   return rows;
 }
 
 std::vector<EpochMetrics> history_from_json(const nlohmann::json& json) {
   std::vector<EpochMetrics> history;
   for (const auto& r : json) {
-    history.push_back({r.at(0).get<int>(), r.at(1).get<double>(), r.at(2).get<double>(), r.at(3).get<double>(),
-                       r.at(4).get<double>()});
+    EpochMetrics m{r.at(0).get<int>(), r.at(1).get<double>(), r.at(2).get<double>(), r.at(3).get<double>(),
+                   r.at(4).get<double>()};
+    if (r.size() > 5) {
+      m.colour = ColourScores{r.at(5).get<double>(), r.at(6).get<double>(), r.at(7).get<double>(),
+                              r.at(8).get<double>(), r.at(9).get<double>()};
+    }
+    history.push_back(m);
   }
   return history;
 }

@@ -55,6 +55,13 @@ std::vector<EpochMetrics> read_metrics_csv(const fs::path& path) {
   };
   const size_t epoch = column("epoch"), train_loss = column("train_loss"), val_loss = column("val_loss"),
                val_acc = column("val_acc"), seconds = column("seconds");
+  // ab-bins runs' colour scores: all five columns or none.
+  const char* colour_names[] = {"val_auc", "val_auc_rebalanced", "val_psnr", "val_colourfulness", "truth_colourfulness"};
+  const bool colour = std::find(header.begin(), header.end(), colour_names[0]) != header.end();
+  std::vector<size_t> colour_columns;
+  if (colour) {
+    for (const char* name : colour_names) colour_columns.push_back(column(name));
+  }
   std::vector<EpochMetrics> metrics;
   for (size_t r = 1; r < rows.size(); ++r) {
     const auto& row = rows[r];
@@ -68,6 +75,10 @@ std::vector<EpochMetrics> read_metrics_csv(const fs::path& path) {
     m.val_loss = number(val_loss);
     m.val_acc = number(val_acc);
     m.seconds = number(seconds);
+    if (colour) {
+      m.colour = ColourScores{number(colour_columns[0]), number(colour_columns[1]), number(colour_columns[2]),
+                              number(colour_columns[3]), number(colour_columns[4])};
+    }
     metrics.push_back(m);
   }
   if (metrics.empty()) throw Error(fmt::format("{}: no epochs recorded yet", path.string()));

@@ -16,6 +16,7 @@
 #include "tint/models/layers.h"
 #include "tint/models/model_table.h"
 #include "tint/data/image_io.h"
+#include "tint/data/lab.h"
 #include "tint/data/preprocess.h"
 #include "tint/report/image_grid.h"
 #include "tint/report/plot.h"
@@ -81,87 +82,81 @@ models::ColourNet load_model(CheckpointReader& reader) {
 
 namespace {
 
-struct EvalSums {
-  double loss = 0.0;  // summed per-pixel cross-entropy
-  double correct = 0.0, pixels = 0.0;
-};
-
-// Sums over data[first, last), in batches of batch_size from first.
-EvalSums evaluate_sums(models::ColourNetImpl& model, const ColourData& data, int64_t first, int64_t last,
-                       int batch_size, const std::string& precision) {
-  torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  EvalSums sums;
-  int64_t correct = 0;
-  for (int64_t start = first; start < last; start += batch_size) {
-    const int64_t end = std::min(last, start + batch_size);
-    torch::Tensor logits;  // (B, NC, H, W)
-    {
-      PrecisionScope scope(precision);
-      logits = model.forward(data.grey.slice(0, start, end));
-    }
-    auto target = data.ids.slice(0, start, end);  // (B, H, W)
-    sums.loss += pixel_cross_entropy(logits, target, /*sum=*/true).item<double>();
-    correct += logits.argmax(1).eq(target).sum().item<int64_t>();
-    sums.pixels += static_cast<double>(target.numel());
+// The targets of a fresh run, decided on rank 0 (fitted there, or read from its --palette file) and sent to all:
+// the palette, or the ab bins of the training images the run uses, whose count becomes the network's num_colours.
+ColourTargets fresh_targets(TrainConfig& c, const torch::Tensor& train_images, distributed::DataParallel& dp,
+                            TrainObserver* observer) {
+  if (c.target != "ab-bins") {
+    auto fit = [&] { return load_or_fit_palette(c, [&] { return train_images; }, observer); };
+    return ColourTargets::palette(
+        dp.distributed()
+            ? data::Palette::from_json(nlohmann::json::parse(dp.from_leader([&] { return fit().to_json().dump(); })),
+                                       "the palette of rank 0")
+            : fit());
   }
-  model.train(was_training);
-  sums.correct = static_cast<double>(correct);
-  return sums;
+  auto fit = [&] {
+    const auto used = c.train_limit > 0 && c.train_limit < train_images.size(0) ? train_images.slice(0, 0, c.train_limit)
+                                                                                 : train_images;
+    if (observer) observer->on_note(fmt::format("fitting ab bins (grid 10) to {} training images", used.size(0)));
+    return fit_ab_bins(used);
+  };
+  auto bins = dp.distributed()
+                  ? data::AbBins::from_json(nlohmann::json::parse(dp.from_leader([&] { return fit().to_json().dump(); })),
+                                            "the ab bins of rank 0")
+                  : fit();
+  c.net.num_colours = static_cast<int>(bins.size());  // at most 10,000 (AbBins)
+  try {
+    validate(c);
+  } catch (const Error& e) {
+    throw Error(fmt::format("the training images hold {} ab bins, one logit each: {}", bins.size(), e.what()));
+  }
+  return ColourTargets::ab_bins(std::move(bins), c.soft_targets, c.rebalance);
 }
 
-EvalResult to_result(const EvalSums& s) { return {s.loss / s.pixels, 100.0 * s.correct / s.pixels}; }
-
-// Every worker evaluates its share of the validation set; the sums make the whole set's numbers on each.
-EvalResult evaluate_parallel(distributed::DataParallel& dp, models::ColourNetImpl& model, const ColourData& data,
-                             int batch_size, const std::string& precision) {
-  if (!dp.distributed()) return evaluate(model, data, batch_size, precision);
-  dp.broadcast_buffers();
-  const auto [first, last] = dp.share(0, data.size());
-  const auto s = evaluate_sums(model, data, first, last, batch_size, precision);
-  std::vector<double> sums{s.loss, s.correct, s.pixels};
-  dp.sum(sums);
-  return to_result({sums[0], sums[1], sums[2]});
+std::string targets_text(const ColourTargets& t) {
+  std::string text = fmt::format("; targets: {} ab bins", t.size());
+  if (t.soft_sigma() > 0.0) text += fmt::format(", soft (sigma {:g})", t.soft_sigma());
+  if (t.rebalance() > 0.0) text += fmt::format(", rebalanced (lambda {:g})", t.rebalance());
+  return text;
 }
 
 // A run resumed by another number of workers keeps its global batch, so that it continues the same optimization:
 // each worker's batch becomes global / workers.
 void adapt_world_size(TrainConfig& c, int workers, const fs::path& dir, TrainObserver* observer) {
   if (c.world_size == workers) return;
-  const int64_t global = int64_t{c.batch_size} * c.world_size;
-  if (global % workers != 0) {
-    throw Error(fmt::format("{} was trained by {} worker(s) with batch {} each (global batch {}), which {} workers "
-                            "cannot share evenly: resume it with a number of workers that divides {}",
-                            dir.string(), c.world_size, c.batch_size, global, workers, global));
-  }
+  const int batch = distributed::resumed_batch_size(c.batch_size, c.world_size, workers, dir.string());
   if (observer) {
     observer->on_note(fmt::format("{} was trained by {} worker(s) of batch {}; continuing with {} of batch {} (global "
                                   "batch {} unchanged{})",
-                                  dir.string(), c.world_size, c.batch_size, workers, global / workers, global,
+                                  dir.string(), c.world_size, c.batch_size, workers, batch, c.batch_size * c.world_size,
                                   c.sync_batchnorm ? "" : "; batchnorm statistics are per worker, so not the same run"));
   }
-  c.batch_size = static_cast<int>(global / workers);
+  c.batch_size = batch;
   c.world_size = workers;
 }
 
 }  // namespace
 
-EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
-                    const std::string& precision) {
-  return to_result(evaluate_sums(model, data, 0, data.size(), batch_size, precision));
-}
+data::AbBins fit_ab_bins(const torch::Tensor& images) { return data::AbBins::fit(data::rgb_to_lab(images)); }
 
 void write_samples(const fs::path& png, models::ColourNetImpl& model, const ColourData& data,
-                   const data::Palette& palette, int count) {
+                   const ColourTargets& targets, const data::AbDecoding& decoding, int count) {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
   const int64_t n = std::min<int64_t>(count, data.size());
   auto grey = data.grey.slice(0, 0, n);
-  auto predicted = palette.colourize(model.forward(grey).argmax(1));
+  auto logits = model.forward(grey);
   model.train(was_training);
-  auto truth = palette.colourize(data.ids.slice(0, 0, n));
+  torch::Tensor truth, predicted;  // (n, 3, H, W) in [0, 1]
+  if (targets.is_palette()) {
+    truth = targets.colours().colourize(data.ids.slice(0, 0, n));
+    predicted = targets.predicted_rgb(logits, {});
+  } else {
+    auto images = data.images.slice(0, 0, n);
+    truth = images.to(torch::kFloat32) / 255.0f;
+    predicted = targets.predicted_rgb(logits, data::rgb_to_lab(images).slice(1, 0, 1), decoding);
+  }
   data::write_png(png, report::make_grid({grey, truth, predicted}, /*pad=*/2, /*scale=*/2));
 }
 
@@ -192,26 +187,22 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     c.world_size = dp.size();
   }
   validate(c);
+  check_target_settings(c);
   if (dp.leader()) ensure_directory(dir);
 
   auto train_images = data::read_category(job.data_dir, data::Split::Train, c.category).images;
   auto val_images = data::read_category(job.data_dir, data::Split::Test, c.category).images;
   if (train_images.size(0) == 0) throw Error(fmt::format("no training images of category '{}'", c.category));
 
-  // The palette is rank 0's (fitted there, or read from its --palette file).
-  data::Palette palette =
-      reader ? reader->meta().palette
-      : dp.distributed()
-          ? data::Palette::from_json(nlohmann::json::parse(dp.from_leader([&] {
-                                       return load_or_fit_palette(c, [&] { return train_images; }, observer)
-                                           .to_json()
-                                           .dump();
-                                     })),
-                                     "the palette of rank 0")
-          : load_or_fit_palette(c, [&] { return train_images; }, observer);
-  auto train_set = prepare(train_images, palette, c.train_limit);
-  auto val_set = prepare(val_images, palette, c.val_limit);
+  const ColourTargets targets =
+      reader ? colour_targets(reader->meta()) : fresh_targets(c, train_images, dp, observer);
+  auto train_set = prepare(train_images, targets, c.train_limit);
+  auto val_set = prepare(val_images, targets, c.val_limit);
   if (val_set.size() == 0) throw Error(fmt::format("no validation images of category '{}'", c.category));
+  // ab-bins runs score their colours every epoch; palette runs keep the source's numbers (`tint evaluate` scores them).
+  std::unique_ptr<ColourReference> reference;
+  if (!targets.is_palette()) reference = std::make_unique<ColourReference>(colour_reference(val_set.images));
+  const EvalOptions eval_options{c.batch_size, c.precision, ab_decoding(c), reference.get()};
 
   torch::manual_seed(c.seed);  // weight initialization
   auto model = make_model(c);
@@ -238,14 +229,19 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     c.threads = at::get_num_threads();
     if (dp.leader()) {
       write_file_atomic(dir / run_files::kConfig, to_json(c).dump(2) + "\n");
-      palette.save(dir / run_files::kPalette);
+      if (targets.is_palette()) {
+        targets.colours().save(dir / run_files::kPalette);
+      } else {
+        targets.bins().save(dir / run_files::kAbBins);
+      }
     }
   }
   if (c.sync_batchnorm && dp.distributed()) models::set_sync_batch_norm(*model, dp.tensor_sum());
   dp.attach(*model);
   const int64_t global_batch = int64_t{c.batch_size} * dp.size();
-  note(fmt::format("training {} ({} weights) on {} '{}' images, validating on {}{}", c.model,
+  note(fmt::format("training {} ({} weights) on {} '{}' images, validating on {}{}{}", c.model,
                    models::count_weights(*model), train_set.size(), c.category, val_set.size(),
+                   targets.is_palette() ? std::string() : targets_text(targets),
                    dp.distributed() ? fmt::format("; {} workers x batch {} = global batch {}, {}", dp.size(),
                                                   c.batch_size, global_batch, job.group->transport())
                                     : std::string()));
@@ -253,8 +249,11 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   const int64_t n = train_set.size();
   const int64_t batches = (n + global_batch - 1) / global_batch;
   const int64_t pixels_per_image = train_set.ids.size(1) * train_set.ids.size(2);
-  auto save = [&](const CheckpointMeta& meta) {
-    if (dp.leader()) save_checkpoint(checkpoint, meta, *model, optimizer);
+  auto save = [&](int epoch, int64_t batches_done = 0, double partial_loss_sum = 0.0) {
+    if (!dp.leader()) return;
+    CheckpointMeta meta{c, targets.colours(), epoch, history, batches_done, partial_loss_sum};
+    meta.bins = targets.bins();
+    save_checkpoint(checkpoint, meta, *model, optimizer);
   };
   for (int epoch = start_epoch; epoch < c.epochs; ++epoch) {
     const auto t0 = Clock::now();
@@ -278,6 +277,8 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
       if (last > first || (dp.distributed() && c.sync_batchnorm)) {
         auto x = train_set.grey.index_select(0, idx);  // (B, 1, H, W)
         auto y = train_set.ids.index_select(0, idx);   // (B, H, W)
+        // Soft targets are built per batch from the images (3 bytes a pixel kept, not 12 per neighbour).
+        auto images = targets.soft_sigma() > 0.0 ? train_set.images.index_select(0, idx) : torch::Tensor();
         torch::Tensor logits;                          // (B, NC, H, W)
         {
           PrecisionScope scope(c.precision);
@@ -285,9 +286,9 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
         }
         // In float32 whatever the logits' precision. Across workers, each takes its share of the global batch's
         // mean, so that the summed gradients are the global batch's.
-        auto loss = dp.distributed() ? pixel_cross_entropy(logits, y, /*sum=*/true) /
+        auto loss = dp.distributed() ? targets.loss(logits, y, images, /*sum=*/true) /
                                            static_cast<double>((end - begin) * pixels_per_image)
-                                     : pixel_cross_entropy(logits, y);
+                                     : targets.loss(logits, y, images);
         loss.backward();
         value = loss.item<double>();
       }
@@ -309,13 +310,13 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
       loss_sum += value;
       if (observer) observer->on_batch(epoch + 1, b + 1, batches);
       if (stop && b + 1 < batches) {
-        save({c, palette, epoch, history, b + 1, loss_sum});
+        save(epoch, b + 1, loss_sum);
         throw Interrupted(fmt::format("interrupted at epoch {}, batch {} of {}; checkpoint saved. Continue with: tint "
                                       "train --resume {}",
                                       epoch + 1, b + 1, batches, dir.string()));
       }
     }
-    const auto val = evaluate_parallel(dp, *model, val_set, c.batch_size, c.precision);
+    const auto val = evaluate(*model, val_set, targets, eval_options, &dp);
     // The epoch's last step may have pushed the weights to Inf/NaN: such a model must not replace the checkpoint.
     if (!std::isfinite(val.loss)) {
       stop_non_finite(fmt::format("validation loss became {} after epoch {} (the weights overflowed in its last "
@@ -324,13 +325,14 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
                       checkpoint);
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    history.push_back({epoch + 1, loss_sum / static_cast<double>(batches), val.loss, val.accuracy, seconds});
+    history.push_back({epoch + 1, loss_sum / static_cast<double>(batches), val.loss, val.accuracy, seconds, val.colour});
 
     if (dp.leader()) {
-      write_samples(dir / run_files::samples(epoch + 1), *model, val_set, palette, c.sample_count);
+      write_samples(dir / run_files::samples(epoch + 1), *model, val_set, targets, eval_options.decoding,
+                    c.sample_count);
       write_curve(dir, history, observer);
     }
-    save({c, palette, epoch + 1, history});
+    save(epoch + 1);
     if (observer) observer->on_epoch(history.back(), c.epochs);
     if (dp.distributed()) {
       std::vector<double> asked{interrupt_requested() ? 1.0 : 0.0};
@@ -345,16 +347,6 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
     }
   }
   return {history, dir, train_set.size(), val_set.size()};
-}
-
-EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir) {
-  CheckpointReader reader(run_dir / run_files::kCheckpoint);
-  const auto& meta = reader.meta();
-  auto model = load_model(reader);
-  auto images = data::read_category(data_dir, data::Split::Test, meta.config.category).images;
-  auto val = prepare(images, meta.palette, meta.config.val_limit);
-  return {evaluate(*model, val, meta.config.batch_size, meta.config.precision), meta.epoch, val.size(),
-          meta.config.model};
 }
 
 }  // namespace tint::train

@@ -1,5 +1,7 @@
 // Colourizing arbitrary images: output size equals input size and the output's grey (mean of R, G, B) equals the
-// input's grey within 8-bit rounding, for grey and colour PNG and JPEG inputs of several sizes.
+// input's grey within 8-bit rounding, for grey and colour PNG and JPEG inputs of several sizes. ab-bins models:
+// the output against the whole-image computation written with torch's own resizing, and its lightness against the
+// input's wherever the colour is in gamut.
 
 #include <gtest/gtest.h>
 #include <tuple>
@@ -8,7 +10,9 @@
 #include "support/test_support.h"
 #include "tint/colourize/colourizer.h"
 #include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
 #include "tint/data/image_io.h"
+#include "tint/data/lab.h"
 #include "tint/data/preprocess.h"
 #include "tint/models/model_table.h"
 
@@ -127,6 +131,100 @@ TEST(Colourize, PretrainedModelLoads) {
   auto colourizer = Colourizer::from_checkpoint(path);
   EXPECT_EQ(colourizer.model_name(), "conv-transpose");
   EXPECT_EQ(colourizer.palette().size(), 24);
+}
+
+// A random network over the bins of random images; the colourizer shares the network (a module holder), so the
+// tests can run it themselves.
+struct AbModel {
+  models::ColourNet model;
+  data::AbBins bins;
+};
+AbModel random_ab_model() {
+  torch::manual_seed(1);
+  auto bins = data::AbBins::fit(data::rgb_to_lab(torch::randint(0, 256, {4, 3, 16, 16}, torch::kUInt8)));
+  auto model = models::make_model("conv-transpose", {3, 1, 8, static_cast<int>(bins.size())});
+  model->eval();
+  return {model, bins};
+}
+
+namespace F = torch::nn::functional;
+
+// The ab-bins pipeline on the whole image at once with torch's resizing: area-shrunk network input, decoded ab,
+// bilinear upsampling, recombined with the image's own L. (3, H, W) float.
+torch::Tensor whole_image_ab(const AbModel& m, const torch::Tensor& image, int64_t wh, int64_t ww,
+                             const data::AbDecoding& decoding) {
+  torch::NoGradGuard no_grad;
+  auto input = F::interpolate(data::to_network_input(image.unsqueeze(0)),
+                              F::InterpolateFuncOptions().size(std::vector<int64_t>{wh, ww}).mode(torch::kArea));
+  auto ab = m.bins.decode(m.model->forward(input), decoding);
+  auto full = F::interpolate(ab, F::InterpolateFuncOptions()
+                                     .size(std::vector<int64_t>{image.size(1), image.size(2)})
+                                     .mode(torch::kBilinear)
+                                     .align_corners(false));
+  auto rgb_image = image.size(0) == 1 ? image.expand({3, -1, -1}) : image;
+  auto lightness = data::rgb_to_lab(rgb_image.unsqueeze(0)).slice(1, 0, 1);
+  return data::lab_to_rgb(torch::cat({lightness, full}, 1))[0];
+}
+
+TEST(ColourizeAbBins, MatchesTheWholeImageComputationAndKeepsTheLightness) {
+  const auto m = random_ab_model();
+  for (auto [channels, h, w] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{3, 64, 96}, {1, 45, 33}}) {
+    SCOPED_TRACE(std::to_string(channels) + "x" + std::to_string(h) + "x" + std::to_string(w));
+    for (auto decoding : {data::AbDecoding{data::AbDecode::Annealed, 0.38}, data::AbDecoding{data::AbDecode::Mode, 1}}) {
+      Colourizer colourizer(m.model, m.bins, decoding);
+      ASSERT_TRUE(colourizer.predicts_ab());
+      auto image = smooth_image(channels, h, w);
+      ColourizeOptions thin;
+      thin.strip_pixels = w * 5;  // strips of 5 rows
+      auto out = colourizer.colourize(image, thin);
+      // The working size: the shorter side 32, the other in proportion, both rounded to multiples of 4.
+      const double scale = 32.0 / double(std::min(h, w));
+      const int64_t wh = std::lround(h * scale / 4) * 4, ww = std::lround(w * scale / 4) * 4;
+      EXPECT_LT((out - whole_image_ab(m, image, wh, ww, decoding)).abs().max().item<float>(), 2e-5f);
+      // The output's L is the input's wherever the recombined colour needed no clipping.
+      auto rgb_image = image.size(0) == 1 ? image.expand({3, -1, -1}) : image;
+      auto lab_in = data::rgb_to_lab(rgb_image.unsqueeze(0));
+      auto lab_out = data::rgb_to_lab(out.unsqueeze(0));
+      auto unclipped =
+          data::xyz_to_rgb(data::lab_to_xyz(torch::cat({lab_in.slice(1, 0, 1), lab_out.slice(1, 1, 3)}, 1)));
+      auto in_gamut = (unclipped.amin(1) > 1e-3).logical_and(unclipped.amax(1) < 1 - 1e-3);  // (1, H, W)
+      ASSERT_GT(in_gamut.to(torch::kFloat32).mean().item<float>(), 0.2f);
+      auto dl = (lab_out.select(1, 0) - lab_in.select(1, 0)).abs().masked_select(in_gamut);
+      EXPECT_LT(dl.max().item<float>(), 1e-3f);
+      // A decoding given with the call replaces the model's own.
+      ColourizeOptions mean;
+      mean.decoding = data::AbDecoding{data::AbDecode::Mean, 1};
+      EXPECT_LT((colourizer.colourize(image, mean) - whole_image_ab(m, image, wh, ww, *mean.decoding))
+                    .abs()
+                    .max()
+                    .item<float>(),
+                2e-5f);
+    }
+  }
+}
+
+TEST(ColourizeAbBins, RawIsTheDecodedAbOnTheInputsGreyAtTheWorkingSize) {
+  const auto m = random_ab_model();
+  Colourizer colourizer(m.model, m.bins);
+  auto image = smooth_image(3, 32, 32);
+  ColourizeOptions raw;
+  raw.raw = true;
+  auto out = colourizer.colourize(image, raw);  // the working size is the image's: no resizing
+  torch::NoGradGuard no_grad;
+  auto input = data::to_network_input(image.unsqueeze(0));
+  auto ab = m.bins.decode(m.model->forward(input), colourizer.decoding());
+  // The grey input g stands for the 8-bit grey 256 g: its L is that of the sRGB grey 256 g / 255.
+  auto grey = (input * (256.0 / 255.0)).expand({1, 3, 32, 32});
+  auto expected = data::lab_to_rgb(torch::cat({data::rgb_to_lab(grey).slice(1, 0, 1), ab}, 1))[0];
+  EXPECT_LT((out - expected).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(ColourizeAbBins, PaletteModelsRefuseADecoding) {
+  auto colourizer = random_colourizer();
+  ColourizeOptions options;
+  options.decoding = data::AbDecoding{};
+  EXPECT_NE(test::error_of([&] { colourizer.colourize(smooth_image(3, 8, 8), options); }).find("ab-bins models"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
 // Colourizing people's own images with a trained network.
 //
-// Any size, grey or colour (colour is made grey first, as in training). The network predicts palette colours at a
-// working resolution (it is fully convolutional, but it learned colours at CIFAR's 32-pixel scale); the predicted
-// chroma (colour minus its grey) is then upsampled and added to the input's own full-resolution grey, so edges
-// stay sharp and the output's grey (mean of R, G, B) equals the input's. Where adding the chroma would leave [0, 1],
-// it is scaled down for that pixel, which keeps the grey exact.
+// Any size, grey or colour (colour is made grey first, as in training). The network predicts colours at a working
+// resolution (it is fully convolutional, but it learned colours at CIFAR's 32-pixel scale), then:
+//   palette models: the predicted chroma (colour minus its grey) is upsampled and added to the input's own
+//     full-resolution grey, so edges stay sharp and the output's grey (mean of R, G, B) equals the input's. Where
+//     adding the chroma would leave [0, 1], it is scaled down for that pixel, which keeps the grey exact.
+//   ab-bins models (train/colour_targets.h): the predicted distribution is decoded to ab (mode, mean or annealed
+//     mean), upsampled bilinearly and recombined with the input's own full-resolution CIELAB lightness L
+//     (data::recombine): the output's L is the input's wherever the colour is inside the sRGB gamut (outside, the
+//     colour is clipped per channel in linear RGB, which moves L a little).
 //
 // Only the network works on a whole image, at the working resolution. Everything at full resolution (the network's
 // input, shrunk by area averaging; the upsampled chroma; the recombination) runs over strips of rows, so a
@@ -12,9 +16,11 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include <torch/types.h>
 
+#include "tint/data/ab_bins.h"
 #include "tint/data/palette.h"
 #include "tint/models/colour_net.h"
 
@@ -22,13 +28,21 @@ namespace tint::colourize {
 
 struct ColourizeOptions {
   int working_side = 32;  // the shorter side at which the network runs (rounded to a multiple of 4); 0 = native
-  bool raw = false;       // output the quantized palette prediction itself (nearest upsampling), not recombined
+  // Output the network's own picture at the working resolution (nearest upsampling), not recombined at full
+  // resolution: the predicted palette colours, or the decoded ab on the lightness of the network's grey input.
+  bool raw = false;
   int64_t strip_pixels = int64_t{1} << 22;  // full-resolution pixels per strip (whole rows, at least one)
+  // ab-bins models: how to decode, instead of the model's own (its run's --decode / --temperature). A palette model
+  // refuses it (tint::Error): its prediction is the argmax colour.
+  std::optional<data::AbDecoding> decoding;
 };
 
 class Colourizer {
  public:
   Colourizer(models::ColourNet model, data::Palette palette);
+  // An ab-bins model (NC = bins.size()), decoding as `decoding` says unless the options override it.
+  Colourizer(models::ColourNet model, data::AbBins bins, data::AbDecoding decoding = {});
+  // Palette or ab-bins, as the checkpoint's run was trained.
   static Colourizer from_checkpoint(const std::filesystem::path& checkpoint);
 
   // image: (C, H, W) uint8 with C = 1 or 3. Returns (3, H, W) float in [0, 1].
@@ -36,15 +50,24 @@ class Colourizer {
   // The same, as the bytes an image file holds: round(255 v), (3, H, W) uint8, a quarter of the float's memory.
   torch::Tensor colourize_bytes(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
 
-  const data::Palette& palette() const { return palette_; }
+  bool predicts_ab() const { return predicts_ab_; }
+  const data::Palette& palette() const { return palette_; }    // palette models
+  const data::AbBins& bins() const { return bins_; }           // ab-bins models
+  const data::AbDecoding& decoding() const { return decoding_; }  // ab-bins models: the default decoding
   const std::string& model_name() const { return model_name_; }
 
  private:
   // Writes the colourized image into `out` ((3, H, W), float32 or uint8), strip by strip.
   void render(const torch::Tensor& image, const ColourizeOptions& options, torch::Tensor& out) const;
+  // The ab-bins half of render: `input` (1, 1, wh, ww) is the network's input at the working size.
+  void render_ab(const torch::Tensor& image, const torch::Tensor& input, const ColourizeOptions& options,
+                 torch::Tensor& out) const;
 
   models::ColourNet model_;
+  bool predicts_ab_ = false;
   data::Palette palette_;
+  data::AbBins bins_;
+  data::AbDecoding decoding_;
   std::string model_name_;
 };
 

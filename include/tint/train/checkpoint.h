@@ -1,5 +1,6 @@
-// checkpoint.pt: model weights (with batchnorm statistics), optimizer state, epoch, palette, config and the metrics
-// history, in one LibTorch archive with a magic string and format version checked on load. Written atomically.
+// checkpoint.pt: model weights (with batchnorm statistics), optimizer state, epoch, the palette or ab bins (as the
+// config's target says), config and the metrics history, in one LibTorch archive with a magic string and format
+// version checked on load. Written atomically.
 #pragma once
 
 #include <filesystem>
@@ -11,7 +12,9 @@
 
 #include "tint/core/checkpoint_archive.h"
 
+#include "tint/data/ab_bins.h"
 #include "tint/data/palette.h"
+#include "tint/train/colour_targets.h"
 #include "tint/train/config.h"
 #include "tint/train/metrics.h"
 
@@ -19,13 +22,17 @@ namespace tint::train {
 
 struct CheckpointMeta {
   TrainConfig config;
-  data::Palette palette;
+  data::Palette palette;  // config.target "palette"
   int epoch = 0;  // epochs completed
   std::vector<EpochMetrics> history;
   // Set when a run was interrupted inside an epoch: batches of epoch + 1 already applied and their loss sum.
   int64_t batches_done = 0;
   double partial_loss_sum = 0.0;
+  data::AbBins bins;  // config.target "ab-bins"
 };
+
+// The run's targets: its palette, or its bins with the config's soft targets and rebalancing.
+ColourTargets colour_targets(const CheckpointMeta& meta);
 
 void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& meta, torch::nn::Module& model,
                      torch::optim::Optimizer& optimizer);

@@ -12,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "tint/core/settings.h"
+#include "tint/data/ab_bins.h"
 #include "tint/models/model_config.h"
 
 namespace tint::train {
@@ -25,13 +26,24 @@ struct TrainConfig {
   int batch_size = 100;
   int epochs = 25;
   uint64_t seed = 0;
-  std::string category = "horse";
+  std::string category = "horse";  // a class name or index, or "all" (every class)
   // The source kept the training order fixed; tint reshuffles every epoch (seeded by seed and epoch) unless false.
   bool shuffle = true;
   int64_t train_limit = 0;  // use only the first N training images (0 = all)
   int64_t val_limit = 0;    // use only the first N validation images (0 = all)
   std::filesystem::path palette_file;  // reuse this palette.json instead of fitting one (empty = fit)
   int kmeans_iterations = 300;
+  // What the network's NC logits mean (colour_targets.h). "palette": the source's K RGB colours, each pixel's target
+  // its nearest one. "ab-bins" (Zhang, Isola and Efros 2016): CIELAB ab on a grid of 10, the bins that occur in the
+  // training images; NC becomes their count, the input stays the source's grey, the prediction's ab is recombined
+  // with the image's own lightness.
+  std::string target = "palette";
+  double soft_targets = 0.0;  // ab-bins: sigma (ab units) of soft targets over the 5 nearest bins; 0 = hard targets
+  double rebalance = 0.0;     // ab-bins: lambda of class rebalancing (data/ab_bins.h); 0 = off, 0.5 = Zhang's
+  // ab-bins: how the sample figures and the per-epoch colour metrics turn a predicted distribution into one ab
+  // (`tint evaluate` and `tint colourize` default to it): mode, mean or annealed (softmax(logits / T), Zhang's 0.38).
+  std::string decode = "annealed";
+  double temperature = 0.38;
   int sample_count = 10;  // validation images shown in samples_epoch_NN.png
   // "fp32", or "bf16": forward passes under CPU autocast to bfloat16 (weights, optimizer state and loss stay fp32).
   std::string precision = "fp32";
@@ -56,6 +68,14 @@ c10::MemoryFormat memory_format(const TrainConfig& config);
 
 // Throws tint::Error naming the flag of the first setting outside its range (batch 0, learning rate <= 0, ...).
 void validate(const TrainConfig& config);
+
+// Settings that only one kind of target can use: --soft-targets and --rebalance need --target ab-bins, --palette
+// needs --target palette. Throws tint::Error naming the flag. Separate from validate() so that `tint sweep rebalance`
+// can check each value on its own; train() calls both.
+void check_target_settings(const TrainConfig& config);
+
+// The ab decoding `config.decode` and `config.temperature` name.
+data::AbDecoding ab_decoding(const TrainConfig& config);
 
 nlohmann::json to_json(const TrainConfig& config);
 // `source` names the file for error messages; unknown keys are refused so that typos do not pass silently.

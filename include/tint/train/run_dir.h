@@ -3,6 +3,7 @@
 //
 //   <run>/config.json          every setting (train_settings())       <run>/metrics.csv     one row per epoch
 //   <run>/checkpoint.pt        weights, optimizer, position, palette   <run>/palette.json    the run's colours
+//                              or ab bins                              <run>/ab_bins.json    (ab-bins runs: the bins)
 //   <run>/training_curve.png   (+ .gp)                                 <run>/samples_epoch_NN.png
 //   <sweep>/summary.csv, train_loss.csv, val_loss.csv, val_acc.csv, loss_curves.png, accuracy_curves.png,
 //   samples.png, and one run directory per value
@@ -23,6 +24,7 @@ inline constexpr const char* kConfig = "config.json";
 inline constexpr const char* kMetrics = "metrics.csv";
 inline constexpr const char* kCheckpoint = "checkpoint.pt";
 inline constexpr const char* kPalette = "palette.json";
+inline constexpr const char* kAbBins = "ab_bins.json";
 inline constexpr const char* kPaletteSwatch = "palette.png";
 inline constexpr const char* kTrainingCurve = "training_curve.png";
 inline constexpr const char* kSweepSummary = "summary.csv";
@@ -44,7 +46,8 @@ struct RunData {
 bool is_run_dir(const std::filesystem::path& dir);
 bool is_sweep_dir(const std::filesystem::path& dir);
 
-// metrics.csv with columns epoch, train_loss, val_loss, val_acc, seconds (any order; extra columns ignored).
+// metrics.csv with columns epoch, train_loss, val_loss, val_acc, seconds (any order; extra columns ignored), and the
+// colour scores' five columns when val_auc is there (metrics_table).
 // Throws tint::Error naming the file (and line) for a missing column, a bad number or no rows.
 std::vector<EpochMetrics> read_metrics_csv(const std::filesystem::path& path);
 

@@ -1,7 +1,9 @@
-// `tint train` / `tint evaluate`: train a colourization network on one category and validate it after every epoch.
+// `tint train`: train a colourization network on one category (or all) and validate it after every epoch.
 //
-// A run directory holds config.json, palette.json, metrics.csv, training_curve.png (+ .gp), samples_epoch_NN.png
-// and checkpoint.pt, each rewritten atomically after every epoch, so an interrupted run resumes from its last epoch.
+// A run directory holds config.json, palette.json (or ab_bins.json), metrics.csv, training_curve.png (+ .gp),
+// samples_epoch_NN.png and checkpoint.pt, each rewritten atomically after every epoch, so an interrupted run resumes
+// from its last epoch. The targets (colour_targets.h) are the palette (load_or_fit_palette) or the ab bins of the
+// training images the run uses (fitted once, on rank 0; the network's num_colours becomes their count).
 #pragma once
 
 #include <filesystem>
@@ -10,8 +12,10 @@
 
 #include "tint/distributed/group.h"
 #include "tint/models/colour_net.h"
+#include "tint/train/colour_targets.h"
 #include "tint/train/config.h"
 #include "tint/train/dataset.h"
+#include "tint/train/evaluation.h"
 #include "tint/train/metrics.h"
 
 namespace tint::train {
@@ -54,22 +58,13 @@ models::ColourNet make_model(const TrainConfig& config);
 // The network a checkpoint holds: built from its config (make_model), with its saved weights.
 models::ColourNet load_model(CheckpointReader& reader);
 
-// Mean per-pixel cross-entropy and pixel accuracy of `model` (eval mode, no gradients) on `data`, with forward
-// passes in `precision` ("fp32" or "bf16").
-EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
-                    const std::string& precision = "fp32");
+// The ab bins of a run's training images (AbBins::fit on their Lab, the default grid and prior smoothing).
+data::AbBins fit_ab_bins(const torch::Tensor& images);
 
-// `tint evaluate --run DIR`: rebuilds the model from DIR/checkpoint.pt and evaluates it on the validation split.
-struct EvaluateResult {
-  EvalResult result;
-  int epoch = 0;
-  int64_t images = 0;
-  std::string model;
-};
-EvaluateResult evaluate_run(const std::filesystem::path& run_dir, const std::filesystem::path& data_dir);
-
-// Writes a samples figure: rows of greyscale input, ground-truth palette colours and predicted colours.
+// Writes a samples figure of the first `count` images: rows of greyscale input, ground truth and prediction. Palette
+// targets: the ground truth's palette colours and the predicted colours (the source's figure); ab-bins: the true
+// images and the decoded ab on their own lightness.
 void write_samples(const std::filesystem::path& png, models::ColourNetImpl& model, const ColourData& data,
-                   const data::Palette& palette, int count);
+                   const ColourTargets& targets, const data::AbDecoding& decoding, int count);
 
 }  // namespace tint::train
