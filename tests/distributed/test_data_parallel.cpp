@@ -87,8 +87,11 @@ TEST(GradientReducer, SumsEveryGradientAcrossWorkersInSeveralBuckets) {
       else expected[i] += net->parameters()[i].grad();
     }
   }
+  // Built here, not in the workers: LibTorch's global generator is shared by threads, so seeding and drawing in two
+  // threads at once would interleave the draws.
+  std::vector<torch::nn::Sequential> nets{small_net(), small_net()};
   run_workers(2, [&](Group& g) {
-    auto net = small_net();
+    auto net = nets[g.rank()];
     BucketOptions small;
     small.first_bucket_bytes = 200;
     small.bucket_bytes = 3000;
@@ -111,8 +114,9 @@ TEST(GradientReducer, AWorkerWithoutImagesContributesZeros) {
   const auto inputs = torch::randn({16, 6});
   auto reference = small_net();
   reference->forward(inputs).square().sum().backward();
+  std::vector<torch::nn::Sequential> nets{small_net(), small_net()};  // see above: not in the threads
   run_workers(2, [&](Group& g) {
-    auto net = small_net();
+    auto net = nets[g.rank()];
     GradientReducer reducer(g, net->parameters());
     reducer.prepare();
     if (g.rank() == 0) net->forward(inputs).square().sum().backward();
@@ -133,9 +137,13 @@ void expect_sync_batchnorm_matches_one_process(const std::string& model_name) {
   torch::manual_seed(1);
   auto single = models::make_model(model_name, config);
   train::pixel_cross_entropy(single->forward(grey), ids).backward();
-  run_workers(2, [&](Group& g) {
+  std::vector<models::ColourNet> replicas;  // see above: built before the worker threads start
+  for (int r = 0; r < 2; ++r) {
     torch::manual_seed(1);
-    auto model = models::make_model(model_name, config);
+    replicas.push_back(models::make_model(model_name, config));
+  }
+  run_workers(2, [&](Group& g) {
+    auto model = replicas[g.rank()];
     DataParallel dp(&g);
     models::set_sync_batch_norm(*model, dp.tensor_sum());
     dp.attach(*model);
