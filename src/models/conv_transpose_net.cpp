@@ -19,8 +19,8 @@ ConvTransposeNetImpl::ConvTransposeNetImpl(const ModelConfig& c) : ColourNetImpl
   block1 = add_layer("block1", down_block(nic, nf, k), {"input"});
   block2 = add_layer("block2", down_block(nf, 2 * nf, k), {"block1"});
   block3 = add_layer("block3", up_block(2 * nf, nf, k, c.dilation), {"block2"});
-  block4 = add_layer("block4", up_block(nf, nc, k, c.dilation), {"block3"});
-  final = add_layer("final", SameConv2d(nc, nc, k), {"block4"});
+  block4 = add_layer("block4", up_block(nf, head_channels(c), k, c.dilation), {"block3"});
+  final = add_layer("final", SameConv2d(head_channels(c), nc, head_kernel(c)), {"block4"});
 }
 
 }  // namespace tint::models

@@ -15,10 +15,17 @@ const SettingsTable<ModelConfig>& model_settings() {
                         "NC: palette size (k-means K), one logit per colour"),
         integer<C, int>("dilation", "dilation", [](C& c) -> int& { return c.dilation; }, 1, 8,
                         "Dilation of the transposed convolutions"),
+        sweepable(choice<C>("head", "head", [](C& c) -> std::string& { return c.head; }, {"figure", "pointwise"},
+                  "Last layers: figure (the source's: block4 -> NC, final NC->NC kxk) or pointwise (block4 keeps NF, "
+                  "final 1x1 NF->NC: far cheaper for --target ab-bins)")),
   };
   return table;
 }
 
 void validate(const ModelConfig& config) { check_settings(model_settings(), config); }
+
+int head_channels(const ModelConfig& config) { return config.head == "pointwise" ? config.num_filters : config.num_colours; }
+
+int head_kernel(const ModelConfig& config) { return config.head == "pointwise" ? 1 : config.kernel; }
 
 }  // namespace tint::models

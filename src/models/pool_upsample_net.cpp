@@ -23,8 +23,8 @@ PoolUpsampleNetImpl::PoolUpsampleNetImpl(const ModelConfig& c) : ColourNetImpl(k
   block1 = add_layer("block1", pool_block(nic, nf, k), {"input"});
   block2 = add_layer("block2", pool_block(nf, 2 * nf, k), {"block1"});
   block3 = add_layer("block3", upsample_block(2 * nf, nf, k), {"block2"});
-  block4 = add_layer("block4", upsample_block(nf, nc, k), {"block3"});
-  final = add_layer("final", SameConv2d(nc, nc, k), {"block4"});
+  block4 = add_layer("block4", upsample_block(nf, head_channels(c), k), {"block3"});
+  final = add_layer("final", SameConv2d(head_channels(c), nc, head_kernel(c)), {"block4"});
 }
 
 }  // namespace tint::models

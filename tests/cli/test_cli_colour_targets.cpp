@@ -25,7 +25,7 @@ using test::quoted;
 using test::run_tint;
 
 const std::string kAbBins =
-    "train --target ab-bins --soft-targets 5 --rebalance 0.5 --num-filters 8 --train-limit 100 --val-limit 30 "
+    "train --target ab-bins --head pointwise --soft-targets 5 --rebalance 0.5 --num-filters 8 --train-limit 100 --val-limit 30 "
     "--batch-size 25 --samples 3 --threads 1";
 
 // The rows of metrics.csv by column name.
@@ -81,6 +81,7 @@ TEST_F(CliColourTargets, TrainingSaysWhatItFittedAndRecordsColourScores) {
   const auto bins = nlohmann::json::parse(read_file(run() / "ab_bins.json"));
   EXPECT_EQ(config.at("num_colours"), bins.at("centres").size());
   EXPECT_EQ(config.at("target"), "ab-bins");
+  EXPECT_EQ(config.at("head"), "pointwise");  // evaluate and colourize below rebuild it from here
   EXPECT_EQ(config.at("decode"), "annealed");
   EXPECT_EQ(read_rows(run() / "metrics.csv").size(), 2u);
 }
@@ -146,7 +147,7 @@ TEST_F(CliColourTargets, ColourizeWithAnAbBinsRun) {
 // across workers as the loss.
 TEST_F(CliColourTargets, DataParallelAbBinsMatchesOneProcess) {
   test::TempDir tmp;
-  const std::string base = "train --target ab-bins --soft-targets 5 --rebalance 0.5 --num-filters 8 --train-limit 150 "
+  const std::string base = "train --target ab-bins --head pointwise --soft-targets 5 --rebalance 0.5 --num-filters 8 --train-limit 150 "
                            "--val-limit 30 --samples 3 --threads 1 --epochs 1";
   auto one = run_tint(base + " --batch-size 50 --out " + quoted(tmp / "one"));
   ASSERT_EQ(one.exit_code, 0) << one.err;

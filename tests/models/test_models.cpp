@@ -18,14 +18,18 @@ struct ShapeCase {
   std::string model;
   int kernel;
   int side;
+  std::string head = "figure";
 };
-void PrintTo(const ShapeCase& c, std::ostream* os) { *os << c.model << "/k" << c.kernel << "/" << c.side; }
+void PrintTo(const ShapeCase& c, std::ostream* os) {
+  *os << c.model << "/k" << c.kernel << "/" << c.side << "/" << c.head;
+}
 
 class ModelShapes : public ::testing::TestWithParam<ShapeCase> {};
 
 TEST_P(ModelShapes, KeepFigureShapes) {
   const auto& p = GetParam();
   ModelConfig c{p.kernel, 1, 8, 24};
+  c.head = p.head;
   auto net = make_model(p.model, c);
   net->eval();
   torch::NoGradGuard no_grad;
@@ -39,7 +43,10 @@ TEST_P(ModelShapes, KeepFigureShapes) {
     EXPECT_EQ(h1.sizes(), (std::vector<int64_t>{2, 8, p.side / 2, p.side / 2}));
     auto h2 = any->block2->forward(h1);
     EXPECT_EQ(h2.sizes(), (std::vector<int64_t>{2, 16, p.side / 4, p.side / 4}));
-    EXPECT_EQ(any->block3->forward(h2).sizes(), (std::vector<int64_t>{2, 8, p.side / 2, p.side / 2}));
+    auto h3 = any->block3->forward(h2);
+    EXPECT_EQ(h3.sizes(), (std::vector<int64_t>{2, 8, p.side / 2, p.side / 2}));
+    // The pointwise head keeps NF channels up to the final 1x1 convolution; the figure's widens to NC in block4.
+    EXPECT_EQ(any->block4->forward(h3).size(1), p.head == "pointwise" ? 8 : 24);
   }
 }
 
@@ -47,13 +54,14 @@ std::vector<ShapeCase> shape_cases() {
   std::vector<ShapeCase> cases;
   for (const auto& m : model_names())
     for (int k : {3, 4, 5})
-      for (int side : {32, 64}) cases.push_back({m, k, side});
+      for (int side : {32, 64})
+        for (const char* head : {"figure", "pointwise"}) cases.push_back({m, k, side, head});
   return cases;
 }
 INSTANTIATE_TEST_SUITE_P(AllModels, ModelShapes, ::testing::ValuesIn(shape_cases()),
                          [](const auto& info) {
                            std::string n = info.param.model + "_k" + std::to_string(info.param.kernel) + "_" +
-                                           std::to_string(info.param.side);
+                                           std::to_string(info.param.side) + "_" + info.param.head;
                            for (auto& ch : n) if (ch == '-') ch = '_';
                            return n;
                          });
@@ -73,6 +81,13 @@ TEST(ModelWeights, MatchClosedForms) {
           EXPECT_EQ(count_weights(*make_model("pool-upsample", c)), plain);
           EXPECT_EQ(count_weights(*make_model("conv-transpose", c)), plain);
           EXPECT_EQ(count_weights(*make_model("unet", c)), unet);
+          // The pointwise head: block4 keeps NF channels, final is a 1x1 convolution to NC.
+          c.head = "pointwise";
+          const int64_t plain_pw = k2 * (nic * nf + nf * 2 * nf + 2 * nf * nf + nf * nf) + nf * nc;
+          const int64_t unet_pw = k2 * (nic * nf + nf * 2 * nf + 2 * nf * nf + 2 * nf * nf) + (nf + nic) * nc;
+          EXPECT_EQ(count_weights(*make_model("pool-upsample", c)), plain_pw);
+          EXPECT_EQ(count_weights(*make_model("conv-transpose", c)), plain_pw);
+          EXPECT_EQ(count_weights(*make_model("unet", c)), unet_pw);
         }
 }
 

@@ -4,6 +4,7 @@
 //   block3: ConvTranspose2d(2NF->NF, stride 2),  BatchNorm2d(NF),  ReLU   [N, NF,  H/2, W/2]
 //   block4: ConvTranspose2d(NF->NC, stride 2),   BatchNorm2d(NC),  ReLU   [N, NC,  H,   W]
 //   final:  Conv2d(NC->NC, 'same')                                        [N, NC,  H,   W]
+// With --head pointwise (model_config.h) block4 keeps NF channels and final is a 1x1 Conv2d(NF->NC).
 // Paddings come from models/padding.h (kernel 3: padding 1, output_padding 1, as the text prescribes).
 #pragma once
 

@@ -5,6 +5,7 @@
 //   block4: Conv2d(NF->NC),   Upsample(x2), BatchNorm2d(NC),  ReLU   [N, NC,  H,   W]
 //   final:  Conv2d(NC->NC)                                           [N, NC,  H,   W]
 // Every convolution has stride 1 and 'same' padding.
+// With --head pointwise (model_config.h) block4 keeps NF channels and final is a 1x1 Conv2d(NF->NC).
 #pragma once
 
 #include <torch/nn.h>

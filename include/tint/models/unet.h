@@ -4,6 +4,7 @@
 //   block3: ConvTranspose2d(2NF->NF, stride 2),             BatchNorm2d, ReLU   [N, NF,  H/2, W/2]  -> out3
 //   block4: ConvTranspose2d(cat(out3, out1): 2NF->NC),      BatchNorm2d, ReLU   [N, NC,  H,   W]    -> out4
 //   final:  Conv2d(cat(out4, input): NC+NIC->NC, 'same')                        [N, NC,  H,   W]
+// With --head pointwise (model_config.h) block4 keeps NF channels and final is a 1x1 Conv2d(NF+NIC->NC).
 #pragma once
 
 #include <torch/nn.h>
