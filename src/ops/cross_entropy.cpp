@@ -36,7 +36,8 @@ static_assert(kLossBlockRows % kLanes == 0);
 // span, each row's maximum and scale repeated across its k entries in `expanded`. exps and expanded hold
 // kLanes * k floats.
 template <typename T>
-TINT_INLINE void softmax_rows(const T* x, const int64_t* ids, int64_t k, float scale, float* __restrict exps,
+TINT_INLINE void softmax_rows(const T* x, const int64_t* ids, const float* weights, int64_t k, float scale,
+                              float* __restrict exps,
                               float* __restrict expanded, float* __restrict max, float* __restrict log_sum,
                               T* __restrict dx) {
   // bad[r] counts NaN and +inf logits: a plain sum, where a NaN test inside the max would make g++ branch (and not
@@ -67,8 +68,10 @@ TINT_INLINE void softmax_rows(const T* x, const int64_t* ids, int64_t k, float s
     log_sum[r] = log_at_least_one(s[r]);  // s >= 1: the maximum's own term is exp(0)
   }
   if (dx == nullptr) return;
+  float row_scale[kLanes];  // a weighted row's gradient is its weight times an unweighted one's
+  for (int64_t r = 0; r < kLanes; ++r) row_scale[r] = weights == nullptr ? scale : scale * weights[r];
   for (int64_t r = 0; r < kLanes; ++r) {
-    const float inverse = scale / s[r];
+    const float inverse = row_scale[r] / s[r];
     for (int64_t j = 0; j < k; ++j) expanded[r * k + j] = inverse;
   }
   for (int64_t i = 0; i < kLanes * k; ++i) store(dx + i, exps[i] * expanded[i]);
@@ -76,7 +79,7 @@ TINT_INLINE void softmax_rows(const T* x, const int64_t* ids, int64_t k, float s
     if (std::isnan(max[r])) {  // a row with a NaN loss gets a NaN gradient (exp_nonpositive does not pass NaN on)
       for (int64_t j = 0; j < k; ++j) store(dx + r * k + j, std::numeric_limits<float>::quiet_NaN());
     } else if (ids[r] >= 0 && ids[r] < k) {  // the caller reports ids out of range
-      store(dx + r * k + ids[r], exps[r * k + ids[r]] * expanded[r * k] - scale);
+      store(dx + r * k + ids[r], exps[r * k + ids[r]] * expanded[r * k] - row_scale[r]);
     }
   }
 }
@@ -84,9 +87,9 @@ TINT_INLINE void softmax_rows(const T* x, const int64_t* ids, int64_t k, float s
 // One function per CPU variant for each element type (see cpu_loops.h).
 #define TINT_INSTANTIATE(T)                                                                                      \
   TINT_CPU_KERNEL(softmax_rows_cpu, softmax_rows,                                                               \
-                  (const T* x, const int64_t* ids, int64_t k, float scale, float* exps, float* expanded,        \
-                   float* max, float* log_sum, T* dx),                                                          \
-                  (x, ids, k, scale, exps, expanded, max, log_sum, dx))
+                  (const T* x, const int64_t* ids, const float* weights, int64_t k, float scale, float* exps,   \
+                   float* expanded, float* max, float* log_sum, T* dx),                                         \
+                  (x, ids, weights, k, scale, exps, expanded, max, log_sum, dx))
 TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
 #undef TINT_INSTANTIATE
@@ -94,12 +97,13 @@ TINT_INSTANTIATE(c10::BFloat16)
 
 // The loss's gradient for logits is computed with the loss (softmax_rows) and kept; backward only scales it.
 struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunction> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& ids, bool sum,
-                               bool with_gradient) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& ids,
+                               const c10::optional<torch::Tensor>& weights, bool sum, bool with_gradient) {
     RECORD_FUNCTION("tint::cross_entropy", std::vector<c10::IValue>());  // named in profiles (bench --profile)
     const int64_t rows = logits.size(0), k = logits.size(1);
     const float scale = sum ? 1.0f : 1.0f / static_cast<float>(rows);
     const auto* pid = ids.data_ptr<int64_t>();
+    const float* pw = weights.has_value() ? weights->data_ptr<float>() : nullptr;
     std::vector<float> max(rows), log_sum(rows);  // per row, for the loss
     float *pmax = max.data(), *plog = log_sum.data();
     const auto gradient = with_gradient ? torch::empty_like(logits) : torch::Tensor();
@@ -114,6 +118,7 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
         // A last group of fewer than kLanes rows goes through copies padded with zeros.
         std::vector<T> x_tail, dx_tail;
         std::vector<int64_t> id_tail;
+        std::vector<float> weight_tail;
         float max_tail[kLanes], log_sum_tail[kLanes];
         for (int64_t blk = begin; blk < end; ++blk) {
           const int64_t first = blk * kLossBlockRows, last = std::min(rows, first + kLossBlockRows);
@@ -121,14 +126,17 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
             const int64_t n = std::min(kLanes, last - r);
             T* dx = pdx == nullptr ? nullptr : pdx + r * k;
             if (n == kLanes) {
-              softmax_rows_cpu(px + r * k, pid + r, k, scale, exps.data(), expanded.data(), pmax + r, plog + r, dx);
+              softmax_rows_cpu(px + r * k, pid + r, pw == nullptr ? nullptr : pw + r, k, scale, exps.data(),
+                               expanded.data(), pmax + r, plog + r, dx);
               continue;
             }
             x_tail.assign(kLanes * k, T(0.0f)), dx_tail.assign(kLanes * k, T(0.0f)), id_tail.assign(kLanes, 0);
             std::copy(px + r * k, px + (r + n) * k, x_tail.begin());
             std::copy(pid + r, pid + r + n, id_tail.begin());
-            softmax_rows_cpu(x_tail.data(), id_tail.data(), k, scale, exps.data(), expanded.data(), max_tail,
-                             log_sum_tail, dx == nullptr ? nullptr : dx_tail.data());
+            if (pw != nullptr) weight_tail.assign(kLanes, 0.0f), std::copy(pw + r, pw + r + n, weight_tail.begin());
+            softmax_rows_cpu(x_tail.data(), id_tail.data(), pw == nullptr ? nullptr : weight_tail.data(), k, scale,
+                             exps.data(), expanded.data(), max_tail, log_sum_tail,
+                             dx == nullptr ? nullptr : dx_tail.data());
             std::copy(max_tail, max_tail + n, pmax + r), std::copy(log_sum_tail, log_sum_tail + n, plog + r);
             if (dx != nullptr) std::copy(dx_tail.begin(), dx_tail.begin() + n * k, dx);
           }
@@ -138,7 +146,8 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
               if (bad_id[blk] < 0) bad_id[blk] = r;
               continue;
             }
-            total += (static_cast<double>(pmax[r]) - load(px + r * k + pid[r])) + plog[r];
+            const double row = (static_cast<double>(pmax[r]) - load(px + r * k + pid[r])) + plog[r];
+            total += pw == nullptr ? row : pw[r] * row;
           }
           block_loss[blk] = total;
         }
@@ -161,29 +170,46 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
     // return the changed values.
     const auto gradient = ctx->get_saved_variables()[0];
     const auto& g = grad_outputs[0];
-    if (g.item<float>() == 1.0f) return {gradient, torch::Tensor(), torch::Tensor(), torch::Tensor()};
-    return {gradient * g.to(torch::kFloat), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    if (g.item<float>() == 1.0f) return {gradient, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {gradient * g.to(torch::kFloat), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
 
-torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum) {
+torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum,
+                            const torch::Tensor& weights) {
+  if (weights.defined()) {
+    TORCH_CHECK(weights.sizes() == ids.sizes(), "cross_entropy: weights ", weights.sizes(), " do not match ids ",
+                ids.sizes());
+    TORCH_CHECK(!weights.requires_grad(), "cross_entropy: the row weights are constants, not parameters");
+  }
   const bool fusable = logits.dim() == 2 && logits.device().is_cpu() && logits.size(0) > 0 && logits.size(1) > 0 &&
                        (logits.scalar_type() == torch::kFloat || logits.scalar_type() == torch::kBFloat16) &&
                        logits.is_contiguous() && ids.dim() == 1 && ids.size(0) == logits.size(0) &&
-                       ids.scalar_type() == torch::kLong && ids.device().is_cpu() && ids.is_contiguous();
+                       ids.scalar_type() == torch::kLong && ids.device().is_cpu() && ids.is_contiguous() &&
+                       (!weights.defined() || (weights.scalar_type() == torch::kFloat && weights.device().is_cpu() &&
+                                               weights.is_contiguous()));
   if (!fusable) {
     namespace F = torch::nn::functional;
     auto options = F::CrossEntropyFuncOptions();
-    if (sum) options.reduction(torch::kSum);
+    if (weights.defined()) {
+      options.reduction(torch::kNone);
+    } else if (sum) {
+      options.reduction(torch::kSum);
+    }
     // In float32 at least, as autocast computes it: a bfloat16 log-softmax would lose the loss's precision.
     const bool low = logits.scalar_type() == torch::kBFloat16 || logits.scalar_type() == torch::kHalf;
-    return F::cross_entropy(low ? logits.to(torch::kFloat) : logits, ids, options);
+    auto loss = F::cross_entropy(low ? logits.to(torch::kFloat) : logits, ids, options);
+    if (!weights.defined()) return loss;
+    loss = loss * weights.to(loss.scalar_type());
+    return sum ? loss.sum() : loss.mean();
   }
   // Function::forward runs without grad mode, so whether the gradient will be asked for is decided here.
   const bool with_gradient = torch::GradMode::is_enabled() && logits.requires_grad();
-  return CrossEntropyFunction::apply(logits, ids, sum, with_gradient);
+  // An optional, as autograd::Function takes an absent tensor argument.
+  const auto row_weights = weights.defined() ? c10::optional<torch::Tensor>(weights) : c10::nullopt;
+  return CrossEntropyFunction::apply(logits, ids, row_weights, sum, with_gradient);
 }
 
 }  // namespace tint::ops

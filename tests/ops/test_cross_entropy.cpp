@@ -25,9 +25,10 @@ struct CrossEntropyCase {
   int64_t rows, classes;
   torch::ScalarType dtype;
   bool sum;
+  bool weighted = false;  // a weight per row (class rebalancing)
 };
 void PrintTo(const CrossEntropyCase& c, std::ostream* os) {
-  *os << c.rows << "x" << c.classes << " " << c.dtype << (c.sum ? " sum" : " mean");
+  *os << c.rows << "x" << c.classes << " " << c.dtype << (c.sum ? " sum" : " mean") << (c.weighted ? " weighted" : "");
 }
 
 class CrossEntropyMatchesFormula : public ::testing::TestWithParam<CrossEntropyCase> {};
@@ -37,14 +38,17 @@ TEST_P(CrossEntropyMatchesFormula, LossAndGradient) {
   torch::manual_seed(13);
   auto logits = (torch::randn({c.rows, c.classes}) * 4).to(c.dtype).requires_grad_(true);
   const auto ids = torch::randint(0, c.classes, {c.rows});
-  // Direct, in double on the very values the op reads: -log softmax at the id, averaged or summed.
+  const auto weights = c.weighted ? torch::rand({c.rows}) * 3 : torch::Tensor();
+  // Direct, in double on the very values the op reads: -log softmax at the id (times the row's weight), averaged or
+  // summed over rows.
   auto x = logits.detach().to(torch::kDouble).requires_grad_(true);
-  auto picked = -torch::log_softmax(x, 1).gather(1, ids.unsqueeze(1));
+  auto picked = -torch::log_softmax(x, 1).gather(1, ids.unsqueeze(1)).squeeze(1);
+  if (c.weighted) picked = picked * weights.to(torch::kDouble);
   auto reference = c.sum ? picked.sum() : picked.mean();
   reference.backward();
 
   take_kernels_run();
-  auto loss = cross_entropy(logits, ids, c.sum);
+  auto loss = cross_entropy(logits, ids, c.sum, weights);
   // The gradient is computed in the forward pass's kernel; the backward pass is the function's, which scales it.
   EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
   EXPECT_TRUE(made_by(loss, kCrossEntropyFunction));
@@ -67,7 +71,30 @@ INSTANTIATE_TEST_SUITE_P(Shapes, CrossEntropyMatchesFormula,
                                            CrossEntropyCase{64, 200, torch::kFloat, true},
                                            CrossEntropyCase{5, 1, torch::kFloat, false},  // one class: loss 0, gradient 0
                                            CrossEntropyCase{2000, 24, torch::kBFloat16, false},
-                                           CrossEntropyCase{50, 7, torch::kBFloat16, true}));
+                                           CrossEntropyCase{50, 7, torch::kBFloat16, true},
+                                           // Weighted rows: the ab bins of all CIFAR-10 (244), of the horses (181)
+                                           CrossEntropyCase{3000, 244, torch::kFloat, false, true},
+                                           CrossEntropyCase{37, 24, torch::kFloat, true, true},
+                                           CrossEntropyCase{1100, 181, torch::kBFloat16, false, true}));
+
+// Weights on LibTorch's path (NCHW logits) mean the same: each pixel's term times its weight, then mean or sum.
+TEST(CrossEntropy, WeightsOnLibTorchsPathMatchTheFormula) {
+  torch::manual_seed(5);
+  const auto logits = torch::randn({2, 9, 3, 4});
+  const auto ids = torch::randint(0, 9, {2, 3, 4});
+  const auto weights = torch::rand({2, 3, 4});
+  const auto per_pixel = -torch::log_softmax(logits.to(torch::kDouble), 1).gather(1, ids.unsqueeze(1)).squeeze(1);
+  take_kernels_run();
+  for (bool sum : {false, true}) {
+    const auto loss = cross_entropy(logits, ids, sum, weights);
+    EXPECT_FALSE(made_by(loss, kCrossEntropyFunction));
+    const auto expected = per_pixel * weights.to(torch::kDouble);
+    EXPECT_NEAR(loss.item<double>(), (sum ? expected.sum() : expected.mean()).item<double>(), 1e-5);
+  }
+  EXPECT_EQ(take_kernels_run(), 0u);
+  EXPECT_THROW(cross_entropy(logits.permute({0, 2, 3, 1}).reshape({-1, 9}), ids.flatten(), false, weights),
+               c10::Error);  // weights not the shape of ids
+}
 
 TEST(CrossEntropy, LargeLogitsDoNotOverflow) {
   const auto logits = torch::tensor({{1000.0f, 0.0f, -1000.0f}, {-5000.0f, -5001.0f, -5002.0f}});

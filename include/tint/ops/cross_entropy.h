@@ -20,6 +20,11 @@ namespace tint::ops {
 // [0, K) throws c10::Error naming it. A row with a NaN or +inf logit gives a NaN loss. Row blocks are fixed, so the
 // result does not depend on the thread count. With grad mode on and logits requiring a gradient, the gradient (the
 // size of logits) is held from the forward pass until the backward pass.
-torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum = false);
+//
+// With `weights` (one per row, the shape of ids; float32 for the fused path), row r's term is multiplied by
+// weights[r] (Zhang et al.'s class rebalancing weighs each pixel by its colour's weight); the mean still divides by
+// the number of rows, as (weights * per-row loss).mean() does.
+torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum = false,
+                            const torch::Tensor& weights = {});
 
 }  // namespace tint::ops

@@ -40,7 +40,7 @@ class ColourTargets {
   // Per-pixel loss of logits (N, NC, H, W) against the targets of `images` (N, 3, H, W) uint8, whose hard targets
   // are `ids` (N, H, W): the cross-entropy against the hard or soft targets, times the pixel's rebalancing weight
   // when rebalancing; the mean over pixels, or with `sum` the sum. Float32 whatever the logits' precision.
-  // Hard unweighted targets take the fused pixel_cross_entropy (so palette runs are computed as they always were);
+  // Hard targets take the fused pixel_cross_entropy (so palette runs are computed as they always were);
   // the images are read only for soft targets.
   torch::Tensor loss(const torch::Tensor& logits, const torch::Tensor& ids, const torch::Tensor& images,
                      bool sum = false) const;
