@@ -98,6 +98,19 @@ std::string run_anchor(size_t i) { return fmt::format("run-{}", i + 1); }
 std::string detect_anchor(size_t i) { return fmt::format("detect-run-{}", i + 1); }
 
 
+// ab-bins runs' colour scores (train::ColourScores): header cells, and a row's cells ("-" where a run has none).
+bool has_colour(const std::vector<train::EpochMetrics>& metrics) {
+  return std::any_of(metrics.begin(), metrics.end(), [](const auto& m) { return m.colour.has_value(); });
+}
+const char* kColourHeader = "<th>AuC (%)</th><th>rebalanced AuC (%)</th><th>PSNR (dB)</th><th>colourfulness (truth)</th>";
+std::string colour_cells(const std::optional<train::ColourScores>& c) {
+  if (!c) return "<td class=\"num\">-</td><td class=\"num\">-</td><td class=\"num\">-</td><td class=\"num\">-</td>";
+  return fmt::format("<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+                     "<td class=\"num\">{} ({})</td>",
+                     acc_text(c->auc), acc_text(c->auc_rebalanced), acc_text(c->psnr), acc_text(c->colourfulness),
+                     acc_text(c->truth_colourfulness));
+}
+
 std::string render_run(const RunData& run, size_t index, int max_sample_epochs, std::vector<std::string>& warnings) {
   std::string h;
   const auto& last = run.metrics.back();
@@ -114,6 +127,13 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
                  acc_text(run.metrics[best_acc].val_acc) + " %");
   h += final_box("epochs", epochs);
   h += final_box("total time", seconds_text(total_seconds(run)) + " s");
+  if (last.colour) {
+    const auto& c = *last.colour;
+    h += final_box("final AuC / rebalanced AuC", acc_text(c.auc) + " % / " + acc_text(c.auc_rebalanced) + " %", true);
+    h += final_box("final PSNR", acc_text(c.psnr) + " dB");
+    h += final_box("final colourfulness (ground truth)",
+                   acc_text(c.colourfulness) + " (" + acc_text(c.truth_colourfulness) + ")");
+  }
   h += "</div>\n";
 
   h += "<div class=\"cols\">\n<div>\n";
@@ -143,8 +163,9 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
         if (chosen.empty() || chosen.back() != i) chosen.push_back(i);
       }
     }
-    h += "<p class=\"note\">Rows: grey network input, ground truth (each pixel's nearest palette colour), the "
-         "network's prediction; on the first validation images.</p>\n<div class=\"pair\">\n";
+    h += fmt::format("<p class=\"note\">Rows: grey network input, ground truth ({}), the network's prediction; on "
+                     "the first validation images.</p>\n<div class=\"pair\">\n",
+                     run.config.target == "ab-bins" ? "the image itself" : "each pixel's nearest palette colour");
     const auto& first = run.samples[chosen.front()];
     const auto& last_sample = run.samples[chosen.back()];
     h += figure(first.second, fmt::format("epoch {} (first)", first.first), "samples", warnings);
@@ -163,17 +184,20 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
   }
 
   const size_t best_loss = best_index(run.metrics, &train::EpochMetrics::val_loss, true);
-  h += "<h3>Metrics</h3>\n<p class=\"note\">From metrics.csv. Highlighted: the lowest validation loss and the "
-       "highest validation accuracy; the last row is the final epoch.</p>\n<table class=\"metrics\">\n"
-       "<tr><th>epoch</th><th>train loss</th><th>val loss</th><th>val accuracy (%)</th><th>seconds</th></tr>\n";
+  const bool colour = has_colour(run.metrics);
+  h += fmt::format("<h3>Metrics</h3>\n<p class=\"note\">From metrics.csv. Highlighted: the lowest validation loss "
+                   "and the highest validation accuracy; the last row is the final epoch.</p>\n<table "
+                   "class=\"metrics\">\n<tr><th>epoch</th><th>train loss</th><th>val loss</th><th>val accuracy "
+                   "(%)</th>{}<th>seconds</th></tr>\n",
+                   colour ? kColourHeader : "");
   for (size_t i = 0; i < run.metrics.size(); ++i) {
     const auto& m = run.metrics[i];
     h += fmt::format(
         "<tr{}><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num{}\">{}"
-        "</td><td class=\"num\">{}</td></tr>\n",
+        "</td>{}<td class=\"num\">{}</td></tr>\n",
         i + 1 == run.metrics.size() ? " class=\"final\"" : "", m.epoch, loss_text(m.train_loss),
         i == best_loss ? " best" : "", loss_text(m.val_loss), i == best_acc ? " best" : "", acc_text(m.val_acc),
-        seconds_text(m.seconds));
+        colour ? colour_cells(m.colour) : "", seconds_text(m.seconds));
   }
   h += "</table>\n</section>\n";
   return h;
@@ -257,7 +281,10 @@ std::string render_colour_comparison(const std::vector<RunData>& runs, bool mixe
   h += "<p class=\"note\">Final epoch of each run. Highlighted: the lowest validation loss and the highest "
        "validation accuracy.</p>\n<table class=\"comparison\">\n"
        "<tr><th>run</th><th>model</th><th>kernel</th><th>batch size</th><th>epochs</th>"
-       "<th>final train loss</th><th>val loss</th><th>val accuracy (%)</th><th>total seconds</th></tr>\n";
+       "<th>final train loss</th><th>val loss</th><th>val accuracy (%)</th>";
+  const bool colour = std::any_of(runs.begin(), runs.end(), [](const auto& r) { return r.metrics.back().colour; });
+  if (colour) h += kColourHeader;
+  h += "<th>total seconds</th></tr>\n";
   size_t best_loss = 0, best_acc = 0;
   const bool compare = runs.size() >= 2;  // a lone run of its kind (beside detection runs) has nothing to beat
   for (size_t i = 1; i < runs.size(); ++i) {
@@ -270,10 +297,11 @@ std::string render_colour_comparison(const std::vector<RunData>& runs, bool mixe
     h += fmt::format(
         "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num{}\">{}</td>"
-        "<td class=\"num\">{}</td></tr>\n",
+        "{}<td class=\"num\">{}</td></tr>\n",
         run_anchor(i), html_escape(r.name), html_escape(r.config.model), r.config.net.kernel, r.config.batch_size,
         last.epoch, loss_text(last.train_loss), compare && i == best_loss ? " best" : "", loss_text(last.val_loss),
-        compare && i == best_acc ? " best" : "", acc_text(last.val_acc), seconds_text(total_seconds(r)));
+        compare && i == best_acc ? " best" : "", acc_text(last.val_acc), colour ? colour_cells(last.colour) : "",
+        seconds_text(total_seconds(r)));
   }
   h += "</table>\n";
   if (runs.size() >= 2) h += comparison_plots(runs, warnings);

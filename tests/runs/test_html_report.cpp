@@ -206,6 +206,32 @@ TEST(HtmlReport, OneRunHasNoComparisonAndShowsItsConfig) {
   EXPECT_NE(html.find("<tr class=\"final\"><td class=\"num\">3</td>"), std::string::npos);
 }
 
+// ab-bins runs show their colour scores (from metrics.csv) in the run's boxes, its metrics table and the comparison;
+// a palette run beside them gets dashes.
+TEST(HtmlReport, AbBinsRunsShowTheirColourScores) {
+  test::TempDir tmp("tint-report-colour");
+  FakeRun ab{"unet", 3, 100, 2, {{1, 4.1, 3.9, 19.5, 80.0}, {2, 3.5, 3.52345, 19.8, 81.0}}, 1};
+  ab.metrics[0].colour = train::ColourScores{88.876, 65.6474, 22.4939, 34.5785, 34.051};
+  ab.metrics[1].colour = train::ColourScores{88.9297, 66.3323, 22.4236, 35.9093, 34.051};
+  write_fake_run(tmp / "ab", ab);
+  FakeRun palette{"unet", 3, 100, 1, {{1, 2.0, 1.9, 40.0, 20.0}}, 1};
+  write_fake_run(tmp / "palette", palette);
+  const auto html = render_report({{tmp / "ab", tmp / "palette"}}).html;
+  auto rows = table_cells(html, "comparison");
+  ASSERT_EQ(rows.size(), 2u);
+  // The values written above, rounded by hand to 2 decimals.
+  EXPECT_EQ(std::vector<std::string>(rows[0].begin() + 8, rows[0].end()),
+            (std::vector<std::string>{"88.93", "66.33", "22.42", "35.91 (34.05)", "161.0"}));
+  EXPECT_EQ(std::vector<std::string>(rows[1].begin() + 8, rows[1].end()),
+            (std::vector<std::string>{"-", "-", "-", "-", "20.0"}));
+  auto metrics = table_cells(html, "metrics");  // the ab-bins run's first
+  ASSERT_GE(metrics.size(), 2u);
+  EXPECT_EQ(metrics[0], (std::vector<std::string>{"1", "4.1000", "3.9000", "19.50", "88.88", "65.65", "22.49",
+                                                   "34.58 (34.05)", "80.0"}));
+  EXPECT_NE(html.find("88.93 % / 66.33 %"), std::string::npos);
+  EXPECT_NE(html.find("35.91 (34.05)"), std::string::npos);
+}
+
 TEST(HtmlReport, SpreadsSampleEpochsWhenLimited) {
   test::TempDir tmp;
   FakeRun f;
