@@ -47,6 +47,22 @@ torch::Tensor nearest_taps(int64_t in, int64_t out, int64_t begin, int64_t end) 
   return (torch::arange(begin, end, torch::kFloat32) * scale).floor().to(torch::kInt64).clamp_max(in - 1);
 }
 
+
+// Writes `out` ((3, H, W)) in strips of whole rows: with options.raw, the network's own picture `raw` ((3, wh, ww))
+// upsampled by nearest taps; otherwise full_resolution(begin, end), the strip's rows recombined at full resolution
+// ((3, end - begin, W) float in [0, 1]). Strips keep full-resolution work to a few megabytes whatever the image.
+template <class FullResolution>
+void write_strips(const torch::Tensor& raw, int64_t h, int64_t w, const ColourizeOptions& options, torch::Tensor& out,
+                  FullResolution full_resolution) {
+  const int64_t rows = std::max<int64_t>(1, options.strip_pixels / w);
+  for (int64_t begin = 0; begin < h; begin += rows) {
+    const int64_t end = std::min(h, begin + rows);
+    const auto strip = options.raw ? raw.index_select(1, nearest_taps(raw.size(1), h, begin, end))
+                                         .index_select(2, nearest_taps(raw.size(2), w, 0, w))
+                                   : full_resolution(begin, end);
+    out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? data::to_bytes(strip) : strip);
+  }
+}
 }  // namespace
 
 torch::Tensor grey_of(const torch::Tensor& image) {
@@ -117,24 +133,16 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
   const auto predicted = palette_.colourize(ids)[0];  // (3, wh, ww)
   const auto chroma_small = predicted - predicted.mean(0, /*keepdim=*/true);  // sums to zero over channels
   const float inf = std::numeric_limits<float>::infinity();
-  const int64_t rows = std::max<int64_t>(1, options.strip_pixels / w);
-  for (int64_t begin = 0; begin < h; begin += rows) {
-    const int64_t end = std::min(h, begin + rows);
-    torch::Tensor strip;  // (3, end - begin, W) float in [0, 1]
-    if (options.raw) {
-      strip = predicted.index_select(1, nearest_taps(wh, h, begin, end)).index_select(2, nearest_taps(ww, w, 0, w));
-    } else {
-      auto grey = grey_of(image.slice(1, begin, end));  // (1, n, W), 8-bit scale
-      auto chroma = bilinear_rows(chroma_small, h, w, begin, end);
-      chroma = chroma - chroma.mean(0, /*keepdim=*/true);  // interpolation keeps the zero sum, up to rounding
-      // Largest s <= 1 with grey + s * chroma inside [0, 1] in every channel.
-      auto up = torch::where(chroma > 0, (1.0f - grey) / chroma, torch::full_like(chroma, inf));
-      auto down = torch::where(chroma < 0, grey / (-chroma), torch::full_like(chroma, inf));
-      auto s = torch::minimum(up, down).amin(0, /*keepdim=*/true).clamp_max(1.0f);
-      strip = (grey + s * chroma).clamp(0.0f, 1.0f);
-    }
-    out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? data::to_bytes(strip) : strip);
-  }
+  write_strips(predicted, h, w, options, out, [&](int64_t begin, int64_t end) {
+    auto grey = grey_of(image.slice(1, begin, end));  // (1, n, W), 8-bit scale
+    auto chroma = bilinear_rows(chroma_small, h, w, begin, end);
+    chroma = chroma - chroma.mean(0, /*keepdim=*/true);  // interpolation keeps the zero sum, up to rounding
+    // Largest s <= 1 with grey + s * chroma inside [0, 1] in every channel.
+    auto up = torch::where(chroma > 0, (1.0f - grey) / chroma, torch::full_like(chroma, inf));
+    auto down = torch::where(chroma < 0, grey / (-chroma), torch::full_like(chroma, inf));
+    auto s = torch::minimum(up, down).amin(0, /*keepdim=*/true).clamp_max(1.0f);
+    return (grey + s * chroma).clamp(0.0f, 1.0f);
+  });
 }
 
 void Colourizer::render_ab(const torch::Tensor& image, const torch::Tensor& input, const ColourizeOptions& options,
@@ -148,21 +156,13 @@ void Colourizer::render_ab(const torch::Tensor& image, const torch::Tensor& inpu
     auto grey = (input * (256.0f / 255.0f)).clamp(0.0f, 1.0f).expand({1, 3, wh, ww});
     predicted = data::recombine(data::rgb_to_lab(grey).slice(1, 0, 1), ab_small.unsqueeze(0))[0];
   }
-  const int64_t rows = std::max<int64_t>(1, options.strip_pixels / w);
-  for (int64_t begin = 0; begin < h; begin += rows) {
-    const int64_t end = std::min(h, begin + rows);
-    torch::Tensor strip;  // (3, end - begin, W) float in [0, 1]
-    if (options.raw) {
-      strip = predicted.index_select(1, nearest_taps(wh, h, begin, end)).index_select(2, nearest_taps(ww, w, 0, w));
-    } else {
-      auto pixels = image.slice(1, begin, end);
-      if (pixels.size(0) == 1) pixels = pixels.expand({3, -1, -1});
-      auto lightness = data::rgb_to_lab(pixels).slice(0, 0, 1);  // (1, n, W): the input's own L
-      auto ab = bilinear_rows(ab_small, h, w, begin, end);         // (2, n, W)
-      strip = data::recombine(lightness.unsqueeze(0), ab.unsqueeze(0))[0];
-    }
-    out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? data::to_bytes(strip) : strip);
-  }
+  write_strips(predicted, h, w, options, out, [&](int64_t begin, int64_t end) {
+    auto pixels = image.slice(1, begin, end);
+    if (pixels.size(0) == 1) pixels = pixels.expand({3, -1, -1});
+    auto lightness = data::rgb_to_lab(pixels).slice(0, 0, 1);  // (1, n, W): the input's own L
+    auto ab = bilinear_rows(ab_small, h, w, begin, end);         // (2, n, W)
+    return data::recombine(lightness.unsqueeze(0), ab.unsqueeze(0))[0];
+  });
 }
 
 torch::Tensor bilinear_rows(const torch::Tensor& small, int64_t H, int64_t W, int64_t begin, int64_t end) {
