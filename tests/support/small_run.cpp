@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "tint/core/atomic_file.h"
+#include "tint/core/interrupt.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/trainer.h"
 
@@ -15,6 +16,19 @@ namespace fs = std::filesystem;
 TempDir* SmallRunTest::dir_ = nullptr;
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+void InterruptAt::on_batch(int e, int64_t done, int64_t) {
+  if (e == epoch && done == batch) request_interrupt();
+}
+
+train::TrainJob resume_job(const fs::path& run_dir, int epochs) {
+  train::TrainJob job;
+  job.resume = true;
+  job.epochs_override = epochs;
+  job.data_dir = embedded_data_dir();
+  job.run_dir = run_dir;
+  return job;
+}
 
 int checkpoint_epoch(const fs::path& file) {
   train::CheckpointReader reader(file);

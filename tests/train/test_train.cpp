@@ -90,25 +90,12 @@ TEST(Train, ResumeEqualsUninterruptedRun) {
   test::TempDir straight, split;
   auto full = train(small_job(straight.path(), 2));
   train(small_job(split.path(), 1));
-  TrainJob resume;
-  resume.resume = true;
-  resume.epochs_override = 2;
-  resume.data_dir = test::embedded_data_dir();
-  resume.run_dir = split.path();
-  auto resumed = train(resume);
+  auto resumed = train(test::resume_job(split.path(), 2));
   expect_same_metrics(full.history, resumed.history, 0.0);
   test::expect_identical_runs(straight.path(), split.path());
 }
 
-// Requests an interrupt (as SIGINT would) once a given batch of a given epoch is done.
-struct InterruptAt : TrainObserver {
-  int epoch;
-  int64_t batch;
-  InterruptAt(int e, int64_t b) : epoch(e), batch(b) {}
-  void on_batch(int e, int64_t done, int64_t) override {
-    if (e == epoch && done == batch) request_interrupt();
-  }
-};
+using test::InterruptAt;
 
 TEST(Train, InterruptedRunsResumeToTheSameMetrics) {
   test::TempDir straight;
@@ -120,11 +107,7 @@ TEST(Train, InterruptedRunsResumeToTheSameMetrics) {
     InterruptAt stop(epoch, batch);
     EXPECT_THROW(train(small_job(split.path(), 2), &stop), Interrupted);
     clear_interrupt();
-    TrainJob resume;
-    resume.resume = true;
-    resume.data_dir = test::embedded_data_dir();
-    resume.run_dir = split.path();
-    expect_same_metrics(full.history, train(resume).history, 0.0);
+    expect_same_metrics(full.history, train(test::resume_job(split.path())).history, 0.0);
     test::expect_identical_runs(straight.path(), split.path());
   }
 }

@@ -41,23 +41,8 @@ TrainJob ab_job(const fs::path& run_dir, int epochs) {
   return job;
 }
 
-TrainJob resume_job(const fs::path& run_dir, int epochs = 0) {
-  TrainJob job;
-  job.resume = true;
-  job.epochs_override = epochs;
-  job.data_dir = test::embedded_data_dir();
-  job.run_dir = run_dir;
-  return job;
-}
-
-struct InterruptAt : TrainObserver {
-  int epoch;
-  int64_t batch;
-  InterruptAt(int e, int64_t b) : epoch(e), batch(b) {}
-  void on_batch(int e, int64_t done, int64_t) override {
-    if (e == epoch && done == batch) request_interrupt();
-  }
-};
+using test::InterruptAt;
+using test::resume_job;
 
 std::string first_line(const fs::path& file) {
   std::ifstream in(file);
