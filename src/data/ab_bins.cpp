@@ -338,8 +338,12 @@ torch::Tensor AbBins::decode(const torch::Tensor& logits, const AbDecoding& deco
     if (!(t > 0.0 && std::isfinite(t))) throw Error(fmt::format("decoding temperature {} must be > 0", t));
   }
   // softmax(log(softmax(z)) / T) = softmax(z / T - const) = softmax(z / T): the annealed mean needs no log.
-  auto p = torch::softmax(logits.to(torch::kFloat32) / t, 1);
-  return torch::einsum("nqhw,qc->nchw", {p, centres_}).contiguous();
+  // Each pixel's Q logits as one row (a view of channels-last logits), so that the softmax runs along rows and the
+  // expectation is one matrix product: the (N, Q, H, W) softmax and einsum took 2.6 ms an image with 244 bins.
+  const int64_t n = logits.size(0), h = logits.size(2), w = logits.size(3);
+  auto rows = logits.permute({0, 2, 3, 1}).reshape({-1, size()}).to(torch::kFloat32);
+  auto ab = torch::mm(torch::softmax(rows / t, 1), centres_);  // (N H W, 2)
+  return ab.view({n, h, w, 2}).permute({0, 3, 1, 2}).contiguous();
 }
 
 nlohmann::json AbBins::to_json() const {

@@ -246,6 +246,10 @@ TEST(AbBins, DecodingsEqualTheirDefinitions) {
   };
   EXPECT_LT(test::max_error(bins.decode(logits, {AbDecode::Mode, 0}), expected(AbDecode::Mode, 0)), 1e-12);
   EXPECT_LT(test::max_error(bins.decode(logits, {AbDecode::Mean, 0}), expected(AbDecode::Mean, 0)), 1e-4);
+  // Channels-last logits (what the networks give) decode the same.
+  const auto nhwc = logits.contiguous(torch::MemoryFormat::ChannelsLast);
+  EXPECT_LT(test::max_error(bins.decode(nhwc, {AbDecode::Mean, 0}), expected(AbDecode::Mean, 0)), 1e-4);
+  EXPECT_LT(test::max_error(bins.decode(nhwc, {AbDecode::Annealed, 0.38}), expected(AbDecode::Annealed, 0.38)), 1e-4);
   const auto annealed = bins.decode(logits);  // the default: annealed mean, T = 0.38
   EXPECT_LT(test::max_error(annealed, expected(AbDecode::Annealed, 0.38)), 1e-4);
   // T = 1 is the mean; T -> 0 is the mode.
