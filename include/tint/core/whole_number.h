@@ -1,7 +1,7 @@
 // Whole numbers that files hold as reals (a CSV cell parsed with std::stod, a JSON number): epoch numbers in
-// metrics.csv (train/run_dir.cpp). Converting a double that is NaN, infinite or outside int's range to int is
-// undefined behaviour (UBSan: float-cast-overflow; found by fuzz/fuzz_metrics_csv.cpp with an epoch of 1e10), so
-// readers convert through this and refuse what it refuses.
+// metrics.csv (train/run_dir.cpp, detect/fine_tune.cpp) and in detection checkpoints' histories. Converting a double
+// that is NaN, infinite or outside int's range to int is undefined behaviour (UBSan: float-cast-overflow; found by
+// fuzz/fuzz_metrics_csv.cpp with an epoch of 1e10), so readers convert through this and refuse what it refuses.
 #pragma once
 
 #include <cmath>
