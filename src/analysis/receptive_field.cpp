@@ -193,4 +193,72 @@ UnitField measure_field(const std::function<torch::Tensor(const torch::Tensor&)>
   return f;
 }
 
+namespace {
+
+UnitField field_of(const std::vector<char>& reached, int64_t height, int64_t width) {
+  UnitField f;
+  std::vector<char> rows(height, 0), cols(width, 0);
+  for (int64_t r = 0; r < height; ++r) {
+    for (int64_t c = 0; c < width; ++c) {
+      if (!reached[r * width + c]) continue;
+      rows[r] = cols[c] = 1;
+      ++f.pixels;
+    }
+  }
+  for (int64_t r = 0; r < height; ++r)
+    if (rows[r]) f.rows.push_back(r);
+  for (int64_t c = 0; c < width; ++c)
+    if (cols[c]) f.cols.push_back(c);
+  return f;
+}
+
+}  // namespace
+
+UnitField measure_field_by_raising(const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                                   const Shape& input, int64_t channel, int64_t row, int64_t col,
+                                   const UnitField& candidates) {
+  torch::NoGradGuard no_grad;
+  const int64_t h = input.h, w = input.w;
+  const auto unit = [&](const torch::Tensor& y) {  // (N) the unit of each image of the batch
+    TORCH_CHECK(y.dim() == 4 && channel < y.size(1) && row < y.size(2) && col < y.size(3), "unit (", channel, ", ",
+                row, ", ", col, ") is outside the output ", y.sizes());
+    return y.select(1, channel).select(1, row).select(1, col);
+  };
+  const double base = unit(forward(torch::ones({1, input.c, h, w}, torch::kDouble))).item<double>();
+  // Raising a connected pixel moves the unit by many orders of magnitude; rounding moves the others by ~1e-16.
+  const double tolerance = 1e-6 * (1.0 + std::abs(base));
+  std::vector<char> reached(h * w, 0);
+  // Images of `pixels` (each a list of pixels raised together), in batches of at most 2^16 input pixels.
+  const auto changes = [&](const std::vector<std::vector<int64_t>>& images) {
+    std::vector<char> changed;
+    const int64_t batch = std::max<int64_t>(1, (int64_t{1} << 16) / (h * w));
+    for (size_t start = 0; start < images.size(); start += batch) {
+      const int64_t n = std::min<int64_t>(batch, static_cast<int64_t>(images.size() - start));
+      auto x = torch::ones({n, input.c, h * w}, torch::kDouble);  // (N, C, H*W)
+      auto a = x.accessor<double, 3>();
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t p : images[start + i])
+          for (int64_t c = 0; c < input.c; ++c) a[i][c][p] += kFieldRaise;
+      const auto u = unit(forward(x.view({n, input.c, h, w})));
+      for (int64_t i = 0; i < n; ++i) changed.push_back(std::abs(u[i].item<double>() - base) > tolerance);
+    }
+    return changed;
+  };
+  const auto one_by_one = [&](const std::vector<int64_t>& pixels) {
+    std::vector<std::vector<int64_t>> images;
+    for (int64_t p : pixels) images.push_back({p});
+    const auto changed = changes(images);
+    for (size_t i = 0; i < pixels.size(); ++i) reached[pixels[i]] = changed[i];
+  };
+  std::vector<char> candidate(h * w, 0);
+  std::vector<int64_t> inside, outside;
+  for (int64_t r : candidates.rows)
+    for (int64_t c : candidates.cols)
+      if (r >= 0 && r < h && c >= 0 && c < w) candidate[r * w + c] = 1;
+  for (int64_t p = 0; p < h * w; ++p) (candidate[p] ? inside : outside).push_back(p);
+  one_by_one(inside);
+  if (!outside.empty() && changes({outside}).front()) one_by_one(outside);
+  return field_of(reached, h, w);
+}
+
 }  // namespace tint::analysis

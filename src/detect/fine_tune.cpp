@@ -13,6 +13,7 @@
 #include "tint/core/checkpoint_archive.h"
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
+#include "tint/core/whole_number.h"
 #include "tint/distributed/data_parallel.h"
 #include "tint/data/detection_dataset.h"
 #include "tint/data/detection_labels.h"
@@ -47,8 +48,9 @@ std::vector<double> to_row(const DetectEpoch& e) {
           e.map50,         e.map50_95, e.precision,       e.recall,     e.seconds};
 }
 
-DetectEpoch from_row(const std::vector<double>& v) {
-  return {int(v[0]), v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]};
+// A row of kMetricColumns' numbers; its epoch v[0] converted by the caller, who checks it first (whole_int).
+DetectEpoch from_row(int epoch, const std::vector<double>& v) {
+  return {epoch, v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]};
 }
 
 // JSON has no NaN (row 0's losses): they are stored as null and read back as NaN.
@@ -66,7 +68,10 @@ DetectEpoch history_row(const nlohmann::json& row) {
   std::vector<double> v;
   for (const auto& cell : row) v.push_back(cell.is_null() ? kNaN : cell.get<double>());
   if (v.size() != kMetricColumns.size()) throw Error("a history row of the wrong length");
-  return from_row(v);
+  // Epochs run from 0 (the model before training); the JSON holds them as reals (history_json).
+  const auto epoch = whole_int(v[0], 0);
+  if (!epoch) throw Error(fmt::format("a history row's epoch is {}, expected a whole number from 0", v[0]));
+  return from_row(*epoch, v);
 }
 
 // A training image, decoded once and kept at the network's input size (uint8: a quarter of float's memory).
@@ -148,7 +153,7 @@ struct CheckpointReader {
   CheckpointReader(const std::string& file, const std::string& bytes) : archive(file, bytes, kMagic, kVersion) {
     const std::string& name = archive.name();
     config = fine_tune_config_from_json(archive.json("config"), name + " (config)");
-    progress.epoch = int(archive.integer("epoch"));
+    progress.epoch = int(archive.integer("epoch", 0, std::numeric_limits<int>::max()));
     progress.batches_done = archive.integer("batches_done");
     try {
       const auto sums = archive.json("sums").get<std::vector<double>>();
@@ -233,7 +238,13 @@ std::vector<DetectEpoch> read_detect_metrics(const fs::path& path) {
         throw Error(fmt::format("{}:{}: '{}' is not a number", path.string(), r + 1, cell));
       }
     }
-    history.push_back(from_row(v));
+    // Casting 1e10 (or nan) to int is undefined behaviour: the epoch is checked first (core/whole_number.h).
+    const auto epoch = whole_int(v[0], 0);
+    if (!epoch) {
+      throw Error(fmt::format("{}:{}: column 'epoch' holds '{}', not an epoch number (0, 1, ...)", path.string(), r + 1,
+                              rows[r][0]));
+    }
+    history.push_back(from_row(*epoch, v));
   }
   return history;
 }

@@ -8,8 +8,9 @@
 namespace tint::report {
 
 namespace {
+// A cell with a comma, a quote or a line end (\r too: parse_csv ends a row at either) is quoted.
 std::string quote(const std::string& cell) {
-  if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
   std::string out = "\"";
   for (char c : cell) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
@@ -35,6 +36,10 @@ void Table::add_text_row(std::vector<std::string> cells) {
 std::string Table::to_csv() const {
   std::string out;
   auto line = [&](const std::vector<std::string>& cells) {
+    if (cells.size() == 1 && cells[0].empty()) {
+      out += "\"\"\n";  // written bare it would be an empty line, which readers skip
+      return;
+    }
     for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + quote(cells[i]);
     out += '\n';
   };

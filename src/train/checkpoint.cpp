@@ -1,5 +1,7 @@
 #include "tint/train/checkpoint.h"
 
+#include <limits>
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -40,7 +42,7 @@ CheckpointReader::CheckpointReader(const std::string& name, const std::string& b
 
 void CheckpointReader::read_meta() {
   const std::string& name = archive_.name();
-  meta_.epoch = static_cast<int>(archive_.integer("epoch"));
+  meta_.epoch = static_cast<int>(archive_.integer("epoch", 0, std::numeric_limits<int>::max()));
   meta_.batches_done = archive_.integer("batches_done");
   meta_.partial_loss_sum = archive_.real("partial_loss_sum");
   meta_.config = config_from_json(archive_.json("config"), name + " (config)");
@@ -55,8 +57,12 @@ void CheckpointReader::read_meta() {
   }
   try {
     meta_.history = history_from_json(archive_.json("history"));
-  } catch (const nlohmann::json::exception&) {
-    throw Error(fmt::format("{}: corrupt 'history' in checkpoint", name));
+  } catch (const nlohmann::json::exception& e) {
+    // nlohmann's what() is "[json.exception.<kind>.<id>] <reason>": the reason is what the message needs.
+    const std::string what = e.what();
+    const size_t reason = what.find("] ");
+    throw Error(fmt::format("{}: corrupt 'history' in checkpoint ({})", name,
+                            reason == std::string::npos ? what : what.substr(reason + 2)));
   }
 }
 

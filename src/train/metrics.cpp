@@ -1,6 +1,7 @@
 #include "tint/train/metrics.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/core.h>
 
@@ -64,6 +65,18 @@ nlohmann::json history_to_json(const std::vector<EpochMetrics>& history) {
 std::vector<EpochMetrics> history_from_json(const nlohmann::json& json) {
   std::vector<EpochMetrics> history;
   for (const auto& r : json) {
+    // get<int>() converts a JSON real, or an integer past int, without a check (undefined behaviour: 1e300 was found
+    // by fuzz/fuzz_checkpoint.cpp): the epoch must be a JSON integer in 1..INT_MAX, as history_to_json writes it.
+    // Refused like the reader's other nlohmann errors (a row too short, a string for a number), which callers catch.
+    // (nlohmann compares signed and unsigned JSON integers with ints by value.)
+    if (!r.is_array() || r.empty() || !r[0].is_number_integer() || r[0] < 1 ||
+        r[0] > std::numeric_limits<int>::max()) {
+      throw nlohmann::json::type_error::create(
+          302,
+          fmt::format("history row {} does not start with its epoch, an integer from 1 ({})", history.size() + 1,
+                      r.is_array() && !r.empty() ? "it starts with " + r[0].dump() : "it is " + r.dump()),
+          &r);
+    }
     EpochMetrics m{r.at(0).get<int>(), r.at(1).get<double>(), r.at(2).get<double>(), r.at(3).get<double>(),
                    r.at(4).get<double>()};
     if (r.size() > 5) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <regex>
 
 #include <fmt/core.h>
@@ -9,6 +10,7 @@
 
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/core/whole_number.h"
 #include "tint/report/table.h"
 
 namespace tint::train {
@@ -28,6 +30,16 @@ double parse_number(const std::string& text, const fs::path& file, size_t line, 
   } catch (const std::exception&) {
   }
   throw Error(fmt::format("{}:{}: column '{}' holds '{}', not a number", file.string(), line, column, text));
+}
+
+// An epoch number: a whole number from 1 that fits an int (core/whole_number.h: casting 1e10 to int is undefined).
+int parse_epoch(const std::string& text, const fs::path& file, size_t line) {
+  const auto epoch = whole_int(parse_number(text, file, line, "epoch"), 1);
+  if (!epoch) {
+    throw Error(fmt::format("{}:{}: column 'epoch' holds '{}', not an epoch number (1, 2, ...)", file.string(), line,
+                            text));
+  }
+  return *epoch;
 }
 
 std::string json_text(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
@@ -70,7 +82,7 @@ std::vector<EpochMetrics> read_metrics_csv(const fs::path& path) {
     }
     auto number = [&](size_t c) { return parse_number(row[c], path, r + 1, header[c]); };
     EpochMetrics m;
-    m.epoch = static_cast<int>(number(epoch));
+    m.epoch = parse_epoch(row[epoch], path, r + 1);
     m.train_loss = number(train_loss);
     m.val_loss = number(val_loss);
     m.val_acc = number(val_acc);
@@ -107,12 +119,15 @@ RunData read_run(const fs::path& dir, const std::string& name) {
   run.config = config_from_json(json, config_path.string());
   for (const auto& item : json.items()) run.config_entries.emplace_back(item.key(), json_text(item.value()));
   run.metrics = read_metrics_csv(dir / run_files::kMetrics);
-  static const std::regex kSample(R"(samples_epoch_(\d+)\.png)");
+  // Epochs are ints: a name with more digits, or a number past int (std::stoi threw std::out_of_range on it), is no
+  // sample of this run's and is left out.
+  static const std::regex kSample(R"(samples_epoch_(\d{1,10})\.png)");
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::smatch match;
     const std::string file = entry.path().filename().string();
     if (entry.is_regular_file() && std::regex_match(file, match, kSample)) {
-      run.samples.emplace_back(std::stoi(match[1].str()), entry.path());
+      const long long epoch = std::stoll(match[1].str());
+      if (epoch <= std::numeric_limits<int>::max()) run.samples.emplace_back(static_cast<int>(epoch), entry.path());
     }
   }
   std::sort(run.samples.begin(), run.samples.end());

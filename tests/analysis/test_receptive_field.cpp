@@ -1,6 +1,7 @@
-// Receptive fields: the analytic fields against gradients measured through real LibTorch modules (every model,
-// kernels 3-5, units at the centre and at the borders; architecture strings with stride, dilation, pooling,
-// upsampling and transposed convolutions, at every layer), and classic sizes derived by hand.
+// Receptive fields: the analytic fields against fields measured through real LibTorch modules (every model's own
+// forward(), kernels 3-5, units at the centre and at the borders, by gradients, or with max pooling by raising
+// pixels; architecture strings with stride, dilation, pooling, upsampling and transposed convolutions, at every
+// layer), and classic sizes derived by hand.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -42,10 +43,13 @@ TEST_P(ModelFields, AnalyticFieldsMatchGradients) {
     for (auto [r, c] : units) {
       const auto analytic = unit_field(graph, last, r, c);
       const std::string where = GetParam() + " unit " + std::to_string(r) + "," + std::to_string(c);
+      // Through the network's own forward(): by backpropagation, or with max pooling by raising pixels (a forward
+      // pass per pixel of the field: at kernel 3 only, to keep the test short).
+      const auto forward = [&](const torch::Tensor& x) { return net->forward(x); };
       if (!has_max_pool(graph)) {
-        // No max pooling: backpropagate through the network's own forward().
-        expect_same(measure_field([&](const torch::Tensor& x) { return net->forward(x); }, input, 1, r, c), analytic,
-                    where);
+        expect_same(measure_field(forward, input, 1, r, c), analytic, where);
+      } else if (kernel == 3) {
+        expect_same(measure_field_by_raising(forward, input, 1, r, c, analytic), analytic, where);
       }
       // Through the graph with max pooling as average pooling (same windows), which every model supports.
       expect_same(
@@ -70,16 +74,25 @@ INSTANTIATE_TEST_SUITE_P(AllModels, ModelFields, ::testing::ValuesIn(models::mod
   return n;
 });
 
-TEST(ModelFields, MaxPoolingNeedsTheAverageStandIn) {
-  // Why the measurement swaps max for average pooling: through max pooling only one input per window gets
-  // gradient, so the measured field of pool-upsample is smaller than the set of pixels that can affect the unit.
+TEST(ModelFields, MaxPoolingIsMeasuredByRaisingPixels) {
+  // Through max pooling only one input per window gets gradient, so backpropagation finds fewer pixels than can
+  // affect the unit of pool-upsample; raising pixels finds them all, also when the candidates given are too few
+  // (here none: every pixel is then raised at once, and one at a time).
   auto net = models::make_model("pool-upsample", {3, 1, 2, 2, 1});
   const Shape input{1, 32, 32};
   const auto graph = describe_model(net, input);
   prepare_for_measurement(*net);
-  const auto through_max = measure_field([&](const torch::Tensor& x) { return net->forward(x); }, input, 0, 16, 16);
+  const auto forward = [&](const torch::Tensor& x) { return net->forward(x); };
   const auto analytic = unit_field(graph, static_cast<int>(graph.layers.size()) - 1, 16, 16);
-  EXPECT_LT(through_max.pixels, analytic.pixels);
+  EXPECT_LT(measure_field(forward, input, 0, 16, 16).pixels, analytic.pixels);
+  expect_same(measure_field_by_raising(forward, input, 0, 16, 16, analytic), analytic, "analytic candidates");
+  expect_same(measure_field_by_raising(forward, input, 0, 16, 16, UnitField{}), analytic, "no candidates");
+  UnitField inner;  // the middle of the field only
+  for (int64_t i = 12; i < 20; ++i) inner.rows.push_back(i), inner.cols.push_back(i);
+  expect_same(measure_field_by_raising(forward, input, 0, 16, 16, inner), analytic, "inner candidates");
+  // The unit of the average-pooling stand-in the graph runs, by gradient, has the same field.
+  expect_same(measure_field([&](const torch::Tensor& x) { return run_graph(graph, x, true).back(); }, input, 0, 16, 16),
+              analytic, "graph");
 }
 
 struct ArchCase {

@@ -23,7 +23,8 @@ TEST(CliSummary, ModelTableTotalsAndVerification) {
   EXPECT_TRUE(has(r.out, "totals: weights 49248, outputs 69632, connections 9510912")) << r.out;
   EXPECT_TRUE(has(r.out, "verify weights: ok")) << r.out;
   EXPECT_TRUE(has(r.out, "verify shapes: ok")) << r.out;
-  EXPECT_TRUE(has(r.out, "verify receptive field: ok")) << r.out;
+  EXPECT_TRUE(has(r.out, "verify receptive field: ok (unit (16, 16) of the network's output: its gradient reaches"))
+      << r.out;
 }
 
 TEST(CliSummary, SymbolicAndDoubledInput) {
@@ -40,6 +41,10 @@ TEST(CliSummary, Question32Architectures) {
   ASSERT_EQ(cnn.exit_code, 0) << cnn.err;
   EXPECT_TRUE(has(cnn.out, "totals: weights 21024, outputs 61632")) << cnn.out;
   EXPECT_TRUE(has(cnn.out, "verify receptive field: ok")) << cnn.out;
+  // Measured through the network itself; with max pooling by raising pixels, which the output says.
+  EXPECT_TRUE(has(cnn.out, "of the network's output: raising one input pixel at a time (max pooling passes gradient to "
+                           "one input per window) changes it for 324 pixels (rows 9..26, cols 9..26); analytic 324"))
+      << cnn.out;
   auto fc = run_tint("summary --arch 'fc,maxpool,fc,maxpool,fc' --input 3x32x32 --include-input");
   ASSERT_EQ(fc.exit_code, 0) << fc.err;
   EXPECT_TRUE(has(fc.out, "totals: weights 10063872, outputs 8064")) << fc.out;  // 4992 + 3072 input units

@@ -3,10 +3,16 @@
 // exit 2, and leaves the files of the earlier run byte for byte as they were, with no temporary file left behind.
 //
 // How the faults are made: prlimit --fsize makes write() fail with EFBIG past a size, on any file system and without
-// privileges (the same failing-write path as ENOSPC). Where a private mount namespace is allowed (unshare -m), a
-// small tmpfs gives a real ENOSPC and a read-only remount a real EROFS; elsewhere that test skips, saying why.
-// (The tests run as root, for whom chmod does not make a directory read-only.)
+// privileges (the same failing-write path as ENOSPC). Where a private mount namespace is allowed (unshare -m, with
+// CAP_SYS_ADMIN or user namespaces), a small tmpfs gives a real ENOSPC and a read-only remount a real EROFS; elsewhere
+// that test skips, saying why (with CAP_SYS_ADMIN it must not: then it fails). A directory without write permission
+// gives EACCES anywhere: the tests run as root in CI, whose CAP_DAC_OVERRIDE ignores permissions, so there `tint`
+// runs under setpriv with that capability (and its kin) dropped from its bounding set.
+#include <linux/capability.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <sstream>
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -31,6 +37,37 @@ TEST_F(OutputFaults, AFileWhereTheRunDirectoryShouldBeIsRefused) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find((tmp / "taken").string() + ": exists and is not a directory"), std::string::npos) << r.err;
   EXPECT_EQ(read_file(tmp / "taken"), "not a directory\n");
+}
+
+// Whether this process holds capability `cap` (linux/capability.h) in its effective set, from /proc/self/status.
+bool has_effective_capability(int cap) {
+  std::istringstream status(read_file("/proc/self/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> cap) & 1;
+  }
+  return false;
+}
+
+// A directory without write permission: `tint train --resume` into a finished run whose folder is r-x. Root ignores
+// permissions (CAP_DAC_OVERRIDE), so as root tint runs with that capability and its kin out of its bounding set.
+TEST_F(OutputFaults, AnUnwritableRunDirectoryKeepsTheEarlierRun) {
+  test::TempDir tmp;
+  const fs::path run = tmp / "run";
+  ASSERT_EQ(test::run_tint(train_args(run, 1)).exit_code, 0);
+  const auto before = test::read_tree(run);
+  const std::string as_user =
+      ::geteuid() == 0 ? "setpriv --bounding-set -dac_override,-dac_read_search,-fowner " : std::string();
+  fs::permissions(run, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read | fs::perms::others_read);
+  const auto r = test::run_tint("train --threads 1 --epochs 2 --resume " + quoted(run), as_user);
+  fs::permissions(run, fs::perms::owner_all);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("cannot write " + (run / "samples_epoch_02.png").string() + ": cannot create a file in " +
+                       run.string() + ": Permission denied"),
+            std::string::npos)
+      << r.err;
+  test::expect_same_files(before, test::read_tree(run));
+  EXPECT_EQ(checkpoint_epoch(run / "checkpoint.pt"), 1);
 }
 
 // prlimit --fsize: every write past `bytes` fails with EFBIG (SIGXFSZ is ignored so that write() reports it).
@@ -90,8 +127,9 @@ TEST_F(OutputFaults, FullTmpfsAndReadOnlyMountKeepTheEarlierRun) {
   fs::create_directories(mnt);
   if (std::system(("unshare -m sh -c \"mount -t tmpfs -o size=64k tint-probe " + quoted(mnt) + "\" 2>/dev/null").c_str()) !=
       0) {
+    ASSERT_FALSE(has_effective_capability(CAP_SYS_ADMIN)) << "unshare -m and mount failed with CAP_SYS_ADMIN";
     GTEST_SKIP() << "cannot mount a tmpfs in a private mount namespace here (unshare -m needs CAP_SYS_ADMIN or user "
-                    "namespaces); the prlimit test covers failing writes";
+                    "namespaces); the prlimit and permission tests cover failing writes";
   }
   const fs::path run = tmp / "run";
   ASSERT_EQ(test::run_tint(train_args(run, 1)).exit_code, 0);

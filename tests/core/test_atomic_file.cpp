@@ -1,4 +1,6 @@
 // Atomic writes: the content lands whole, no temporary files remain, and a failed write keeps the old file.
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <malloc.h>
@@ -27,24 +29,59 @@ TEST(AtomicFile, WritesReplacesAndLeavesNoTemporaries) {
   EXPECT_EQ(files, 1);
 }
 
-TEST(AtomicFile, ReadOnlyDirectoryGivesErrorAndKeepsOldContent) {
-  if (::geteuid() == 0) {
-    // root ignores directory permissions; simulate an unwritable destination with a missing folder instead.
-    test::TempDir tmp;
-    try {
-      write_file_atomic(tmp / "no-such-dir" / "x.txt", "data");
-      FAIL() << "write into a missing folder succeeded";
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("x.txt"), std::string::npos) << e.what();
+// Root writes into any directory through CAP_DAC_OVERRIDE (the tests run as root in CI). Capabilities belong to a
+// thread: this lowers the calling thread's effective set, keeping the permitted one, so that directory permissions
+// apply to it as to any user, and raises it again when it goes. Without such capabilities it changes nothing.
+class WithoutPermissionOverrides {
+ public:
+  WithoutPermissionOverrides() {
+    if (::syscall(SYS_capget, &header_, saved_) != 0) return;
+    __user_cap_data_struct lowered[2] = {saved_[0], saved_[1]};
+    for (int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER}) {
+      lowered[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
     }
-    return;
+    lowered_ = ::syscall(SYS_capset, &header_, lowered) == 0;
   }
+  ~WithoutPermissionOverrides() {
+    if (lowered_) ::syscall(SYS_capset, &header_, saved_);
+  }
+  WithoutPermissionOverrides(const WithoutPermissionOverrides&) = delete;
+  WithoutPermissionOverrides& operator=(const WithoutPermissionOverrides&) = delete;
+
+ private:
+  __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct saved_[2] = {};
+  bool lowered_ = false;
+};
+
+TEST(AtomicFile, ReadOnlyDirectoryGivesErrorAndKeepsOldContent) {
   test::TempDir tmp;
   write_file_atomic(tmp / "keep.txt", "old");
   fs::permissions(tmp.path(), fs::perms::owner_read | fs::perms::owner_exec);
-  EXPECT_THROW(write_file_atomic(tmp / "keep.txt", "new"), Error);
+  std::string error;
+  {
+    WithoutPermissionOverrides as_a_user;
+    error = test::error_of([&] { write_file_atomic(tmp / "keep.txt", "new"); });
+  }
   fs::permissions(tmp.path(), fs::perms::owner_all);
-  EXPECT_EQ(read_file(tmp / "keep.txt"), "old");
+  EXPECT_EQ(error, "cannot write " + (tmp / "keep.txt").string() + ": cannot create a file in " + tmp.path().string() +
+                       ": Permission denied");
+  EXPECT_EQ(test::read_tree(tmp.path()), (std::map<std::string, std::string>{{"keep.txt", "old"}}));
+  // Raised again: the same write goes through.
+  fs::permissions(tmp.path(), fs::perms::owner_read | fs::perms::owner_exec);
+  if (::geteuid() == 0) {
+    write_file_atomic(tmp / "keep.txt", "new");
+    EXPECT_EQ(read_file(tmp / "keep.txt"), "new");
+  }
+  fs::permissions(tmp.path(), fs::perms::owner_all);
+}
+
+TEST(AtomicFile, MissingFolderGivesError) {
+  test::TempDir tmp;
+  const auto dir = tmp / "no-such-dir";
+  EXPECT_EQ(test::error_of([&] { write_file_atomic(dir / "x.txt", "data"); }),
+            "cannot write " + (dir / "x.txt").string() + ": cannot create a file in " + dir.string() +
+                ": No such file or directory");
 }
 
 TEST(AtomicFile, EnsureDirectoryRefusesAFile) {

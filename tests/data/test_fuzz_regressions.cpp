@@ -1,16 +1,28 @@
-// Inputs the fuzz harnesses (fuzz/, scripts/fuzz.sh) found, kept as regression tests: each must now end in a
-// tint::Error naming the file, where it used to reach undefined behaviour. The files are in fuzz/regressions/;
+// Inputs the fuzz harnesses (fuzz/, scripts/fuzz.sh) found, kept as regression tests: each test asserts the input's
+// outcome now (the exact error, naming the file, or what it reads as), where it used to reach undefined behaviour or
+// a wrong result. The files are in fuzz/regressions/ (every one has a test here: the last test checks);
 // docs/reliability.md says what each one did. Also the seed corpus: every valid seed must still be accepted.
+#include <cstring>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
+#include "tint/core/checkpoint_archive.h"
 #include "tint/core/error.h"
 #include "tint/data/cifar10.h"
 #include "tint/data/image_io.h"
+#include "tint/detect/darknet_cfg.h"
+#include "tint/detect/darknet_model.h"
+#include "tint/detect/darknet_weights.h"
+#include "tint/models/model_table.h"
+#include "tint/report/table.h"
+#include "tint/train/checkpoint.h"
 #include "tint/train/config.h"
+#include "tint/train/run_dir.h"
+#include "tint/train/trainer.h"
 
 namespace tint {
 namespace {
@@ -140,6 +152,156 @@ TEST(FuzzRegressions, CifarSeedsAndTheInMemoryReader) {
                           "t.bin: truncated record");
   expect_error_containing([] { data::parse_cifar10(read_file(seed("cifar10", "label_out_of_range.bin")), "l.bin"); },
                           "l.bin: record 0 (byte offset 0) has label 10");
+}
+
+// The darknet inputs are the harness's own: the first byte picks the reader (even: a .cfg, odd: a .weights file for
+// the fixed cfg of fuzz/corpus/darknet/fixed.cfg), the rest is the file.
+std::string darknet_file(const std::string& name) { return read_file(regression(name)).substr(1); }
+
+// `width=32<NUL>junk` was read as 32 (the NUL ended the number) and the junk written back: the whole value must be
+// the number. (The message holds the value as it is, NUL included, so what() ends at the NUL.)
+TEST(FuzzRegressions, DarknetCfgWithANulInsideANumber) {
+  const auto cfg = detect::parse_cfg(darknet_file("darknet_cfg_nul_in_value.bin"), "nul.cfg");
+  EXPECT_EQ(cfg.net().require_int("height"), 32);
+  EXPECT_EQ(test::error_of([&] { detect::DarknetModel model(cfg); }),
+            "nul.cfg:2: [net]: option 'width': expected an integer, got '32");
+}
+
+// Six 1x1 convolutions on 1048576 channels, each at most the per-layer bound of 2^28 weights, added up to 5 GiB (out
+// of memory): the whole network is bounded too, and the second layer, which passes it, is refused before it is
+// allocated. (The first, exactly at the bound, is built: 1 GiB for about a second.)
+TEST(FuzzRegressions, DarknetCfgWithGigabytesOfWeights) {
+  const auto cfg = detect::parse_cfg(darknet_file("darknet_cfg_5gib_of_weights.bin"), "huge.cfg");
+  EXPECT_EQ(test::error_of([&] { detect::DarknetModel model(cfg); }),
+            "huge.cfg:8: layer 1 [convolutional]: the network reaches 536870912 weights here: expected at most "
+            "268435456 in all");
+}
+
+// A weights header's major * 10 + minor overflowed int. Here major is 300000000: in 64 bits darknet's rule gives a
+// 32-bit `seen` (a 64-bit one needs major and minor below 1000), so the file needs 16 + 736 bytes for the fixed
+// network (184 floats), and its 20 end inside the first layer.
+TEST(FuzzRegressions, DarknetWeightsWithAHugeVersion) {
+  const std::string bytes = darknet_file("darknet_weights_version_overflow.bin");
+  detect::WeightsHeader header;
+  std::memcpy(&header.major, bytes.data(), 4);
+  std::memcpy(&header.minor, bytes.data() + 4, 4);
+  EXPECT_EQ(header.major, 300000000);
+  EXPECT_EQ(header.minor, 0);
+  EXPECT_FALSE(header.has_64bit_seen());
+  detect::DarknetModel model(detect::parse_cfg(read_file(seed("darknet", "fixed.cfg")).substr(1), "fixed.cfg"));
+  EXPECT_EQ(test::error_of([&] { detect::load_weights_from_bytes(*model, bytes, "v.weights"); }),
+            "v.weights: the file ends inside layer 0 [convolutional] (its biases): expected 752 bytes for fixed.cfg, "
+            "the file has 20");
+}
+
+// A checkpoint whose config names another network than its weights (here 4 filters, weights of 2) was loaded without
+// a word: LibTorch's Module::load puts each saved tensor in place whatever its shape, and the network ran with the
+// checkpoint's. Found by fuzz/fuzz_checkpoint.cpp (its seed fields_other_network.bin); this is the same as a file.
+// Now refused before anything is loaded, naming the first tensor that differs.
+TEST(FuzzRegressions, CheckpointOfAnotherNetworkIsRefused) {
+  test::TempDir tmp;
+  write_file_atomic(tmp / "checkpoint.pt", read_file(regression("checkpoint_of_another_network.pt")).substr(1));
+  train::CheckpointReader reader(tmp / "checkpoint.pt");
+  EXPECT_EQ(reader.meta().config.net.num_filters, 4);
+  const std::string error = test::error_of([&] { train::load_model(reader); });
+  EXPECT_EQ(error.rfind((tmp / "checkpoint.pt").string() + ": model weights do not match its config: '", 0), 0u)
+      << error;
+  EXPECT_NE(error.find("' is 2x1x1x1 Float in the checkpoint, 4x1x1x1 Float in the network"), std::string::npos)
+      << error;
+}
+
+// A checkpoint with one byte of a compressed TorchScript entry changed (code/__torch__.py, the checkpoint's own type)
+// crashed LibTorch 1.13's importer (SEGV in ScriptTypeParser::parseClassConstant; found by fuzz/fuzz_checkpoint.cpp).
+// The code entries are now checked to be the type declarations a checkpoint holds before LibTorch reads them.
+TEST(FuzzRegressions, CheckpointWithCorruptCodeIsRefusedBeforeLibTorchReadsIt) {
+  test::TempDir tmp;
+  write_file_atomic(tmp / "checkpoint.pt", read_file(regression("checkpoint_corrupt_code.pt")).substr(1));
+  EXPECT_EQ(test::error_of([&] { train::CheckpointReader reader(tmp / "checkpoint.pt"); }),
+            (tmp / "checkpoint.pt").string() +
+                ": not a tint checkpoint (unexpected TorchScript code in code/__torch__.py)");
+}
+
+// A few changed bytes of data.pkl (a LONG_BINPUT of memo entry 1601071457) made LibTorch's unpickler size its memo
+// for that index: 25 GB (ASan: allocator out of memory; found by fuzz/fuzz_checkpoint.cpp). Pickles are now walked
+// before LibTorch reads them, and such an index refused.
+TEST(FuzzRegressions, CheckpointWithAHugeMemoIndexIsRefusedBeforeLibTorchAllocates) {
+  test::TempDir tmp;
+  write_file_atomic(tmp / "checkpoint.pt", read_file(regression("checkpoint_memo_index_25gb.pt")).substr(1));
+  EXPECT_EQ(test::error_of([&] { train::CheckpointReader reader(tmp / "checkpoint.pt"); }),
+            (tmp / "checkpoint.pt").string() +
+                ": not a tint checkpoint (corrupt data.pkl: opcode 0x72 at byte 6630 names memo entry 1601071457, "
+                "past any the entry can hold)");
+}
+
+// A CSV cell holding a carriage return was written bare and read back as two rows (found by fuzz/fuzz_metrics_csv.cpp
+// in a JPEG of this folder; this is the smallest such file). Quoted now: the table reads back as written.
+TEST(FuzzRegressions, CsvCellWithACarriageReturn) {
+  const auto rows = report::parse_csv(read_file(regression("csv_cell_with_carriage_return.csv")));
+  ASSERT_EQ(rows, (std::vector<std::vector<std::string>>{{"text"}, {"a\rb"}}));
+  report::Table table(rows[0]);
+  table.add_text_row(rows[1]);
+  EXPECT_EQ(report::parse_csv(table.to_csv()), rows);
+}
+
+// An epoch of 1e10 in metrics.csv was cast to int (UBSan: float-cast-overflow; found by fuzz/fuzz_metrics_csv.cpp).
+// Epochs are whole numbers from 1 that fit an int (core/whole_number.h); tests/train/test_reader_bounds.cpp tries
+// the other sides of that range.
+TEST(FuzzRegressions, MetricsCsvWithAnEpochPastInt) {
+  const fs::path file = regression("metrics_epoch_1e10.csv");
+  EXPECT_EQ(test::error_of([&] { train::read_metrics_csv(file); }),
+            file.string() + ":2: column 'epoch' holds '1e10', not an epoch number (1, 2, ...)");
+}
+
+// The checkpoint harness's odd inputs (first byte odd): the checkpoint's fields separated by NUL bytes (config,
+// palette and history as JSON texts, then epoch, batches_done and partial_loss_sum), which the harness writes around
+// the weights and Adam state of the network its config names. Written here as train/checkpoint.cpp does.
+void write_checkpoint_of_fields(const std::string& input, const fs::path& path) {
+  ASSERT_EQ(input.at(0) % 2, 1) << "not a fields input";
+  std::vector<std::string> fields;
+  std::string rest = input.substr(1);
+  for (size_t start = 0;;) {
+    const size_t end = rest.find('\0', start);
+    fields.push_back(rest.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  ASSERT_EQ(fields.size(), 6u);
+  const auto config = train::config_from_json(nlohmann::json::parse(fields[0]), "fields");
+  auto model = models::make_model(config.model, config.net);
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(config.learning_rate));
+  CheckpointWriter writer("tint-checkpoint", 1);
+  writer.put("config", nlohmann::json::parse(fields[0]));
+  writer.put("palette", nlohmann::json::parse(fields[1]));
+  writer.put("history", nlohmann::json::parse(fields[2]));
+  writer.put("epoch", int64_t{std::stoll(fields[3])});
+  writer.put("batches_done", int64_t{std::stoll(fields[4])});
+  writer.put("partial_loss_sum", std::stod(fields[5]));
+  writer.put_state(*model, adam);
+  writer.save(path);
+}
+
+// A checkpoint's history row with the epoch 1e300 was converted with nlohmann's get<int>() (UBSan:
+// float-cast-overflow; found by fuzz/fuzz_checkpoint.cpp). History epochs are JSON integers from 1 that fit an int.
+TEST(FuzzRegressions, CheckpointHistoryWithAnEpochPastInt) {
+  test::TempDir tmp;
+  const fs::path file = tmp / "checkpoint.pt";
+  write_checkpoint_of_fields(read_file(regression("checkpoint_history_epoch_1e300.bin")), file);
+  EXPECT_EQ(test::error_of([&] { train::CheckpointReader reader(file); }),
+            file.string() + ": corrupt 'history' in checkpoint (history row 1 does not start with its epoch, an "
+                            "integer from 1 (it starts with 1e+300))");
+}
+
+// Every input kept in fuzz/regressions/ has a test in this file: its name appears here as a string literal (the
+// tests read them by name; a missing file fails the test that names it). A file added without a test fails here.
+TEST(FuzzRegressions, EveryRegressionInputIsTested) {
+  const std::string source = read_file(test::source_dir() / "tests" / "data" / "test_fuzz_regressions.cpp");
+  int inputs = 0;
+  for (const auto& entry : fs::directory_iterator(test::source_dir() / "fuzz" / "regressions")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_NE(source.find('"' + name + '"'), std::string::npos) << name << " has no test";
+    ++inputs;
+  }
+  EXPECT_GT(inputs, 0);
 }
 
 }  // namespace

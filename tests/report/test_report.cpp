@@ -45,6 +45,21 @@ TEST(Table, WritesCsvWithQuotedText) {
   EXPECT_THROW(n.add_row({1.0}), Error);
 }
 
+// Found by fuzz/fuzz_metrics_csv.cpp: a cell holding a carriage return was written bare, and parse_csv (which ends
+// a row at \r as at \n) read it back as two rows. A row of one empty cell would be an empty line, which readers
+// skip. Both are now quoted, and every table reads back as written.
+TEST(Table, CellsWithLineEndsAndALoneEmptyCellReadBack) {
+  Table t({"text"});
+  for (const char* cell : {"a\rb", "", "c\r\nd", "e\nf", "\"", ","}) t.add_text_row({cell});
+  EXPECT_EQ(t.to_csv(), "text\n\"a\rb\"\n\"\"\n\"c\r\nd\"\n\"e\nf\"\n\"\"\"\"\n\",\"\n");
+  EXPECT_EQ(parse_csv(t.to_csv()),
+            (std::vector<std::vector<std::string>>{{"text"}, {"a\rb"}, {""}, {"c\r\nd"}, {"e\nf"}, {"\""}, {","}}));
+  Table two({"x", "y"});
+  two.add_text_row({"", ""});
+  EXPECT_EQ(two.to_csv(), "x,y\n,\n");  // an empty cell beside another stays bare
+  EXPECT_EQ(parse_csv(two.to_csv()), (std::vector<std::vector<std::string>>{{"x", "y"}, {"", ""}}));
+}
+
 TEST(Plot, GnuplotRendersAPngBesideItsScriptAndData) {
   if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
   test::TempDir tmp;

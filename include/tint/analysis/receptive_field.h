@@ -13,7 +13,8 @@
 //                   field is rows x columns; a concatenation takes the union per axis, exact when one branch's
 //                   field contains the other's (as in UNet).
 // Measured: measure_field() backpropagates from one unit and lists the input pixels with non-zero gradient, after
-// prepare_for_measurement() has made every weight positive so that no two paths can cancel.
+// prepare_for_measurement() has made every weight positive so that no two paths can cancel;
+// measure_field_by_raising() finds the same pixels by raising each one, for networks with max pooling.
 #pragma once
 
 #include <cstdint>
@@ -54,5 +55,18 @@ void prepare_for_measurement(torch::nn::Module& module);
 // returns the input pixels (summed over input channels) with non-zero gradient.
 UnitField measure_field(const std::function<torch::Tensor(const torch::Tensor&)>& forward, const Shape& input,
                         int64_t channel, int64_t row, int64_t col);
+
+// The same without gradients, for networks with max pooling (which passes gradient to one input per window, so
+// measure_field misses the rest of the field): `forward`, on a module made measurable as above, runs on an input of
+// ones and on copies with one pixel (all its channels) raised by kFieldRaise; a pixel reaches the unit when raising
+// it changes the unit. Exact for networks whose every operation is non-decreasing in each input, as prepared ones
+// are (positive weights and biases, ReLU, batchnorm in eval mode, max and average pooling, upsampling,
+// concatenation): through any path the raise reaches the unit, through max pooling too, since a raise this large
+// makes its unit the window's maximum. The pixels of `candidates` (its rows x cols; the analytic field, say) are
+// raised one at a time, all the others at once, and those one at a time only if that changes the unit.
+inline constexpr double kFieldRaise = 1e100;
+UnitField measure_field_by_raising(const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                                   const Shape& input, int64_t channel, int64_t row, int64_t col,
+                                   const UnitField& candidates);
 
 }  // namespace tint::analysis

@@ -4,7 +4,9 @@
 //                    network has no parameter outside the described layers;
 //   shapes           running the graph's modules one by one gives the inferred shape at every layer, and the same
 //                    output as the network's own forward();
-//   receptive field  backpropagating from the central output unit reaches exactly the analytic field.
+//   receptive field  the input pixels that can affect the central unit of the network's own forward() are exactly the
+//                    analytic field: those its gradient reaches, or, with max pooling (which passes gradient to one
+//                    input per window), those whose raise changes it (receptive_field.h, measure_field_by_raising).
 #pragma once
 
 #include <functional>

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -37,7 +38,7 @@ class CheckpointArchive {
   // file it came from, for messages.
   CheckpointArchive(const std::string& name, const std::string& bytes, const std::string& magic, int64_t version);
   nlohmann::json json(const std::string& key);
-  int64_t integer(const std::string& key, int64_t min = 0);
+  int64_t integer(const std::string& key, int64_t min = 0, int64_t max = std::numeric_limits<int64_t>::max());
   double real(const std::string& key);
   // The saved states into `model` / `optimizer`, which must have the same shapes (an Error says which did not).
   void restore_model(torch::nn::Module& model);
