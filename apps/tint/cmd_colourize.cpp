@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "decoding_flags.h"
 #include "tint/colourize/colourizer.h"
+#include "tint/colourize/pretrained.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
@@ -16,9 +17,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path default_checkpoint() {
-  return shipped_file(TINT_INSTALL_PRETRAINED_SUFFIX, TINT_SOURCE_PRETRAINED,
-                      "no model given and the pretrained default was not found: pass --run DIR or --checkpoint FILE");
+fs::path pretrained_checkpoint(const std::string& name) {
+  const auto& row = colourize::find_pretrained(name);
+  return shipped_file(fs::path(TINT_INSTALL_PRETRAINED_SUFFIX) / row.file, fs::path(TINT_SOURCE_PRETRAINED_DIR) / row.file,
+                      fmt::format("the pretrained colourizer '{}' ({}) was not found: pass --run DIR or --checkpoint FILE",
+                                  name, row.file));
+}
+
+std::string pretrained_help() {
+  std::string help = "Use a shipped model:";
+  for (const auto& p : colourize::pretrained_colourizers()) help += fmt::format("\n  {}: {}", p.name, p.about);
+  return help;
 }
 
 }  // namespace
@@ -26,7 +35,7 @@ fs::path default_checkpoint() {
 void add_colourize(CLI::App& app, Common& common) {
   struct Flags {
     std::vector<std::string> inputs;
-    std::string out, out_dir = "colourized", run, checkpoint;
+    std::string out, out_dir = "colourized", run, checkpoint, pretrained = colourize::pretrained_colourizers().front().name;
     colourize::ColourizeOptions options;
     data::ReadOptions read;
     data::WriteOptions write;
@@ -52,8 +61,14 @@ void add_colourize(CLI::App& app, Common& common) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
       ->capture_default_str();
   auto* run = cmd->add_option("--run", f->run, "Use the model of this run directory");
-  cmd->add_option("--checkpoint", f->checkpoint, "Use this checkpoint.pt (default: the pretrained horse model)")
-      ->excludes(run);
+  auto* checkpoint_option = cmd->add_option("--checkpoint", f->checkpoint, "Use this checkpoint.pt")->excludes(run);
+  std::vector<std::string> names;
+  for (const auto& p : colourize::pretrained_colourizers()) names.push_back(p.name);
+  cmd->add_option("--pretrained", f->pretrained, pretrained_help())
+      ->check(CLI::IsMember(names))
+      ->excludes(run)
+      ->excludes(checkpoint_option)
+      ->capture_default_str();
   cmd->add_option("--size", f->options.working_side,
                   "Shorter side at which the network runs (multiple of 4; 0 = the image's own size)")
       ->check(CLI::Range(0, 4096))
@@ -72,7 +87,7 @@ void add_colourize(CLI::App& app, Common& common) {
     if (!f->out.empty() && files.size() != 1) throw Error("-o/--out takes one input; use --out-dir for several");
     fs::path checkpoint = !f->checkpoint.empty() ? fs::path(f->checkpoint)
                           : !f->run.empty()      ? fs::path(f->run) / train::run_files::kCheckpoint
-                                                 : default_checkpoint();
+                                                 : pretrained_checkpoint(f->pretrained);
     auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
     if (f->options.decoding && !colourizer.predicts_ab()) {
       throw Error(fmt::format("--decode and --temperature apply to ab-bins models; {} predicts palette colours "
