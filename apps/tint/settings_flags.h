@@ -36,7 +36,9 @@ std::vector<CLI::Option*> add_settings(CLI::App& cmd, const SettingsTable<Config
       added.push_back(cmd.add_option_function<std::string>(row.cli_name(), apply, row.help + " (off unless given; the bare flag means true)")
                           ->expected(0, 1)
                           ->type_name("[true|false]")
-                          ->default_str("true"));
+                          ->default_str("true")
+                          // The help would show the bare flag's value as if it were the default.
+                          ->option_text("[true|false]=false"));
     } else {
       added.push_back(cmd.add_option_function<std::string>(row.cli_name(), apply, row.help)
                           ->type_name(row.range == "text" ? "TEXT" : row.range)
