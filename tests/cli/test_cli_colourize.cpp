@@ -1,4 +1,4 @@
-// End-to-end `tint colourize`: the pretrained default, folders, side-by-side, and a corrupt file in a batch.
+// End-to-end `tint colourize`: the pretrained default and models by name, folders, side-by-side, and a corrupt file in a batch.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -25,6 +25,38 @@ TEST(CliColourize, BatchWithACorruptFileCompletesTheRestAndFails) {
   EXPECT_EQ(a.sizes(), (std::vector<int64_t>{3, 40, 56}));
   EXPECT_TRUE(fs::exists(tmp / "out" / "b_colourized.png"));
   EXPECT_FALSE(fs::exists(tmp / "out" / "broken_colourized.png"));
+}
+
+// The default is the first shipped model (the all-class one); --pretrained horse is the horse model's checkpoint,
+// byte for byte; a model is chosen one way only.
+TEST(CliColourize, PretrainedModelsByName) {
+  test::TempDir tmp;
+  torch::manual_seed(3);
+  data::write_png(tmp / "g.png", torch::randint(0, 256, {1, 36, 44}, torch::kUInt8));
+  const std::string in = "colourize '" + (tmp / "g.png").string() + "' --threads 1 -o '";
+  const auto pretrained = test::source_dir() / "data" / "pretrained";
+  const std::vector<std::pair<std::string, std::string>> runs{
+      {"default.png", ""},
+      {"cifar10.png", " --pretrained cifar10"},
+      {"horse.png", " --pretrained horse"},
+      {"horse-file.png", " --checkpoint '" + (pretrained / "conv-transpose-horse.pt").string() + "'"},
+      {"cifar10-file.png", " --checkpoint '" + (pretrained / "unet-cifar10-ab.pt").string() + "'"}};
+  for (const auto& [out, flags] : runs) {
+    auto r = run_tint(in + (tmp / out).string() + "'" + flags);
+    ASSERT_EQ(r.exit_code, 0) << flags << ": " << r.err;
+  }
+  const auto files = test::read_tree(tmp.path());
+  EXPECT_EQ(files.at("default.png"), files.at("cifar10.png"));
+  EXPECT_EQ(files.at("cifar10.png"), files.at("cifar10-file.png"));
+  EXPECT_EQ(files.at("horse.png"), files.at("horse-file.png"));
+  EXPECT_NE(files.at("horse.png"), files.at("cifar10.png"));
+  auto both = run_tint(in + (tmp / "x.png").string() + "' --pretrained horse --run '" + tmp.path().string() + "'");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("--pretrained"), std::string::npos) << both.err;
+  auto unknown = run_tint(in + (tmp / "x.png").string() + "' --pretrained zebra");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("zebra"), std::string::npos) << unknown.err;
+  EXPECT_FALSE(fs::exists(tmp / "x.png"));
 }
 
 TEST(CliColourize, SideBySideAndSingleOutput) {

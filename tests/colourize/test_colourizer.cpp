@@ -9,6 +9,7 @@
 
 #include "support/test_support.h"
 #include "tint/colourize/colourizer.h"
+#include "tint/colourize/pretrained.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
@@ -126,11 +127,32 @@ TEST(Colourize, StripsDoNotChangeTheResult) {
   EXPECT_TRUE(bytes.equal(data::decode_image(data::encode_png(colourizer.colourize(image)), "float.png")));
 }
 
-TEST(Colourize, PretrainedModelLoads) {
-  auto path = test::source_dir() / "data" / "pretrained" / "conv-transpose-horse.pt";
-  auto colourizer = Colourizer::from_checkpoint(path);
-  EXPECT_EQ(colourizer.model_name(), "conv-transpose");
-  EXPECT_EQ(colourizer.palette().size(), 24);
+// Every shipped colourizer is in the repository and loads as its description says: the default (first) the
+// all-class ab-bins UNet, the horse model the source's palette ConvTransposeNet.
+TEST(Colourize, EveryPretrainedModelLoads) {
+  const auto& table = pretrained_colourizers();
+  ASSERT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.front().name, "cifar10");
+  for (const auto& row : table) {
+    SCOPED_TRACE(row.name);
+    auto colourizer = Colourizer::from_checkpoint(test::source_dir() / "data" / "pretrained" / row.file);
+    EXPECT_EQ(&find_pretrained(row.name), &row);
+    if (row.name == "horse") {
+      EXPECT_EQ(colourizer.model_name(), "conv-transpose");
+      EXPECT_FALSE(colourizer.predicts_ab());
+      EXPECT_EQ(colourizer.palette().size(), 24);
+    } else {
+      EXPECT_EQ(colourizer.model_name(), "unet");
+      EXPECT_TRUE(colourizer.predicts_ab());
+      EXPECT_EQ(colourizer.bins().size(), 244);  // the ab bins of all CIFAR-10's training images
+    }
+  }
+  try {
+    find_pretrained("zebra");
+    FAIL() << "an unknown name was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'zebra': expected one of cifar10, horse"), std::string::npos) << e.what();
+  }
 }
 
 // A random network over the bins of random images; the colourizer shares the network (a module holder), so the
