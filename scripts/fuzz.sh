@@ -4,7 +4,7 @@
 # (fuzz/regressions/, replayed under the sanitizers every run). Exits non-zero if any harness finds a crash,
 # a sanitizer report or an exception other than tint::Error; the input is saved as <build>/artifacts/<name>/crash-*.
 #
-# Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS (default 30)] [HARNESS ...]   harnesses: cifar10 palette_json
+# Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS (default 30)] [HARNESS ...]   harnesses: cifar10 palette_json ab_bins_json
 #        config_json image detection_labels darknet checkpoint metrics_csv (default: all). Environment:
 #        TINT_FUZZ_BUILD_DIR (default ./build-fuzz), TINT_FUZZ_JOBS (build and run parallelism, default nproc),
 #        TINT_FUZZ_SEED (libFuzzer's -seed, default 1 so that CI runs repeat; 0 = a random seed each run),
@@ -17,7 +17,7 @@ build="${TINT_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-30}"
 shift || true
 harnesses=("$@")
-[[ ${#harnesses[@]} -gt 0 ]] || harnesses=(cifar10 palette_json config_json image detection_labels darknet checkpoint metrics_csv)
+[[ ${#harnesses[@]} -gt 0 ]] || harnesses=(cifar10 palette_json ab_bins_json config_json image detection_labels darknet checkpoint metrics_csv)
 
 "$root/scripts/deps.sh" fuzz
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
