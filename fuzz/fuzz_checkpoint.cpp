@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "scratch_file.h"
 #include "tint/core/error.h"
 #include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
@@ -50,24 +51,7 @@ constexpr int64_t kVersion = 1;
 // whose weights these are not.
 const char* const kFixedConfig = R"({"model": "conv-transpose", "kernel": 1, "num_filters": 2, "num_colours": 3})";
 
-// The reader takes a path: each input goes to one file per process (parallel fuzzers, -jobs, do not share it),
-// written plainly (an atomic write's fsync would cost more than the reading), removed at exit.
-class ScratchFile {
- public:
-  ScratchFile() : path_(fs::temp_directory_path() / ("tint-fuzz-checkpoint-" + std::to_string(::getpid()) + ".pt")) {}
-  ~ScratchFile() {
-    std::error_code ec;
-    fs::remove(path_, ec);
-  }
-  const fs::path& write(const std::string& bytes) const {
-    std::ofstream(path_, std::ios::binary | std::ios::trunc) << bytes;
-    return path_;
-  }
-
- private:
-  fs::path path_;
-};
-const ScratchFile scratch;
+const ScratchFile scratch("checkpoint", ".pt");
 
 // A field's text as the IValue a writer might have stored: an integer, a real, else a string.
 c10::IValue typed(const std::string& text) {

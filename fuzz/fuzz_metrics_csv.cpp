@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "scratch_file.h"
 #include "tint/core/error.h"
 #include "tint/report/table.h"
 #include "tint/train/metrics.h"
@@ -29,24 +30,7 @@ using tint::train::EpochMetrics;
 // Longer inputs are skipped: a few rows reach every branch of both readers.
 constexpr size_t kMaxInput = 4096;
 
-// The reader takes a path: each input goes to one file per process (parallel fuzzers, -jobs, do not share it),
-// written plainly (an atomic write's fsync would cost more than the reading), removed at exit.
-class ScratchFile {
- public:
-  ScratchFile() : path_(fs::temp_directory_path() / ("tint-fuzz-metrics-" + std::to_string(::getpid()) + ".csv")) {}
-  ~ScratchFile() {
-    std::error_code ec;
-    fs::remove(path_, ec);
-  }
-  const fs::path& write(const std::string& bytes) const {
-    std::ofstream(path_, std::ios::binary | std::ios::trunc) << bytes;
-    return path_;
-  }
-
- private:
-  fs::path path_;
-};
-const ScratchFile scratch;
+const ScratchFile scratch("metrics", ".csv");
 
 void check_parse_csv(const std::string& text) {
   const auto rows = tint::report::parse_csv(text);
