@@ -183,7 +183,7 @@ TEST(CliColourTargetFlags, FlagsATargetCannotUseAreRefusedBeforeWork) {
             "--palette applies to --target palette"},
            {"evaluate --run " + palette_run + " --decode mean", "apply to ab-bins runs"},
            {"evaluate --run " + palette_run + " --category zebra", "unknown category 'zebra'"},
-           {"colourize " + quoted(tmp / "g.png") + " --decode mode -o " + quoted(tmp / "o.png"),
+           {"colourize " + quoted(tmp / "g.png") + " --pretrained horse --decode mode -o " + quoted(tmp / "o.png"),
             "apply to ab-bins models"},
        }) {
     SCOPED_TRACE(c.args);
