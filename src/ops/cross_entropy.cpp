@@ -28,9 +28,10 @@ static_assert(kLossBlockRows % kLanes == 0);
 
 // For kLanes rows of k logits: each row's maximum, the log of the sum of exp(logit - maximum) (the log-sum-exp kept
 // in two parts, so that the loss is (max - x[id]) + log_sum), and, where dx is not null, the gradient
-// dx[r][j] = (softmax(x[r])[j] - [j == id[r]]) * scale. The gradient is written here rather than in a backward pass
-// because the loss is the end of the graph: its own gradient is 1 unless a caller scales it, and the exponentials
-// are at hand; a backward pass would read the logits again and recompute them (it took 7 % of a step).
+// dx[r][j] = (softmax(x[r])[j] - [j == id[r]]) * scale, times weights[r] where weights is not null. The gradient is
+// written here rather than in a backward pass because the loss is the end of the graph: its own gradient is 1
+// unless a caller scales it, and the exponentials are at hand; a backward pass would read the logits again and
+// recompute them (it took 7 % of a step).
 // Reductions along a row run across rows instead, one row per vector lane (a row of 24 is 1.5 AVX-512 vectors, and
 // g++ does not vectorize a float reduction without -ffast-math); elementwise work runs over the group as one flat
 // span, each row's maximum and scale repeated across its k entries in `expanded`. exps and expanded hold
