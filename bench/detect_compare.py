@@ -31,32 +31,12 @@ import os
 import pathlib
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
+from bench_common import load_average, run, write_atomic
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-
-
-def run(cmd):
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}\nfailed ({done.returncode}):\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def write_atomic(path, text):
-    path = pathlib.Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def load_average():
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return float("nan")
 
 
 def main():
