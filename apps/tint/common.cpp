@@ -88,7 +88,7 @@ void for_each_file(const std::vector<fs::path>& files, const std::string& label,
       fmt::print("{}\n", line);
     } catch (const std::exception& e) {
       bar.clear();
-      fmt::print(stderr, "tint: error: {}\n", e.what());
+      fmt::print(stderr, "tint: error: {}\n", message_of(e));
       ++failed;
     }
   }

@@ -46,9 +46,7 @@ void run_worker(Common& common, const distributed::World& world,
     group.leave(e.what());
     throw;
   } catch (const std::exception& e) {
-    const std::string what = dynamic_cast<const c10::Error*>(&e) != nullptr
-                                 ? static_cast<const c10::Error&>(e).what_without_backtrace()
-                                 : e.what();
+    const std::string what = message_of(e);
     group.leave(what);
     throw Error(fmt::format("rank {} of {}: {}", world.rank, world.world_size, what));
   }

@@ -3,8 +3,6 @@
 #include <exception>
 #include <iostream>
 
-#include <c10/util/Exception.h>
-
 #include "commands.h"
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
@@ -47,14 +45,8 @@ int main(int argc, char** argv) {
   } catch (const tint::Interrupted& e) {
     std::cerr << "tint: " << e.what() << "\n";
     return 130;
-  } catch (const tint::Error& e) {
-    std::cerr << "tint: error: " << e.what() << "\n";
-    return 2;
-  } catch (const c10::Error& e) {
-    std::cerr << "tint: error: " << e.what_without_backtrace() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "tint: error: " << e.what() << "\n";
+  } catch (const std::exception& e) {  // LibTorch's c10::Error among them: its message without the backtrace
+    std::cerr << "tint: error: " << tint::message_of(e) << "\n";
     return 2;
   }
   return 0;

@@ -426,7 +426,7 @@ std::vector<torch::Tensor> DarknetModelImpl::forward(const torch::Tensor& x) con
     try {
       outputs[i] = run_layer(i, outputs, input);
     } catch (const c10::Error& e) {  // e.g. a kernel larger than this input's feature map
-      throw Error(fmt::format("{}: layer {} [{}]: {}", cfg_.file_name, i, layers_[i].type, e.what_without_backtrace()));
+      throw Error(fmt::format("{}: layer {} [{}]: {}", cfg_.file_name, i, layers_[i].type, message_of(e)));
     }
     if (specs_[i]->kind == Layer::Kind::yolo) raw.push_back(outputs[i].contiguous());
     // Free what no later layer reads.

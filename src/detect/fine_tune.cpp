@@ -161,7 +161,7 @@ struct CheckpointReader {
       std::copy(sums.begin(), sums.end(), progress.sums);
       for (const auto& row : archive.json("history")) progress.history.push_back(history_row(row));
     } catch (const std::exception& e) {
-      throw Error(fmt::format("{}: damaged checkpoint ({})", name, e.what()));
+      throw Error(fmt::format("{}: damaged checkpoint ({})", name, message_of(e)));
     }
   }
   CheckpointArchive archive;
