@@ -3,6 +3,17 @@ add_library(tint_options INTERFACE)
 if(TINT_WARNINGS)
   # Torch headers trip -Wunused-parameter, so it stays off; the rest of -Wextra is on.
   target_compile_options(tint_options INTERFACE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
+  # -Wpsabi's note ("the ABI for passing parameters with 64-byte alignment has changed in GCC 4.6") is about calls
+  # between objects built by GCC before and after 4.6. The fused kernels (src/ops) pass 64-byte GCC vector types only
+  # between always-inlined helpers of one file, never across objects, so the note can say nothing about tint.
+  target_compile_options(tint_options INTERFACE -Wno-psabi)
+endif()
+# CI (.ci/run, through scripts/test) builds with TINT_WARNINGS_AS_ERRORS=ON: a clean build prints nothing that looks
+# like a problem, and a new warning fails CI instead of scrolling by. Off by default so that a newer compiler's new
+# warnings never stop a user's build.
+option(TINT_WARNINGS_AS_ERRORS "Compile tint's own code with -Werror" OFF)
+if(TINT_WARNINGS_AS_ERRORS)
+  target_compile_options(tint_options INTERFACE -Werror)
 endif()
 if(TINT_SANITIZE)
   target_compile_options(tint_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)

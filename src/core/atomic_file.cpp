@@ -1,11 +1,9 @@
 #include "tint/core/atomic_file.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -38,28 +36,6 @@ void write_all(int fd, const char* data, size_t size, const fs::path& path) {
   }
 }
 
-// A test-only hook for the crash tests: TINT_TEST_KILL_AT_RENAME=NAME:before|after:N makes the process kill itself
-// (SIGKILL: no handler, no cleanup, as a power cut or the OOM killer) at its N-th atomic write of a file named NAME,
-// just before or just after the rename that publishes it. Those are the moments where a crash could leave a torn or
-// mismatched run directory; timing a signal from outside hits them only by luck.
-void maybe_die_at_rename(const fs::path& path, const char* moment) {
-  static const char* spec = std::getenv("TINT_TEST_KILL_AT_RENAME");
-  if (spec == nullptr || *spec == '\0') return;
-  static std::string name, when;
-  static long count = -1;
-  static long seen = 0;
-  if (count < 0) {
-    const std::string text(spec);
-    const auto a = text.find(':'), b = text.rfind(':');
-    if (a == std::string::npos || a == b) return;
-    name = text.substr(0, a);
-    when = text.substr(a + 1, b - a - 1);
-    count = std::strtol(text.c_str() + b + 1, nullptr, 10);
-  }
-  if (path.filename() != name || when != moment) return;
-  if (++seen == count) ::kill(::getpid(), SIGKILL);
-}
-
 }  // namespace
 
 void write_file_atomic(const fs::path& path, std::string_view bytes) {
@@ -81,13 +57,11 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
     ::unlink(tmp.c_str());
     throw Error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
   }
-  maybe_die_at_rename(path, "before");
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     throw Error(fmt::format("cannot write {}: {}", path.string(), std::strerror(err)));
   }
-  maybe_die_at_rename(path, "after");
 }
 
 void write_stream_atomic(const fs::path& path, const std::function<void(std::ostream&)>& fill) {

@@ -12,6 +12,7 @@
 #include "tint/core/atomic_file.h"
 #include "tint/core/checkpoint_archive.h"
 #include "tint/core/error.h"
+#include "tint/core/resume.h"
 #include "tint/core/interrupt.h"
 #include "tint/core/whole_number.h"
 #include "tint/distributed/data_parallel.h"
@@ -259,8 +260,9 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
   std::unique_ptr<CheckpointReader> reader;
   FineTuneConfig c = job.config;
   if (job.resume) {
-    reader = std::make_unique<CheckpointReader>(checkpoint.string(),
-                                                dp.from_leader([&] { return read_file(checkpoint); }));
+    reader = std::make_unique<CheckpointReader>(
+        checkpoint.string(),
+        dp.from_leader([&] { return read_checkpoint_to_resume(dir, run_files::kCheckpoint, "tint detect train"); }));
     c = reader->config;
     if (job.epochs_override > 0) c.epochs = job.epochs_override;
     if (c.world_size != dp.size()) {

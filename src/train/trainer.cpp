@@ -10,6 +10,7 @@
 
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/core/resume.h"
 #include "tint/core/interrupt.h"
 #include "tint/data/cifar10.h"
 #include "tint/distributed/data_parallel.h"
@@ -69,7 +70,7 @@ std::string non_finite_name(double value) { return std::isnan(value) ? "NaN" : v
 }  // namespace
 
 models::ColourNet make_model(const TrainConfig& config) {
-  auto model = models::make_model(config.model, config.net);
+  auto model = models::make_model(config.model, network_config(config));
   model->set_memory_format(memory_format(config));
   return model;
 }
@@ -174,8 +175,9 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   TrainConfig c = job.config;
   if (job.resume) {
     // Rank 0 reads the file (the others may be on machines without the run directory); all parse the same bytes.
-    reader = std::make_unique<CheckpointReader>(checkpoint.string(),
-                                                dp.from_leader([&] { return read_file(checkpoint); }));
+    reader = std::make_unique<CheckpointReader>(
+        checkpoint.string(),
+        dp.from_leader([&] { return read_checkpoint_to_resume(dir, run_files::kCheckpoint, "tint train"); }));
     c = reader->meta().config;
     if (job.epochs_override > 0) c.epochs = job.epochs_override;
     adapt_world_size(c, dp.size(), dir, observer);
@@ -185,6 +187,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
                               dir.string(), dir.string()));
     }
     c.world_size = dp.size();
+    resolve_head(c);  // config.json and the checkpoint record the head this run trains
   }
   validate(c);
   check_target_settings(c);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
+#include "tint/core/atomic_file.h"
 #include "tint/data/image_io.h"
 #include "tint/data/palette.h"
 
@@ -21,6 +22,14 @@ TEST(Cli, HelpAndVersion) {
   auto sub = run_tint("palette --help");
   EXPECT_EQ(sub.exit_code, 0);
   EXPECT_NE(sub.out.find("--category"), std::string::npos);
+}
+
+// Test hooks live in the tests (tests/support/kill_at_rename.cpp, preloaded), never in what users run: no switch
+// named TINT_TEST_* may be read by the product binary (an environment variable that makes it SIGKILL itself was).
+TEST(Cli, TheProductBinaryCarriesNoTestHook) {
+  const std::string binary = read_file(test::tint_binary());
+  ASSERT_GT(binary.size(), 1000000u);
+  EXPECT_EQ(binary.find("TINT_TEST_"), std::string::npos) << test::tint_binary() << " reads a test switch";
 }
 
 TEST(Cli, UnknownFlagAndBadValueGiveOneLineAndExitTwo) {

@@ -24,8 +24,9 @@ namespace fs = std::filesystem;
 using test::quoted;
 using test::run_tint;
 
+// No --head: an ab-bins run gets the pointwise head by default (checked below in config.json).
 const std::string kAbBins =
-    "train --target ab-bins --head pointwise --soft-targets 5 --rebalance 0.5 --num-filters 8 --train-limit 100 --val-limit 30 "
+    "train --target ab-bins --soft-targets 5 --rebalance 0.5 --num-filters 8 --train-limit 100 --val-limit 30 "
     "--batch-size 25 --samples 3 --threads 1";
 
 // The rows of metrics.csv by column name.
@@ -81,7 +82,7 @@ TEST_F(CliColourTargets, TrainingSaysWhatItFittedAndRecordsColourScores) {
   const auto bins = nlohmann::json::parse(read_file(run() / "ab_bins.json"));
   EXPECT_EQ(config.at("num_colours"), bins.at("centres").size());
   EXPECT_EQ(config.at("target"), "ab-bins");
-  EXPECT_EQ(config.at("head"), "pointwise");  // evaluate and colourize below rebuild it from here
+  EXPECT_EQ(config.at("head"), "pointwise");  // the ab-bins default; evaluate and colourize below rebuild it from here
   EXPECT_EQ(config.at("decode"), "annealed");
   EXPECT_EQ(read_rows(run() / "metrics.csv").size(), 2u);
 }

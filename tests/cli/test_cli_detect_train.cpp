@@ -279,7 +279,7 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
   for (const char* moment : {"before", "after"}) {
     SCOPED_TRACE(moment);
     const fs::path run = tmp / (std::string("killed-") + moment);
-    auto killed = run_tint(job + " -o " + q(run), std::string("TINT_TEST_KILL_AT_RENAME=checkpoint.pt:") + moment + ":1");
+    auto killed = run_tint(job + " -o " + q(run), test::kill_at_rename_env("checkpoint.pt", moment, 1));
     ASSERT_TRUE(killed.exit_code == 137 || killed.exit_code == -1) << "exit " << killed.exit_code << ": " << killed.err;
     const bool saved = fs::exists(run / "checkpoint.pt");
     EXPECT_EQ(saved, std::string(moment) == "after");

@@ -252,7 +252,7 @@ TEST_F(KillResume, KillsJustBeforeAndAfterTheCheckpointRenameResumeExactly) {
       std::string args;
       for (const auto& a : fresh_args(palette(), run)) args += "'" + a + "' ";
       const auto killed =
-          test::run_tint(args, fmt::format("TINT_TEST_KILL_AT_RENAME=checkpoint.pt:{}:{}", moment, nth));
+          test::run_tint(args, test::kill_at_rename_env("checkpoint.pt", moment, nth));
       ASSERT_TRUE(killed.exit_code == 137 || killed.exit_code == -1)
           << "expected death by SIGKILL, got exit " << killed.exit_code << ": " << killed.err;
       const int saved = expect_valid_run_dir(run);

@@ -52,6 +52,33 @@ TEST(CliTrain, TrainsEvaluatesAndRefusesToClobber) {
   EXPECT_NE(resumed.out.find("epoch   3/3"), std::string::npos) << resumed.out;
 }
 
+// A run killed before its first checkpoint has only config.json: --resume says so and what to run instead, on one
+// line; a directory that is no run, or none at all, is named as such.
+TEST(CliTrain, ResumingARunWithoutACheckpointSaysWhatHappenedAndWhatToRun) {
+  test::TempDir tmp;
+  const std::string run = (tmp / "run").string();
+  auto killed = run_tint("train --epochs 2 " + kSmall + palette_flag(tmp) + " --out '" + run + "'",
+                         test::kill_at_rename_env("checkpoint.pt", "before", 1));
+  ASSERT_TRUE(killed.exit_code == 137 || killed.exit_code == -1) << killed.exit_code << ": " << killed.err;
+  ASSERT_TRUE(fs::exists(fs::path(run) / "config.json"));
+  ASSERT_FALSE(fs::exists(fs::path(run) / "checkpoint.pt"));
+  auto r = run_tint("train --resume '" + run + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(test::count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("stopped before the end of its first epoch"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("`tint train -o " + run + " --force`"), std::string::npos) << r.err;
+  auto restarted = run_tint("train --epochs 1 " + kSmall + palette_flag(tmp) + " -o '" + run + "' --force");
+  EXPECT_EQ(restarted.exit_code, 0) << restarted.err;
+
+  auto nowhere = run_tint("train --resume '" + (tmp / "nowhere").string() + "'");
+  EXPECT_EQ(nowhere.exit_code, 2);
+  EXPECT_EQ(nowhere.err, "tint: error: --resume " + (tmp / "nowhere").string() + ": no such run directory\n");
+  fs::create_directory(tmp / "empty");
+  auto empty = run_tint("train --resume '" + (tmp / "empty").string() + "'");
+  EXPECT_EQ(empty.err, "tint: error: --resume " + (tmp / "empty").string() +
+                           ": holds no run (no checkpoint.pt or config.json)\n");
+}
+
 // config.json records the threads a run started with; a resume with another count says its numbers will differ in
 // the last digits, one with the same count says nothing.
 // Training learns: three epochs of the default run on the embedded horses. Six seeds measured (2 threads):

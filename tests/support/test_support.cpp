@@ -81,6 +81,16 @@ fs::path tint_binary() {
   return binary != nullptr ? binary : TINT_TEST_BINARY;
 }
 
+std::string kill_at_rename_env(const std::string& name, const std::string& moment, int nth) {
+  // Under AddressSanitizer (scripts/sanitize.sh) the preloaded library comes before ASan's runtime, which ASan
+  // refuses unless told the order is intended.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string asan_options = std::string(asan != nullptr ? asan : "") + (asan != nullptr && *asan ? ":" : "") +
+                                   "verify_asan_link_order=0";
+  return "LD_PRELOAD=" + shell_quote(TINT_TEST_KILL_AT_RENAME_LIBRARY) + " ASAN_OPTIONS=" + shell_quote(asan_options) +
+         " TINT_TEST_KILL_AT_RENAME=" + shell_quote(name + ":" + moment + ":" + std::to_string(nth));
+}
+
 CommandResult run_tint(const std::string& args, const std::string& env) {
   const std::string binary = tint_binary().string();
   TempDir io("tint-cli-io");

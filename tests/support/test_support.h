@@ -50,6 +50,10 @@ std::filesystem::path tint_binary();
 // Runs the built `tint` binary ($TINT_BINARY) with `args` (a shell-quoted string), capturing both streams.
 CommandResult run_tint(const std::string& args, const std::string& env = "");
 
+// The environment (for run_tint's `env`) that makes the binary SIGKILL itself at the `nth` rename onto a file named
+// `name`, just "before" or "after" it: tests/support/kill_at_rename.c, loaded with LD_PRELOAD (the product has no hook).
+std::string kill_at_rename_env(const std::string& name, const std::string& moment, int nth);
+
 // Newlines in `s`: a message meant to be one line has exactly 1.
 std::size_t count_lines(const std::string& s);
 

@@ -67,7 +67,7 @@ void write_checkpoint(const fs::path& path, int64_t epoch, const nlohmann::json&
   TrainConfig config;
   config.net.num_filters = 2;
   config.net.num_colours = 3;
-  auto model = models::make_model(config.model, config.net);
+  auto model = models::make_model(config.model, network_config(config));
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
   CheckpointWriter writer("tint-checkpoint", 1);
   writer.put("epoch", epoch);

@@ -158,13 +158,36 @@ TEST(SettingsTable, ModelSettingsHaveOneRangeForTrainSummaryAndPalette) {
   models::ModelConfig m;
   cli::add_settings(app, models::model_settings(), m);
   EXPECT_THROW(app.parse(std::vector<std::string>{"65", "--num-in-channels"}), CLI::ParseError);
-  // Every model row reaches the training table under the same flag, key and range.
+  // Every model row reaches the training table under the same flag, key and range; training's head also takes
+  // "auto" (the head follows the target).
   for (const auto& row : models::model_settings()) {
     const auto* lifted = find_setting(train_settings(), row.flag);
     ASSERT_NE(lifted, nullptr) << row.flag;
     EXPECT_EQ(lifted->key, row.key);
-    EXPECT_EQ(lifted->range, row.range);
+    EXPECT_EQ(lifted->range, row.flag == "head" ? "auto|" + row.range : row.range);
   }
+}
+
+// Issue 29 item 6: with no --head, ab-bins runs get the pointwise head (7x faster an epoch with 244 bins) and palette
+// runs the source's figure head; an explicit head wins; a config.json from before --head existed means the figure's.
+TEST(SettingsTable, TheHeadFollowsTheTargetUnlessGivenAndOldRunsKeepTheirs) {
+  TrainConfig c;
+  EXPECT_EQ(c.net.head, "auto");
+  EXPECT_EQ(network_config(c).head, "figure");
+  c.target = "ab-bins";
+  EXPECT_EQ(network_config(c).head, "pointwise");
+  resolve_head(c);
+  EXPECT_EQ(c.net.head, "pointwise");
+  EXPECT_EQ(config_from_json(to_json(c), "config.json").net.head, "pointwise");  // recorded as trained
+  TrainConfig given;
+  given.target = "ab-bins";
+  apply_sweep_value(given, "head", "figure");
+  EXPECT_EQ(network_config(given).head, "figure");
+  auto old_run = to_json(c);
+  old_run.erase("head");
+  EXPECT_EQ(config_from_json(old_run, "config.json").net.head, "figure");
+  // A network is never built from an unresolved head.
+  EXPECT_NE(error_of([] { models::make_model("unet", TrainConfig{}.net); }).find("--head"), std::string::npos);
 }
 
 TEST(ModelTable, NamesAreUniqueAndEveryRowBuildsTheNetworkItNames) {

@@ -20,7 +20,14 @@ namespace tint::train {
 struct TrainConfig {
   // Defaults are the source's: ConvTransposeNet, kernel 3, 32 filters, 24 colours, Adam 0.001, batch 100, 25 epochs.
   std::string model = "conv-transpose";
-  models::ModelConfig net;
+  // The network's settings. Its head starts as "auto": figure for palette targets (the source's network, its numbers
+  // unchanged), pointwise for ab-bins (the figure's NC -> NC kxk final layer costs 7x the epoch with 244 bins);
+  // resolve_head() decides it when a run starts, and config.json records the head the run trained.
+  models::ModelConfig net = [] {
+    models::ModelConfig m;
+    m.head = "auto";
+    return m;
+  }();
   double learning_rate = 0.001;
   double weight_decay = 0.0;  // Adam's L2 penalty (0: none, the source)
   int batch_size = 100;
@@ -75,6 +82,11 @@ void validate(const TrainConfig& config);
 void check_target_settings(const TrainConfig& config);
 
 // The ab decoding `config.decode` and `config.temperature` name.
+// Replaces head "auto" by the head its target trains (see TrainConfig::net); an explicit head stays as it is.
+void resolve_head(TrainConfig& config);
+// The network `config` builds: its net settings with the head resolved.
+models::ModelConfig network_config(const TrainConfig& config);
+
 data::AbDecoding ab_decoding(const TrainConfig& config);
 
 nlohmann::json to_json(const TrainConfig& config);
