@@ -154,7 +154,6 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& source)
   // Runs made before --head existed trained the figure's head, whatever their target; "auto" is for new runs only.
   c.net.head = "figure";
   settings_from_json(train_settings(), j, source, c);
-  resolve_head(c);
   return c;
 }
 
