@@ -31,9 +31,17 @@ std::vector<std::string> worker_arguments(const std::vector<std::string>& argume
 
 void run_worker(Common& common, const distributed::World& world,
                 const std::function<void(distributed::Group*)>& job) {
-  // Workers on one machine share its cores.
-  configure_threads(common.threads > 0 ? common.threads : std::max(1, core_count() / world.local_world_size));
+  // Said before rank 0 opens it (the rendezvous waits for the others), so that the person knows what is exposed.
+  if (const auto notice = distributed::store_listener_notice(world); !notice.empty()) {
+    std::fprintf(stderr, "tint: %s\n", notice.c_str());
+  }
   distributed::Group group(world);
+  // Workers on one machine share its cores.
+  const auto threads = distributed::threads_per_worker(common.threads, world, group.machine_workers(), core_count());
+  configure_threads(threads.threads);
+  if (!threads.how.empty()) {
+    std::fprintf(stderr, "tint: rank %d of %d: %s\n", world.rank, world.world_size, threads.how.c_str());
+  }
   try {
     job(&group);
     group.barrier();

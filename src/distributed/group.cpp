@@ -1,9 +1,16 @@
 #include "tint/distributed/group.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <climits>
 #include <cstring>
+#include <fstream>
+#include <mutex>
 
 #include <fmt/core.h>
+#include <glog/logging.h>
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -19,10 +26,53 @@ constexpr auto kLostAfter = 2500ms;
 
 std::string alive_key(int rank) { return fmt::format("tint/alive/{}", rank); }
 std::string exit_key(int rank) { return fmt::format("tint/exit/{}", rank); }
+std::string joined_key(int rank) { return fmt::format("tint/joined/{}", rank); }
 
-// Each worker's main connection counts itself in and waits for all world_size (rank 0 hosts the server); the
-// heartbeat's second connection joins without counting.
+// This machine as the workers of a job can tell it: its host name and this boot of its kernel (two containers of one
+// host have their own host names, and their own shares of its cores).
+std::string machine_identity() {
+  char host[HOST_NAME_MAX + 1] = {};
+  gethostname(host, sizeof host - 1);
+  std::string boot;
+  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot;
+  return fmt::format("{}/{}", host, boot);
+}
+
+// While connecting to a TCPStore, c10d logs each failed attempt through glog ("E... socket.cpp:860] [c10d] The client
+// socket has timed out ..."), lines that repeat what the rendezvous error says in one line, or that report retries
+// which then succeed (a worker started before rank 0). They are silenced for that time; the count lets workers that
+// are threads of one process (the tests) connect at once.
+class QuietConnectionLog {
+ public:
+  QuietConnectionLog() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (users_++ == 0) {
+      saved_ = FLAGS_minloglevel;
+      FLAGS_minloglevel = google::GLOG_FATAL;
+    }
+  }
+  ~QuietConnectionLog() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--users_ == 0) FLAGS_minloglevel = saved_;
+  }
+  QuietConnectionLog(const QuietConnectionLog&) = delete;
+  QuietConnectionLog& operator=(const QuietConnectionLog&) = delete;
+
+ private:
+  static inline std::mutex mutex_;
+  static inline int users_ = 0;
+  static inline int saved_ = 0;
+};
+
+// Each worker's main connection to a TCPStore counts itself in and waits for all world_size (rank 0 hosts the server);
+// the heartbeat's second connection joins without counting. A FileStore is opened by each: its file is the meeting
+// point (numWorkers -1: the file is not FileStore's to remove; --nproc's vanishes with the last worker holding it).
 c10::intrusive_ptr<c10d::Store> connect_store(const World& w, bool main_connection) {
+  if (!w.store_file.empty()) {
+    auto store = c10::make_intrusive<c10d::FileStore>(w.store_file, /*numWorkers=*/-1);
+    store->setTimeout(w.timeout);
+    return store;
+  }
   c10d::TCPStoreOptions o;
   o.port = static_cast<uint16_t>(w.master_port);
   o.isServer = main_connection && w.rank == 0;
@@ -36,15 +86,26 @@ std::string text_of(const std::vector<uint8_t>& bytes) { return std::string(byte
 
 }  // namespace
 
+std::string store_listener_notice(const World& world) {
+  if (world.rank != 0 || !world.store_file.empty()) return "";
+  // c10d's TCPStore server binds the wildcard address (1.13 has no option for another).
+  return fmt::format("rank 0 of {}: rendezvous store (c10d TCPStore) listening on *:{} (every address of this machine, "
+                     "IPv4 and IPv6); neither it nor Gloo authenticates anything: keep multi-machine jobs on a private "
+                     "network",
+                     world.world_size, world.master_port);
+}
+
 Group::Group(const World& world) : world_(world) {
   const auto bind = bind_address(world_);
   try {
+    QuietConnectionLog quiet;
     store_ = connect_store(world_, /*main_connection=*/true);
   } catch (const std::exception& e) {
-    throw Error(fmt::format("rank {} of {}: rendezvous at {}:{} failed within {} s: {}", world_.rank, world_.world_size,
-                            world_.master_addr, world_.master_port,
-                            std::chrono::duration_cast<std::chrono::seconds>(world_.timeout).count(), e.what()));
+    throw Error(fmt::format("rank {} of {}: rendezvous {} failed within {} s: {}", world_.rank, world_.world_size,
+                            store_name(), std::chrono::duration_cast<std::chrono::seconds>(world_.timeout).count(),
+                            message_of(e)));
   }
+  join();
   heartbeat_ = std::thread(&Group::heartbeat_loop, this, connect_store(world_, /*main_connection=*/false));
   auto options = c10d::ProcessGroupGloo::Options::create(world_.timeout);
   try {
@@ -55,10 +116,36 @@ Group::Group(const World& world) : world_(world) {
     stopping_ = true;
     heartbeat_.join();
     throw Error(fmt::format("rank {}: cannot connect the workers' Gloo transport (bound by {}): {}", world_.rank,
-                            bind.reason, e.what()));
+                            bind.reason, message_of(e)));
   }
   transport_ = fmt::format("Gloo over TCP on {} ({})", bind.interface.empty() ? bind.address : bind.interface,
                            bind.reason);
+}
+
+std::string Group::store_name() const {
+  return world_.store_file.empty() ? fmt::format("at {}:{}", world_.master_addr, world_.master_port)
+                                   : fmt::format("in the store file {}", world_.store_file);
+}
+
+void Group::join() {
+  // Each worker counts itself on its machine, then says it has come: once every worker has come, the counts are
+  // complete. (A TCPStore has already waited for its clients; a FileStore has no notion of them.)
+  const std::string machine_key = "tint/machine/" + machine_identity();
+  store_->add(machine_key, 1);
+  store_->set(joined_key(world_.rank), {'1'});
+  std::vector<std::string> keys;
+  for (int r = 0; r < world_.world_size; ++r) keys.push_back(joined_key(r));
+  try {
+    store_->wait(keys, world_.timeout);
+  } catch (const std::exception&) {
+    int came = 0;
+    for (const auto& key : keys) came += store_->check({key}) ? 1 : 0;
+    throw Error(fmt::format("rank {} of {}: rendezvous {} failed within {} s: {} of {} workers came", world_.rank,
+                            world_.world_size, store_name(),
+                            std::chrono::duration_cast<std::chrono::seconds>(world_.timeout).count(), came,
+                            world_.world_size));
+  }
+  machine_workers_ = static_cast<int>(store_->add(machine_key, 0));
 }
 
 Group::~Group() {
@@ -90,7 +177,8 @@ void Group::leave(const std::string& reason) {
   mark_exit(reason);
   if (reason == "finished") return;
   group_.reset();
-  if (world_.rank == 0) std::this_thread::sleep_for(kLostAfter + 1s);
+  // A TCPStore ends with rank 0's process: keep it up until the others have read why. A store file outlives us.
+  if (world_.rank == 0 && world_.store_file.empty()) std::this_thread::sleep_for(kLostAfter + 1s);
 }
 
 void Group::raise_peer_lost(const std::string& during, const std::string& what) {
@@ -110,8 +198,12 @@ void Group::raise_peer_lost(const std::string& during, const std::string& what) 
                                       std::chrono::duration<double>(kLostAfter).count()));
       }
     }
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
     mark_exit(during + " failed");
+    if (!world_.store_file.empty()) {
+      throw PeerLost(fmt::format("{}: the rendezvous store file {} failed ({}); transport: {}", prefix,
+                                 world_.store_file, message_of(e), what));
+    }
     throw PeerLost(fmt::format("{}: lost rank 0 (it hosts the rendezvous store at {}:{}, which no longer answers); "
                                "transport: {}",
                                prefix, world_.master_addr, world_.master_port, what));
@@ -127,7 +219,7 @@ void Group::wait(const c10::intrusive_ptr<c10d::Work>& work, const char* during)
   try {
     work->wait();
   } catch (const std::exception& e) {
-    raise_peer_lost(during, e.what());
+    raise_peer_lost(during, message_of(e));
   }
 }
 
@@ -136,7 +228,7 @@ c10::intrusive_ptr<c10d::Work> Group::start_allreduce_sum(torch::Tensor& tensor)
   try {
     return group_->allreduce(tensors);
   } catch (const std::exception& e) {
-    raise_peer_lost("an allreduce", e.what());
+    raise_peer_lost("an allreduce", message_of(e));
   }
 }
 
@@ -150,7 +242,7 @@ void Group::broadcast(torch::Tensor& tensor, int root) {
   try {
     work = group_->broadcast(tensors, options);
   } catch (const std::exception& e) {
-    raise_peer_lost("a broadcast", e.what());
+    raise_peer_lost("a broadcast", message_of(e));
   }
   wait(work, "a broadcast");
 }
@@ -169,7 +261,7 @@ void Group::barrier() {
   try {
     work = group_->barrier();
   } catch (const std::exception& e) {
-    raise_peer_lost("a barrier", e.what());
+    raise_peer_lost("a barrier", message_of(e));
   }
   wait(work, "a barrier");
 }

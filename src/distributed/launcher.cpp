@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -25,19 +27,40 @@ using namespace std::chrono_literals;
 // Time the survivors get beyond the collectives' timeout to name the lost worker and exit by themselves.
 constexpr auto kMargin = 15s;
 
-[[noreturn]] void exec_worker(const std::vector<std::string>& arguments, int rank, int nproc, int port,
+// The workers' rendezvous store: an anonymous in-memory file (memfd), which FileStore reaches as /proc/self/fd/N in
+// each worker. Nothing listens on the network and nothing has a name in the file system: no other process can open
+// it (short of ptrace rights over a worker), and the kernel frees it when the last process holding it ends, however
+// it ends (the launcher SIGKILLed, every worker with it), so nothing is ever left behind.
+class StoreFile {
+ public:
+  StoreFile() : fd_(memfd_create("tint-store", MFD_CLOEXEC)) {
+    if (fd_ < 0) throw Error(fmt::format("cannot create the workers' store (memfd_create): {}", std::strerror(errno)));
+  }
+  ~StoreFile() { close(fd_); }
+  StoreFile(const StoreFile&) = delete;
+  StoreFile& operator=(const StoreFile&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void exec_worker(const std::vector<std::string>& arguments, int rank, int nproc, int store_fd,
                               pid_t launcher) {
   // Ctrl-C in a terminal goes to the foreground process group: the launcher alone, which forwards it once.
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != launcher) _exit(128 + SIGTERM);  // the launcher died before prctl took effect
+  fcntl(store_fd, F_SETFD, 0);                      // the worker (and it alone) keeps the store across exec
   const auto set = [](const char* name, const std::string& value) { setenv(name, value.c_str(), 1); };
   set("RANK", std::to_string(rank));
   set("LOCAL_RANK", std::to_string(rank));
   set("WORLD_SIZE", std::to_string(nproc));
   set("LOCAL_WORLD_SIZE", std::to_string(nproc));
-  set("MASTER_ADDR", "127.0.0.1");
-  set("MASTER_PORT", std::to_string(port));
+  set("TINT_STORE_FD", std::to_string(store_fd));
+  // An enclosing job's rendezvous (say, a shell inside a Slurm allocation) is not this one's.
+  unsetenv("MASTER_ADDR");
+  unsetenv("MASTER_PORT");
   std::vector<std::string> args{"tint"};
   args.insert(args.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
@@ -80,7 +103,7 @@ int free_port() {
 
 LaunchResult launch_local(int nproc, const std::vector<std::string>& arguments, std::chrono::milliseconds timeout) {
   if (nproc < 1) throw Error(fmt::format("--nproc {}: expected at least 1 worker", nproc));
-  const int port = free_port();
+  const StoreFile store;
   const pid_t self = getpid();
   LaunchResult result;
   std::vector<bool> running(nproc, false);
@@ -91,7 +114,7 @@ LaunchResult launch_local(int nproc, const std::vector<std::string>& arguments, 
       for (int k = 0; k < r; ++k) waitpid(result.workers[k].pid, nullptr, 0);
       throw Error(fmt::format("cannot start worker {} of {}: {}", r, nproc, std::strerror(errno)));
     }
-    if (pid == 0) exec_worker(arguments, r, nproc, port, self);
+    if (pid == 0) exec_worker(arguments, r, nproc, store.fd(), self);
     result.workers.push_back({r, pid});
     running[r] = true;
   }

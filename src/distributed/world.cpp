@@ -2,9 +2,12 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -61,6 +64,20 @@ std::string routed_address(const std::string& host, int port) {
                           host));
 }
 
+// The store file --nproc handed down as an open descriptor (see launcher.cpp): /proc/self/fd/N reopens it.
+std::string inherited_store_file() {
+  const int fd = static_cast<int>(integer_variable("TINT_STORE_FD", 0, 1 << 20));
+  struct stat status {};
+  if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    throw Error(fmt::format("environment variable TINT_STORE_FD={}: not an open file of this process (tint --nproc "
+                            "sets it for its workers; do not set it yourself)",
+                            fd));
+  }
+  // The store stays open for this process's life; the programs it runs (gnuplot) must not hold it.
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fmt::format("/proc/self/fd/{}", fd);
+}
+
 }  // namespace
 
 std::optional<World> world_from_environment() {
@@ -73,9 +90,17 @@ std::optional<World> world_from_environment() {
   World w;
   w.world_size = static_cast<int>(integer_variable("WORLD_SIZE", 1, 1 << 16));
   w.rank = static_cast<int>(integer_variable("RANK", 0, w.world_size - 1));
-  w.local_world_size = variable("LOCAL_WORLD_SIZE") ? static_cast<int>(integer_variable("LOCAL_WORLD_SIZE", 1, w.world_size)) : 1;
-  w.local_rank = variable("LOCAL_RANK") ? static_cast<int>(integer_variable("LOCAL_RANK", 0, w.local_world_size - 1)) : 0;
-  if (w.world_size > 1 || variable("MASTER_ADDR") || variable("MASTER_PORT")) {
+  if (variable("LOCAL_WORLD_SIZE")) {
+    w.local_world_size = static_cast<int>(integer_variable("LOCAL_WORLD_SIZE", 1, w.world_size));
+  }
+  // Slurm and mpirun scripts often set LOCAL_RANK alone; PyTorch's env:// does not read it.
+  if (variable("LOCAL_RANK")) {
+    const int ranks_here = w.local_world_size > 0 ? w.local_world_size : w.world_size;
+    w.local_rank = static_cast<int>(integer_variable("LOCAL_RANK", 0, ranks_here - 1));
+  }
+  if (variable("TINT_STORE_FD")) {
+    w.store_file = inherited_store_file();
+  } else if (w.world_size > 1 || variable("MASTER_ADDR") || variable("MASTER_PORT")) {
     if (!variable("MASTER_ADDR")) throw Error("environment: WORLD_SIZE is set but MASTER_ADDR is not (rank 0's address)");
     if (!variable("MASTER_PORT")) throw Error("environment: WORLD_SIZE is set but MASTER_PORT is not (rank 0's port)");
     w.master_addr = variable("MASTER_ADDR");
@@ -91,6 +116,7 @@ std::chrono::milliseconds timeout_from_environment() {
 }
 
 BindAddress bind_address(const World& world) {
+  if (!world.store_file.empty()) return {"", "127.0.0.1", "loopback: every worker is on this machine"};
   if (const char* ifname = variable("GLOO_SOCKET_IFNAME")) {
     return {ifname, "", fmt::format("GLOO_SOCKET_IFNAME={}", ifname)};
   }
@@ -104,6 +130,17 @@ BindAddress bind_address(const World& world) {
   }
   return {"", routed_address(world.master_addr, world.master_port),
           fmt::format("the local address that routes to MASTER_ADDR={}", world.master_addr)};
+}
+
+ThreadChoice threads_per_worker(int requested, const World& world, int machine_workers, int cores) {
+  if (requested > 0) return {requested, ""};
+  if (world.local_world_size > 0) return {std::max(1, cores / world.local_world_size), ""};
+  const int workers = std::max(1, machine_workers);
+  const int threads = std::max(1, cores / workers);
+  return {threads, fmt::format("{} thread{} per worker: {} core{} / {} worker{} of this job on this machine (counted at "
+                               "the rendezvous: LOCAL_WORLD_SIZE is not set; --threads chooses)",
+                               threads, threads == 1 ? "" : "s", cores, cores == 1 ? "" : "s", workers,
+                               workers == 1 ? "" : "s")};
 }
 
 }  // namespace tint::distributed

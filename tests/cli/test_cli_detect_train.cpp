@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/listening_sockets.h"
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
 #include "tint/data/image_io.h"
@@ -327,6 +328,28 @@ TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(metrics_without_seconds(run), metrics_without_seconds(tmp / "straight"));
   EXPECT_TRUE(read_file(run / "model.weights") == read_file(tmp / "straight" / "model.weights"));
+}
+
+// Two detection workers keep off the network as colourization's do (issue 35): every socket they or their launcher
+// listen on is on loopback (Gloo's, while it connects them), and none listens once training runs: their rendezvous
+// store is an in-memory file they inherit, not rank 0's TCPStore on every address.
+TEST(CliDetectTrain, TwoWorkersListenOnLoopbackOnlyAndNotAtAllForTheirStore) {
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  test::TempDir tmp;
+  const fs::path run = tmp / "run";
+  std::vector<std::string> args = {"detect", "train", "--data", (data / "raccoon").string(), "--train-images",
+                                   (tmp / "train.txt").string(), "--val-images", (tmp / "val.txt").string(),
+                                   "--names", (tmp / "raccoon.names").string(), "--batch-size", "1", "--freeze", "10",
+                                   "--preview-images", "3", "--threads", "1", "--epochs", "3", "--nproc", "2",
+                                   "-o", run.string()};
+  raccoon_job(data, tmp);  // writes the lists and names
+  test::TintProcess child(args, tmp / "out", tmp / "err");
+  const auto samples = test::sample_listeners(child, [&] { return fs::exists(run / "checkpoint.pt"); });
+  const auto end = child.wait();
+  ASSERT_TRUE(end.exited && end.exit_code == 0) << read_file(tmp / "err");
+  for (const auto& l : samples.seen) EXPECT_TRUE(test::is_loopback(l.address)) << l.describe();
+  EXPECT_GT(samples.settled_samples, 10) << "the run ended too soon after its first checkpoint to be watched";
+  for (const auto& l : samples.seen_settled) ADD_FAILURE() << "listening while training: " << l.describe();
 }
 
 }  // namespace

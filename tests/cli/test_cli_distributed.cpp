@@ -1,6 +1,10 @@
 // Data-parallel `tint train` end to end, all traffic on loopback: --nproc workers against one process, workers started
 // from the torchrun environment on two loopback addresses, a worker killed mid-epoch, Ctrl-C on the launcher, and
-// resuming with another number of workers.
+// resuming with another number of workers; what a local run exposes to the network and leaves behind when its
+// launcher is killed; workers that cannot reach each other, and workers started with LOCAL_RANK alone.
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -12,9 +16,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/listening_sockets.h"
 #include "support/small_run.h"
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
+#include "tint/core/runtime.h"
 #include "tint/distributed/launcher.h"
 #include "tint/train/checkpoint.h"
 
@@ -94,6 +100,22 @@ class ScopedEnv {
  private:
   std::map<std::string, std::optional<std::string>> saved_;
 };
+
+// Whether `pid` holds the store --nproc gives its workers: an in-memory file, which has no path ("/memfd:tint-store").
+bool holds_store_in_memory(pid_t pid) {
+  std::error_code ec;
+  for (fs::directory_iterator it(fmt::format("/proc/{}/fd", pid), ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code link_error;
+    if (fs::read_symlink(it->path(), link_error).string().rfind("/memfd:tint-store", 0) == 0) return true;
+  }
+  return false;
+}
+
+// `args` without its "--threads N".
+std::string without_threads(std::string args) {
+  const auto at = args.find(" --threads ");
+  return at == std::string::npos ? args : args.erase(at, args.find(' ', at + 11) - at);
+}
 
 bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
   const auto end = Clock::now() + limit;
@@ -248,6 +270,126 @@ TEST_F(DataParallelCli, ResumingWithAnotherWorldSizeKeepsTheGlobalBatchOrIsRefus
   for (size_t e = 0; e < a.size(); ++e) {
     EXPECT_NEAR(a[e].train_loss, b[e].train_loss, 1e-4) << "epoch " << e + 1;
     EXPECT_NEAR(a[e].val_loss, b[e].val_loss, 1e-4) << "epoch " << e + 1;
+  }
+}
+
+// A --nproc run keeps off the network (issue 35): its workers meet in an in-memory store file they inherit, where
+// rank 0 used to host a TCPStore on every address of the machine (anyone reaching it could read and write the store
+// while training ran). Every socket the launcher and workers listen on, sampled from /proc every few milliseconds,
+// is on loopback (Gloo's, while it connects the workers), and once training runs none listens at all.
+TEST_F(DataParallelCli, ALocalRunListensOnLoopbackOnlyAndNotAtAllForItsStore) {
+  test::TempDir dir;
+  const fs::path run_dir = dir.path() / "run";
+  test::TintProcess run(split_args(train_args(run_dir, 3, 600) + " --nproc 2"), dir.path() / "out",
+                        dir.path() / "err");
+  const auto samples = test::sample_listeners(run, [&] { return fs::exists(run_dir / "checkpoint.pt"); });
+  const auto end = run.wait();
+  ASSERT_TRUE(end.exited && end.exit_code == 0) << read_file(dir.path() / "err");
+  for (const auto& l : samples.seen) EXPECT_TRUE(test::is_loopback(l.address)) << l.describe();
+  EXPECT_GT(samples.settled_samples, 10) << "the run ended too soon after its first checkpoint to be watched";
+  for (const auto& l : samples.seen_settled) ADD_FAILURE() << "listening while training: " << l.describe();
+}
+
+// SIGKILL of the launcher: the workers get SIGTERM (PR_SET_PDEATHSIG), agree on a step, save and exit 130, and
+// nothing is left behind: their store was an in-memory file without a path, which the kernel frees with the last of
+// them (TMPDIR stays empty). The test process adopts the orphaned workers (PR_SET_CHILD_SUBREAPER) to see them end.
+TEST_F(DataParallelCli, KillingTheLauncherStopsTheWorkersAndLeavesNothingBehind) {
+  test::TempDir dir;
+  const fs::path run_dir = dir.path() / "run", tmp = dir.path() / "tmp";
+  fs::create_directories(tmp);
+  env_.set("TMPDIR", tmp.string());
+  struct Adopted {
+    std::map<pid_t, bool> ended;  // pid -> reaped
+    Adopted() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
+    ~Adopted() {
+      for (const auto& [pid, reaped] : ended) {
+        if (!reaped && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+      }
+      prctl(PR_SET_CHILD_SUBREAPER, 0);
+    }
+  } adopted;
+  test::TintProcess run(split_args(train_args(run_dir, 4, 600) + " --nproc 2"), dir.path() / "out",
+                        dir.path() / "err");
+  ASSERT_TRUE(wait_until([&] { return fs::exists(run_dir / "checkpoint.pt"); }, 120s)) << "no checkpoint";
+  std::vector<pid_t> workers;
+  for (int rank : {0, 1}) {
+    const pid_t pid = worker_pid(run.pid(), rank);
+    ASSERT_GT(pid, 0) << "rank " << rank;
+    adopted.ended[pid] = false;
+    workers.push_back(pid);
+    EXPECT_TRUE(holds_store_in_memory(pid)) << "rank " << rank;
+  }
+  ASSERT_EQ(kill(run.pid(), SIGKILL), 0);
+  EXPECT_EQ(run.wait().signal, SIGKILL);
+  for (pid_t pid : workers) {
+    int status = 0;
+    ASSERT_TRUE(wait_until([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 60s))
+        << "worker " << pid << " outlived its launcher";
+    adopted.ended[pid] = true;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << "worker " << pid << " status " << status;
+  }
+  std::string left;
+  for (const auto& entry : fs::directory_iterator(tmp)) left += entry.path().string() + " ";
+  EXPECT_EQ(left, "");
+  EXPECT_GE(test::checkpoint_epoch(run_dir / "checkpoint.pt"), 1);
+}
+
+// A worker that cannot reach the others says so in one line and exits 2 (issue 29 item 4): no C++ backtrace from
+// LibTorch, no glog lines of c10d's connection attempts. Rank 0 also says where its store listens (issue 35).
+// TINT_DIST_TIMEOUT=1 keeps each case to a second or two.
+TEST_F(DataParallelCli, AWorkerThatCannotReachTheOthersSaysSoInOneLine) {
+  const std::string port = std::to_string(distributed::free_port());
+  const std::string args = "train --epochs 1 --train-limit 50 --val-limit 10 --num-filters 8 --threads 1";
+  auto r = test::run_tint(args, "TINT_DIST_TIMEOUT=1 RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.9 MASTER_PORT=" + port);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(test::count_lines(r.err), 1u) << r.err;
+  EXPECT_EQ(r.err.find("frame #"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.rfind(fmt::format("tint: error: rank 1 of 2: rendezvous at 127.0.0.9:{} failed within 1 s: ", port),
+                        0),
+            0u)
+      << r.err;
+
+  r = test::run_tint(args, "TINT_DIST_TIMEOUT=1 RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            fmt::format("tint: rank 0 of 2: rendezvous store (c10d TCPStore) listening on *:{} (every address of this "
+                        "machine, IPv4 and IPv6); neither it nor Gloo authenticates anything: keep multi-machine jobs "
+                        "on a private network\n"
+                        "tint: error: rank 0 of 2: rendezvous at 127.0.0.1:{} failed within 1 s: 1 of 2 workers came\n",
+                        port, port));
+}
+
+// Workers started with what PyTorch's env:// needs plus LOCAL_RANK, as Slurm and mpirun scripts do (issue 29 item 5):
+// LOCAL_RANK=1 used to be refused (LOCAL_WORLD_SIZE defaulted to 1). Without LOCAL_WORLD_SIZE and --threads, each
+// worker divides the cores by the job's workers it counted on this machine at the rendezvous, and says so.
+TEST_F(DataParallelCli, WorkersWithLocalRankButNoLocalWorldSizeTrainAndSayHowTheyChoseThreads) {
+  test::TempDir dir;
+  const fs::path run_dir = dir.path() / "run";
+  const auto script = dir.path() / "launch.sh";
+  test::write_bytes(script, fmt::format(R"(#!/bin/sh
+unset LOCAL_WORLD_SIZE
+export WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT={port}
+RANK=1 LOCAL_RANK=1 "$TINT" {args} > "$OUT/rank1.out" 2> "$OUT/rank1.err" &
+RANK=0 LOCAL_RANK=0 "$TINT" {args} > "$OUT/rank0.out" 2> "$OUT/rank0.err"
+first=$?
+wait $!
+second=$?
+exit $((first + second))
+)",
+                                        fmt::arg("port", distributed::free_port()),
+                                        fmt::arg("args", without_threads(train_args(run_dir, 1)))));
+  const auto command = fmt::format("TINT={} OUT={} sh {}", test::quoted(test::tint_binary()), test::quoted(dir.path()),
+                                   test::quoted(script));
+  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.path() / "rank0.err") << read_file(dir.path() / "rank1.err");
+  EXPECT_EQ(nlohmann::json::parse(read_file(run_dir / "config.json")).at("world_size"), 2);
+  const int cores = core_count(), threads = std::max(1, cores / 2);
+  for (int rank : {0, 1}) {
+    const auto err = read_file(dir.path() / fmt::format("rank{}.err", rank));
+    EXPECT_NE(err.find(fmt::format("tint: rank {} of 2: {} thread{} per worker: {} core{} / 2 workers of this job on "
+                                   "this machine (counted at the rendezvous: LOCAL_WORLD_SIZE is not set",
+                                   rank, threads, threads == 1 ? "" : "s", cores, cores == 1 ? "" : "s")),
+              std::string::npos)
+        << err;
   }
 }
 

@@ -2,8 +2,13 @@
 // by the real TCPStore and Gloo transport.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <future>
 #include <thread>
+
+#include <fmt/core.h>
 
 #include <torch/torch.h>
 
@@ -20,11 +25,13 @@
 namespace tint::distributed {
 namespace {
 
-// Runs body(group) on `workers` threads, each a rank of a fresh job; rethrows the first failure.
-void run_workers(int workers, const std::function<void(Group&)>& body) {
+// Runs body(group) on `workers` threads, each a rank of a fresh job; rethrows the first failure. The job meets in a
+// TCPStore, or in a FileStore on `store_file` when one is given (as --nproc's workers do).
+void run_workers(int workers, const std::function<void(Group&)>& body, const std::string& store_file = "") {
   World base;
   base.world_size = workers;
   base.master_port = free_port();
+  base.store_file = store_file;
   base.timeout = std::chrono::seconds(20);
   std::vector<std::future<void>> done;
   for (int r = 0; r < workers; ++r) {
@@ -218,6 +225,128 @@ TEST(Group, AWorkerThatLeavesIsNamedByTheOthers) {
   leaver.get();
   EXPECT_NE(message.find("rank 1 stopped: its data directory was missing"), std::string::npos) << message;
   EXPECT_NE(message.find("rank 0 of 2"), std::string::npos) << message;
+}
+
+// The store of a one-machine job is a file (c10d's FileStore): the same collectives, the workers counted on this
+// machine, Gloo on loopback, and a leaving worker named by the others through the exit marks kept there.
+TEST(Group, WorkersMeetingInAStoreFileSumCountThemselvesAndNameALeaver) {
+  test::TempDir dir;
+  const std::string file = (dir.path() / "store").string();
+  run_workers(
+      3,
+      [](Group& g) {
+        EXPECT_EQ(g.machine_workers(), 3);
+        EXPECT_EQ(g.transport(), "Gloo over TCP on 127.0.0.1 (loopback: every worker is on this machine)");
+        auto t = torch::full({5}, static_cast<float>(g.rank() + 1));
+        g.allreduce_sum(t);
+        EXPECT_TRUE(torch::equal(t, torch::full({5}, 6.0f)));
+      },
+      file);
+
+  World base;
+  base.world_size = 2;
+  base.store_file = (dir.path() / "second-job").string();
+  base.timeout = std::chrono::seconds(20);
+  auto leaver = std::async(std::launch::async, [&] {
+    World w = base;
+    w.rank = 1;
+    Group g(w);
+    g.leave("its data directory was missing");
+  });
+  World w = base;
+  Group g(w);
+  auto t = torch::ones({4});
+  const auto message = test::error_of([&] { g.allreduce_sum(t); });
+  leaver.get();
+  EXPECT_NE(message.find("rank 0 of 2: an allreduce failed: rank 1 stopped: its data directory was missing"),
+            std::string::npos)
+      << message;
+}
+
+// A rendezvous that not every worker reaches says how many came, in one line.
+TEST(Group, ARendezvousWithoutEveryWorkerSaysHowManyCame) {
+  test::TempDir dir;
+  World w;
+  w.world_size = 3;
+  w.store_file = (dir.path() / "store").string();
+  w.timeout = std::chrono::seconds(1);
+  EXPECT_EQ(test::error_of([&] { Group g(w); }),
+            fmt::format("rank 0 of 3: rendezvous in the store file {} failed within 1 s: 1 of 3 workers came",
+                        w.store_file));
+}
+
+// Sets environment variables for one test, and unsets them after.
+class ScopedVariables {
+ public:
+  ScopedVariables(std::initializer_list<std::pair<std::string, std::string>> variables) : variables_(variables) {
+    for (const auto& [name, value] : variables_) setenv(name.c_str(), value.c_str(), 1);
+  }
+  ScopedVariables(const ScopedVariables&) = delete;
+  ScopedVariables& operator=(const ScopedVariables&) = delete;
+  ~ScopedVariables() {
+    for (const auto& [name, value] : variables_) unsetenv(name.c_str());
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> variables_;
+};
+
+// What PyTorch's env:// accepts, tint accepts (issue 29 item 5): LOCAL_RANK without LOCAL_WORLD_SIZE (then below
+// WORLD_SIZE); with both, LOCAL_RANK < LOCAL_WORLD_SIZE as before.
+TEST(World, LocalRankNeedsNoLocalWorldSize) {
+  ScopedVariables job({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29500"},
+                       {"LOCAL_RANK", "1"}});
+  auto w = world_from_environment();
+  ASSERT_TRUE(w.has_value());
+  EXPECT_EQ(w->local_rank, 1);
+  EXPECT_EQ(w->local_world_size, 0);
+  EXPECT_TRUE(w->store_file.empty());
+  {
+    ScopedVariables local({{"LOCAL_WORLD_SIZE", "1"}});
+    EXPECT_NE(test::error_of([] { world_from_environment(); }).find("LOCAL_RANK='1': expected an integer in 0..0"),
+              std::string::npos);
+  }
+  ScopedVariables beyond({{"LOCAL_RANK", "2"}});
+  EXPECT_NE(test::error_of([] { world_from_environment(); }).find("LOCAL_RANK='2': expected an integer in 0..1"),
+            std::string::npos);
+}
+
+// TINT_STORE_FD (what --nproc gives its workers) must name an open file of the process; MASTER_ADDR and MASTER_PORT
+// are then not needed, and Gloo binds loopback whatever GLOO_SOCKET_IFNAME says.
+TEST(World, AnInheritedStoreFileNeedsNoMasterAddress) {
+  test::TempDir dir;
+  const auto path = dir.path() / "store";
+  test::write_bytes(path, "");
+  const int fd = open(path.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  {
+    ScopedVariables job({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"TINT_STORE_FD", std::to_string(fd)},
+                         {"GLOO_SOCKET_IFNAME", "lo"}});
+    const auto w = world_from_environment();
+    ASSERT_TRUE(w.has_value());
+    EXPECT_EQ(w->store_file, fmt::format("/proc/self/fd/{}", fd));
+    EXPECT_EQ(bind_address(*w).address, "127.0.0.1");
+  }
+  close(fd);
+  ScopedVariables job({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"TINT_STORE_FD", std::to_string(fd)}});
+  EXPECT_NE(test::error_of([] { world_from_environment(); })
+                .find(fmt::format("TINT_STORE_FD={}: not an open file of this process", fd)),
+            std::string::npos);
+}
+
+TEST(World, ThreadsPerWorkerShareTheMachinesCoresAndSayHowWhenTheLauncherDidNot) {
+  World w;
+  EXPECT_EQ(threads_per_worker(3, w, 2, 8).threads, 3);  // --threads
+  EXPECT_EQ(threads_per_worker(3, w, 2, 8).how, "");
+  w.local_world_size = 2;  // torchrun, --nproc
+  EXPECT_EQ(threads_per_worker(0, w, 4, 8).threads, 4);
+  EXPECT_EQ(threads_per_worker(0, w, 4, 8).how, "");
+  w.local_world_size = 0;  // LOCAL_WORLD_SIZE unset: the workers counted here
+  const auto choice = threads_per_worker(0, w, 3, 8);
+  EXPECT_EQ(choice.threads, 2);
+  EXPECT_EQ(choice.how, "2 threads per worker: 8 cores / 3 workers of this job on this machine (counted at the "
+                        "rendezvous: LOCAL_WORLD_SIZE is not set; --threads chooses)");
+  EXPECT_EQ(threads_per_worker(0, w, 4, 2).threads, 1);  // never fewer than one
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // `tint train --nproc N`: runs N workers of the same command on this machine and waits for them, as torchrun does
 // for one node: each is this binary, started with the torchrun variables (RANK, WORLD_SIZE, LOCAL_RANK,
-// LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1, MASTER_PORT: a free port) and the same arguments minus --nproc.
+// LOCAL_WORLD_SIZE) and the same arguments minus --nproc. Their rendezvous store is on no network: an in-memory file
+// they inherit (TINT_STORE_FD), which the kernel frees with the last of them, whatever kills them; Gloo binds
+// 127.0.0.1.
 //
 // The workers run in their own process group, so that Ctrl-C reaches them once, through the launcher, which forwards
 // SIGINT / SIGTERM to every worker (they agree on a step, save a checkpoint and stop). They die with the launcher
@@ -33,7 +35,7 @@ struct LaunchResult {
 LaunchResult launch_local(int nproc, const std::vector<std::string>& arguments, std::chrono::milliseconds timeout);
 
 // A free TCP port on the loopback interface (bound and released: another process could take it in between, as
-// with torchrun's own choice).
+// with torchrun's own choice). For tests of workers started from the environment.
 int free_port();
 
 }  // namespace tint::distributed
