@@ -1,5 +1,6 @@
 #include "readme/doc_commands.h"
 
+#include <cmath>
 #include <regex>
 #include <sstream>
 
@@ -67,20 +68,22 @@ std::vector<Line> join_continuations(const std::vector<Line>& lines) {
 
 void scan_sh_block(const std::string& page, int block, const std::vector<Line>& lines, DocScan& scan) {
   static const std::regex quoted("\"([^\"]+)\"");
+  DocCommand* last = nullptr;  // an indented comment line right under a command goes on with its comment
   for (const auto& l : join_continuations(lines)) {
     const size_t hash = comment_start(l.text);
-    DocCommand c;
-    c.page = page;
-    c.line = l.number;
-    c.block = block;
-    c.text = collapse_spaces(l.text.substr(0, hash));
-    if (c.text.empty()) continue;  // a comment line is prose
-    if (hash != std::string::npos) {
-      const std::string comment = l.text.substr(hash);
-      for (std::sregex_iterator m(comment.begin(), comment.end(), quoted), end; m != end; ++m)
-        c.output.push_back((*m)[1]);
+    const std::string code = collapse_spaces(l.text.substr(0, hash));
+    if (code.empty() && (hash == std::string::npos || hash == 0)) {  // a blank line, or a comment of its own
+      last = nullptr;
+      continue;
     }
-    scan.commands.push_back(c);
+    if (!code.empty()) {
+      scan.commands.push_back({page, l.number, block, code, {}, false});
+      last = &scan.commands.back();
+    }
+    if (hash == std::string::npos || last == nullptr) continue;
+    const std::string comment = l.text.substr(hash);
+    for (std::sregex_iterator m(comment.begin(), comment.end(), quoted), end; m != end; ++m)
+      last->output.push_back((*m)[1]);
   }
 }
 
@@ -194,8 +197,27 @@ std::vector<std::string> shell_words(const std::string& command) {
   return words;
 }
 
+namespace {
+
+// `line` with every number in scientific notation whose size is below 1e-9 replaced by "<1e-9>": in the double
+// precision experiments the pages quote, such values are rounding error, whose digits vary with the CPU's kernels.
+std::string rounding_as_placeholder(const std::string& line) {
+  static const std::regex scientific(R"([-+]?[0-9]+(\.[0-9]+)?e[-+][0-9]+)");
+  std::string out;
+  auto from = line.cbegin();
+  for (std::sregex_iterator m(line.begin(), line.end(), scientific), end; m != end; ++m) {
+    out.append(from, (*m)[0].first);
+    out += std::abs(std::stod(m->str())) < 1e-9 ? "<1e-9>" : m->str();
+    from = (*m)[0].second;
+  }
+  return out.append(from, line.cend());
+}
+
+}  // namespace
+
 bool line_matches(const std::string& pattern, const std::string& actual) {
-  const std::string p = collapse_spaces(pattern), a = collapse_spaces(actual);
+  const std::string p = rounding_as_placeholder(collapse_spaces(pattern));
+  const std::string a = rounding_as_placeholder(collapse_spaces(actual));
   std::vector<std::string> pieces;
   for (size_t from = 0;;) {
     const size_t dots = p.find("...", from);

@@ -11,7 +11,9 @@ const char* const kPage = R"(Text with `tint inline` code, not a block.
 
 ```sh
 tint padding --kernel 5 --stride 2 --in 32 --out 16   # "best: padding=2" (a quote); other prose
-# a comment line
+                                                      # "goes on" here
+# a comment line of its own: prose, "not quoted output"
+
 tint train --num-filters 8 \
            --epochs 2
 ```
@@ -38,7 +40,7 @@ TEST(DocScanner, FindsShCommandsTranscriptsAndUnmarkedLines) {
   ASSERT_EQ(scan.commands.size(), 4u);
   EXPECT_EQ(scan.commands[0].text, "tint padding --kernel 5 --stride 2 --in 32 --out 16");
   EXPECT_EQ(scan.commands[0].line, 4);
-  EXPECT_EQ(scan.commands[0].output, std::vector<std::string>{"best: padding=2"});
+  EXPECT_EQ(scan.commands[0].output, (std::vector<std::string>{"best: padding=2", "goes on"}));
   EXPECT_FALSE(scan.commands[0].transcript);
   EXPECT_EQ(scan.commands[1].text, "tint train --num-filters 8 --epochs 2");
   EXPECT_EQ(scan.commands[2].text, "tint conv --input \"1 2;3 4\" --filter \"1\"");
@@ -46,7 +48,7 @@ TEST(DocScanner, FindsShCommandsTranscriptsAndUnmarkedLines) {
   EXPECT_EQ(scan.commands[2].output, (std::vector<std::string>{"conv ... -> 2x2", "1   2"}));
   EXPECT_EQ(scan.commands[3].output, std::vector<std::string>{"tint: error: no padding"});
   // The synopsis and the layout lines are text; the last line is a command nobody would run.
-  EXPECT_EQ(scan.unmarked, std::vector<std::string>{"page.md:23: tint summary --model conv-transpose"});
+  EXPECT_EQ(scan.unmarked, std::vector<std::string>{"page.md:25: tint summary --model conv-transpose"});
 }
 
 TEST(DocScanner, SplitsWordsAsTheShellDoes) {
@@ -59,6 +61,10 @@ TEST(DocScanner, QuotedLinesMatchWithEllipsesAndAnySpacing) {
   EXPECT_TRUE(line_matches("  1   2", "1 2"));
   EXPECT_FALSE(line_matches("best: padding=2", "best: padding=1"));
   EXPECT_FALSE(line_matches("a ... c", "a b"));
+  // Rounding error (below 1e-9) matches rounding error; anything larger must be as quoted.
+  EXPECT_TRUE(line_matches("off-span 7.704e-16 (|diff| 0.00e+00)", "off-span 7.977e-16 (|diff| 1.39e-17)"));
+  EXPECT_FALSE(line_matches("off-span 7.704e-16", "off-span 7.977e-06"));
+  EXPECT_FALSE(line_matches("rel.err 4.59e-08", "rel.err 4.60e-08"));
 }
 
 TEST(DocScanner, TheLongestRuleWins) {
