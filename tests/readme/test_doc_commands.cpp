@@ -107,8 +107,11 @@ void relative_outputs(Words& w) {
 
 // `tint` is this build's binary; scripts/ and bench/ are the source tree's.
 void resolve_program(std::string& program) {
-  if (program == "tint") program = tint_binary().string();
-  else if (program.rfind("scripts/", 0) == 0 || program.rfind("bench/", 0) == 0) program = (source_dir() / program).string();
+  if (program == "tint") {
+    program = tint_binary().string();
+  } else if (program.rfind("scripts/", 0) == 0 || program.rfind("bench/", 0) == 0) {
+    program = (source_dir() / program).string();
+  }
 }
 
 const char* const kTimeout = "timeout --kill-after=10 300 ";
@@ -185,9 +188,7 @@ TEST_P(DocCommands, RunAndPrintWhatThePageQuotes) {
       continue;
     }
     if (s.env.count("RANK") != 0) {
-      Split others = s;
-      others.env.erase("RANK");
-      const std::string cluster = std::to_string(c.block) + joined(others.words);
+      const std::string cluster = std::to_string(c.block) + " " + joined(s.words);  // the same job, another rank
       if (!clusters_run.insert(cluster).second) {
         std::cout << c.where() << ": ran with its world above: `" << c.text << "`\n";
         continue;
