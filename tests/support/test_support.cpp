@@ -44,6 +44,8 @@ fs::path embedded_data_dir() { return TINT_TEST_EMBEDDED_DATA; }
 
 fs::path source_dir() { return TINT_TEST_SOURCE_DIR; }
 
+fs::path build_dir() { return TINT_TEST_BUILD_DIR; }
+
 TempDir::TempDir(const std::string& tag) {
   std::random_device rd;
   path_ = fs::temp_directory_path() / (tag + "-" + std::to_string(rd()) + std::to_string(rd()));
@@ -92,11 +94,14 @@ std::string kill_at_rename_env(const std::string& name, const std::string& momen
 }
 
 CommandResult run_tint(const std::string& args, const std::string& env) {
-  const std::string binary = tint_binary().string();
+  return run_command(env + (env.empty() ? "" : " ") + shell_quote(tint_binary().string()) + " " + args);
+}
+
+CommandResult run_command(const std::string& command) {
   TempDir io("tint-cli-io");
-  const std::string command = env + (env.empty() ? "" : " ") + "'" + binary + "' " + args + " >'" +
-                              (io / "out").string() + "' 2>'" + (io / "err").string() + "'";
-  int status = std::system(command.c_str());
+  const std::string line = "{\n" + command + "\n} >" + shell_quote((io / "out").string()) + " 2>" +
+                           shell_quote((io / "err").string());
+  int status = std::system(line.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(io / "out");
@@ -125,9 +130,14 @@ std::string reference_python() {
 }
 
 bool python_has_cv2() {
-  static const bool found =
-      std::system((shell_quote(reference_python()) + " -c 'import cv2' >/dev/null 2>&1").c_str()) == 0;
+  static const bool found = python_can_import("cv2");
   return found;
+}
+
+bool python_can_import(const std::string& module) {
+  const std::string command = shell_quote(reference_python()) + " -c " + shell_quote("import " + module) +
+                              " >/dev/null 2>&1";
+  return std::system(command.c_str()) == 0;
 }
 
 std::string error_of(const std::function<void()>& f) {

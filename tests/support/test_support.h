@@ -20,9 +20,11 @@ std::optional<std::filesystem::path> full_cifar10_dir();
 // $TINT_DETECTION_DIR, else CMake's TINT_TEST_DETECTION_DIR; nullopt when absent (tests then GTEST_SKIP, saying why).
 std::optional<std::filesystem::path> detection_data_dir();
 
-// The embedded horse subset in the source tree, and the source tree itself.
+// The embedded horse subset in the source tree, the source tree itself, and the build directory the tests were built
+// in (where scripts/tint and scripts/count look, through $TINT_BUILD_DIR).
 std::filesystem::path embedded_data_dir();
 std::filesystem::path source_dir();
+std::filesystem::path build_dir();
 
 // A fresh empty directory under the system temp folder, removed when the object dies.
 class TempDir {
@@ -49,6 +51,8 @@ std::filesystem::path tint_binary();
 
 // Runs the built `tint` binary ($TINT_BINARY) with `args` (a shell-quoted string), capturing both streams.
 CommandResult run_tint(const std::string& args, const std::string& env = "");
+// Runs a /bin/sh command line, capturing both streams.
+CommandResult run_command(const std::string& command);
 
 // The environment (for run_tint's `env`) that makes the binary SIGKILL itself at the `nth` rename onto a file named
 // `name`, just "before" or "after" it: tests/support/kill_at_rename.c, loaded with LD_PRELOAD (the product has no hook).
@@ -66,6 +70,8 @@ std::string shell_quote(const std::string& s);
 std::string reference_python();
 // Whether reference_python() can import OpenCV's module (cv2); asked once per process.
 bool python_has_cv2();
+// Whether reference_python() can import `module`.
+bool python_can_import(const std::string& module);
 
 // The message of the tint::Error that `f` throws, or "<no error>" when it throws none.
 std::string error_of(const std::function<void()>& f);
