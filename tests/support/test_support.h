@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -148,7 +149,9 @@ class TintProcess {
   const std::filesystem::path dir_var = ::tint::test::full_cifar10_dir()
 
 // TINT_SKIP_WITHOUT_DETECTION_DATA(data, "samples/bus.jpg", "coco128"): `data` is the detection data folder, which
-// holds every listed path.
-#define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, ...)                               \
-  TINT_SKIP_IF_MISSING(::tint::test::missing_detection_data({__VA_ARGS__}));         \
+// holds every listed path. A test names what it reads (at least one path), so that the skip names what is missing.
+#define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, ...)                                                 \
+  static_assert(std::initializer_list<const char*>{__VA_ARGS__}.size() > 0,                           \
+                "TINT_SKIP_WITHOUT_DETECTION_DATA: name the detection files the test reads");         \
+  TINT_SKIP_IF_MISSING(::tint::test::missing_detection_data({__VA_ARGS__}));                           \
   const std::filesystem::path dir_var = ::tint::test::detection_data_dir()
