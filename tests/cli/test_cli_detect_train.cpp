@@ -334,7 +334,7 @@ TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
 // listen on is on loopback (Gloo's, while it connects them), and none listens once training runs: their rendezvous
 // store is an in-memory file they inherit, not rank 0's TCPStore on every address.
 TEST(CliDetectTrain, TwoWorkersListenOnLoopbackOnlyAndNotAtAllForTheirStore) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   const fs::path run = tmp / "run";
   std::vector<std::string> args = {"detect", "train", "--data", (data / "raccoon").string(), "--train-images",
