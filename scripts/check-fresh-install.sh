@@ -4,14 +4,18 @@
 # configures its build directory (Release, fuzz with clang-14, ASan/UBSan), then stops before compiling.
 # A package missing from scripts/deps.sh fails here even on a machine that has it installed by hand.
 # Costs a few minutes (debootstrap is cached in /tmp/fresh; the packages download every run). Needs root and
-# ../shared/tools/fresh-debian.sh (CI has both); without them it says so and exits 0, unless TINT_REQUIRE_FRESH=1.
+# ../shared/tools/fresh-debian.sh (CI has both); without them it says so and exits 0, unless TINT_REQUIRE_FRESH=1
+# (.ci/run sets it): then it fails.
 # It checks the committed HEAD: commit first.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fresh="${TINT_FRESH_DEBIAN:-$root/../shared/tools/fresh-debian.sh}"
 skip() {
+  if [[ "${TINT_REQUIRE_FRESH:-0}" == 1 ]]; then
+    echo "check-fresh-install: FAILED: cannot check: $1 (TINT_REQUIRE_FRESH=1, as .ci/run sets: CI must run it)" >&2
+    exit 1
+  fi
   echo "check-fresh-install: skipped: $1" >&2
-  [[ "${TINT_REQUIRE_FRESH:-0}" == 1 ]] && exit 1
   exit 0
 }
 [[ -x "$fresh" || -f "$fresh" ]] || skip "no $fresh"

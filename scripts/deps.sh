@@ -20,7 +20,8 @@ build=(
 )
 # libstb-dev: only bench/bench_image_codecs.cpp, which times stb_image (tint's old decoder) against the codecs above.
 # python3-opencv: the independent reader the darknet tests compare with (tests/detect/test_darknet_opencv.cpp).
-test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev python3-opencv)
+# python3: scripts/reproduce, which the reproduce tests run (tests/CMakeLists.txt).
+test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev python3 python3-opencv)
 # g++ finds OpenMP in libgomp; clang-14 needs LLVM's libomp headers and library (libomp-14-dev) for -fopenmp.
 fuzz=(clang-14 libclang-rt-14-dev libomp-14-dev)
 

@@ -76,7 +76,8 @@ int64_t pixels_near(const torch::Tensor& image, int r, int g, int b, int toleran
 
 TEST(BrowserReport, ChromiumShowsTheCurvesWithoutConsoleErrors) {
   auto chromium = find_chromium();
-  if (!chromium) GTEST_SKIP() << "chromium is not installed (Debian: apt-get install chromium; scripts/deps.sh does)";
+  TINT_SKIP_IF_MISSING(test::missing_tool(chromium.has_value(),
+                                          "chromium (Debian: apt-get install chromium; scripts/deps.sh test does)"));
   test::TempDir tmp("tint-browser");
   auto p = test::run_tint("palette --max-iterations 20 --out '" + tmp.path().string() + "'");
   ASSERT_EQ(p.exit_code, 0) << p.err;

@@ -143,7 +143,7 @@ std::vector<int64_t> layer_ends(const fs::path& cfg, int count) {
 }
 
 TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   const fs::path run = tmp / "run";
   auto r = run_tint(raccoon_job(data, tmp) + " --epochs 1 -o " + q(run));
@@ -230,7 +230,7 @@ TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
 // A run of 1 epoch resumed to 2 gives the numbers of an uninterrupted 2-epoch run: order, augmentation and dropout
 // depend only on the seed, the epoch and the batch, and the checkpoint holds the optimizer state.
 TEST(CliDetectTrain, ResumeToTwoEpochsMatchesAnUninterruptedRun) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   const std::string job = raccoon_job(data, tmp);
   auto first = run_tint(job + " --epochs 1 -o " + q(tmp / "resumed"));
@@ -254,7 +254,7 @@ TEST(CliDetectTrain, ResumeToTwoEpochsMatchesAnUninterruptedRun) {
 // config.json names the data by the paths given; a run started with relative ones still resumes from another working
 // directory.
 TEST(CliDetectTrain, ResumeFromAnotherWorkingDirectory) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   fs::create_directories(tmp / "elsewhere");
   auto first = run_tint(raccoon_job(data, tmp, true) + " --epochs 1 -o run", "cd " + q(tmp.path()) + " &&");
@@ -271,7 +271,7 @@ TEST(CliDetectTrain, ResumeFromAnotherWorkingDirectory) {
 // checkpoint's rename, then started again: the run ends with exactly the numbers of an uninterrupted one. And Ctrl-C
 // (SIGINT) during epoch 2 saves a checkpoint, exits 130 naming the resume command, and the resumed run is exact too.
 TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   const std::string job = raccoon_job(data, tmp) + " --epochs 3";
   auto straight = run_tint(job + " -o " + q(tmp / "straight"));
@@ -310,7 +310,7 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
 // Two data-parallel workers (each 1 image of every global batch of 2): the run records its world size, Ctrl-C on the
 // launcher saves a checkpoint that both continue from, and the result is the uninterrupted 2-worker run's exactly.
 TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   std::string job = raccoon_job(data, tmp) + " --epochs 3 --nproc 2";
   job.replace(job.find("--batch-size 3"), 14, "--batch-size 1");
@@ -334,7 +334,7 @@ TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
 // listen on is on loopback (Gloo's, while it connects them), and none listens once training runs: their rendezvous
 // store is an in-memory file they inherit, not rank 0's TCPStore on every address.
 TEST(CliDetectTrain, TwoWorkersListenOnLoopbackOnlyAndNotAtAllForTheirStore) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(data);
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   const fs::path run = tmp / "run";
   std::vector<std::string> args = {"detect", "train", "--data", (data / "raccoon").string(), "--train-images",

@@ -37,7 +37,7 @@ struct Experiment {
 };
 
 TEST(CliOptim, EveryExperimentWritesItsOutputs) {
-  if (!report::gnuplot_available()) GTEST_SKIP() << "gnuplot not installed: the experiments cannot draw their plots";
+  TINT_SKIP_IF_MISSING(test::missing_tool(report::gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   const std::vector<Experiment> experiments{
       {"min-norm --n 10 --d 30 --batch-size 3", {"distance.png", "off_span.png"},
        {{"gd.csv", 10}, {"sgd.csv", 10}, {"sgd_from_random.csv", 10}}, "||w*||"},
@@ -61,7 +61,7 @@ TEST(CliOptim, EveryExperimentWritesItsOutputs) {
 }
 
 TEST(CliOptim, SameSeedSameNumbers) {
-  if (!report::gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  TINT_SKIP_IF_MISSING(test::missing_tool(report::gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   test::TempDir a, b;
   const std::string args = "optim min-norm --n 8 --d 20 --seed 5 --init-scale 0 --out ";
   ASSERT_EQ(run_tint(args + "'" + a.path().string() + "'").exit_code, 0);

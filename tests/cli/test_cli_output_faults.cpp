@@ -76,7 +76,8 @@ std::string with_file_size_limit(size_t bytes) {
 }
 
 TEST_F(OutputFaults, AFailingWriteNamesTheFileAndKeepsTheEarlierRun) {
-  if (std::system("prlimit --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "prlimit (util-linux) not installed";
+  TINT_SKIP_IF_MISSING(
+      test::missing_tool(std::system("prlimit --version >/dev/null 2>&1") == 0, "prlimit (Debian's util-linux)"));
   test::TempDir tmp;
   const fs::path run = tmp / "run";
   ASSERT_EQ(test::run_tint(train_args(run, 1)).exit_code, 0);

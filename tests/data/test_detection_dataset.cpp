@@ -23,12 +23,6 @@ namespace tint::data {
 namespace {
 namespace fs = std::filesystem;
 
-#define SKIP_WITHOUT_DETECTION_DATA(dir_var)                                                              \
-  const auto dir_var##_opt = test::detection_data_dir();                                                 \
-  if (!dir_var##_opt) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR (CMake option "  \
-                                      "TINT_TEST_DETECTION_DIR) to ../shared/data/detection";            \
-  const fs::path dir_var = *dir_var##_opt
-
 void write_image_file(const fs::path& path, int width, int height) {
   fs::create_directories(path.parent_path());
   write_image(path, torch::zeros({3, height, width}, torch::kUInt8));
@@ -175,8 +169,8 @@ TEST(DetectionDataset, ImageListsAreCsvWithAFilenameColumnOrOneNamePerLine) {
 }
 
 TEST(DetectionDataset, Coco128Has128ImagesAnd929Boxes) {
-  SKIP_WITHOUT_DETECTION_DATA(data);
-  const auto names = read_names(data / "yolo-fastest-1.1" / "coco.names");
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "coco128");
+  const auto names = read_names(test::embedded_yolo_fastest_dir() / "coco.names");
   const auto start = std::chrono::steady_clock::now();
   const auto d = read_detection_dataset(data / "coco128", names);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -235,7 +229,7 @@ std::multimap<std::string, CsvBox> read_split_csv(const fs::path& file) {
 }
 
 TEST(DetectionDataset, RaccoonHas200ImagesAnd217BoxesAndTheAuthorsSplit) {
-  SKIP_WITHOUT_DETECTION_DATA(data);
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   const auto dir = data / "raccoon";
   const auto all = read_detection_dataset(dir, {"raccoon"});
   EXPECT_EQ(all.format, LabelFormat::Voc);

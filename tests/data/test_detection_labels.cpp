@@ -38,9 +38,7 @@ TEST(NamesFile, OneNamePerLineTrailingBlankLinesAllowed) {
 }
 
 TEST(NamesFile, ReadsTheEightyCocoNames) {
-  const auto dir = test::detection_data_dir();
-  if (!dir) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR to ../shared/data/detection";
-  const auto names = read_names(*dir / "yolo-fastest-1.1" / "coco.names");
+  const auto names = read_names(test::embedded_yolo_fastest_dir() / "coco.names");
   ASSERT_EQ(names.size(), 80u);
   EXPECT_EQ(names[0], "person");
   EXPECT_EQ(names[9], "traffic light");

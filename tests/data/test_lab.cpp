@@ -21,7 +21,6 @@ namespace lab_test {
 namespace {
 using test::reference_python;
 using test::shell_quote;
-const auto has_cv2 = test::python_has_cv2;
 namespace fs = std::filesystem;
 using Triple = std::array<double, 3>;
 
@@ -236,10 +235,7 @@ std::pair<torch::Tensor, torch::Tensor> opencv_convert(const torch::Tensor& rgb,
 }
 
 TEST(Lab, AgreesWithOpenCV) {
-  if (!has_cv2()) {
-    GTEST_SKIP() << "OpenCV's Python module is missing: `" << reference_python()
-                 << " -c 'import cv2'` failed (install python3-opencv or set TINT_PYTHON)";
-  }
+  TINT_SKIP_IF_MISSING(test::missing_python_cv2());
   test::TempDir tmp;
   torch::manual_seed(13);
   auto rgb = torch::rand({4000, 3});

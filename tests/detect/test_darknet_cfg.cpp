@@ -11,6 +11,7 @@
 namespace tint::detect {
 namespace darknet_cfg_test {
 namespace {
+namespace fs = std::filesystem;
 
 DarknetCfg parse_cfg_text(const std::string& text) { return parse_cfg(text, "test.cfg"); }
 std::string cfg_error(const std::string& text) {
@@ -61,38 +62,41 @@ TEST(DarknetCfg, ReadsSectionsLinesAndOptionsAsWritten) {
   EXPECT_EQ(yolo.find("anchors")->value, "10,14,  23,27, 37,58");
 }
 
-TEST(DarknetCfg, ReadsBothYoloFastestCfgs) {
-  auto dir = test::detection_data_dir();
-  if (!dir) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR to ../shared/data/detection";
-  for (const char* name : {"yolo-fastest-1.1.cfg", "yolo-fastest-1.1-xl.cfg"}) {
-    SCOPED_TRACE(name);
-    const auto cfg = read_cfg(*dir / "yolo-fastest-1.1" / name);
-    // Section counts as `grep -c '^\[type' FILE` gives them for both files.
-    std::map<std::string, int> count;
-    for (const auto& s : cfg.sections) ++count[s.type];
-    EXPECT_EQ(count, (std::map<std::string, int>{{"net", 1},
-                                                 {"convolutional", 84},
-                                                 {"dropout", 18},
-                                                 {"maxpool", 3},
-                                                 {"route", 5},
-                                                 {"shortcut", 18},
-                                                 {"upsample", 1},
-                                                 {"yolo", 2}}));
-    EXPECT_EQ(cfg.num_layers(), 131);
-    EXPECT_EQ(cfg.net().get_int("width", 0), 320);
-    // The last section: the second [yolo], layer 130, `mask = 0,1,2` as the file writes it.
-    EXPECT_EQ(cfg.sections.back().type, "yolo");
-    EXPECT_EQ(cfg.sections.back().index, 130);
-    EXPECT_EQ(cfg.sections.back().get_ints("mask"), (std::vector<int>{0, 1, 2}));
-    EXPECT_EQ(cfg.sections.back().get_string("iou_loss", ""), "ciou");
-    EXPECT_EQ(cfg.sections.back().get_string("nms_kind", ""), "greedynms");  // known, post-processing only
-  }
+// Both Yolo-Fastest cfgs have the same layers (the xl one has more filters).
+void expect_yolo_fastest_layers(const fs::path& path) {
+  const auto cfg = read_cfg(path);
+  // Section counts as `grep -c '^\[type' FILE` gives them for both files.
+  std::map<std::string, int> count;
+  for (const auto& s : cfg.sections) ++count[s.type];
+  EXPECT_EQ(count, (std::map<std::string, int>{{"net", 1},
+                                               {"convolutional", 84},
+                                               {"dropout", 18},
+                                               {"maxpool", 3},
+                                               {"route", 5},
+                                               {"shortcut", 18},
+                                               {"upsample", 1},
+                                               {"yolo", 2}}));
+  EXPECT_EQ(cfg.num_layers(), 131);
+  EXPECT_EQ(cfg.net().get_int("width", 0), 320);
+  // The last section: the second [yolo], layer 130, `mask = 0,1,2` as the file writes it.
+  EXPECT_EQ(cfg.sections.back().type, "yolo");
+  EXPECT_EQ(cfg.sections.back().index, 130);
+  EXPECT_EQ(cfg.sections.back().get_ints("mask"), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(cfg.sections.back().get_string("iou_loss", ""), "ciou");
+  EXPECT_EQ(cfg.sections.back().get_string("nms_kind", ""), "greedynms");  // known, post-processing only
+}
+
+TEST(DarknetCfg, ReadsTheYoloFastestCfg) {
+  expect_yolo_fastest_layers(test::embedded_yolo_fastest_dir() / "yolo-fastest-1.1.cfg");
+}
+
+TEST(DarknetCfg, ReadsTheYoloFastestXlCfg) {
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "yolo-fastest-1.1/yolo-fastest-1.1-xl.cfg");
+  expect_yolo_fastest_layers(data / "yolo-fastest-1.1" / "yolo-fastest-1.1-xl.cfg");
 }
 
 TEST(DarknetCfg, FormatReadsBackToTheSameSections) {
-  auto dir = test::detection_data_dir();
-  if (!dir) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR to ../shared/data/detection";
-  const auto cfg = read_cfg(*dir / "yolo-fastest-1.1" / "yolo-fastest-1.1-xl.cfg");
+  const auto cfg = read_cfg(test::embedded_yolo_fastest_dir() / "yolo-fastest-1.1.cfg");
   const auto again = parse_cfg(format_cfg(cfg), "again.cfg");
   ASSERT_EQ(again.sections.size(), cfg.sections.size());
   for (size_t i = 0; i < cfg.sections.size(); ++i) {

@@ -20,6 +20,7 @@
 namespace tint::detect {
 namespace darknet_model_test {
 namespace {
+namespace fs = std::filesystem;
 
 // Every layer type and the odd cases: maxpool with an odd total padding (darknet's default size - 1 for size 2) and
 // an even one, a depthwise convolution, route groups over two inputs, nearest upsampling, a shortcut with swish, a
@@ -321,62 +322,65 @@ TEST(DarknetModel, HeadsComeFromTheCfg) {
   EXPECT_EQ(model->input_channels(), 2);
 }
 
-TEST(DarknetModel, YoloFastestHeadsAndParameterNames) {
-  auto dir = test::detection_data_dir();
-  if (!dir) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR to ../shared/data/detection";
-  // Floats per weights file, from the file sizes: (size - 20) / 4 (README of the detection data).
-  const std::vector<std::pair<std::string, int64_t>> models = {{"yolo-fastest-1.1", 346062},
-                                                               {"yolo-fastest-1.1-xl", 923486}};
-  for (const auto& [name, floats] : models) {
-    SCOPED_TRACE(name);
-    DarknetModel model = build_darknet_model(*dir / "yolo-fastest-1.1" / (name + ".cfg"));
-    EXPECT_EQ(model->input_width(), 320);
-    EXPECT_EQ(model->input_height(), 320);
-    EXPECT_EQ(model->input_channels(), 3);
-    EXPECT_EQ(model->num_layers(), 131);
-    EXPECT_EQ(model->yolo_layers(), (std::vector<int>{121, 130}));
-    ASSERT_EQ(model->heads().size(), 2u);
-    const std::vector<std::array<float, 2>> all = {{12, 18}, {37, 49}, {52, 132}, {115, 73}, {119, 199}, {242, 238}};
-    const auto& big = model->heads()[0];  // mask = 3,4,5 on the 10x10 grid
-    EXPECT_EQ(big.mask, (std::vector<int>{3, 4, 5}));
-    EXPECT_EQ(big.all_anchors, all);
-    EXPECT_EQ(big.anchors, (std::vector<std::array<float, 2>>{{115, 73}, {119, 199}, {242, 238}}));
-    EXPECT_EQ(model->heads()[1].mask, (std::vector<int>{0, 1, 2}));
-    EXPECT_EQ(model->heads()[1].anchors, (std::vector<std::array<float, 2>>{{12, 18}, {37, 49}, {52, 132}}));
-    for (const auto& h : model->heads()) {
-      EXPECT_EQ(h.num_classes, 80);
-      EXPECT_FLOAT_EQ(h.scale_x_y, 1.0f);
-      EXPECT_FLOAT_EQ(h.ignore_thresh, 0.5f);
-      EXPECT_FLOAT_EQ(h.truth_thresh, 1.0f);
-      EXPECT_FLOAT_EQ(h.iou_thresh, 0.213f);
-      EXPECT_FLOAT_EQ(h.iou_normalizer, 0.07f);
-      EXPECT_FLOAT_EQ(h.cls_normalizer, 1.0f);
-      EXPECT_FLOAT_EQ(h.obj_normalizer, 1.0f);
-      EXPECT_EQ(h.iou_loss, "ciou");
-    }
-    // Every value of the weights file is a parameter or a batchnorm statistic named for its layer.
-    int64_t count = 0;
-    for (const auto& p : model->named_parameters()) {
-      EXPECT_GE(layer_index_of(p.key()), 0) << p.key();
-      count += p.value().numel();
-    }
-    for (const auto& b : model->named_buffers())
-      if (b.key().find("running_") != std::string::npos) count += b.value().numel();
-    EXPECT_EQ(count, floats);
-    const auto params = model->named_parameters();
-    EXPECT_TRUE(params.contains("layers.0.conv.weight"));
-    EXPECT_TRUE(params.contains("layers.0.bn.weight"));
-    EXPECT_FALSE(params.contains("layers.0.conv.bias"));  // batchnorm's beta is the bias
-    EXPECT_TRUE(params.contains("layers.129.conv.bias"));  // the head convolution has its own
-    EXPECT_TRUE(model->named_buffers().contains("layers.3.bn.running_mean"));
-    EXPECT_FALSE(params.contains("layers.7.conv.weight"));  // a dropout
-    torch::NoGradGuard no_grad;
-    model->eval();
-    const auto raw = model->forward(torch::rand({2, 3, 320, 320}));
-    ASSERT_EQ(raw.size(), 2u);
-    EXPECT_EQ(raw[0].sizes(), (std::vector<int64_t>{2, 255, 10, 10}));
-    EXPECT_EQ(raw[1].sizes(), (std::vector<int64_t>{2, 255, 20, 20}));
+// Both Yolo-Fastest models: the same layers, heads and anchors; `floats` values in the weights file, from its size:
+// (size - 20) / 4 (README of the detection data).
+void expect_yolo_fastest_model(const fs::path& cfg, int64_t floats) {
+  DarknetModel model = build_darknet_model(cfg);
+  EXPECT_EQ(model->input_width(), 320);
+  EXPECT_EQ(model->input_height(), 320);
+  EXPECT_EQ(model->input_channels(), 3);
+  EXPECT_EQ(model->num_layers(), 131);
+  EXPECT_EQ(model->yolo_layers(), (std::vector<int>{121, 130}));
+  ASSERT_EQ(model->heads().size(), 2u);
+  const std::vector<std::array<float, 2>> all = {{12, 18}, {37, 49}, {52, 132}, {115, 73}, {119, 199}, {242, 238}};
+  const auto& big = model->heads()[0];  // mask = 3,4,5 on the 10x10 grid
+  EXPECT_EQ(big.mask, (std::vector<int>{3, 4, 5}));
+  EXPECT_EQ(big.all_anchors, all);
+  EXPECT_EQ(big.anchors, (std::vector<std::array<float, 2>>{{115, 73}, {119, 199}, {242, 238}}));
+  EXPECT_EQ(model->heads()[1].mask, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(model->heads()[1].anchors, (std::vector<std::array<float, 2>>{{12, 18}, {37, 49}, {52, 132}}));
+  for (const auto& h : model->heads()) {
+    EXPECT_EQ(h.num_classes, 80);
+    EXPECT_FLOAT_EQ(h.scale_x_y, 1.0f);
+    EXPECT_FLOAT_EQ(h.ignore_thresh, 0.5f);
+    EXPECT_FLOAT_EQ(h.truth_thresh, 1.0f);
+    EXPECT_FLOAT_EQ(h.iou_thresh, 0.213f);
+    EXPECT_FLOAT_EQ(h.iou_normalizer, 0.07f);
+    EXPECT_FLOAT_EQ(h.cls_normalizer, 1.0f);
+    EXPECT_FLOAT_EQ(h.obj_normalizer, 1.0f);
+    EXPECT_EQ(h.iou_loss, "ciou");
   }
+  // Every value of the weights file is a parameter or a batchnorm statistic named for its layer.
+  int64_t count = 0;
+  for (const auto& p : model->named_parameters()) {
+    EXPECT_GE(layer_index_of(p.key()), 0) << p.key();
+    count += p.value().numel();
+  }
+  for (const auto& b : model->named_buffers())
+    if (b.key().find("running_") != std::string::npos) count += b.value().numel();
+  EXPECT_EQ(count, floats);
+  const auto params = model->named_parameters();
+  EXPECT_TRUE(params.contains("layers.0.conv.weight"));
+  EXPECT_TRUE(params.contains("layers.0.bn.weight"));
+  EXPECT_FALSE(params.contains("layers.0.conv.bias"));  // batchnorm's beta is the bias
+  EXPECT_TRUE(params.contains("layers.129.conv.bias"));  // the head convolution has its own
+  EXPECT_TRUE(model->named_buffers().contains("layers.3.bn.running_mean"));
+  EXPECT_FALSE(params.contains("layers.7.conv.weight"));  // a dropout
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const auto raw = model->forward(torch::rand({2, 3, 320, 320}));
+  ASSERT_EQ(raw.size(), 2u);
+  EXPECT_EQ(raw[0].sizes(), (std::vector<int64_t>{2, 255, 10, 10}));
+  EXPECT_EQ(raw[1].sizes(), (std::vector<int64_t>{2, 255, 20, 20}));
+}
+
+TEST(DarknetModel, YoloFastestHeadsAndParameterNames) {
+  expect_yolo_fastest_model(test::embedded_yolo_fastest_dir() / "yolo-fastest-1.1.cfg", 346062);
+}
+
+TEST(DarknetModel, YoloFastestXlHeadsAndParameterNames) {
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "yolo-fastest-1.1/yolo-fastest-1.1-xl.cfg");
+  expect_yolo_fastest_model(data / "yolo-fastest-1.1" / "yolo-fastest-1.1-xl.cfg", 923486);
 }
 
 TEST(DarknetModel, LayerIndexOfAParameterName) {
@@ -439,10 +443,8 @@ TEST(DarknetModel, SetNumClassesKeepsBoxAndObjectnessRows) {
 }
 
 TEST(DarknetModel, SetNumClassesOnYoloFastestKeepsTheBoxRowsOfTheRealHead) {
-  auto dir = test::detection_data_dir();
-  if (!dir) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR to ../shared/data/detection";
   torch::manual_seed(3);
-  DarknetModel model = build_darknet_model(*dir / "yolo-fastest-1.1" / "yolo-fastest-1.1.cfg");
+  DarknetModel model = build_darknet_model(test::embedded_yolo_fastest_dir() / "yolo-fastest-1.1.cfg");
   const auto w_before = model->conv(120)->conv->weight.clone();
   const auto b_before = model->conv(120)->conv->bias.clone();
   model->set_num_classes(1);
@@ -547,9 +549,7 @@ TEST(DarknetModel, ANetworkOfManyLargeLayersIsRefusedBeforeAllocating) {
 // Mutated real cfgs (a number replaced by an extreme one, a line dropped): each builds and runs, or is a tint::Error;
 // never another exception or a crash.
 TEST(DarknetModel, MutatedCfgsBuildOrFailCleanly) {
-  auto dir = test::detection_data_dir();
-  if (!dir) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR to ../shared/data/detection";
-  const auto text = read_file(*dir / "yolo-fastest-1.1" / "yolo-fastest-1.1.cfg");
+  const auto text = read_file(test::embedded_yolo_fastest_dir() / "yolo-fastest-1.1.cfg");
   std::vector<std::string> lines;
   for (size_t pos = 0; pos < text.size();) {
     const size_t end = std::min(text.find('\n', pos), text.size());
@@ -603,8 +603,7 @@ TEST(DarknetModel, RefusesAnInputOfTheWrongShape) {
 // and NCHW models run in turns so that a busy machine slows both alike:
 //   tint_test_detect --gtest_also_run_disabled_tests --gtest_filter='*ForwardTimings*'
 TEST(DarknetModel, DISABLED_ForwardTimings) {
-  auto dir = test::detection_data_dir();
-  if (!dir) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR to ../shared/data/detection";
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "yolo-fastest-1.1/yolo-fastest-1.1-xl.cfg");
   using Clock = std::chrono::steady_clock;
   const auto ms_since = [](Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -615,7 +614,7 @@ TEST(DarknetModel, DISABLED_ForwardTimings) {
                 torch::get_num_threads());
   };
   for (const std::string name : {"yolo-fastest-1.1", "yolo-fastest-1.1-xl"}) {
-    const auto cfg = *dir / "yolo-fastest-1.1" / (name + ".cfg");
+    const auto cfg = data / "yolo-fastest-1.1" / (name + ".cfg");
     std::vector<DarknetModel> models = {build_darknet_model(cfg), build_darknet_model(cfg)};
     models[1]->set_memory_format(torch::MemoryFormat::Contiguous);
     const char* formats[] = {"channels-last", "NCHW"};

@@ -25,7 +25,6 @@ namespace darknet_opencv_test {
 namespace {
 using test::reference_python;
 using test::shell_quote;
-const auto has_cv2 = test::python_has_cv2;
 namespace fs = std::filesystem;
 
 // Runs `command`, returning its stdout; fails the test (empty result) on a non-zero exit.
@@ -65,13 +64,11 @@ torch::Tensor photo_inputs(const fs::path& detection) {
   return torch::stack(inputs).contiguous();
 }
 
-#define TINT_SKIP_WITHOUT_OPENCV(dir_var)                                                                     \
-  const auto dir_var##_opt = test::detection_data_dir();                                                      \
-  if (!dir_var##_opt) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR to ../shared/data/detection"; \
-  if (!has_cv2())                                                                                              \
-    GTEST_SKIP() << "OpenCV's Python module is missing: `" << reference_python()                             \
-                 << " -c 'import cv2'` fails (Debian: apt install python3-opencv; or set TINT_PYTHON)";       \
-  const fs::path dir_var = *dir_var##_opt
+// The photos, both models and OpenCV's Python module.
+#define TINT_SKIP_WITHOUT_OPENCV(dir_var)                                                                 \
+  TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, "samples/bus.jpg", "samples/Cats_and_dog.jpg", "coco128/images", \
+                                   "yolo-fastest-1.1/yolo-fastest-1.1.cfg", "yolo-fastest-1.1/yolo-fastest-1.1-xl.cfg"); \
+  TINT_SKIP_IF_MISSING(test::missing_python_cv2())
 
 // Raw head outputs: the same numbers as OpenCV. Built with OpenCV's batchnorm epsilon (1e-6), tint's numbers agree
 // with OpenCV's to within 1e-4 absolute (measured up to 4.7e-5, on values up to ~33: float32 rounding over ~100

@@ -233,9 +233,8 @@ TEST(DrawDetections, BadDetectionsAreRefused) {
 
 // The course's bus photo with boxes placed by hand: every label stands where its box says, in its colour.
 TEST(DrawDetections, BusPhotoWithHandMadeBoxes) {
-  const auto dir = test::detection_data_dir();
-  if (!dir) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR (samples/bus.jpg)";
-  const auto photo = data::read_image(*dir / "samples" / "bus.jpg");
+  TINT_SKIP_WITHOUT_DETECTION_DATA(dir, "samples/bus.jpg");
+  const auto photo = data::read_image(dir / "samples" / "bus.jpg");
   ASSERT_EQ(photo.sizes(), (std::vector<int64_t>{3, 1080, 810}));
   const auto copy = photo.clone();
   const std::vector<Detection> d = {{Box{17, 230, 801, 751}, 5, 0.93f},

@@ -61,7 +61,7 @@ TEST(Table, CellsWithLineEndsAndALoneEmptyCellReadBack) {
 }
 
 TEST(Plot, GnuplotRendersAPngBesideItsScriptAndData) {
-  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  TINT_SKIP_IF_MISSING(test::missing_tool(gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   test::TempDir tmp;
   Table t({"epoch", "loss", "acc"});
   for (int i = 1; i <= 5; ++i) t.add_row({double(i), 1.0 / i, 10.0 * i});
@@ -77,7 +77,7 @@ TEST(Plot, GnuplotRendersAPngBesideItsScriptAndData) {
 }
 
 TEST(Plot, GnuplotErrorsAreReported) {
-  if (!gnuplot_available()) GTEST_SKIP() << "gnuplot not installed";
+  TINT_SKIP_IF_MISSING(test::missing_tool(gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   test::TempDir tmp;
   LinePlot plot{"Bad", "x", "y"};
   plot.series = {{"absent.csv", "x", "y", "y"}};

@@ -107,7 +107,8 @@ TEST(Text, LabelFontIsDejaVuSansBoldFoundByFontconfig) {
   const Font& font = label_font();
   EXPECT_TRUE(fs::exists(font.file())) << font.file();
   EXPECT_EQ(&font, &label_font());  // looked up once
-  if (!fs::exists(kDejaVuBold)) GTEST_SKIP() << "fonts-dejavu-core is not installed: the fallback font was used";
+  TINT_SKIP_IF_MISSING(test::missing_files({kDejaVuBold}, "fonts-dejavu-core is not installed (scripts/deps.sh "
+                                                          "does): the fallback font was used"));
   EXPECT_EQ(font.family(), "DejaVu Sans");
   EXPECT_EQ(font.style(), "Bold");
 }

@@ -22,23 +22,54 @@
 namespace tint::test {
 namespace fs = std::filesystem;
 
-std::optional<fs::path> full_cifar10_dir() {
-  const char* dir = std::getenv("TINT_CIFAR10_DIR");
-  if (dir == nullptr) dir = TINT_TEST_CIFAR10_DIR;
-  if (*dir == '\0') return std::nullopt;
-  std::error_code ec;
-  if (!fs::exists(fs::path(dir) / "data_batch_1.bin", ec)) return std::nullopt;
-  return fs::path(dir);
+bool data_required() {
+  const char* v = std::getenv("TINT_REQUIRE_DATA");
+  return v != nullptr && std::string(v) == "1";
 }
 
-std::optional<fs::path> detection_data_dir() {
-  const char* dir = std::getenv("TINT_DETECTION_DIR");
-  if (dir == nullptr) dir = TINT_TEST_DETECTION_DIR;
-  if (*dir == '\0') return std::nullopt;
-  std::error_code ec;
-  if (!fs::exists(fs::path(dir) / "yolo-fastest-1.1" / "yolo-fastest-1.1.cfg", ec)) return std::nullopt;
-  return fs::path(dir);
+Missing missing_files(const std::vector<fs::path>& paths, const std::string& how) {
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (!fs::exists(p, ec)) return p.string() + " not found: " + how;
+  }
+  return std::nullopt;
 }
+
+Missing missing_tool(bool found, const std::string& what) {
+  if (found) return std::nullopt;
+  return what + " is missing";
+}
+
+namespace {
+// $name if set (even empty), else CMake's default.
+fs::path setting(const char* name, const char* cmake_default) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : cmake_default;
+}
+}  // namespace
+
+fs::path full_cifar10_dir() { return setting("TINT_CIFAR10_DIR", TINT_TEST_CIFAR10_DIR); }
+
+Missing missing_full_cifar10() {
+  return missing_files({full_cifar10_dir() / "data_batch_1.bin"},
+                       "the full CIFAR-10 set (set TINT_CIFAR10_DIR, or CMake's TINT_TEST_DATA_DIR, to a "
+                       "cifar-10-batches-bin directory)");
+}
+
+fs::path detection_data_dir() { return setting("TINT_DETECTION_DIR", TINT_TEST_DETECTION_DIR); }
+
+Missing missing_detection_data(const std::vector<std::string>& relative_paths) {
+  std::vector<fs::path> paths;
+  for (const auto& p : relative_paths) paths.push_back(detection_data_dir() / p);
+  return missing_files(paths, "the detection data (set TINT_DETECTION_DIR, or CMake's TINT_TEST_DETECTION_DIR, to "
+                              "../shared/data/detection)");
+}
+
+fs::path embedded_yolo_fastest_dir() { return source_dir() / "data" / "pretrained" / "yolo-fastest-1.1"; }
+
+fs::path test_photos_dir() { return source_dir() / "tests" / "data" / "photos"; }
+
+fs::path test_photo(const std::string& name) { return test_photos_dir() / name; }
 
 fs::path embedded_data_dir() { return TINT_TEST_EMBEDDED_DATA; }
 
@@ -138,6 +169,12 @@ bool python_can_import(const std::string& module) {
   const std::string command = shell_quote(reference_python()) + " -c " + shell_quote("import " + module) +
                               " >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;
+}
+
+Missing missing_python_cv2() {
+  return missing_tool(python_has_cv2(), "OpenCV's Python module (`" + reference_python() +
+                                            " -c 'import cv2'` fails; Debian: apt-get install python3-opencv, which "
+                                            "scripts/deps.sh test installs; or set TINT_PYTHON)");
 }
 
 std::string error_of(const std::function<void()>& f) {

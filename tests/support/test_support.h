@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,13 +13,38 @@
 
 namespace tint::test {
 
-// The full CIFAR-10 directory: $TINT_CIFAR10_DIR, else CMake's TINT_TEST_DATA_DIR; nullopt when it has no
-// data_batch_1.bin (tests then GTEST_SKIP, saying why).
-std::optional<std::filesystem::path> full_cifar10_dir();
+// ---- Data and tools a test needs ----
+// A test that cannot run here says why, through TINT_SKIP_IF_MISSING: what is missing (a path, a program) and how to
+// provide it. It skips, unless $TINT_REQUIRE_DATA=1 (.ci/run sets it): then it fails, because CI has the data and the
+// tools scripts/deps.sh installs, and a skip there would be a check silently not made.
+// Environment skips stay skips everywhere (a CPU without AVX-512, an ASan build, a mount the container refuses): they
+// use GTEST_SKIP directly.
+using Missing = std::optional<std::string>;
 
-// The detection data (../shared/data/detection: yolo-fastest-1.1/, coco128/, raccoon/, samples/):
-// $TINT_DETECTION_DIR, else CMake's TINT_TEST_DETECTION_DIR; nullopt when absent (tests then GTEST_SKIP, saying why).
-std::optional<std::filesystem::path> detection_data_dir();
+// Whether $TINT_REQUIRE_DATA is 1.
+bool data_required();
+
+// The first of `paths` that does not exist, with `how` (how to provide it); nullopt when all exist.
+Missing missing_files(const std::vector<std::filesystem::path>& paths, const std::string& how);
+// `what` (a program or module, and how to install it) when `found` is false.
+Missing missing_tool(bool found, const std::string& what);
+
+// The full CIFAR-10 directory: $TINT_CIFAR10_DIR, else CMake's TINT_TEST_DATA_DIR (../shared/data/...).
+std::filesystem::path full_cifar10_dir();
+Missing missing_full_cifar10();
+
+// The detection data (../shared/data/detection: yolo-fastest-1.1/ with 1.1-xl, coco128/, raccoon/, samples/):
+// $TINT_DETECTION_DIR, else CMake's TINT_TEST_DETECTION_DIR. Tests name the files they use, relative to it.
+std::filesystem::path detection_data_dir();
+Missing missing_detection_data(const std::vector<std::string>& relative_paths);
+
+// The embedded Yolo-Fastest 1.1 (data/pretrained/yolo-fastest-1.1/: the .cfg, .weights and coco.names, the same
+// bytes as the detection data's): what every test that needs only this model uses, so that it runs in any clone.
+std::filesystem::path embedded_yolo_fastest_dir();
+// Photos in the source tree for end-to-end detection tests (tests/data/photos/: three Kodak PhotoCD images, which
+// Kodak released for unrestricted use; see the README there), so that `tint detect` is tested in every clone.
+std::filesystem::path test_photos_dir();
+std::filesystem::path test_photo(const std::string& name);
 
 // The embedded horse subset in the source tree, the source tree itself, and the build directory the tests were built
 // in (where scripts/tint and scripts/count look, through $TINT_BUILD_DIR).
@@ -72,6 +98,8 @@ std::string reference_python();
 bool python_has_cv2();
 // Whether reference_python() can import `module`.
 bool python_can_import(const std::string& module);
+// What TINT_SKIP_IF_MISSING says when it cannot.
+Missing missing_python_cv2();
 
 // The message of the tint::Error that `f` throws, or "<no error>" when it throws none.
 std::string error_of(const std::function<void()>& f);
@@ -112,14 +140,24 @@ class TintProcess {
 
 }  // namespace tint::test
 
-#define TINT_SKIP_WITHOUT_FULL_CIFAR10(dir_var)                                                         \
-  auto dir_var##_opt = ::tint::test::full_cifar10_dir();                                               \
-  if (!dir_var##_opt) GTEST_SKIP() << "full CIFAR-10 not found: set TINT_CIFAR10_DIR (CMake option "   \
-                                      "TINT_TEST_DATA_DIR) to a cifar-10-batches-bin directory";      \
-  const std::filesystem::path dir_var = *dir_var##_opt
+// Skips the test when `missing_expr` (a tint::test::Missing) names something missing; under TINT_REQUIRE_DATA=1
+// fails it instead, with the same message. The one place where a test decides to skip for what it lacks.
+#define TINT_SKIP_IF_MISSING(missing_expr)                                                                    \
+  if (const ::tint::test::Missing tint_missing_ = (missing_expr)) {                                          \
+    if (::tint::test::data_required()) {                                                                     \
+      GTEST_FAIL() << *tint_missing_ << " (TINT_REQUIRE_DATA=1: CI must have it, so this test fails, not skips)"; \
+    }                                                                                                         \
+    GTEST_SKIP() << *tint_missing_;                                                                           \
+  }
 
-#define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var)                                                            \
-  auto dir_var##_opt = ::tint::test::detection_data_dir();                                                  \
-  if (!dir_var##_opt) GTEST_SKIP() << "detection data not found: set TINT_DETECTION_DIR (CMake option "     \
-                                      "TINT_TEST_DETECTION_DIR) to ../shared/data/detection";                \
-  const std::filesystem::path dir_var = *dir_var##_opt
+#define TINT_SKIP_WITHOUT_FULL_CIFAR10(dir_var)                  \
+  TINT_SKIP_IF_MISSING(::tint::test::missing_full_cifar10());    \
+  const std::filesystem::path dir_var = ::tint::test::full_cifar10_dir()
+
+// TINT_SKIP_WITHOUT_DETECTION_DATA(data, "samples/bus.jpg", "coco128"): `data` is the detection data folder, which
+// holds every listed path. A test names what it reads (at least one path), so that the skip names what is missing.
+#define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, ...)                                                 \
+  static_assert(std::initializer_list<const char*>{__VA_ARGS__}.size() > 0,                           \
+                "TINT_SKIP_WITHOUT_DETECTION_DATA: name the detection files the test reads");         \
+  TINT_SKIP_IF_MISSING(::tint::test::missing_detection_data({__VA_ARGS__}));                           \
+  const std::filesystem::path dir_var = ::tint::test::detection_data_dir()
