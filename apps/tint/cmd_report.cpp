@@ -3,7 +3,7 @@
 #include <fmt/core.h>
 
 #include "commands.h"
-#include "tint/runs/html_report.h"
+#include "tint/pages/html_report.h"
 
 namespace tint::cli {
 
@@ -11,7 +11,7 @@ void add_report(CLI::App& app, Common& /*common*/) {
   struct Flags {
     std::vector<std::string> inputs;
     std::string out = "report.html";
-    runs::ReportOptions options;
+    pages::ReportOptions options;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
@@ -28,7 +28,7 @@ void add_report(CLI::App& app, Common& /*common*/) {
       ->capture_default_str();
   cmd->callback([f] {
     f->options.inputs.assign(f->inputs.begin(), f->inputs.end());
-    auto result = runs::write_report(f->options, f->out);
+    auto result = pages::write_report(f->options, f->out);
     for (const auto& w : result.warnings) fmt::print(stderr, "tint: warning: {}\n", w);
     fmt::print("report: {} run{} -> {} ({:.1f} KiB)\n", result.runs, result.runs == 1 ? "" : "s", f->out,
                static_cast<double>(result.html.size()) / 1024.0);

@@ -16,10 +16,10 @@
 #include "tint/data/image_io.h"
 #include "tint/detect/fine_tune_config.h"
 #include "tint/report/html.h"
-#include "tint/runs/html_report.h"
+#include "tint/pages/html_report.h"
 #include "tint/report/plot.h"
 
-namespace tint::runs {
+namespace tint::pages {
 using namespace tint::report;
 using train::read_metrics_csv;
 namespace {
@@ -626,4 +626,4 @@ TEST(HtmlReportDetection, DamagedFilesNameTheFileAndLine) {
 }
 
 }  // namespace
-}  // namespace tint::runs
+}  // namespace tint::pages

@@ -1,4 +1,4 @@
-#include "tint/runs/html_report.h"
+#include "tint/pages/html_report.h"
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +18,7 @@
 #include "tint/report/plot.h"
 #include "tint/report/table.h"
 
-namespace tint::runs {
+namespace tint::pages {
 using namespace tint::report;  // the page is built from report's HTML, table and plot primitives
 using train::is_run_dir;
 using train::is_sweep_dir;
@@ -452,4 +452,4 @@ ReportResult write_report(const ReportOptions& options, const fs::path& out) {
   return result;
 }
 
-}  // namespace tint::runs
+}  // namespace tint::pages

@@ -26,7 +26,7 @@
 
 #include "tint/train/run_dir.h"
 
-namespace tint::runs {
+namespace tint::pages {
 
 using train::RunData;
 
@@ -50,4 +50,4 @@ ReportResult render_report(const ReportOptions& options);
 // render_report, then writes the page to `out` atomically (an earlier report survives a failure).
 ReportResult write_report(const ReportOptions& options, const std::filesystem::path& out);
 
-}  // namespace tint::runs
+}  // namespace tint::pages

@@ -16,7 +16,7 @@
 #include "tint/report/plot.h"
 #include "tint/report/table.h"
 
-namespace tint::runs {
+namespace tint::pages {
 namespace fs = std::filesystem;
 using detect::DetectEpoch;
 using report::html_escape;
@@ -329,4 +329,4 @@ std::string render_detect_comparison(const std::vector<DetectRunData>& runs, con
   return h;
 }
 
-}  // namespace tint::runs
+}  // namespace tint::pages

@@ -9,7 +9,7 @@
 
 #include "tint/detect/fine_tune.h"
 
-namespace tint::runs {
+namespace tint::pages {
 
 struct DetectRunData {
   std::filesystem::path dir;
@@ -34,4 +34,4 @@ std::string render_detect_run(const DetectRunData& run, const std::string& ancho
 std::string render_detect_comparison(const std::vector<DetectRunData>& runs, const std::vector<std::string>& anchors,
                                      std::vector<std::string>& warnings);
 
-}  // namespace tint::runs
+}  // namespace tint::pages

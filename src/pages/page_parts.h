@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace tint::runs {
+namespace tint::pages {
 
 // A run's name for headings: its folder's own name ("runs/a/" -> "a").
 std::string folder_name(const std::filesystem::path& dir);
@@ -37,4 +37,4 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-}  // namespace tint::runs
+}  // namespace tint::pages

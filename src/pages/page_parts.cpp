@@ -11,7 +11,7 @@
 #include "tint/core/error.h"
 #include "tint/report/html.h"
 
-namespace tint::runs {
+namespace tint::pages {
 namespace fs = std::filesystem;
 
 std::string folder_name(const fs::path& dir) {
@@ -68,4 +68,4 @@ ScratchDir::~ScratchDir() {
   fs::remove_all(path_, ec);
 }
 
-}  // namespace tint::runs
+}  // namespace tint::pages
