@@ -86,7 +86,7 @@ void add_colourize(CLI::App& app, Common& common) {
     if (files.empty()) throw Error("no images found in the given folders");
     if (!f->out.empty() && files.size() != 1) throw Error("-o/--out takes one input; use --out-dir for several");
     fs::path checkpoint = !f->checkpoint.empty() ? fs::path(f->checkpoint)
-                          : !f->run.empty()      ? fs::path(f->run) / train::run_files::kCheckpoint
+                          : !f->run.empty()      ? train::run_checkpoint(f->run)
                                                  : pretrained_checkpoint(f->pretrained);
     auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
     if (f->options.decoding && !colourizer.predicts_ab()) {

@@ -40,9 +40,8 @@ struct ModelFiles {
 
 ModelFiles resolve_model(const ModelFlags& m) {
   if (!m.run.empty()) {
-    const fs::path run(m.run);
-    namespace files = detect::run_files;
-    return {run / files::kCfg, run / files::kWeights, run / files::kNames};
+    const auto files = detect::run_model_files(m.run);
+    return {files.cfg, files.weights, files.names};
   }
   const fs::path shipped = shipped_detector_dir();
   if (m.cfg.empty() != m.weights.empty()) throw Error("--cfg and --weights go together");

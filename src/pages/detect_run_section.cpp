@@ -15,6 +15,7 @@
 #include "tint/report/html.h"
 #include "tint/report/plot.h"
 #include "tint/report/table.h"
+#include "tint/runs/run_kind.h"
 
 namespace tint::pages {
 namespace fs = std::filesystem;
@@ -22,43 +23,6 @@ using detect::DetectEpoch;
 using report::html_escape;
 
 namespace {
-
-// metrics.csv's columns after `epoch`, as fine_tune writes them; the losses are NaN in row 0 only.
-struct DetectColumn {
-  const char* name;
-  double DetectEpoch::*field;
-  bool loss;
-};
-constexpr DetectColumn kDetectColumns[] = {
-    {"box_loss", &DetectEpoch::box_loss, true},   {"obj_loss", &DetectEpoch::objectness_loss, true},
-    {"cls_loss", &DetectEpoch::class_loss, true}, {"train_loss", &DetectEpoch::train_loss, true},
-    {"map50", &DetectEpoch::map50, false},        {"map50_95", &DetectEpoch::map50_95, false},
-    {"precision", &DetectEpoch::precision, false}, {"recall", &DetectEpoch::recall, false},
-    {"seconds", &DetectEpoch::seconds, false}};
-
-// What read_detect_metrics leaves to its caller: the rows' order (the page's "before" is row 0) and numbers where
-// "nan" would mean a damaged file.
-void check_detect_metrics(const fs::path& path, const std::vector<DetectEpoch>& rows) {
-  if (rows.empty()) {
-    throw Error(fmt::format("{}: no rows (expected epoch 0, the model before training, then one row per epoch)",
-                            path.string()));
-  }
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const size_t line = i + 2;  // line 1 is the header
-    if (rows[i].epoch != static_cast<int>(i)) {
-      throw Error(fmt::format("{}:{}: epoch {}, expected {} (rows run from epoch 0, the model before training, one "
-                              "per epoch)",
-                              path.string(), line, rows[i].epoch, i));
-    }
-    for (const auto& column : kDetectColumns) {
-      if (i == 0 && column.loss) continue;
-      if (!std::isfinite(rows[i].*column.field)) {
-        throw Error(fmt::format("{}:{}: column '{}' holds {}, expected a number", path.string(), line, column.name,
-                                rows[i].*column.field));
-      }
-    }
-  }
-}
 
 std::string json_value_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
@@ -184,18 +148,12 @@ DetectRunData read_detect_run(const fs::path& dir, const std::string& name) {
   DetectRunData run;
   run.dir = dir;
   run.name = name;
-  const fs::path config_path = dir / detect::run_files::kConfig;
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(read_file(config_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", config_path.string(), e.what()));
-  }
-  run.config = detect::fine_tune_config_from_json(json, config_path.string());
+  const nlohmann::json json = runs::read_config(dir, runs::RunKind::detection);
+  run.config = detect::fine_tune_config_from_json(json, (dir / detect::run_files::kConfig).string());
   for (const auto& item : json.items()) run.config_entries.emplace_back(item.key(), json_value_text(item.value()));
   const fs::path metrics_path = dir / detect::run_files::kMetrics;
   run.metrics = detect::read_detect_metrics(metrics_path);
-  check_detect_metrics(metrics_path, run.metrics);
+  detect::check_detect_metrics(metrics_path, run.metrics);
   if (fs::is_regular_file(dir / detect::run_files::kNames, ec)) {
     run.classes = data::read_names(dir / detect::run_files::kNames);
   }

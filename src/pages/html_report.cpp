@@ -17,11 +17,12 @@
 #include "tint/report/html.h"
 #include "tint/report/plot.h"
 #include "tint/report/table.h"
+#include "tint/runs/run_files.h"
+#include "tint/runs/run_kind.h"
 
 namespace tint::pages {
 using namespace tint::report;  // the page is built from report's HTML, table and plot primitives
 using train::is_run_dir;
-using train::is_sweep_dir;
 using train::read_run;
 namespace fs = std::filesystem;
 
@@ -359,15 +360,15 @@ ReportResult render_report(const ReportOptions& options) {
     if (!fs::is_directory(input, ec)) throw Error(fmt::format("{}: no such directory", input.string()));
     Section s;
     s.dir = input;
-    // Before the colourization tests: a detection run holds a config.json too.
-    if (detect::is_detect_run_dir(input)) {
+    const auto kind = runs::kind_of(input);
+    if (kind == runs::RunKind::detection) {
       s.detect_run = detect_runs.size();
       detect_runs.push_back(read_detect_run(input, unique_name(folder_name(input), input)));
       s.name = detect_runs.back().name;
-    } else if (is_sweep_dir(input)) {
+    } else if (!kind && runs::is_sweep_dir(input)) {
       s.sweep = true;
       s.name = unique_name(folder_name(input), input);
-      const fs::path summary_path = input / train::run_files::kSweepSummary;
+      const fs::path summary_path = input / runs::sweep_files::kSummary;
       s.summary = report::parse_csv(read_file(summary_path));
       if (s.summary.empty() || s.summary.front().empty()) {
         throw Error(fmt::format("{}: empty summary (expected a header and one row per run)", summary_path.string()));

@@ -152,7 +152,7 @@ EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int ba
 
 EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir, const EvaluateOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
-  CheckpointReader reader(run_dir / run_files::kCheckpoint);
+  CheckpointReader reader(run_checkpoint(run_dir));
   const auto& meta = reader.meta();
   const auto& config = meta.config;
   const bool bins = config.target == "ab-bins";

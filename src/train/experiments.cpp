@@ -96,7 +96,7 @@ void write_sample_comparison(const SweepJob& job, const std::vector<SweepRun>& r
     rows.push_back(colour_targets(reader.meta())
                        .predicted_rgb(model->forward(grey), lightness, ab_decoding(reader.meta().config)));
   }
-  data::write_png(job.out_dir / run_files::kSweepSamples, report::make_grid(rows, 2, 2));
+  data::write_png(job.out_dir / runs::sweep_files::kSamples, report::make_grid(rows, 2, 2));
 }
 
 }  // namespace
@@ -150,7 +150,7 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
                           fmt::format("{:.10g}", last.val_loss), fmt::format("{:.10g}", last.val_acc),
                           fmt::format("{:.3f}", seconds)});
     runs.push_back({value, run.run_dir, result.history});
-    summary.save(job.out_dir / run_files::kSweepSummary);  // after every run: a partial sweep keeps what it finished
+    summary.save(job.out_dir / runs::sweep_files::kSummary);  // after every run: a partial sweep keeps what it finished
   }
   plot_comparison(job, runs, observer);
   write_sample_comparison(job, runs, palette, all_palette);

@@ -12,13 +12,10 @@
 #include "tint/core/error.h"
 #include "tint/core/whole_number.h"
 #include "tint/report/table.h"
+#include "tint/runs/run_kind.h"
 
 namespace tint::train {
 namespace fs = std::filesystem;
-
-namespace run_files {
-std::string samples(int epoch) { return fmt::format("samples_epoch_{:02d}.png", epoch); }
-}  // namespace run_files
 
 namespace {
 
@@ -46,15 +43,12 @@ std::string json_text(const nlohmann::json& value) { return value.is_string() ? 
 
 }  // namespace
 
-bool is_run_dir(const fs::path& dir) {
-  std::error_code ec;
-  return fs::is_regular_file(dir / run_files::kConfig, ec);
+fs::path run_checkpoint(const fs::path& dir, const std::string& flag) {
+  runs::expect_kind(dir, runs::RunKind::colourization, flag);
+  return dir / run_files::kCheckpoint;
 }
 
-bool is_sweep_dir(const fs::path& dir) {
-  std::error_code ec;
-  return !is_run_dir(dir) && fs::is_regular_file(dir / run_files::kSweepSummary, ec);
-}
+bool is_run_dir(const fs::path& dir) { return runs::kind_of(dir) == runs::RunKind::colourization; }
 
 std::vector<EpochMetrics> read_metrics_csv(const fs::path& path) {
   auto rows = report::parse_csv(read_file(path));
@@ -110,12 +104,7 @@ RunData read_run(const fs::path& dir, const std::string& name) {
   run.dir = dir;
   run.name = name;
   const fs::path config_path = dir / run_files::kConfig;
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(read_file(config_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", config_path.string(), e.what()));
-  }
+  const nlohmann::json json = runs::read_config(dir, runs::RunKind::colourization);
   run.config = config_from_json(json, config_path.string());
   for (const auto& item : json.items()) run.config_entries.emplace_back(item.key(), json_text(item.value()));
   run.metrics = read_metrics_csv(dir / run_files::kMetrics);

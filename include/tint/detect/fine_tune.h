@@ -1,8 +1,8 @@
 // `tint detect train`: fine-tuning a pretrained darknet detector on a labelled dataset, as the source's second half
 // does (COCO-pretrained YOLO, the first layers frozen, BCE-with-logits class loss).
 //
-// A run directory holds everything to understand, resume and use it, each file rewritten atomically after every
-// epoch:
+// A run directory (runs/run_files.h) holds everything to understand, resume and use it, each file rewritten
+// atomically after every epoch; the loop is the run skeleton's (runs/run_loop.h):
 //   config.json        every setting (fine_tune_settings())     metrics.csv           one row per epoch (0: before)
 //   checkpoint.pt      weights, optimizer, position, history    training_curve.png    (+ .gp, losses and mAP)
 //   model.cfg          the network (classes as trained)         predictions_epoch_NN.jpg   validation images
@@ -15,29 +15,14 @@
 #include <vector>
 
 #include "tint/detect/fine_tune_config.h"
+#include "tint/detect/run_metrics.h"
 #include "tint/distributed/group.h"
+#include "tint/runs/run_files.h"
 
 namespace tint::detect {
 
-namespace run_files {
-inline constexpr const char* kConfig = "config.json";
-inline constexpr const char* kMetrics = "metrics.csv";
-inline constexpr const char* kCheckpoint = "checkpoint.pt";
-inline constexpr const char* kCfg = "model.cfg";
-inline constexpr const char* kWeights = "model.weights";
-inline constexpr const char* kNames = "classes.names";
-inline constexpr const char* kTrainingCurve = "training_curve.png";
-std::string predictions(int epoch);  // predictions_epoch_NN.jpg
-}  // namespace run_files
-
-// One row of metrics.csv. Row 0 is the starting model before any training: its validation numbers, and NaN losses
-// (written "nan"; gnuplot leaves them out).
-struct DetectEpoch {
-  int epoch = 0;
-  double box_loss = 0, objectness_loss = 0, class_loss = 0, train_loss = 0;  // means over the epoch's batches
-  double map50 = 0, map50_95 = 0, precision = 0, recall = 0;                  // on the validation images
-  double seconds = 0;
-};
+// The detection run's file names (runs/run_files.h lists every kind's).
+namespace run_files = runs::detection_files;
 
 class FineTuneObserver {
  public:
@@ -70,9 +55,11 @@ struct FineTuneResult {
 
 FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer = nullptr);
 
-// metrics.csv of a detection run, as fine_tune writes it. Throws tint::Error naming the file.
-std::vector<DetectEpoch> read_detect_metrics(const std::filesystem::path& path);
-// True for a folder holding a detection run (config.json beside model.cfg).
-bool is_detect_run_dir(const std::filesystem::path& dir);
+// The model a fine-tuning run in `dir` wrote (`tint detect --run`): its model.cfg, model.weights and classes.names.
+// Throws tint::Error naming `flag` and dir when dir holds a run of another kind.
+struct RunModelFiles {
+  std::filesystem::path cfg, weights, names;
+};
+RunModelFiles run_model_files(const std::filesystem::path& dir, const std::string& flag = "--run");
 
 }  // namespace tint::detect

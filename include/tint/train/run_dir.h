@@ -14,23 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "tint/runs/run_files.h"
 #include "tint/train/config.h"
 #include "tint/train/metrics.h"
 
 namespace tint::train {
 
-namespace run_files {
-inline constexpr const char* kConfig = "config.json";
-inline constexpr const char* kMetrics = "metrics.csv";
-inline constexpr const char* kCheckpoint = "checkpoint.pt";
-inline constexpr const char* kPalette = "palette.json";
-inline constexpr const char* kAbBins = "ab_bins.json";
-inline constexpr const char* kPaletteSwatch = "palette.png";
-inline constexpr const char* kTrainingCurve = "training_curve.png";
-inline constexpr const char* kSweepSummary = "summary.csv";
-inline constexpr const char* kSweepSamples = "samples.png";
-std::string samples(int epoch);  // samples_epoch_NN.png
-}  // namespace run_files
+// The colourization run's file names (runs/run_files.h lists every kind's).
+namespace run_files = runs::colourization_files;
 
 // One training run as read from its directory.
 struct RunData {
@@ -42,9 +33,12 @@ struct RunData {
   std::vector<std::pair<int, std::filesystem::path>> samples;  // samples_epoch_NN.png, by epoch
 };
 
-// True for a folder holding config.json; a sweep folder holds summary.csv instead.
+// The checkpoint of the colourization run in `dir` (`tint colourize --run`, `tint evaluate --run`). Throws
+// tint::Error naming `flag` and dir when dir holds a run of another kind.
+std::filesystem::path run_checkpoint(const std::filesystem::path& dir, const std::string& flag = "--run");
+
+// True for a folder holding a colourization run (runs::kind_of); a sweep folder holds summary.csv instead.
 bool is_run_dir(const std::filesystem::path& dir);
-bool is_sweep_dir(const std::filesystem::path& dir);
 
 // metrics.csv with columns epoch, train_loss, val_loss, val_acc, seconds (any order; extra columns ignored), and the
 // colour scores' five columns when val_auc is there (metrics_table).

@@ -1,4 +1,4 @@
-#include "tint/core/resume.h"
+#include "tint/runs/resume.h"
 
 #include <fmt/core.h>
 
