@@ -46,8 +46,9 @@ void tenth_of_the_epochs(Words& w) {
   }
 }
 
-// A LibTorch process of 2 threads stalls whenever another process holds one of the 2 cores (README, "On a busy
-// machine"), and CTest runs tests side by side: COCO128's evaluation took 50 s with 2 threads against 3 s with one.
+// A LibTorch process of 2 threads stalls whenever another process holds one of the 2 cores (docs/performance.md, "On
+// a busy machine"), and CTest runs tests side by side: COCO128's evaluation took 50 s with 2 threads against 3 s with
+// one.
 void one_thread(Words& w) {
   if (!has(w, "--threads")) set_flag(w, "--threads", "1");
 }
