@@ -19,6 +19,7 @@
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
 #include "tint/data/palette.h"
+#include "tint/runs/run_kind.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/config.h"
 #include "tint/train/metrics.h"
@@ -129,7 +130,7 @@ int expect_valid_run_dir(const fs::path& run) {
     EXPECT_NO_THROW(data::Palette::load(run / "palette.json"));
   }
   if (fs::exists(run / "config.json")) {
-    EXPECT_NO_THROW(train::config_from_json(nlohmann::json::parse(read_file(run / "config.json")), "config.json"));
+    EXPECT_NO_THROW(train::config_from_json(runs::read_config(run, runs::RunKind::colourization), "config.json"));
   }
   return epoch;
 }

@@ -20,7 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // A kind whose loss is w (one weight, gradient 1): SGD at lr 1 takes w down by one per step, by more if gradients
-// were not zeroed between steps. Its loss parts are {batch + 1, 10 * (batch + 1)} unless told otherwise.
+// were not zeroed between steps. Its loss parts are {batch + 1, 10 * (batch + 1)}, the last (the total) replaced
+// when a test says so.
 struct Recorder final : RunSteps {
   torch::Tensor w = torch::zeros({1}, torch::requires_grad());
   std::vector<BatchShare> shares;
@@ -36,8 +37,8 @@ struct Recorder final : RunSteps {
     shares.push_back(s);
     w.sum().backward();
     if (during) during(s);
-    const double first = override_loss ? loss_override : double(s.batch + 1);
-    return {first, 10.0 * double(s.batch + 1)};
+    const double total = override_loss ? loss_override : 10.0 * double(s.batch + 1);
+    return {double(s.batch + 1), total};
   }
   void save(const Position& at) override { saved.push_back(at); }
   void end_epoch(int epoch, const std::vector<double>& mean, Clock::time_point) override {
