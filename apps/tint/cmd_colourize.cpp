@@ -32,7 +32,7 @@ std::string pretrained_help() {
 
 }  // namespace
 
-void add_colourize(CLI::App& app, Common& common) {
+void add_colourize(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::vector<std::string> inputs;
     std::string out, out_dir = "colourized", run, checkpoint, pretrained = colourize::pretrained_colourizers().front().name;
@@ -78,9 +78,9 @@ void add_colourize(CLI::App& app, Common& common) {
                 "lightness) instead of recombining with the input's full-resolution grey or lightness");
   add_decoding_flags(*cmd, f->decoding);
   cmd->add_flag("--side-by-side", f->side_by_side, "Write grey | colourized next to each other");
-  add_threads_flag(*cmd, common);
-  cmd->callback([f, cmd, &common] {
-    apply_threads(common);
+  add_threads_flag(*cmd, shared);
+  cmd->callback([f, cmd, &shared] {
+    apply_threads(shared);
     f->options.decoding = decoding_flags(*cmd, f->decoding);
     auto files = expand_inputs(f->inputs);
     if (files.empty()) throw Error("no images found in the given folders");

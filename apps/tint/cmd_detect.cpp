@@ -104,7 +104,7 @@ std::string summary(const std::vector<data::Detection>& found, const std::vector
   return text.empty() ? "nothing" : text;
 }
 
-void add_detect_evaluate(CLI::App& detect, Common& common) {
+void add_detect_evaluate(CLI::App& detect, SharedFlags& shared) {
   struct Flags {
     std::string data, images, json, resize = "stretch";
     ModelFlags model;
@@ -133,9 +133,9 @@ void add_detect_evaluate(CLI::App& detect, Common& common) {
   cmd->add_option("--iou", f->options.detect.post.iou, "Non-maximum suppression IoU")
       ->check(CLI::Range(0.0f, 1.0f))
       ->capture_default_str();
-  add_threads_flag(*cmd, common);
-  cmd->callback([f, &common] {
-    apply_threads(common);
+  add_threads_flag(*cmd, shared);
+  cmd->callback([f, &shared] {
+    apply_threads(shared);
     f->options.detect.resize = detect::parse_resize_mode(f->resize);
     const auto model = resolve_model(f->model);
     const auto detector = detect::Detector::from_files(model.cfg, model.weights, model.names);
@@ -163,7 +163,7 @@ fs::path shipped_detector_dir() {
                       "--run DIR");
 }
 
-void add_detect(CLI::App& app, Common& common) {
+void add_detect(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::vector<std::string> inputs;
     std::string out_dir = "detections", format = "jpg", resize = "stretch";
@@ -191,12 +191,12 @@ void add_detect(CLI::App& app, Common& common) {
       ->capture_default_str();
   add_model_flags(*cmd, f->model);
   add_detect_options(*cmd, f->options, f->resize);
-  add_threads_flag(*cmd, common);
-  add_detect_evaluate(*cmd, common);
-  add_detect_train(*cmd, common);
-  cmd->callback([f, &common, cmd] {
+  add_threads_flag(*cmd, shared);
+  add_detect_evaluate(*cmd, shared);
+  add_detect_train(*cmd, shared);
+  cmd->callback([f, &shared, cmd] {
     if (cmd->get_subcommands().size() > 0) return;  // `detect evaluate` / `detect train` ran instead
-    apply_threads(common);
+    apply_threads(shared);
     if (f->inputs.empty()) throw Error("detect: give image files or folders (or `detect evaluate`, `detect train`)");
     f->options.resize = detect::parse_resize_mode(f->resize);
     auto files = expand_inputs(f->inputs);

@@ -30,7 +30,7 @@ void check_target_flags(const CLI::App& cmd, const train::TrainConfig& config) {
 
 }  // namespace
 
-void add_train(CLI::App& app, Common& common) {
+void add_train(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     train::TrainConfig config;
     std::string out;
@@ -41,19 +41,19 @@ void add_train(CLI::App& app, Common& common) {
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("train", "Train a colourization network (defaults: the source's ConvTransposeNet run)");
   add_settings(*cmd, train::train_settings(), f->config);
-  add_data_flag(*cmd, common);
-  add_threads_flag(*cmd, common);
+  add_data_flag(*cmd, shared);
+  add_threads_flag(*cmd, shared);
   cmd->add_option("-o,--out", f->out, "Run directory (default: runs/<model>)");
   cmd->add_option("--resume", f->resume, "Continue the run in this directory (its config wins; --epochs extends it)");
   cmd->add_flag("--force", f->force, "Start afresh even if --out already holds a run");
   add_nproc_flag(*cmd, f->nproc);
-  cmd->callback([f, cmd, &common] {
+  cmd->callback([f, cmd, &shared] {
     if (f->resume.empty()) check_target_flags(*cmd, f->config);
-    run_data_parallel(common, f->nproc, [&](distributed::Group* group) {
+    run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
     train::TrainJob job;
     job.group = group;
     job.config = f->config;
-    job.data_dir = resolve_data_dir(common);
+    job.data_dir = resolve_data_dir(shared);
     job.overwrite = f->force;
     if (!f->resume.empty()) {
       job.resume = true;
@@ -78,7 +78,7 @@ void add_train(CLI::App& app, Common& common) {
   });
 }
 
-void add_evaluate(CLI::App& app, Common& common) {
+void add_evaluate(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::string run, category;
     int64_t limit = -1;
@@ -95,15 +95,15 @@ void add_evaluate(CLI::App& app, Common& common) {
       ->check(CLI::NonNegativeNumber);
   add_decoding_flags(*cmd, f->decoding);
   cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
-  add_data_flag(*cmd, common);
-  add_threads_flag(*cmd, common);
-  cmd->callback([f, cmd, &common] {
-    apply_threads(common);
+  add_data_flag(*cmd, shared);
+  add_threads_flag(*cmd, shared);
+  cmd->callback([f, cmd, &shared] {
+    apply_threads(shared);
     train::EvaluateOptions options;
     options.category = f->category;
     options.decoding = decoding_flags(*cmd, f->decoding);
     if (f->limit >= 0) options.limit = f->limit;
-    auto r = train::evaluate_run(f->run, resolve_data_dir(common), options);
+    auto r = train::evaluate_run(f->run, resolve_data_dir(shared), options);
     if (f->json) {
       auto j = train::evaluation_to_json(r);
       j["run"] = f->run;
