@@ -11,25 +11,6 @@
 
 namespace tint::cli {
 
-namespace {
-
-// Refuses flags that the chosen --target cannot use, before any work: --num-colours with ab-bins (their count
-// decides it), --decode / --temperature with palette (its prediction is the argmax colour), and what the library
-// refuses for every path (train::check_target_settings: --soft-targets, --rebalance with palette; --palette with
-// ab-bins), here before any worker starts.
-void check_target_flags(const CLI::App& cmd, const train::TrainConfig& config) {
-  if (config.target == "ab-bins" && cmd.count("--num-colours") > 0) {
-    throw Error("--num-colours applies to --target palette; with --target ab-bins the network has one logit per ab bin "
-                "of the training images");
-  }
-  if (config.target != "ab-bins" && (cmd.count("--decode") > 0 || cmd.count("--temperature") > 0)) {
-    throw Error("--decode and --temperature apply to --target ab-bins; palette runs predict the argmax colour");
-  }
-  train::check_target_settings(config);
-}
-
-}  // namespace
-
 void add_train(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     train::TrainConfig config;
@@ -48,7 +29,9 @@ void add_train(CLI::App& app, SharedFlags& shared) {
   cmd->add_flag("--force", f->force, "Start afresh even if --out already holds a run");
   add_nproc_flag(*cmd, f->nproc);
   cmd->callback([f, cmd, &shared] {
-    if (f->resume.empty()) check_target_flags(*cmd, f->config);
+    // Flags the chosen --target cannot use (the rows say which: --num-colours, --decode, ...), before any worker
+    // starts; a resumed run's config.json decides its target.
+    if (f->resume.empty()) check_given_settings(*cmd, train::train_settings(), f->config);
     run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
     train::TrainJob job;
     job.group = group;
