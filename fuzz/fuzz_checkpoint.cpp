@@ -124,7 +124,7 @@ void check(const fs::path& file) {
   CheckpointReader reader(file);
   const auto& meta = reader.meta();
   if (meta.epoch < 0 || meta.batches_done < 0) __builtin_trap();
-  if (meta.config.target == "ab-bins") {
+  if (meta.config.target == tint::train::ColourTarget::ab_bins) {
     if (meta.bins.size() != meta.config.net.num_colours) __builtin_trap();
   } else {
     const auto& colours = meta.palette.colours();

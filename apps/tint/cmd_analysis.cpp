@@ -127,8 +127,8 @@ void add_padding(CLI::App& app) {
 
 }  // namespace
 
-void add_analysis(CLI::App& app, Common& common) {
-  (void)common;  // the analysis commands need neither data nor threads settings
+void add_analysis(CLI::App& app, SharedFlags& shared) {
+  (void)shared;  // the analysis commands need neither data nor threads settings
   add_summary(app);
   add_conv(app);
   add_padding(app);

@@ -4,11 +4,13 @@
 
 #include "commands.h"
 #include "decoding_flags.h"
+#include "settings_flags.h"
 #include "tint/colourize/colourizer.h"
 #include "tint/colourize/pretrained.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
+#include "tint/data/image_settings.h"
 #include "tint/report/image_grid.h"
 #include "tint/train/run_dir.h"
 
@@ -32,14 +34,12 @@ std::string pretrained_help() {
 
 }  // namespace
 
-void add_colourize(CLI::App& app, Common& common) {
+void add_colourize(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::vector<std::string> inputs;
     std::string out, out_dir = "colourized", run, checkpoint, pretrained = colourize::pretrained_colourizers().front().name;
     colourize::ColourizeOptions options;
-    data::ReadOptions read;
-    data::WriteOptions write;
-    std::string format = "png";
+    data::ImageFileOptions files;  // --format png by default
     bool side_by_side = false;
     train::TrainConfig decoding;  // only --decode and --temperature are bound
   };
@@ -49,17 +49,7 @@ void add_colourize(CLI::App& app, Common& common) {
   cmd->add_option("-o,--out", f->out, "Output file, one input only: JPEG if it ends in .jpg/.jpeg, else PNG");
   cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.jpg becomes NAME_colourized.png (or .jpg, --format)")
       ->capture_default_str();
-  cmd->add_option("--format", f->format, "Format of the files written to --out-dir")
-      ->check(CLI::IsMember({"png", "jpg"}))
-      ->capture_default_str();
-  cmd->add_option("--quality", f->write.jpeg_quality, "JPEG quality of .jpg outputs")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  cmd->add_option("--max-pixels", f->read.max_pixels,
-                  "Refuse images with more pixels than this before decoding them (a decompression bomb's header can "
-                  "declare 10^10)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
-      ->capture_default_str();
+  add_settings(*cmd, data::image_file_settings(), f->files);
   auto* run = cmd->add_option("--run", f->run, "Use the model of this run directory");
   auto* checkpoint_option = cmd->add_option("--checkpoint", f->checkpoint, "Use this checkpoint.pt")->excludes(run);
   std::vector<std::string> names;
@@ -78,9 +68,9 @@ void add_colourize(CLI::App& app, Common& common) {
                 "lightness) instead of recombining with the input's full-resolution grey or lightness");
   add_decoding_flags(*cmd, f->decoding);
   cmd->add_flag("--side-by-side", f->side_by_side, "Write grey | colourized next to each other");
-  add_threads_flag(*cmd, common);
-  cmd->callback([f, cmd, &common] {
-    apply_threads(common);
+  add_threads_flag(*cmd, shared);
+  cmd->callback([f, cmd, &shared] {
+    apply_threads(shared);
     f->options.decoding = decoding_flags(*cmd, f->decoding);
     auto files = expand_inputs(f->inputs);
     if (files.empty()) throw Error("no images found in the given folders");
@@ -96,7 +86,7 @@ void add_colourize(CLI::App& app, Common& common) {
     }
     if (f->out.empty()) ensure_directory(f->out_dir);
     for_each_file(files, "colourizing", [&](const fs::path& file) {
-      auto image = data::read_image(file, f->read);
+      auto image = data::read_image(file, f->files.read);
       torch::Tensor colour;
       if (f->side_by_side) {
         auto grey = colourize::grey_of(image).unsqueeze(0);
@@ -105,9 +95,9 @@ void add_colourize(CLI::App& app, Common& common) {
       } else {
         colour = colourizer.colourize_bytes(image, f->options);  // a quarter of the float's memory
       }
-      fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->format)
+      fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)
                                     : fs::path(f->out);
-      data::write_image(out, colour, f->write);
+      data::write_image(out, colour, f->files.write);
       return fmt::format("{} -> {}", file.string(), out.string());
     });
   });

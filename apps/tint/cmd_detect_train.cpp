@@ -40,7 +40,7 @@ class DetectConsole : public detect::FineTuneObserver {
 
 }  // namespace
 
-void add_detect_train(CLI::App& detect, Common& common) {
+void add_detect_train(CLI::App& detect, SharedFlags& shared) {
   struct Flags {
     detect::FineTuneConfig config;
     std::string out = "runs/detect", resume;
@@ -52,12 +52,12 @@ void add_detect_train(CLI::App& detect, Common& common) {
       "train", "Fine-tune a pretrained darknet detector on your data (default: Yolo-Fastest 1.1 from COCO); the run "
                "directory's model.weights opens in darknet, OpenCV and `tint detect --run`");
   add_settings(*cmd, detect::fine_tune_settings(), f->config);
-  add_threads_flag(*cmd, common);
+  add_threads_flag(*cmd, shared);
   cmd->add_option("-o,--out", f->out, "Run directory")->capture_default_str();
   cmd->add_option("--resume", f->resume, "Continue the run in this directory (its config wins; --epochs extends it)");
   cmd->add_flag("--force", f->force, "Start afresh even if --out already holds a run");
   add_nproc_flag(*cmd, f->nproc);
-  cmd->callback([f, cmd, &common] { run_data_parallel(common, f->nproc, [&](distributed::Group* group) {
+  cmd->callback([f, cmd, &shared] { run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
     detect::FineTuneJob job;
     job.group = group;
     job.config = f->config;

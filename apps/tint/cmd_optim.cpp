@@ -36,7 +36,7 @@ void flag(CLI::App& cmd, const std::string& name, T& value, const std::string& h
 
 // Flags every experiment shares: the problem's size and seed, the output folder, the threads. The problems are a
 // few thousand numbers, where a second thread costs more in hand-offs than it saves, so --threads defaults to 1
-// here (the shared Common default, every core, suits the CNN commands).
+// here (the SharedFlags default, every core, suits the CNN commands).
 void add_problem_flags(CLI::App& cmd, optim::RegressionOptions& problem, std::filesystem::path& out, int& threads) {
   flag(cmd, "--n", problem.n, "Training examples (rows of X)", kPositive);
   flag(cmd, "--d", problem.d, "Features (columns of X)", kPositive);
@@ -149,8 +149,8 @@ void add_weight_decay(CLI::App& optim) {
 
 }  // namespace
 
-// `common` is unused: the experiments need no --data, and their --threads has its own default (see above).
-void add_optim(CLI::App& app, Common& /*common*/) {
+// `shared` is unused: the experiments need no --data, and their --threads has its own default (see above).
+void add_optim(CLI::App& app, SharedFlags& /*shared*/) {
   auto* optim = app.add_subcommand("optim",
                                    "Optimization lab: minimum-norm SGD, adaptive methods, hypergradients, "
                                    "weight decay (sections 1-2); each writes CSVs, plots and summary.txt");

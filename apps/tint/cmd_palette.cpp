@@ -7,15 +7,15 @@
 
 namespace tint::cli {
 
-void add_palette(CLI::App& app, Common& common) {
+void add_palette(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     train::PaletteJob job;
     std::string out = "palette";
   };
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("palette", "Find the K-colour palette by k-means over training pixels");
-  add_data_flag(*cmd, common);
-  add_threads_flag(*cmd, common);
+  add_data_flag(*cmd, shared);
+  add_threads_flag(*cmd, shared);
   cmd->add_option("--category", flags->job.category, "Category name or index, or 'all'")->capture_default_str();
   // K is the networks' NC: the same flag, range and message as `tint train --num-colours` (the model's row).
   const auto* colours = find_setting(models::model_settings(), "num-colours");
@@ -38,9 +38,9 @@ void add_palette(CLI::App& app, Common& common) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("-o,--out", flags->out, "Output directory (palette.json, palette.png)")->capture_default_str();
-  cmd->callback([flags, &common] {
-    apply_threads(common);
-    flags->job.data_dir = resolve_data_dir(common);
+  cmd->callback([flags, &shared] {
+    apply_threads(shared);
+    flags->job.data_dir = resolve_data_dir(shared);
     flags->job.out_dir = flags->out;
     auto r = train::run_palette(flags->job);
     fmt::print("palette: {} colours from {} pixels of {} '{}' training images in {:.2f} s\n", r.palette.size(),

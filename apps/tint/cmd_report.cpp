@@ -7,7 +7,7 @@
 
 namespace tint::cli {
 
-void add_report(CLI::App& app, Common& /*common*/) {
+void add_report(CLI::App& app, SharedFlags& /*shared*/) {
   struct Flags {
     std::vector<std::string> inputs;
     std::string out = "report.html";

@@ -25,9 +25,9 @@ struct SweepFlags {
   std::string out;
 };
 
-void run(SweepFlags& f, Common& common, const std::string& default_out) {
-  apply_threads(common);
-  f.job.data_dir = resolve_data_dir(common);
+void run(SweepFlags& f, SharedFlags& shared, const std::string& default_out) {
+  apply_threads(shared);
+  f.job.data_dir = resolve_data_dir(shared);
   f.job.out_dir = f.out.empty() ? default_out : f.out;
   train::ConsoleObserver observer;
   auto runs = train::run_sweep(f.job, &observer);
@@ -36,7 +36,7 @@ void run(SweepFlags& f, Common& common, const std::string& default_out) {
 
 }  // namespace
 
-void add_sweep(CLI::App& app, Common& common) {
+void add_sweep(CLI::App& app, SharedFlags& shared) {
   auto* sweep = app.add_subcommand("sweep", "Train one run per value of a setting and compare them");
   sweep->require_subcommand(1);
   for (const auto& parameter : train::sweep_parameters()) {
@@ -46,24 +46,24 @@ void add_sweep(CLI::App& app, Common& common) {
     auto* cmd = sweep->add_subcommand(parameter, fmt::format("Sweep --{} (e.g. the source's question 5.5)", parameter));
     cmd->add_option("--values", f->job.values, "Comma-separated values")->delimiter(',')->required();
     add_settings(*cmd, train::train_settings(), f->job.base);
-    add_data_flag(*cmd, common);
-    add_threads_flag(*cmd, common);
+    add_data_flag(*cmd, shared);
+    add_threads_flag(*cmd, shared);
     cmd->add_option("-o,--out", f->out, "Output directory (default: runs/sweep-<setting>)");
-    cmd->callback([f, &common, parameter] { run(*f, common, "runs/sweep-" + parameter); });
+    cmd->callback([f, &shared, parameter] { run(*f, shared, "runs/sweep-" + parameter); });
   }
 }
 
-void add_compare(CLI::App& app, Common& common) {
+void add_compare(CLI::App& app, SharedFlags& shared) {
   auto f = std::make_shared<SweepFlags>();
   f->job.parameter = "model";
   f->job.values = models::model_names();  // every network of the model table
   auto* cmd = app.add_subcommand("compare", "Train several networks with the same settings and compare them");
   cmd->add_option("--models", f->job.values, "Comma-separated networks")->delimiter(',')->capture_default_str();
   add_settings(*cmd, train::train_settings(), f->job.base, {"model"});
-  add_data_flag(*cmd, common);
-  add_threads_flag(*cmd, common);
+  add_data_flag(*cmd, shared);
+  add_threads_flag(*cmd, shared);
   cmd->add_option("-o,--out", f->out, "Output directory (default: runs/compare)");
-  cmd->callback([f, &common] { run(*f, common, "runs/compare"); });
+  cmd->callback([f, &shared] { run(*f, shared, "runs/compare"); });
 }
 
 }  // namespace tint::cli

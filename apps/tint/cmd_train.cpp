@@ -11,26 +11,7 @@
 
 namespace tint::cli {
 
-namespace {
-
-// Refuses flags that the chosen --target cannot use, before any work: --num-colours with ab-bins (their count
-// decides it), --decode / --temperature with palette (its prediction is the argmax colour), and what the library
-// refuses for every path (train::check_target_settings: --soft-targets, --rebalance with palette; --palette with
-// ab-bins), here before any worker starts.
-void check_target_flags(const CLI::App& cmd, const train::TrainConfig& config) {
-  if (config.target == "ab-bins" && cmd.count("--num-colours") > 0) {
-    throw Error("--num-colours applies to --target palette; with --target ab-bins the network has one logit per ab bin "
-                "of the training images");
-  }
-  if (config.target != "ab-bins" && (cmd.count("--decode") > 0 || cmd.count("--temperature") > 0)) {
-    throw Error("--decode and --temperature apply to --target ab-bins; palette runs predict the argmax colour");
-  }
-  train::check_target_settings(config);
-}
-
-}  // namespace
-
-void add_train(CLI::App& app, Common& common) {
+void add_train(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     train::TrainConfig config;
     std::string out;
@@ -41,19 +22,21 @@ void add_train(CLI::App& app, Common& common) {
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("train", "Train a colourization network (defaults: the source's ConvTransposeNet run)");
   add_settings(*cmd, train::train_settings(), f->config);
-  add_data_flag(*cmd, common);
-  add_threads_flag(*cmd, common);
+  add_data_flag(*cmd, shared);
+  add_threads_flag(*cmd, shared);
   cmd->add_option("-o,--out", f->out, "Run directory (default: runs/<model>)");
   cmd->add_option("--resume", f->resume, "Continue the run in this directory (its config wins; --epochs extends it)");
   cmd->add_flag("--force", f->force, "Start afresh even if --out already holds a run");
   add_nproc_flag(*cmd, f->nproc);
-  cmd->callback([f, cmd, &common] {
-    if (f->resume.empty()) check_target_flags(*cmd, f->config);
-    run_data_parallel(common, f->nproc, [&](distributed::Group* group) {
+  cmd->callback([f, cmd, &shared] {
+    // Flags the chosen --target cannot use (the rows say which: --num-colours, --decode, ...), before any worker
+    // starts; a resumed run's config.json decides its target.
+    if (f->resume.empty()) check_given_settings(*cmd, train::train_settings(), f->config);
+    run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
     train::TrainJob job;
     job.group = group;
     job.config = f->config;
-    job.data_dir = resolve_data_dir(common);
+    job.data_dir = resolve_data_dir(shared);
     job.overwrite = f->force;
     if (!f->resume.empty()) {
       job.resume = true;
@@ -78,7 +61,7 @@ void add_train(CLI::App& app, Common& common) {
   });
 }
 
-void add_evaluate(CLI::App& app, Common& common) {
+void add_evaluate(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::string run, category;
     int64_t limit = -1;
@@ -95,15 +78,15 @@ void add_evaluate(CLI::App& app, Common& common) {
       ->check(CLI::NonNegativeNumber);
   add_decoding_flags(*cmd, f->decoding);
   cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
-  add_data_flag(*cmd, common);
-  add_threads_flag(*cmd, common);
-  cmd->callback([f, cmd, &common] {
-    apply_threads(common);
+  add_data_flag(*cmd, shared);
+  add_threads_flag(*cmd, shared);
+  cmd->callback([f, cmd, &shared] {
+    apply_threads(shared);
     train::EvaluateOptions options;
     options.category = f->category;
     options.decoding = decoding_flags(*cmd, f->decoding);
     if (f->limit >= 0) options.limit = f->limit;
-    auto r = train::evaluate_run(f->run, resolve_data_dir(common), options);
+    auto r = train::evaluate_run(f->run, resolve_data_dir(shared), options);
     if (f->json) {
       auto j = train::evaluation_to_json(r);
       j["run"] = f->run;

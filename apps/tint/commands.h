@@ -15,8 +15,9 @@ class Group;
 
 namespace tint::cli {
 
-// Flags shared by the subcommands that use them.
-struct Common {
+// The values of the flags several subcommands share (--threads, --data), and the command line itself: one instance
+// for the process, bound by each subcommand that offers them (add_threads_flag, add_data_flag).
+struct SharedFlags {
   int threads = 0;   // 0 = number of cores
   std::string data;  // CIFAR-10 directory; empty = $TINT_DATA, then the embedded horses
   std::vector<std::string> arguments;  // argv[1..], for `--nproc` to start workers with the same command
@@ -32,13 +33,13 @@ void add_nproc_flag(CLI::App& cmd, int& nproc);
 // Runs `job` once: as N local workers (--nproc N > 1: this process launches and waits for them), as one worker of
 // the job the torchrun environment describes (RANK, WORLD_SIZE, ...; `job` gets its group), or alone (nullptr).
 // Threads per worker default to the cores / workers on this machine.
-void run_data_parallel(Common& common, int nproc, const std::function<void(distributed::Group*)>& job);
+void run_data_parallel(SharedFlags& shared, int nproc, const std::function<void(distributed::Group*)>& job);
 
-void add_threads_flag(CLI::App& cmd, Common& common);
-void add_data_flag(CLI::App& cmd, Common& common);
+void add_threads_flag(CLI::App& cmd, SharedFlags& shared);
+void add_data_flag(CLI::App& cmd, SharedFlags& shared);
 
 // The CIFAR-10 directory to use: --data, else $TINT_DATA, else the embedded horses (installed or in the source tree).
-std::filesystem::path resolve_data_dir(const Common& common);
+std::filesystem::path resolve_data_dir(const SharedFlags& shared);
 
 // A file shipped with tint (a pretrained model): installed beside the binary (bin/../install_suffix), else in the
 // source tree it was built from; else an error saying `missing`.
@@ -54,22 +55,22 @@ void for_each_file(const std::vector<std::filesystem::path>& files, const std::s
                    const std::function<std::string(const std::filesystem::path&)>& each);
 
 // Applies --threads; returns the count in effect.
-int apply_threads(const Common& common);
+int apply_threads(const SharedFlags& shared);
 
-void add_palette(CLI::App& app, Common& common);
-void add_train(CLI::App& app, Common& common);
-void add_evaluate(CLI::App& app, Common& common);
-void add_sweep(CLI::App& app, Common& common);
-void add_compare(CLI::App& app, Common& common);
-void add_colourize(CLI::App& app, Common& common);
+void add_palette(CLI::App& app, SharedFlags& shared);
+void add_train(CLI::App& app, SharedFlags& shared);
+void add_evaluate(CLI::App& app, SharedFlags& shared);
+void add_sweep(CLI::App& app, SharedFlags& shared);
+void add_compare(CLI::App& app, SharedFlags& shared);
+void add_colourize(CLI::App& app, SharedFlags& shared);
 // detect: finding objects with a darknet YOLO model; detect evaluate, detect train (cmd_detect*.cpp).
-void add_detect(CLI::App& app, Common& common);
-void add_detect_train(CLI::App& detect, Common& common);
+void add_detect(CLI::App& app, SharedFlags& shared);
+void add_detect_train(CLI::App& detect, SharedFlags& shared);
 // The folder of the shipped Yolo-Fastest 1.1 (cfg, weights, coco.names).
 std::filesystem::path shipped_detector_dir();
-void add_report(CLI::App& app, Common& common);
-void add_optim(CLI::App& app, Common& common);
+void add_report(CLI::App& app, SharedFlags& shared);
+void add_optim(CLI::App& app, SharedFlags& shared);
 // summary, conv, padding: network analysis (cmd_analysis.cpp).
-void add_analysis(CLI::App& app, Common& common);
+void add_analysis(CLI::App& app, SharedFlags& shared);
 
 }  // namespace tint::cli

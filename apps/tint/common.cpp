@@ -13,14 +13,14 @@
 namespace tint::cli {
 namespace fs = std::filesystem;
 
-void add_threads_flag(CLI::App& cmd, Common& common) {
-  cmd.add_option("--threads", common.threads, "Intra-op threads (0 = number of cores)")
+void add_threads_flag(CLI::App& cmd, SharedFlags& shared) {
+  cmd.add_option("--threads", shared.threads, "Intra-op threads (0 = number of cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 }
 
-void add_data_flag(CLI::App& cmd, Common& common) {
-  cmd.add_option("--data", common.data,
+void add_data_flag(CLI::App& cmd, SharedFlags& shared) {
+  cmd.add_option("--data", shared.data,
                  "CIFAR-10 binary directory (official cifar-10-batches-bin or a train.bin/test.bin subset); "
                  "default: $TINT_DATA, else the embedded horses");
 }
@@ -33,8 +33,8 @@ fs::path executable_dir() {
 }
 }  // namespace
 
-fs::path resolve_data_dir(const Common& common) {
-  if (!common.data.empty()) return common.data;
+fs::path resolve_data_dir(const SharedFlags& shared) {
+  if (!shared.data.empty()) return shared.data;
   if (const char* env = std::getenv("TINT_DATA"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
   // Installed layout first (bin/../share/tint/cifar10-horse), then the source tree this binary was built from.
@@ -96,6 +96,6 @@ void for_each_file(const std::vector<fs::path>& files, const std::string& label,
   if (failed > 0) throw Error(fmt::format("{} of {} images failed", failed, files.size()));
 }
 
-int apply_threads(const Common& common) { return configure_threads(common.threads); }
+int apply_threads(const SharedFlags& shared) { return configure_threads(shared.threads); }
 
 }  // namespace tint::cli

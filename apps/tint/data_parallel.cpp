@@ -29,7 +29,7 @@ std::vector<std::string> worker_arguments(const std::vector<std::string>& argume
   return kept;
 }
 
-void run_worker(Common& common, const distributed::World& world,
+void run_worker(SharedFlags& shared, const distributed::World& world,
                 const std::function<void(distributed::Group*)>& job) {
   // Said before rank 0 opens it (the rendezvous waits for the others), so that the person knows what is exposed.
   if (const auto notice = distributed::store_listener_notice(world); !notice.empty()) {
@@ -37,7 +37,7 @@ void run_worker(Common& common, const distributed::World& world,
   }
   distributed::Group group(world);
   // Workers on one machine share its cores.
-  const auto threads = distributed::threads_per_worker(common.threads, world, group.machine_workers(), core_count());
+  const auto threads = distributed::threads_per_worker(shared.threads, world, group.machine_workers(), core_count());
   configure_threads(threads.threads);
   if (!threads.how.empty()) {
     std::fprintf(stderr, "tint: rank %d of %d: %s\n", world.rank, world.world_size, threads.how.c_str());
@@ -70,7 +70,7 @@ void add_nproc_flag(CLI::App& cmd, int& nproc) {
       ->check(CLI::Range(1, 1024));
 }
 
-void run_data_parallel(Common& common, int nproc, const std::function<void(distributed::Group*)>& job) {
+void run_data_parallel(SharedFlags& shared, int nproc, const std::function<void(distributed::Group*)>& job) {
   const auto world = distributed::world_from_environment();
   if (world && nproc > 0) {
     throw Error(fmt::format("--nproc {}: this process is already worker {} of {} (RANK and WORLD_SIZE are set): "
@@ -78,7 +78,7 @@ void run_data_parallel(Common& common, int nproc, const std::function<void(distr
                             nproc, world->rank, world->world_size));
   }
   if (nproc > 1) {
-    const auto result = distributed::launch_local(nproc, worker_arguments(common.arguments),
+    const auto result = distributed::launch_local(nproc, worker_arguments(shared.arguments),
                                                   distributed::timeout_from_environment());
     for (const auto& w : result.workers) {
       // A worker killed by a signal could not say so itself; one that exited has printed its own error.
@@ -88,10 +88,10 @@ void run_data_parallel(Common& common, int nproc, const std::function<void(distr
     return;
   }
   if (world && world->world_size > 1) {
-    run_worker(common, *world, job);
+    run_worker(shared, *world, job);
     return;
   }
-  apply_threads(common);
+  apply_threads(shared);
   job(nullptr);
 }
 

@@ -48,4 +48,14 @@ std::vector<CLI::Option*> add_settings(CLI::App& cmd, const SettingsTable<Config
   return added;
 }
 
+// The rows that apply to some configs only (core/settings.h check_applicable): a flag given on `cmd` for a config it
+// does not apply to, or a value in use there, is refused with the row's one-line message.
+template <class Config>
+void check_given_settings(const CLI::App& cmd, const SettingsTable<Config>& table, const Config& config) {
+  check_applicable<Config>(table, config, [&cmd](const Setting<Config>& row) {
+    const CLI::Option* option = cmd.get_option_no_throw(row.cli_name());
+    return option != nullptr && option->count() > 0;
+  });
+}
+
 }  // namespace tint::cli

@@ -88,7 +88,7 @@ Colourizer::Colourizer(models::ColourNet model, data::AbBins bins, data::AbDecod
 Colourizer Colourizer::from_checkpoint(const std::filesystem::path& checkpoint) {
   train::CheckpointReader reader(checkpoint);
   const auto& meta = reader.meta();
-  if (meta.config.target == "ab-bins") {
+  if (meta.config.target == train::ColourTarget::ab_bins) {
     return Colourizer(train::load_model(reader), meta.bins, train::ab_decoding(meta.config));
   }
   return Colourizer(train::load_model(reader), meta.palette);

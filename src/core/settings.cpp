@@ -13,6 +13,8 @@ std::string format_integer(int64_t v) { return std::to_string(v); }
 
 std::string format_real(double v) { return fmt::format("{}", v); }
 
+std::string format_real(float v) { return fmt::format("{}", v); }
+
 int64_t parse_integer(const std::string& text, const std::string& flag) {
   char* end = nullptr;
   errno = 0;
@@ -36,6 +38,14 @@ double parse_real(const std::string& text, const std::string& flag) {
   const double v = text.empty() ? 0.0 : std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
     throw Error(fmt::format("{}: '{}' is not a finite number", flag, text));
+  return v;
+}
+
+float parse_float(const std::string& text, const std::string& flag) {
+  parse_real(text, flag);  // all of it a finite number, or the same message
+  char* end = nullptr;
+  const float v = std::strtof(text.c_str(), &end);
+  if (!std::isfinite(v)) throw Error(fmt::format("{}: '{}' is not a finite number", flag, text));
   return v;
 }
 

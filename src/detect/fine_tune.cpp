@@ -257,11 +257,6 @@ void write_fresh_run(const fs::path& dir, const FineTuneConfig& c, const FineTun
 
 }  // namespace
 
-RunModelFiles run_model_files(const fs::path& dir, const std::string& flag) {
-  runs::expect_kind(dir, runs::RunKind::detection, flag);
-  return {dir / run_files::kCfg, dir / run_files::kWeights, dir / run_files::kNames};
-}
-
 FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
   distributed::DataParallel dp(job.group);
   if (!dp.leader()) observer = nullptr;  // rank 0 speaks for the job

@@ -166,7 +166,7 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
     }
     h += fmt::format("<p class=\"note\">Rows: grey network input, ground truth ({}), the network's prediction; on "
                      "the first validation images.</p>\n<div class=\"pair\">\n",
-                     run.config.target == "ab-bins" ? "the image itself" : "each pixel's nearest palette colour");
+                     run.config.target == train::ColourTarget::ab_bins ? "the image itself" : "each pixel's nearest palette colour");
     const auto& first = run.samples[chosen.front()];
     const auto& last_sample = run.samples[chosen.back()];
     h += figure(first.second, fmt::format("epoch {} (first)", first.first), "samples", warnings);

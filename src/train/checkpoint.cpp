@@ -21,7 +21,7 @@ void save_checkpoint(const fs::path& path, const CheckpointMeta& meta, torch::nn
   CheckpointWriter archive(kMagic, kVersion);
   archive.put("epoch", int64_t{meta.epoch});
   archive.put("config", to_json(meta.config));
-  if (meta.config.target == "ab-bins") {
+  if (meta.config.target == ColourTarget::ab_bins) {
     archive.put("ab_bins", meta.bins.to_json());
   } else {
     archive.put("palette", meta.palette.to_json());
@@ -46,7 +46,7 @@ void CheckpointReader::read_meta() {
   meta_.batches_done = archive_.integer("batches_done");
   meta_.partial_loss_sum = archive_.real("partial_loss_sum");
   meta_.config = config_from_json(archive_.json("config"), name + " (config)");
-  if (meta_.config.target == "ab-bins") {
+  if (meta_.config.target == ColourTarget::ab_bins) {
     meta_.bins = data::AbBins::from_json(archive_.json("ab_bins"), name + " (ab bins)");
     if (meta_.bins.size() != meta_.config.net.num_colours) {
       throw Error(fmt::format("{}: {} ab bins for a network of {} colours", name, meta_.bins.size(),
@@ -67,7 +67,7 @@ void CheckpointReader::read_meta() {
 }
 
 ColourTargets colour_targets(const CheckpointMeta& meta) {
-  if (meta.config.target == "ab-bins") {
+  if (meta.config.target == ColourTarget::ab_bins) {
     return ColourTargets::ab_bins(meta.bins, meta.config.soft_targets, meta.config.rebalance);
   }
   return ColourTargets::palette(meta.palette);

@@ -1,11 +1,15 @@
 #include "tint/train/colour_targets.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/core.h>
 #include <torch/torch.h>
 
 #include "tint/core/error.h"
 #include "tint/data/lab.h"
 #include "tint/data/preprocess.h"
+#include "tint/train/config.h"
 #include "tint/train/loss.h"
 
 namespace tint::train {
@@ -13,6 +17,33 @@ namespace tint::train {
 namespace {
 constexpr int64_t kBlockImages = 1000;  // images per block when labelling a whole split (float copies stay small)
 }  // namespace
+
+const std::vector<std::pair<ColourTarget, std::string>>& colour_target_names() {
+  static const std::vector<std::pair<ColourTarget, std::string>> names{{ColourTarget::palette, "palette"},
+                                                                       {ColourTarget::ab_bins, "ab-bins"}};
+  return names;
+}
+
+const std::string& to_string(ColourTarget target) {
+  for (const auto& [kind, name] : colour_target_names()) {
+    if (kind == target) return name;
+  }
+  throw Error(fmt::format("unknown colour target {}", static_cast<int>(target)));
+}
+
+Setting<TrainConfig> for_targets(Setting<TrainConfig> row, std::vector<ColourTarget> targets, std::string why_not,
+                                 bool by_value) {
+  std::string names;
+  for (auto t : targets) names += (names.empty() ? "" : " or ") + to_string(t);
+  const std::string message = fmt::format("{} applies to --target {} only; {}", row.cli_name(), names, why_not);
+  row.refuse_use = [targets, message](const TrainConfig& c) {
+    return std::find(targets.begin(), targets.end(), c.target) == targets.end() ? message : std::string();
+  };
+  if (by_value) {
+    row.in_use = [to_json = row.to_json](const TrainConfig& c) { return to_json(c) != to_json(TrainConfig{}); };
+  }
+  return row;
+}
 
 ColourTargets ColourTargets::palette(data::Palette palette) {
   if (palette.size() < 2) throw Error("palette targets need a palette of at least 2 colours");
@@ -40,6 +71,18 @@ ColourTargets ColourTargets::ab_bins(data::AbBins bins, double soft_sigma, doubl
 
 int64_t ColourTargets::size() const { return is_bins_ ? bins_.size() : palette_.size(); }
 
+void ColourTargets::resolve_num_colours(TrainConfig& c) const {
+  TrainConfig resolved = c;
+  resolved.net.num_colours = static_cast<int>(size());  // at most 10,000 (AbBins), a palette's is --num-colours
+  try {
+    validate(resolved);
+  } catch (const Error& e) {
+    throw Error(fmt::format("the training images hold {} {}, one logit each: {}", size(),
+                            is_bins_ ? "ab bins" : "palette colours", e.what()));
+  }
+  c = resolved;
+}
+
 torch::Tensor ColourTargets::hard_targets(const torch::Tensor& images) const {
   TORCH_CHECK(images.dim() == 4 && images.size(1) == 3 && images.scalar_type() == torch::kUInt8,
               "hard_targets expects (N, 3, H, W) uint8 images, got ", images.sizes(), " ", images.scalar_type());
@@ -61,13 +104,9 @@ torch::Tensor ColourTargets::loss(const torch::Tensor& logits, const torch::Tens
   if (!soft && !weighted) return pixel_cross_entropy(logits, ids, sum);
   // Hard weighted targets take the fused op too (the LibTorch path below took 2/3 of a step with 244 bins).
   if (!soft) return pixel_cross_entropy(logits, ids, sum, bins_.pixel_weights(ids, rebalance_));
-  data::SoftTargets targets;
-  if (soft) {
-    auto ab = data::rgb_to_lab(images).slice(1, 1, 3);  // (B, 2, H, W), built per batch: 12 bytes a pixel and bin
-    targets = bins_.soft_encode(ab, kSoftNeighbours, soft_sigma_);
-  } else {
-    targets = {ids.unsqueeze(1), torch::ones({ids.size(0), 1, ids.size(1), ids.size(2)}, torch::kFloat32)};
-  }
+  // Soft targets: the cross-entropy against the Gaussian weights of each pixel's 5 nearest bins.
+  auto ab = data::rgb_to_lab(images).slice(1, 1, 3);  // (B, 2, H, W), built per batch: 12 bytes a pixel and bin
+  const data::SoftTargets targets = bins_.soft_encode(ab, kSoftNeighbours, soft_sigma_);
   auto per_pixel = data::soft_cross_entropy(logits.to(torch::kFloat32), targets);  // (B, H, W)
   // Zhang weights a pixel by its nearest bin (its hard target), also under soft targets.
   if (weighted) per_pixel = per_pixel * bins_.pixel_weights(ids, rebalance_);

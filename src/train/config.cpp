@@ -57,7 +57,14 @@ const SettingsTable<TrainConfig>& train_settings() {
       }
       auto lifted = lift<C, models::ModelConfig>(row, [](C& c) -> models::ModelConfig& { return c.net; });
       // The training input is the one greyscale channel: NIC is recorded, not chosen (`tint summary` offers it).
-      t.push_back(row.flag == "num-in-channels" ? recorded_only(lifted) : lifted);
+      if (row.flag == "num-in-channels") lifted = recorded_only(lifted);
+      // ab-bins runs record their bins' count (ColourTargets::resolve_num_colours): only the flag is refused.
+      if (row.flag == "num-colours") {
+        lifted = for_targets(lifted, {ColourTarget::palette},
+                             "with --target ab-bins the network has one logit per ab bin of the training images",
+                             /*by_value=*/false);
+      }
+      t.push_back(lifted);
     }
     SettingsTable<C> rest{
         sweepable(real<C>("lr", "learning_rate", [](C& c) -> double& { return c.learning_rate; }, 0.0, false,
@@ -74,24 +81,35 @@ const SettingsTable<TrainConfig>& train_settings() {
         boolean<C>("shuffle", "shuffle", [](C& c) -> bool& { return c.shuffle; }, /*negated_flag=*/true,
                    "Keep the training order fixed across epochs, as the source notebook did (default: reshuffle "
                    "every epoch)"),
-        path<C>("palette", "palette_file", [](C& c) -> std::filesystem::path& { return c.palette_file; },
-                "Reuse this palette.json instead of fitting one"),
+        for_targets(path<C>("palette", "palette_file", [](C& c) -> std::filesystem::path& { return c.palette_file; },
+                            "Reuse this palette.json instead of fitting one"),
+                    {ColourTarget::palette}, "ab-bins runs fit their bins on the training images", /*by_value=*/true),
         integer<C, int>("kmeans-iterations", "kmeans_iterations", [](C& c) -> int& { return c.kmeans_iterations; },
                         1, 100000, "Lloyd iterations at most when fitting the palette"),
-        sweepable(choice<C>("target", "target", [](C& c) -> std::string& { return c.target; }, {"palette", "ab-bins"},
-                            "Colour targets: palette (K RGB colours, the source) or ab-bins (CIELAB ab on a grid of 10, "
-                            "the bins of the training images; --num-colours becomes their count)")),
-        sweepable(real<C>("soft-targets", "soft_targets", [](C& c) -> double& { return c.soft_targets; }, 0.0, true,
-                          "ab-bins: Gaussian sigma (ab units) of soft targets over the 5 nearest bins (Zhang: 5; 0 = "
-                          "hard targets)")),
-        sweepable(real_at_most<C>("rebalance", "rebalance", [](C& c) -> double& { return c.rebalance; }, 0.0, 1.0,
-                                  "ab-bins: class rebalancing lambda, each pixel's loss weighted by (lambda p + (1 - "
-                                  "lambda) / Q)^-1 of its bin's smoothed training prior p (0 = off, 0.5 = Zhang's)")),
-        choice<C>("decode", "decode", [](C& c) -> std::string& { return c.decode; }, {"mode", "mean", "annealed"},
-                  "ab-bins: the colour of a predicted distribution in samples and metrics: its most probable bin, "
-                  "its mean, or the annealed mean (softmax(logits / T))"),
-        real<C>("temperature", "temperature", [](C& c) -> double& { return c.temperature; }, 0.0, false,
-                "ab-bins: T of the annealed mean (Zhang: 0.38; 1 = the mean, towards 0 the mode)"),
+        sweepable(enumeration<C, ColourTarget>(
+            "target", "target", [](C& c) -> ColourTarget& { return c.target; }, colour_target_names(),
+            "Colour targets: palette (K RGB colours, the source) or ab-bins (CIELAB ab on a grid of 10, the bins of the "
+            "training images; --num-colours becomes their count)")),
+        for_targets(sweepable(real<C>("soft-targets", "soft_targets", [](C& c) -> double& { return c.soft_targets; },
+                                      0.0, true,
+                                      "ab-bins: Gaussian sigma (ab units) of soft targets over the 5 nearest bins "
+                                      "(Zhang: 5; 0 = hard targets)")),
+                    {ColourTarget::ab_bins}, "palette runs have hard targets", /*by_value=*/true),
+        for_targets(sweepable(real_at_most<C>("rebalance", "rebalance", [](C& c) -> double& { return c.rebalance; },
+                                              0.0, 1.0,
+                                              "ab-bins: class rebalancing lambda, each pixel's loss weighted by "
+                                              "(lambda p + (1 - lambda) / Q)^-1 of its bin's smoothed training prior "
+                                              "p (0 = off, 0.5 = Zhang's)")),
+                    {ColourTarget::ab_bins}, "palette runs are not rebalanced", /*by_value=*/true),
+        // A palette run records the default decoding it does not use: only the flags are refused.
+        for_targets(choice<C>("decode", "decode", [](C& c) -> std::string& { return c.decode; },
+                              {"mode", "mean", "annealed"},
+                              "ab-bins: the colour of a predicted distribution in samples and metrics: its most "
+                              "probable bin, its mean, or the annealed mean (softmax(logits / T))"),
+                    {ColourTarget::ab_bins}, "palette runs predict the argmax colour", /*by_value=*/false),
+        for_targets(real<C>("temperature", "temperature", [](C& c) -> double& { return c.temperature; }, 0.0, false,
+                            "ab-bins: T of the annealed mean (Zhang: 0.38; 1 = the mean, towards 0 the mode)"),
+                    {ColourTarget::ab_bins}, "palette runs predict the argmax colour", /*by_value=*/false),
         integer<C, int64_t>("train-limit", "train_limit", [](C& c) -> int64_t& { return c.train_limit; }, 0,
                             kMaxInt64, "Use only the first N training images (0 = all)"),
         integer<C, int64_t>("val-limit", "val_limit", [](C& c) -> int64_t& { return c.val_limit; }, 0, kMaxInt64,
@@ -120,19 +138,10 @@ const SettingsTable<TrainConfig>& train_settings() {
 
 void validate(const TrainConfig& c) { check_settings(train_settings(), c); }
 
-void check_target_settings(const TrainConfig& c) {
-  if (c.target == "ab-bins") {
-    if (!c.palette_file.empty()) {
-      throw Error("--palette applies to --target palette; ab-bins runs fit their bins on the training images");
-    }
-    return;
-  }
-  if (c.soft_targets != 0.0) throw Error("--soft-targets applies to --target ab-bins only (palette runs: hard targets)");
-  if (c.rebalance != 0.0) throw Error("--rebalance applies to --target ab-bins only (palette runs are not rebalanced)");
-}
+void check_target_settings(const TrainConfig& c) { check_applicable(train_settings(), c); }
 
 void resolve_head(TrainConfig& c) {
-  if (c.net.head == "auto") c.net.head = c.target == "ab-bins" ? "pointwise" : "figure";
+  if (c.net.head == "auto") c.net.head = c.target == ColourTarget::ab_bins ? "pointwise" : "figure";
 }
 
 models::ModelConfig network_config(const TrainConfig& c) {

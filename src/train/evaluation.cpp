@@ -111,7 +111,7 @@ EvalSums evaluate_sums(models::ColourNetImpl& model, const ColourData& data, con
 }
 
 std::string decoding_text(const EvaluateResult& r) {
-  if (r.target != "ab-bins") return "argmax palette colour";
+  if (r.target == ColourTarget::palette) return "argmax palette colour";
   if (r.decoding.mode == data::AbDecode::Annealed) return fmt::format("annealed mean, T = {:g}", r.decoding.temperature);
   return data::to_string(r.decoding.mode);
 }
@@ -155,7 +155,7 @@ EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir, c
   CheckpointReader reader(run_checkpoint(run_dir));
   const auto& meta = reader.meta();
   const auto& config = meta.config;
-  const bool bins = config.target == "ab-bins";
+  const bool bins = config.target == ColourTarget::ab_bins;
   if (options.decoding && !bins) {
     throw Error(fmt::format("--decode and --temperature apply to ab-bins runs; {} predicts palette colours (--target "
                             "palette)",
@@ -185,7 +185,7 @@ std::string format_evaluation(const EvaluateResult& r) {
   const std::string images = r.other_category ? fmt::format("{} '{}' validation images", r.images, r.category)
                                               : fmt::format("{} validation images", r.images);
   std::string text =
-      r.target == "ab-bins"
+      r.target == ColourTarget::ab_bins
           ? fmt::format("{} (ab-bins, {} bins) after {} epochs on {}: val loss {:.4f}, bin acc {:.2f}%\n", r.model,
                         r.classes, r.epoch, images, r.result.loss, r.result.accuracy)
           : fmt::format("{} after {} epochs on {}: val loss {:.4f}, val acc {:.2f}%\n", r.model, r.epoch, images,
@@ -200,11 +200,12 @@ std::string format_evaluation(const EvaluateResult& r) {
 }
 
 nlohmann::json evaluation_to_json(const EvaluateResult& r) {
-  nlohmann::json j = {{"model", r.model},   {"target", r.target}, {"classes", r.classes},
+  nlohmann::json j = {{"model", r.model},   {"target", to_string(r.target)}, {"classes", r.classes},
                       {"epoch", r.epoch},   {"category", r.category}, {"images", r.images},
                       {"loss", r.result.loss}, {"seconds", r.seconds}};
-  j[r.target == "ab-bins" ? "bin_accuracy" : "accuracy"] = r.result.accuracy;
-  if (r.target == "ab-bins") {
+  const bool bins = r.target == ColourTarget::ab_bins;
+  j[bins ? "bin_accuracy" : "accuracy"] = r.result.accuracy;
+  if (bins) {
     j["decode"] = data::to_string(r.decoding.mode);
     if (r.decoding.mode == data::AbDecode::Annealed) j["temperature"] = r.decoding.temperature;
   } else {

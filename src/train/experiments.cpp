@@ -107,7 +107,7 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
   for (const auto& v : job.values) {
     TrainConfig c = job.base;
     apply_sweep_value(c, job.parameter, v);  // every value is checked before any training starts
-    if (c.target == "ab-bins") c.palette_file.clear();  // the sweep's --palette is for its palette runs
+    if (c.target == ColourTarget::ab_bins) c.palette_file.clear();  // the sweep's --palette is for its palette runs
     try {
       check_target_settings(c);
     } catch (const Error& e) {
@@ -119,7 +119,7 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
 
   // One palette for every palette run, so that the runs differ only in the swept setting (ab-bins runs fit their bins
   // to the same training images, so theirs are the same too).
-  auto is_palette = [](const TrainConfig& c) { return c.target != "ab-bins"; };
+  auto is_palette = [](const TrainConfig& c) { return c.target == ColourTarget::palette; };
   const bool any_palette = std::any_of(configs.begin(), configs.end(), is_palette);
   const bool all_palette = std::all_of(configs.begin(), configs.end(), is_palette);
   const fs::path palette_path = job.out_dir / run_files::kPalette;
@@ -138,7 +138,7 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
     if (observer) observer->on_note(fmt::format("== {} {} ({} of {}) ==", job.parameter, value, i + 1, configs.size()));
     TrainJob run;
     run.config = configs[i];
-    run.config.palette_file = run.config.target == "ab-bins" ? fs::path() : palette_path;
+    run.config.palette_file = run.config.target == ColourTarget::ab_bins ? fs::path() : palette_path;
     run.data_dir = job.data_dir;
     run.run_dir = job.out_dir / fmt::format("{}-{}", job.parameter, value);
     run.overwrite = true;

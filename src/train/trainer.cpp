@@ -64,7 +64,7 @@ namespace {
 // the palette, or the ab bins of the training images the run uses, whose count becomes the network's num_colours.
 ColourTargets fresh_targets(TrainConfig& c, const torch::Tensor& train_images, distributed::DataParallel& dp,
                             TrainObserver* observer) {
-  if (c.target != "ab-bins") {
+  if (c.target == ColourTarget::palette) {
     auto fit = [&] { return load_or_fit_palette(c, [&] { return train_images; }, observer); };
     return ColourTargets::palette(
         dp.distributed()
@@ -82,13 +82,9 @@ ColourTargets fresh_targets(TrainConfig& c, const torch::Tensor& train_images, d
                   ? data::AbBins::from_json(nlohmann::json::parse(dp.from_leader([&] { return fit().to_json().dump(); })),
                                             "the ab bins of rank 0")
                   : fit();
-  c.net.num_colours = static_cast<int>(bins.size());  // at most 10,000 (AbBins)
-  try {
-    validate(c);
-  } catch (const Error& e) {
-    throw Error(fmt::format("the training images hold {} ab bins, one logit each: {}", bins.size(), e.what()));
-  }
-  return ColourTargets::ab_bins(std::move(bins), c.soft_targets, c.rebalance);
+  auto targets = ColourTargets::ab_bins(std::move(bins), c.soft_targets, c.rebalance);
+  targets.resolve_num_colours(c);
+  return targets;
 }
 
 std::string targets_text(const ColourTargets& t) {

@@ -177,8 +177,8 @@ TEST(CliColourTargetFlags, FlagsATargetCannotUseAreRefusedBeforeWork) {
            {"train --target ab-bins --num-colours 24", "--num-colours applies to --target palette"},
            {"train --rebalance 0.5", "--rebalance applies to --target ab-bins only"},
            {"train --soft-targets 5", "--soft-targets applies to --target ab-bins only"},
-           {"train --decode mean", "--decode and --temperature apply to --target ab-bins"},
-           {"train --temperature 0.5", "--decode and --temperature apply to --target ab-bins"},
+           {"train --decode mean", "--decode applies to --target ab-bins only; palette runs predict the argmax colour"},
+           {"train --temperature 0.5", "--temperature applies to --target ab-bins only"},
            {"train --target ab-bins --palette " + quoted(test::source_dir() / "data" / "cifar10-horse" /
                                                         "batches.meta.txt"),
             "--palette applies to --target palette"},

@@ -182,7 +182,7 @@ TEST(ColourTargets, SettingsThatOnlyOneTargetUsesAreRefused) {
   c.rebalance = 0;
   c.soft_targets = 5;
   EXPECT_NE(test::error_of([&] { check_target_settings(c); }).find("--soft-targets"), std::string::npos);
-  c.target = "ab-bins";
+  c.target = ColourTarget::ab_bins;
   EXPECT_EQ(test::error_of([&] { check_target_settings(c); }), "<no error>");
   c.palette_file = "palette.json";
   EXPECT_NE(test::error_of([&] { check_target_settings(c); }).find("--palette applies to --target palette"),

@@ -128,7 +128,7 @@ TEST(Evaluation, PaletteScoresUseTheArgmaxColoursAb) {
 TEST(Evaluation, FormatAndJsonCarryTheNumbers) {
   EvaluateResult r;
   r.model = "conv-transpose";
-  r.target = "palette";
+  r.target = ColourTarget::palette;
   r.category = "horse";
   r.epoch = 25;
   r.images = 1000;
@@ -144,7 +144,7 @@ TEST(Evaluation, FormatAndJsonCarryTheNumbers) {
   EXPECT_EQ(j.at("accuracy").get<double>(), 55.8712);
   EXPECT_FALSE(j.contains("bin_accuracy"));
   EXPECT_EQ(j.at("auc_rebalanced").get<double>(), 69.94);
-  r.target = "ab-bins";
+  r.target = ColourTarget::ab_bins;
   r.other_category = true;
   r.category = "deer";
   r.decoding = {data::AbDecode::Mean, 0.38};

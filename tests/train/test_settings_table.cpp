@@ -2,6 +2,7 @@
 // row's flag, config.json key and sweep value accept the same values and refuse the same values with the same
 // message, and that the other commands' copies of a setting (tint summary's model flags, tint palette's K) use the
 // same rows.
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -174,13 +175,13 @@ TEST(SettingsTable, TheHeadFollowsTheTargetUnlessGivenAndOldRunsKeepTheirs) {
   TrainConfig c;
   EXPECT_EQ(c.net.head, "auto");
   EXPECT_EQ(network_config(c).head, "figure");
-  c.target = "ab-bins";
+  c.target = ColourTarget::ab_bins;
   EXPECT_EQ(network_config(c).head, "pointwise");
   resolve_head(c);
   EXPECT_EQ(c.net.head, "pointwise");
   EXPECT_EQ(config_from_json(to_json(c), "config.json").net.head, "pointwise");  // recorded as trained
   TrainConfig given;
-  given.target = "ab-bins";
+  given.target = ColourTarget::ab_bins;
   apply_sweep_value(given, "head", "figure");
   EXPECT_EQ(network_config(given).head, "figure");
   auto old_run = to_json(c);
@@ -188,6 +189,85 @@ TEST(SettingsTable, TheHeadFollowsTheTargetUnlessGivenAndOldRunsKeepTheirs) {
   EXPECT_EQ(config_from_json(old_run, "config.json").net.head, "figure");
   // A network is never built from an unresolved head.
   EXPECT_NE(error_of([] { models::make_model("unet", TrainConfig{}.net); }).find("--head"), std::string::npos);
+}
+
+// Issue 30 item 3: the colour target is an enum parsed by its row, spelled in flags and config.json as before, and
+// which settings go with which target is declared on the rows: one generic check refuses a flag given for the other
+// target, and (for settings whose default means "off") a value in use, with one line naming the flag and the target.
+TEST(SettingsTable, TheTargetIsAnEnumSpelledAsBefore) {
+  TrainConfig c;
+  EXPECT_EQ(c.target, ColourTarget::palette);
+  EXPECT_EQ(to_json(c).at("target"), "palette");
+  c = parse_flags({"--target", "ab-bins"});
+  EXPECT_EQ(c.target, ColourTarget::ab_bins);
+  EXPECT_EQ(to_json(c).at("target"), "ab-bins");
+  auto old_run = to_json(TrainConfig{});
+  old_run["target"] = "ab-bins";  // as every run directory written before the enum spells it
+  EXPECT_EQ(config_from_json(old_run, "config.json").target, ColourTarget::ab_bins);
+  old_run["target"] = "ab_bins";
+  EXPECT_EQ(error_of([&] { config_from_json(old_run, "config.json"); }),
+            "config.json: --target must be one of palette, ab-bins, got 'ab_bins'");
+  for (const auto& [kind, name] : colour_target_names()) EXPECT_EQ(to_string(kind), name);
+}
+
+TEST(SettingsTable, RowsDeclareTheTargetsTheyApplyToAndOneCheckRefusesTheOthers) {
+  // Parses `args` as `tint train` does, then runs the generic check of the flags given.
+  const auto check = [](std::vector<std::string> args) {
+    CLI::App app{"test"};
+    TrainConfig config;
+    cli::add_settings(app, train_settings(), config);
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    return error_of([&] { cli::check_given_settings(app, train_settings(), config); });
+  };
+  EXPECT_EQ(check({"--target", "ab-bins", "--num-colours", "24"}),
+            "--num-colours applies to --target palette only; with --target ab-bins the network has one logit per ab "
+            "bin of the training images");
+  EXPECT_EQ(check({"--decode", "mean"}), "--decode applies to --target ab-bins only; palette runs predict the argmax "
+                                         "colour");
+  EXPECT_EQ(check({"--temperature", "0.5"}),
+            "--temperature applies to --target ab-bins only; palette runs predict the argmax colour");
+  EXPECT_EQ(check({"--soft-targets", "5"}), "--soft-targets applies to --target ab-bins only; palette runs have hard "
+                                            "targets");
+  EXPECT_EQ(check({"--rebalance", "0.5"}), "--rebalance applies to --target ab-bins only; palette runs are not rebalanced");
+  EXPECT_EQ(check({"--num-colours", "16", "--lr", "0.01"}), "");
+  EXPECT_EQ(check({"--target", "ab-bins", "--decode", "mean", "--temperature", "0.2", "--soft-targets", "5"}), "");
+  // A setting whose default means "off" is used by its value, not by its flag: --soft-targets 0 is no use of it.
+  EXPECT_EQ(check({"--soft-targets", "0"}), "");
+  // Every restricted row: applies to some targets, refuses the others naming its flag and --target.
+  int restricted = 0;
+  for (const auto& row : train_settings()) {
+    if (!row.refuse_use) continue;
+    ++restricted;
+    int applies = 0;
+    for (const auto& [kind, name] : colour_target_names()) {
+      TrainConfig c;
+      c.target = kind;
+      const std::string why = row.refuse_use(c);
+      if (why.empty()) {
+        ++applies;
+      } else {
+        EXPECT_EQ(why.rfind(row.cli_name() + " applies to --target ", 0), 0u) << why;
+        EXPECT_EQ(why.find(name + " only"), std::string::npos) << why;
+      }
+    }
+    EXPECT_EQ(applies, 1) << row.flag;
+  }
+  EXPECT_EQ(restricted, 6);  // num-colours, palette; soft-targets, rebalance, decode, temperature
+  // The library's check (config.json, sweeps, train()) reads values: the defaults of a palette run's decoding and
+  // the num_colours an ab-bins run records are not uses.
+  TrainConfig bins;
+  bins.target = ColourTarget::ab_bins;
+  bins.net.num_colours = 244;
+  EXPECT_EQ(error_of([&] { check_target_settings(bins); }), "");
+  bins.palette_file = "palette.json";
+  EXPECT_EQ(error_of([&] { check_target_settings(bins); }),
+            "--palette applies to --target palette only; ab-bins runs fit their bins on the training images");
+  TrainConfig palette;
+  EXPECT_EQ(error_of([&] { check_target_settings(palette); }), "");
+  palette.rebalance = 0.5;
+  EXPECT_EQ(error_of([&] { check_target_settings(palette); }),
+            "--rebalance applies to --target ab-bins only; palette runs are not rebalanced");
 }
 
 TEST(ModelTable, NamesAreUniqueAndEveryRowBuildsTheNetworkItNames) {

@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 
 TrainJob ab_job(const fs::path& run_dir, int epochs) {
   TrainJob job;
-  job.config.target = "ab-bins";
+  job.config.target = ColourTarget::ab_bins;
   job.config.soft_targets = 5.0;
   job.config.rebalance = 0.5;
   job.config.net.num_filters = 8;
@@ -60,7 +60,7 @@ TEST(TrainAbBins, WritesItsBinsAndResumesExactly) {
   EXPECT_TRUE(bins.centres().equal(fit_ab_bins(horses).centres()));
   EXPECT_FALSE(fs::exists(straight / "palette.json"));
   CheckpointReader reader(straight / "checkpoint.pt");
-  EXPECT_EQ(reader.meta().config.target, "ab-bins");
+  EXPECT_EQ(reader.meta().config.target, ColourTarget::ab_bins);
   EXPECT_EQ(reader.meta().config.net.num_colours, bins.size());
   EXPECT_TRUE(reader.meta().bins.prior().equal(bins.prior()));
   EXPECT_EQ(nlohmann::json::parse(read_file(straight / "config.json")).at("num_colours"), bins.size());
@@ -94,7 +94,7 @@ TEST(TrainAbBins, WritesItsBinsAndResumesExactly) {
   // `tint evaluate` computes what the last epoch recorded, and other decodings differ.
   auto e = evaluate_run(straight.path(), test::embedded_data_dir());
   const auto& last = full.history.back();
-  EXPECT_EQ(e.target, "ab-bins");
+  EXPECT_EQ(e.target, ColourTarget::ab_bins);
   EXPECT_EQ(e.classes, bins.size());
   EXPECT_EQ(e.images, 20);
   EXPECT_NEAR(e.result.loss, last.val_loss, 1e-6);
@@ -125,11 +125,11 @@ fs::path two_class_data(const test::TempDir& dir) {
 TEST(TrainAbBins, CategoryAllTrainsOnEveryClassAndEvaluateTakesAnother) {
   test::TempDir tmp;
   const auto data_dir = two_class_data(tmp);
-  for (const char* target : {"palette", "ab-bins"}) {
-    SCOPED_TRACE(target);
-    TrainJob job = ab_job(tmp / (std::string("all-") + target), 1);
+  for (const auto target : {ColourTarget::palette, ColourTarget::ab_bins}) {
+    SCOPED_TRACE(to_string(target));
+    TrainJob job = ab_job(tmp / ("all-" + to_string(target)), 1);
     job.config.target = target;
-    if (job.config.target == "palette") job.config.soft_targets = job.config.rebalance = 0.0;
+    if (job.config.target == ColourTarget::palette) job.config.soft_targets = job.config.rebalance = 0.0;
     job.config.category = "all";
     job.config.train_limit = job.config.val_limit = 0;
     job.config.kmeans_iterations = 10;
@@ -161,7 +161,7 @@ TEST(TrainAbBins, ASweepOfTheTargetComparesBoth) {
   test::TempDir tmp;
   SweepJob job;
   job.base = ab_job(tmp.path(), 1).config;
-  job.base.target = "palette";
+  job.base.target = ColourTarget::palette;
   job.base.soft_targets = job.base.rebalance = 0.0;
   // A palette of a few horses (fitting one to all 5,000 would take most of the test's time).
   auto horses = data::read_cifar10(test::embedded_data_dir(), data::Split::Train).images.slice(0, 0, 100);

@@ -3,8 +3,10 @@
 // flags (apps/tint/settings_flags.h), config.json reading and writing, validation and sweeps all read the table, so
 // a setting is declared once and every path checks it with the same range and the same message.
 //
-// Rows are made with the builders below (integer, real, choice, text, path, boolean) from an accessor that returns
-// the field; lift() reuses a table of an inner struct (models::ModelConfig inside train::TrainConfig).
+// Rows are made with the builders below (integer, real, choice, enumeration, text, path, boolean) from an accessor
+// that returns the field; lift() reuses a table of an inner struct (models::ModelConfig inside train::TrainConfig).
+// A row may apply to some configs only (a training setting of one kind of colour target): its `refuse_use` says
+// why not, and check_applicable() is the one check of every such row, for flags given and for values in use.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <cmath>
 #include <vector>
 
@@ -42,6 +45,13 @@ struct Setting {
   std::function<void(const Config&)> check;
   // Flag texts the test walks through: values the row accepts, and values it must refuse.
   std::vector<std::string> valid_examples, invalid_examples;
+  // For a setting that applies to some configs only: the one-line message refusing its use with `config` (naming the
+  // flag and what it applies to), or "" where it applies. Unset: it applies to every config.
+  std::function<std::string(const Config&)> refuse_use;
+  // For settings whose default means "off" (--soft-targets 0): whether `config`'s value is a use, wherever it came
+  // from (a flag, config.json, a sweep). Unset: a use is a flag given on the command line (check_applicable's
+  // `given`), the config's value being recorded whatever the kind (a palette run's default --decode).
+  std::function<bool(const Config&)> in_use;
 
   std::string cli_name() const { return (negated_flag ? "--no-" : "--") + flag; }
 };
@@ -52,10 +62,12 @@ using SettingsTable = std::vector<Setting<Config>>;
 namespace settings_detail {
 std::string format_integer(int64_t v);
 std::string format_real(double v);
+std::string format_real(float v);  // the shortest text that reads back as the float (0.45, not 0.449999988)
 // Parses all of `text` as an integer / a finite number, or throws tint::Error naming `flag`.
 int64_t parse_integer(const std::string& text, const std::string& flag);
 uint64_t parse_unsigned(const std::string& text, const std::string& flag);
 double parse_real(const std::string& text, const std::string& flag);
+float parse_float(const std::string& text, const std::string& flag);  // rounded once, from the text
 // An integer from JSON that fits in [lo, hi], or tint::Error naming `key` (a float or an integer out of range
 // would truncate or overflow in get<T>()).
 int64_t json_integer(const nlohmann::json& v, const std::string& key, int64_t lo, int64_t hi);
@@ -172,6 +184,41 @@ Setting<Config> real(std::string flag, std::string key, std::function<double&(Co
   return s;
 }
 
+// A real field (float or double) in [lo, hi], both finite.
+template <class Config, class T>
+Setting<Config> real_between(std::string flag, std::string key, std::function<T&(Config&)> field, T lo, T hi,
+                             std::string help) {
+  static_assert(std::is_floating_point_v<T>, "real_between takes a float or double field");
+  namespace d = settings_detail;
+  auto s = d::row<Config>(std::move(flag), std::move(key), std::move(help));
+  s.range = d::format_real(lo) + ".." + d::format_real(hi);
+  auto get = [field](const Config& c) { return field(const_cast<Config&>(c)); };
+  const std::string name = "--" + s.flag, range = s.range;
+  auto in_range = [name, range, lo, hi](T v) {
+    if (!std::isfinite(v) || !(v >= lo && v <= hi))
+      throw Error(name + " must be a number in " + range + ", got " + d::format_real(v));
+  };
+  s.show = [get](const Config& c) { return d::format_real(get(c)); };
+  s.parse = [field, name, in_range](Config& c, const std::string& text) {
+    T v;
+    if constexpr (std::is_same_v<T, float>) {
+      v = d::parse_float(text, name);
+    } else {
+      v = d::parse_real(text, name);
+    }
+    in_range(v);
+    field(c) = v;
+  };
+  s.to_json = [get](const Config& c) { return nlohmann::json(get(c)); };
+  s.from_json = [field, key = s.key](Config& c, const nlohmann::json& v) {
+    field(c) = static_cast<T>(d::json_real(v, key));
+  };
+  s.check = [get, in_range](const Config& c) { in_range(get(c)); };
+  s.valid_examples = {d::format_real(lo), d::format_real(hi)};
+  s.invalid_examples = {"x", "nan", "inf", "", d::format_real(lo - 1), d::format_real(hi + 1)};
+  return s;
+}
+
 // A text field that must be one of `choices`.
 template <class Config>
 Setting<Config> choice(std::string flag, std::string key, std::function<std::string&(Config&)> field,
@@ -196,6 +243,42 @@ Setting<Config> choice(std::string flag, std::string key, std::function<std::str
   s.check = [get, member](const Config& c) { member(get(c)); };
   s.valid_examples = choices;
   s.invalid_examples = {"", choices.front() + "x"};
+  return s;
+}
+
+// An enum field, spelled in flags, config.json and messages by `names` (the enum's one name table); the same
+// messages as choice().
+template <class Config, class E>
+Setting<Config> enumeration(std::string flag, std::string key, std::function<E&(Config&)> field,
+                            std::vector<std::pair<E, std::string>> names, std::string help) {
+  namespace d = settings_detail;
+  auto s = d::row<Config>(std::move(flag), std::move(key), std::move(help));
+  std::vector<std::string> spelled;
+  for (const auto& n : names) spelled.push_back(n.second);
+  s.range = d::join(spelled, "|");
+  auto get = [field](const Config& c) { return field(const_cast<Config&>(c)); };
+  const std::string name = "--" + s.flag;
+  auto name_of = [names](E v) -> std::string {
+    for (const auto& n : names) {
+      if (n.first == v) return n.second;
+    }
+    return "?";
+  };
+  auto value_of = [name, names, spelled](const std::string& text) {
+    for (const auto& n : names) {
+      if (n.second == text) return n.first;
+    }
+    throw Error(name + " must be one of " + d::join(spelled, ", ") + ", got '" + text + "'");
+  };
+  s.show = [get, name_of](const Config& c) { return name_of(get(c)); };
+  s.parse = [field, value_of](Config& c, const std::string& text) { field(c) = value_of(text); };
+  s.to_json = [get, name_of](const Config& c) { return nlohmann::json(name_of(get(c))); };
+  s.from_json = [field, value_of, key = s.key](Config& c, const nlohmann::json& v) {
+    field(c) = value_of(d::json_string(v, key));
+  };
+  s.check = [](const Config&) {};  // the field holds one of the names by its type
+  s.valid_examples = spelled;
+  s.invalid_examples = {"", spelled.front() + "x"};
   return s;
 }
 
@@ -276,6 +359,8 @@ Setting<Outer> lift(const Setting<Inner>& row, std::function<Inner&(Outer&)> inn
   s.check = [row, in](const Outer& c) { row.check(in(c)); };
   s.valid_examples = row.valid_examples;
   s.invalid_examples = row.invalid_examples;
+  if (row.refuse_use) s.refuse_use = [row, in](const Outer& c) { return row.refuse_use(in(c)); };
+  if (row.in_use) s.in_use = [row, in](const Outer& c) { return row.in_use(in(c)); };
   return s;
 }
 
@@ -306,6 +391,21 @@ const Setting<Config>* find_setting(const SettingsTable<Config>& table, const st
 template <class Config>
 void check_settings(const SettingsTable<Config>& table, const Config& config) {
   for (const auto& s : table) s.check(config);
+}
+
+// The one check of the rows that apply to some configs only: a row used with a config it does not apply to throws
+// its message (the first in table order). A row with `in_use` is used when that says so; another when `given(row)`
+// says its flag was given. Without `given`, only values count (config.json, sweeps, the library).
+template <class Config>
+void check_applicable(const SettingsTable<Config>& table, const Config& config,
+                      const std::function<bool(const Setting<Config>&)>& given = {}) {
+  for (const auto& s : table) {
+    if (!s.refuse_use) continue;
+    const bool used = s.in_use ? s.in_use(config) : given && given(s);
+    if (!used) continue;
+    const std::string why = s.refuse_use(config);
+    if (!why.empty()) throw Error(why);
+  }
 }
 
 template <class Config>

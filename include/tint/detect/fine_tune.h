@@ -55,11 +55,4 @@ struct FineTuneResult {
 
 FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer = nullptr);
 
-// The model a fine-tuning run in `dir` wrote (`tint detect --run`): its model.cfg, model.weights and classes.names.
-// Throws tint::Error naming `flag` and dir when dir holds a run of another kind.
-struct RunModelFiles {
-  std::filesystem::path cfg, weights, names;
-};
-RunModelFiles run_model_files(const std::filesystem::path& dir, const std::string& flag = "--run");
-
 }  // namespace tint::detect

@@ -22,13 +22,13 @@ namespace tint::train {
 
 struct CheckpointMeta {
   TrainConfig config;
-  data::Palette palette;  // config.target "palette"
+  data::Palette palette;  // config.target palette
   int epoch = 0;  // epochs completed
   std::vector<EpochMetrics> history;
   // Set when a run was interrupted inside an epoch: batches of epoch + 1 already applied and their loss sum.
   int64_t batches_done = 0;
   double partial_loss_sum = 0.0;
-  data::AbBins bins;  // config.target "ab-bins"
+  data::AbBins bins;  // config.target ab-bins
 };
 
 // The run's targets: its palette, or its bins with the config's soft targets and rebalancing.

@@ -6,16 +6,42 @@
 //            annealed mean) recombined with the image's own lightness L.
 // Both kinds have a hard target per pixel (an id in 0..NC-1): the loss of hard, unweighted targets and the accuracy
 // read it.
+//
+// The kinds are an enum (ColourTarget) with one name table, used by the --target row for flags and config.json, by
+// evaluate's JSON and by messages. Which settings go with which kind is declared on their rows (for_targets(), in
+// train_settings()), and one generic check (check_applicable, core/settings.h) refuses a setting used with the other
+// kind. To add a kind: an enum value and its name here, its branches in ColourTargets, and for_targets() on the rows
+// that only it (or only the others) use.
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/types.h>
 
+#include "tint/core/settings.h"
 #include "tint/data/ab_bins.h"
 #include "tint/data/palette.h"
 
 namespace tint::train {
+
+struct TrainConfig;  // train/config.h
+
+// What a run's logits mean: the source's palette, or Zhang et al.'s ab bins.
+enum class ColourTarget { palette, ab_bins };
+
+// The one name table of the kinds, as flags, config.json and evaluate's JSON spell them: "palette", "ab-bins".
+const std::vector<std::pair<ColourTarget, std::string>>& colour_target_names();
+const std::string& to_string(ColourTarget target);
+
+// `row` (a row of train_settings()) as a setting of `targets` only: its use with another target is refused with one
+// line, "--flag applies to --target ab-bins only; <why_not>". It is used when its flag is given; with `by_value`,
+// when the config's value differs from the default instead (settings whose default means "off": --soft-targets 0),
+// so that config.json and sweeps are checked too.
+Setting<TrainConfig> for_targets(Setting<TrainConfig> row, std::vector<ColourTarget> targets, std::string why_not,
+                                 bool by_value);
 
 class ColourTargets {
  public:
@@ -27,7 +53,14 @@ class ColourTargets {
   static ColourTargets ab_bins(data::AbBins bins, double soft_sigma = 0.0, double rebalance = 0.0);
 
   bool is_palette() const { return !is_bins_; }
+  ColourTarget kind() const { return is_bins_ ? ColourTarget::ab_bins : ColourTarget::palette; }
   int64_t size() const;  // NC: palette colours or bins
+
+  // The network has one logit per target: a fresh run's config records size() as its num_colours (for ab-bins the
+  // count of the bins fitted to its training images; a palette's size already is the --num-colours it was fitted
+  // with). Throws tint::Error when the count is outside --num-colours' range. The one place a run's num_colours is
+  // decided by its targets rather than by its flag.
+  void resolve_num_colours(TrainConfig& config) const;
   const data::Palette& colours() const { return palette_; }  // palette targets
   const data::AbBins& bins() const { return bins_; }         // ab-bins targets
   double soft_sigma() const { return soft_sigma_; }

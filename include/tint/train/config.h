@@ -14,6 +14,7 @@
 #include "tint/core/settings.h"
 #include "tint/data/ab_bins.h"
 #include "tint/models/model_config.h"
+#include "tint/train/colour_targets.h"
 
 namespace tint::train {
 
@@ -40,11 +41,11 @@ struct TrainConfig {
   int64_t val_limit = 0;    // use only the first N validation images (0 = all)
   std::filesystem::path palette_file;  // reuse this palette.json instead of fitting one (empty = fit)
   int kmeans_iterations = 300;
-  // What the network's NC logits mean (colour_targets.h). "palette": the source's K RGB colours, each pixel's target
-  // its nearest one. "ab-bins" (Zhang, Isola and Efros 2016): CIELAB ab on a grid of 10, the bins that occur in the
+  // What the network's NC logits mean (colour_targets.h). palette: the source's K RGB colours, each pixel's target
+  // its nearest one. ab-bins (Zhang, Isola and Efros 2016): CIELAB ab on a grid of 10, the bins that occur in the
   // training images; NC becomes their count, the input stays the source's grey, the prediction's ab is recombined
-  // with the image's own lightness.
-  std::string target = "palette";
+  // with the image's own lightness. config.json spells it "palette" or "ab-bins".
+  ColourTarget target = ColourTarget::palette;
   double soft_targets = 0.0;  // ab-bins: sigma (ab units) of soft targets over the 5 nearest bins; 0 = hard targets
   double rebalance = 0.0;     // ab-bins: lambda of class rebalancing (data/ab_bins.h); 0 = off, 0.5 = Zhang's
   // ab-bins: how the sample figures and the per-epoch colour metrics turn a predicted distribution into one ab
@@ -76,9 +77,11 @@ c10::MemoryFormat memory_format(const TrainConfig& config);
 // Throws tint::Error naming the flag of the first setting outside its range (batch 0, learning rate <= 0, ...).
 void validate(const TrainConfig& config);
 
-// Settings that only one kind of target can use: --soft-targets and --rebalance need --target ab-bins, --palette
-// needs --target palette. Throws tint::Error naming the flag. Separate from validate() so that `tint sweep rebalance`
-// can check each value on its own; train() calls both.
+// Settings whose value `config`'s target cannot use (their rows say which targets they apply to, for_targets()):
+// --soft-targets and --rebalance need --target ab-bins, --palette needs --target palette. Throws tint::Error naming
+// the flag. Separate from validate() so that `tint sweep rebalance` can check each value on its own; train() calls
+// both. `tint train` also refuses the flags a target cannot use when they are given (--num-colours with ab-bins,
+// --decode and --temperature with palette): check_applicable() with the flags given.
 void check_target_settings(const TrainConfig& config);
 
 // The ab decoding `config.decode` and `config.temperature` name.

@@ -66,7 +66,8 @@ struct EvaluateResult {
   EvalResult result;  // loss, accuracy and colour scores
   int epoch = 0;
   int64_t images = 0;
-  std::string model, target, category;
+  std::string model, category;
+  ColourTarget target = ColourTarget::palette;
   bool other_category = false;  // evaluated on a category the run was not trained on
   int64_t classes = 0;          // the network's NC: palette colours or ab bins
   data::AbDecoding decoding;    // ab-bins runs: the decoding used
