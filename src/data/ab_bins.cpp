@@ -122,17 +122,6 @@ torch::Tensor SoftTargets::to_dense(int64_t num_bins) const {
       .scatter_add_(1, ids, weights.to(torch::kFloat32));
 }
 
-torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const SoftTargets& targets) {
-  TORCH_CHECK(logits.dim() == 4, "soft_cross_entropy expects logits (N, Q, H, W), got ", logits.sizes());
-  TORCH_CHECK(targets.ids.dim() == 4 && targets.weights.sizes() == targets.ids.sizes() &&
-                  targets.ids.size(0) == logits.size(0) && targets.ids.size(2) == logits.size(2) &&
-                  targets.ids.size(3) == logits.size(3),
-              "soft_cross_entropy: targets ", targets.ids.sizes(), " do not match logits ", logits.sizes());
-  // Gathering K of the Q log-probabilities keeps the targets sparse; the (N, Q, H, W) log-softmax is needed anyway.
-  auto log_p = torch::log_softmax(logits, 1);
-  return -(log_p.gather(1, targets.ids) * targets.weights.to(log_p.scalar_type())).sum(1);
-}
-
 AbBins::AbBins(torch::Tensor centres, torch::Tensor prior, AbBinsOptions options, int64_t pixels)
     : options_(options), pixels_(pixels) {
   const std::string why = invalid_reason(centres, prior, options);

@@ -68,7 +68,7 @@ torch::Tensor ColourTargets::loss(const torch::Tensor& logits, const torch::Tens
   } else {
     targets = {ids.unsqueeze(1), torch::ones({ids.size(0), 1, ids.size(1), ids.size(2)}, torch::kFloat32)};
   }
-  auto per_pixel = data::soft_cross_entropy(logits.to(torch::kFloat32), targets);  // (B, H, W)
+  auto per_pixel = soft_cross_entropy(logits.to(torch::kFloat32), targets);  // (B, H, W)
   // Zhang weights a pixel by its nearest bin (its hard target), also under soft targets.
   if (weighted) per_pixel = per_pixel * bins_.pixel_weights(ids, rebalance_);
   return sum ? per_pixel.sum() : per_pixel.mean();
