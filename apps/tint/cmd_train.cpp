@@ -99,7 +99,7 @@ void add_evaluate(CLI::App& app, Common& common) {
   add_threads_flag(*cmd, common);
   cmd->callback([f, cmd, &common] {
     apply_threads(common);
-    train::EvaluateOptions options;
+    train::EvaluateRunOptions options;
     options.category = f->category;
     options.decoding = decoding_flags(*cmd, f->decoding);
     if (f->limit >= 0) options.limit = f->limit;

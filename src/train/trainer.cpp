@@ -205,7 +205,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   // ab-bins runs score their colours every epoch; palette runs keep the source's numbers (`tint evaluate` scores them).
   std::unique_ptr<ColourReference> reference;
   if (!targets.is_palette()) reference = std::make_unique<ColourReference>(colour_reference(val_set.images));
-  const EvalOptions eval_options{c.batch_size, c.precision, ab_decoding(c), reference.get()};
+  const EvalPassOptions eval_options{c.batch_size, c.precision, ab_decoding(c), reference.get()};
 
   torch::manual_seed(c.seed);  // weight initialization
   auto model = make_model(c);
