@@ -82,7 +82,7 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
   add_threads_flag(*cmd, shared);
   cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
-    train::EvaluateOptions options;
+    train::EvaluateRunOptions options;
     options.category = f->category;
     options.decoding = decoding_flags(*cmd, f->decoding);
     if (f->limit >= 0) options.limit = f->limit;

@@ -10,7 +10,9 @@ namespace tint::detect {
 const SettingsTable<FineTuneConfig>& fine_tune_settings() {
   using C = FineTuneConfig;
   static const SettingsTable<C> table = [] {
-    const auto fraction = [](std::string flag, std::string key, double C::*field, std::string help) {
+    // A number >= 0 (momentum, weight decay, warm-up epochs, augmentation strengths): not all of them fractions;
+    // validate() adds the upper bound 1 to those that are.
+    const auto non_negative = [](std::string flag, std::string key, double C::*field, std::string help) {
       return real<C>(std::move(flag), std::move(key), [field](C& c) -> double& { return c.*field; }, 0.0, true,
                      std::move(help));
     };
@@ -42,20 +44,20 @@ const SettingsTable<FineTuneConfig>& fine_tune_settings() {
                   "adam, or sgd with Nesterov momentum"),
         real<C>("lr", "learning_rate", [](C& c) -> double& { return c.learning_rate; }, 0.0, false,
                 "Peak learning rate (after warm-up; a cosine then takes it to a tenth)"),
-        fraction("momentum", "momentum", &C::momentum, "SGD momentum (Adam's beta1 stays 0.9)"),
-        fraction("weight-decay", "weight_decay", &C::weight_decay, "L2 weight decay"),
-        fraction("warmup-epochs", "warmup_epochs", &C::warmup_epochs,
-                 "Epochs over which the learning rate ramps up from 0"),
+        non_negative("momentum", "momentum", &C::momentum, "SGD momentum (Adam's beta1 stays 0.9)"),
+        non_negative("weight-decay", "weight_decay", &C::weight_decay, "L2 weight decay"),
+        non_negative("warmup-epochs", "warmup_epochs", &C::warmup_epochs,
+                     "Epochs over which the learning rate ramps up from 0"),
         integer<C, int>("size", "size", [](C& c) -> int& { return c.size; }, 0, 4096,
                         "Network input side, a multiple of 32 (0 = the cfg's)"),
-        fraction("flip", "flip", &C::flip, "Probability of a horizontal flip"),
-        fraction("scale", "scale", &C::scale, "Zoom drawn from [1 - scale, 1 + scale]"),
-        fraction("translate", "translate", &C::translate, "Shift drawn from +-translate of each side"),
-        fraction("hue", "hue", &C::hue, "Hue shift drawn from +-hue of a full turn"),
-        fraction("saturation", "saturation", &C::saturation, "Saturation times [1 - s, 1 + s]"),
-        fraction("value", "value", &C::value, "Brightness times [1 - v, 1 + v]"),
-        fraction("label-smoothing", "label_smoothing", &C::label_smoothing,
-                 "Class targets 1 - e/2 and e/2 instead of 1 and 0"),
+        non_negative("flip", "flip", &C::flip, "Probability of a horizontal flip"),
+        non_negative("scale", "scale", &C::scale, "Zoom drawn from [1 - scale, 1 + scale]"),
+        non_negative("translate", "translate", &C::translate, "Shift drawn from +-translate of each side"),
+        non_negative("hue", "hue", &C::hue, "Hue shift drawn from +-hue of a full turn"),
+        non_negative("saturation", "saturation", &C::saturation, "Saturation times [1 - s, 1 + s]"),
+        non_negative("value", "value", &C::value, "Brightness times [1 - v, 1 + v]"),
+        non_negative("label-smoothing", "label_smoothing", &C::label_smoothing,
+                     "Class targets 1 - e/2 and e/2 instead of 1 and 0"),
         boolean<C>("objectness-iou", "objectness_iou_target", [](C& c) -> bool& { return c.objectness_iou_target; },
                    false, "Objectness learns the predicted box's IoU (YOLOv5) instead of 1 (darknet)"),
         integer<C, uint64_t>("seed", "seed", [](C& c) -> uint64_t& { return c.seed; }, 0, 0,

@@ -107,7 +107,7 @@ torch::Tensor ColourTargets::loss(const torch::Tensor& logits, const torch::Tens
   // Soft targets: the cross-entropy against the Gaussian weights of each pixel's 5 nearest bins.
   auto ab = data::rgb_to_lab(images).slice(1, 1, 3);  // (B, 2, H, W), built per batch: 12 bytes a pixel and bin
   const data::SoftTargets targets = bins_.soft_encode(ab, kSoftNeighbours, soft_sigma_);
-  auto per_pixel = data::soft_cross_entropy(logits.to(torch::kFloat32), targets);  // (B, H, W)
+  auto per_pixel = soft_cross_entropy(logits.to(torch::kFloat32), targets);  // (B, H, W)
   // Zhang weights a pixel by its nearest bin (its hard target), also under soft targets.
   if (weighted) per_pixel = per_pixel * bins_.pixel_weights(ids, rebalance_);
   return sum ? per_pixel.sum() : per_pixel.mean();

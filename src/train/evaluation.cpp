@@ -71,7 +71,7 @@ struct EvalSums {
 
 // Sums over data[first, last), in batches of options.batch_size from first.
 EvalSums evaluate_sums(models::ColourNetImpl& model, const ColourData& data, const ColourTargets& targets,
-                       const EvalOptions& options, int64_t first, int64_t last) {
+                       const EvalPassOptions& options, int64_t first, int64_t last) {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
@@ -110,7 +110,7 @@ EvalSums evaluate_sums(models::ColourNetImpl& model, const ColourData& data, con
   return sums;
 }
 
-std::string decoding_text(const EvaluateResult& r) {
+std::string decoding_text(const EvaluateRunResult& r) {
   if (r.target == ColourTarget::palette) return "argmax palette colour";
   if (r.decoding.mode == data::AbDecode::Annealed) return fmt::format("annealed mean, T = {:g}", r.decoding.temperature);
   return data::to_string(r.decoding.mode);
@@ -131,7 +131,7 @@ ColourReference colour_reference(const torch::Tensor& images) {
 }
 
 EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, const ColourTargets& targets,
-                    const EvalOptions& options, distributed::DataParallel* dp) {
+                    const EvalPassOptions& options, distributed::DataParallel* dp) {
   if (options.batch_size < 1) throw Error(fmt::format("evaluation batch size {} < 1", options.batch_size));
   if (options.reference != nullptr && options.reference->lab.size(0) != data.size()) {
     throw Error(fmt::format("colour reference of {} images for {} images", options.reference->lab.size(0), data.size()));
@@ -150,7 +150,7 @@ EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int ba
   return evaluate(model, data, ColourTargets{}, {batch_size, precision});
 }
 
-EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir, const EvaluateOptions& options) {
+EvaluateRunResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir, const EvaluateRunOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   CheckpointReader reader(run_checkpoint(run_dir));
   const auto& meta = reader.meta();
@@ -163,7 +163,7 @@ EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir, c
   }
   auto model = load_model(reader);
   const auto targets = colour_targets(meta);
-  EvaluateResult r;
+  EvaluateRunResult r;
   r.category = options.category.empty() ? config.category : options.category;
   r.other_category = r.category != config.category;
   auto images = data::read_category(data_dir, data::Split::Test, r.category).images;
@@ -181,7 +181,7 @@ EvaluateResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir, c
   return r;
 }
 
-std::string format_evaluation(const EvaluateResult& r) {
+std::string format_evaluation(const EvaluateRunResult& r) {
   const std::string images = r.other_category ? fmt::format("{} '{}' validation images", r.images, r.category)
                                               : fmt::format("{} validation images", r.images);
   std::string text =
@@ -199,7 +199,7 @@ std::string format_evaluation(const EvaluateResult& r) {
   return text;
 }
 
-nlohmann::json evaluation_to_json(const EvaluateResult& r) {
+nlohmann::json evaluation_to_json(const EvaluateRunResult& r) {
   nlohmann::json j = {{"model", r.model},   {"target", to_string(r.target)}, {"classes", r.classes},
                       {"epoch", r.epoch},   {"category", r.category}, {"images", r.images},
                       {"loss", r.result.loss}, {"seconds", r.seconds}};

@@ -125,7 +125,7 @@ namespace {
 class ColourRun final : public runs::RunSteps {
  public:
   ColourRun(const TrainConfig& c, const ColourData& train_set, const ColourData& val_set, const ColourTargets& targets,
-            const EvalOptions& eval, models::ColourNet model, torch::optim::Optimizer& optimizer,
+            const EvalPassOptions& eval, models::ColourNet model, torch::optim::Optimizer& optimizer,
             distributed::DataParallel& dp, fs::path dir, std::vector<EpochMetrics>& history, TrainObserver* observer)
       : c_(c), train_(train_set), val_(val_set), targets_(targets), eval_(eval), model_(std::move(model)),
         optimizer_(optimizer), dp_(dp), dir_(std::move(dir)), history_(history), observer_(observer) {}
@@ -191,7 +191,7 @@ class ColourRun final : public runs::RunSteps {
   const ColourData& train_;
   const ColourData& val_;
   const ColourTargets& targets_;
-  const EvalOptions& eval_;
+  const EvalPassOptions& eval_;
   models::ColourNet model_;
   torch::optim::Optimizer& optimizer_;
   distributed::DataParallel& dp_;
@@ -284,7 +284,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   // ab-bins runs score their colours every epoch; palette runs keep the source's numbers (`tint evaluate` scores them).
   std::unique_ptr<ColourReference> reference;
   if (!targets.is_palette()) reference = std::make_unique<ColourReference>(colour_reference(val_set.images));
-  const EvalOptions eval_options{c.batch_size, c.precision, ab_decoding(c), reference.get()};
+  const EvalPassOptions eval_options{c.batch_size, c.precision, ab_decoding(c), reference.get()};
 
   torch::manual_seed(c.seed);  // weight initialization
   auto model = make_model(c);

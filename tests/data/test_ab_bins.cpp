@@ -1,6 +1,6 @@
 // ab bins (Zhang et al. 2016): the fitted bins and prior against a per-pixel count, the smoothing and rebalancing
 // weights against their formulas, hard and soft encoding against brute force over every bin, the decodings against
-// explicit sums, the sparse soft cross-entropy against the dense one and its closed-form gradient, JSON.
+// explicit sums, JSON. (The loss against soft targets: tests/train/test_loss.cpp.)
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -195,27 +195,6 @@ TEST(AbBins, SoftTargetsAreTheFiveNearestWithGaussianWeights) {
   EXPECT_EQ(bins.soft_encode(ab.slice(0, 0, 1), int(bins.size())).ids.size(1), bins.size());
   EXPECT_NE(error_of([&] { bins.soft_encode(ab, int(bins.size()) + 1); }).find("neighbours"), std::string::npos);
   EXPECT_NE(error_of([&] { bins.soft_encode(ab, 5, 0.0); }).find("sigma"), std::string::npos);
-}
-
-TEST(AbBins, SoftCrossEntropyEqualsTheDenseOneAndHasTheClosedFormGradient) {
-  auto bins = random_image_bins();
-  const int64_t q = bins.size();
-  auto soft = bins.soft_encode(random_ab(2, 6, 7, 100.0, 5));
-  torch::manual_seed(6);
-  auto logits = (torch::randn({2, q, 6, 7}, torch::kFloat64) * 3).requires_grad_(true);
-  auto loss = soft_cross_entropy(logits, soft);
-  ASSERT_EQ(loss.sizes(), (std::vector<int64_t>{2, 6, 7}));
-  auto dense = soft.to_dense(q).to(torch::kFloat64);
-  auto want = -(dense * torch::log_softmax(logits, 1)).sum(1);
-  EXPECT_LT(test::max_error(loss, want), 1e-6);
-  // d/dz of -sum_q t_q log softmax(z)_q is softmax(z) - t when sum_q t_q = 1.
-  loss.sum().backward();
-  EXPECT_LT(test::max_error(logits.grad(), torch::softmax(logits.detach(), 1) - dense), 1e-6);
-  // With one neighbour it is the ordinary cross-entropy.
-  auto hard = bins.soft_encode(random_ab(2, 6, 7, 100.0, 5), 1);
-  auto ce = torch::nn::functional::cross_entropy(
-      logits.detach(), hard.ids.squeeze(1), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-  EXPECT_LT(test::max_error(soft_cross_entropy(logits.detach(), hard), ce), 1e-12);
 }
 
 TEST(AbBins, DecodingsEqualTheirDefinitions) {

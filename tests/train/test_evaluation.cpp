@@ -126,7 +126,7 @@ TEST(Evaluation, PaletteScoresUseTheArgmaxColoursAb) {
 }
 
 TEST(Evaluation, FormatAndJsonCarryTheNumbers) {
-  EvaluateResult r;
+  EvaluateRunResult r;
   r.model = "conv-transpose";
   r.target = ColourTarget::palette;
   r.category = "horse";

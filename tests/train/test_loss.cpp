@@ -1,10 +1,15 @@
-// pixel_cross_entropy against a direct computation, in both memory formats, with gradients.
+// pixel_cross_entropy against a direct computation, in both memory formats, with gradients; soft_cross_entropy against
+// the dense formula and its closed-form gradient.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "support/tensor_checks.h"
+#include "tint/data/ab_bins.h"
+#include "tint/data/lab.h"
 #include "tint/train/loss.h"
 
 namespace tint::train {
+namespace loss_test {
 namespace {
 
 TEST(PixelCrossEntropy, EqualsTheDirectFormulaInBothLayoutsWithGradients) {
@@ -49,5 +54,40 @@ TEST(PixelCrossEntropy, Float32InBothLayoutsEqualsTheFormulaInDouble) {
   }
 }
 
+// Random ab (N, 2, H, W) in [-range, range] (as tests/data/test_ab_bins.cpp).
+torch::Tensor random_ab(int64_t n, int64_t h, int64_t w, double range, uint64_t seed) {
+  torch::manual_seed(seed);
+  return (torch::rand({n, 2, h, w}, torch::kFloat32) * 2 - 1) * range;
+}
+
+// Bins fitted to the colours of random images: a realistic, irregular set of kept bins.
+data::AbBins random_image_bins() {
+  torch::manual_seed(1);
+  auto images = torch::randint(0, 256, {8, 3, 16, 16}, torch::kUInt8);
+  return data::AbBins::fit(data::rgb_to_lab(images));
+}
+
+TEST(SoftCrossEntropy, EqualsTheDenseOneAndHasTheClosedFormGradient) {
+  auto bins = random_image_bins();
+  const int64_t q = bins.size();
+  auto soft = bins.soft_encode(random_ab(2, 6, 7, 100.0, 5));
+  torch::manual_seed(6);
+  auto logits = (torch::randn({2, q, 6, 7}, torch::kFloat64) * 3).requires_grad_(true);
+  auto loss = soft_cross_entropy(logits, soft);
+  ASSERT_EQ(loss.sizes(), (std::vector<int64_t>{2, 6, 7}));
+  auto dense = soft.to_dense(q).to(torch::kFloat64);
+  auto want = -(dense * torch::log_softmax(logits, 1)).sum(1);
+  EXPECT_LT(test::max_error(loss, want), 1e-6);
+  // d/dz of -sum_q t_q log softmax(z)_q is softmax(z) - t when sum_q t_q = 1.
+  loss.sum().backward();
+  EXPECT_LT(test::max_error(logits.grad(), torch::softmax(logits.detach(), 1) - dense), 1e-6);
+  // With one neighbour it is the ordinary cross-entropy.
+  auto hard = bins.soft_encode(random_ab(2, 6, 7, 100.0, 5), 1);
+  auto ce = torch::nn::functional::cross_entropy(
+      logits.detach(), hard.ids.squeeze(1), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  EXPECT_LT(test::max_error(soft_cross_entropy(logits.detach(), hard), ce), 1e-12);
+}
+
 }  // namespace
+}  // namespace loss_test
 }  // namespace tint::train

@@ -101,7 +101,7 @@ TEST(TrainAbBins, WritesItsBinsAndResumesExactly) {
   EXPECT_NEAR(e.result.accuracy, last.val_acc, 1e-9);
   EXPECT_NEAR(e.result.colour->auc, last.colour->auc, 1e-9);
   EXPECT_NEAR(e.result.colour->psnr, last.colour->psnr, 1e-9);
-  EvaluateOptions mode;
+  EvaluateRunOptions mode;
   mode.decoding = data::AbDecoding{data::AbDecode::Mode, 0.38};
   mode.limit = 10;
   auto m = evaluate_run(straight.path(), test::embedded_data_dir(), mode);
@@ -137,7 +137,7 @@ TEST(TrainAbBins, CategoryAllTrainsOnEveryClassAndEvaluateTakesAnother) {
     auto r = train(job);
     EXPECT_EQ(r.train_images, 60);
     EXPECT_EQ(r.val_images, 60);
-    EvaluateOptions deer;
+    EvaluateRunOptions deer;
     deer.category = "deer";
     auto e = evaluate_run(job.run_dir, data_dir, deer);
     EXPECT_EQ(e.images, 30);
@@ -146,11 +146,11 @@ TEST(TrainAbBins, CategoryAllTrainsOnEveryClassAndEvaluateTakesAnother) {
   }
   // The palette of an all-class run is fitted over all classes, and says so.
   EXPECT_EQ(nlohmann::json::parse(read_file(tmp / "all-palette" / "palette.json")).at("category"), "all");
-  EvaluateOptions zebra;
+  EvaluateRunOptions zebra;
   zebra.category = "zebra";
   EXPECT_NE(test::error_of([&] { evaluate_run(tmp / "all-palette", data_dir, zebra); }).find("unknown category 'zebra'"),
             std::string::npos);
-  EvaluateOptions decode;
+  EvaluateRunOptions decode;
   decode.decoding = data::AbDecoding{};
   EXPECT_NE(test::error_of([&] { evaluate_run(tmp / "all-palette", data_dir, decode); })
                 .find("--decode and --temperature apply to ab-bins runs"),

@@ -12,7 +12,7 @@
 //   bins = AbBins::fit(train_lab)                            Q bins, prior p, smoothed prior p~
 //   ids = bins.encode(ab)  or  soft = bins.soft_encode(ab)   hard (N, H, W) / soft targets (N, 5, H, W) per batch
 //   w = bins.pixel_weights(ids, lambda)                      (N, H, W) rebalancing weights of the pixels
-//   loss = (w * soft_cross_entropy(logits, soft)).mean()     (or ops::cross_entropy on ids)
+//   loss = (w * soft_cross_entropy(logits, soft)).mean()     train/loss.h (or pixel_cross_entropy on ids)
 //   ab = bins.decode(logits, {AbDecode::Annealed, 0.38})     (N, 2, H, W); recombine(lab[:, :1], ab) -> RGB (lab.h)
 #pragma once
 
@@ -33,7 +33,8 @@ struct AbBinsOptions {
 // Soft targets in sparse form: each pixel's `neighbours` nearest bins (nearest first, so ids[:, 0] is the hard
 // target encode() gives) and Gaussian weights exp(-d^2 / (2 sigma^2)) normalised to sum 1 over them. The dense
 // (N, Q, H, W) form of a whole CIFAR-10 training set would be 50,000 * Q * 1024 * 4 bytes (~50 GB for Q = 250);
-// this form is 12 bytes per neighbour and pixel and is meant to be built per batch.
+// this form is 12 bytes per neighbour and pixel and is meant to be built per batch. The loss against them is
+// train/loss.h's soft_cross_entropy.
 struct SoftTargets {
   torch::Tensor ids;      // (N, K, H, W) int64 bin ids
   torch::Tensor weights;  // (N, K, H, W) float32, sum over K = 1
@@ -41,11 +42,6 @@ struct SoftTargets {
   // (N, Q, H, W) float32: zero outside each pixel's K bins. For tests and small batches.
   torch::Tensor to_dense(int64_t num_bins) const;
 };
-
-// Cross-entropy against soft targets, per pixel: -sum_k weights_k log softmax(logits)[ids_k]. logits (N, Q, H, W)
-// float -> (N, H, W) float, differentiable in logits; with one-hot targets it is the ordinary cross-entropy.
-// Weighting (pixel_weights) and the reduction are the caller's.
-torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const SoftTargets& targets);
 
 // How a predicted distribution over the bins becomes one ab per pixel (Zhang section 2.3).
 enum class AbDecode {

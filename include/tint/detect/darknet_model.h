@@ -23,6 +23,8 @@
 
 namespace tint::detect {
 
+struct DarknetLayerSpec;  // a layer as run_layer computes it (src/detect/darknet_sections.h)
+
 // Darknet's batchnorm epsilon: AlexeyAB's darknet, which trained Yolo-Fastest, divides by sqrt(variance + .00001f)
 // at inference on CPU (blas.c normalize_cpu), on GPU (cuDNN, batchnorm_layer.c) and when it fuses batchnorm into
 // convolutions (convolutional_layer.c). OpenCV's importer uses 1e-6 instead (darknet_io.cpp: "eps", 1E-6). Yolo-Fastest
@@ -101,13 +103,12 @@ class DarknetModelImpl : public torch::nn::Module {
   torch::MemoryFormat memory_format() const { return format_; }
 
  private:
-  struct Layer;
   torch::Tensor run_layer(int i, const std::vector<torch::Tensor>& outputs, const torch::Tensor& x) const;
 
   DarknetCfg cfg_;
   int input_width_ = 0, input_height_ = 0, input_channels_ = 0;
   std::vector<DarknetLayerInfo> layers_;
-  std::vector<std::shared_ptr<Layer>> specs_;
+  std::vector<std::shared_ptr<DarknetLayerSpec>> specs_;  // what run_layer computes
   std::vector<int> last_use_;  // per layer: the last layer reading its output
   std::vector<YoloHead> heads_;
   std::vector<int> yolo_layers_;

@@ -39,7 +39,8 @@ struct ColourReference {
 // images (N, 3, H, W) uint8. Throws tint::Error when they hold fewer than 2 colour bins (a set of grey images).
 ColourReference colour_reference(const torch::Tensor& images);
 
-struct EvalOptions {
+// How one evaluation pass of a model over a set runs: training's per-epoch validation, and evaluate_run's.
+struct EvalPassOptions {
   int batch_size = 100;
   std::string precision = "fp32";              // of the forward passes: "fp32" or "bf16"
   data::AbDecoding decoding;                   // ab-bins targets: how a distribution becomes one ab
@@ -50,19 +51,19 @@ struct EvalOptions {
 // mode, no gradients) on `data`. With a distributed `dp`, each worker evaluates its share and the sums (the meters'
 // states included) are added across workers, so every worker gets the whole set's numbers.
 EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, const ColourTargets& targets,
-                    const EvalOptions& options, distributed::DataParallel* dp = nullptr);
+                    const EvalPassOptions& options, distributed::DataParallel* dp = nullptr);
 
 // Mean per-pixel cross-entropy against data.ids and pixel accuracy (the source's evaluation).
 EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
                     const std::string& precision = "fp32");
 
 // `tint evaluate --run DIR`: the run's model on the test split of its own category or another.
-struct EvaluateOptions {
+struct EvaluateRunOptions {
   std::string category;                      // a class name or index, or "all"; empty = the run's category
   std::optional<data::AbDecoding> decoding;  // ab-bins runs only; empty = the run's --decode and --temperature
   std::optional<int64_t> limit;              // the first N images (0 = all); empty = the run's --val-limit
 };
-struct EvaluateResult {
+struct EvaluateRunResult {
   EvalResult result;  // loss, accuracy and colour scores
   int epoch = 0;
   int64_t images = 0;
@@ -75,14 +76,14 @@ struct EvaluateResult {
 };
 // Throws tint::Error for a decoding given to a palette run (its prediction is the argmax colour), an unknown
 // category, or a category without test images.
-EvaluateResult evaluate_run(const std::filesystem::path& run_dir, const std::filesystem::path& data_dir,
-                            const EvaluateOptions& options = {});
+EvaluateRunResult evaluate_run(const std::filesystem::path& run_dir, const std::filesystem::path& data_dir,
+                               const EvaluateRunOptions& options = {});
 
 // What `tint evaluate` prints: the loss line (for a palette run on its own category, exactly as before issue 19) and
 // a line of colour scores.
-std::string format_evaluation(const EvaluateResult& r);
+std::string format_evaluation(const EvaluateRunResult& r);
 // The same as one JSON object (`tint evaluate --json`): run facts and every number; "accuracy" for palette runs,
 // "bin_accuracy" for ab-bins runs; AuC values in %.
-nlohmann::json evaluation_to_json(const EvaluateResult& r);
+nlohmann::json evaluation_to_json(const EvaluateRunResult& r);
 
 }  // namespace tint::train

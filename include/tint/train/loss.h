@@ -1,7 +1,12 @@
-// The per-pixel cross-entropy of the source: logits (N, NC, H, W) against colour ids (N, H, W).
+// The colourization losses, per pixel: the source's cross-entropy against one colour id (palette colours, or ab bins as
+// hard targets) and the cross-entropy against soft targets (ab bins, Zhang et al. 2016).
 #pragma once
 
 #include <torch/types.h>
+
+namespace tint::data {
+struct SoftTargets;  // tint/data/ab_bins.h
+}  // namespace tint::data
 
 namespace tint::train {
 
@@ -11,5 +16,10 @@ namespace tint::train {
 // `weights` (N, H, W), when given, multiply each pixel's term (class rebalancing).
 torch::Tensor pixel_cross_entropy(const torch::Tensor& logits, const torch::Tensor& ids, bool sum = false,
                                   const torch::Tensor& weights = {});
+
+// Cross-entropy against soft targets (data::AbBins::soft_encode), per pixel: -sum_k weights_k log
+// softmax(logits)[ids_k]. logits (N, Q, H, W) float -> (N, H, W) float, differentiable in logits; with one-hot targets
+// it is the ordinary cross-entropy. Weighting (AbBins::pixel_weights) and the reduction are the caller's.
+torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const data::SoftTargets& targets);
 
 }  // namespace tint::train
