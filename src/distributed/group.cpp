@@ -250,9 +250,12 @@ void Group::broadcast(torch::Tensor& tensor, int root) {
 std::string Group::broadcast_bytes(const std::string& bytes, int root) {
   auto length = torch::tensor({static_cast<int64_t>(bytes.size())}, torch::kInt64);
   broadcast(length, root);
+  // An empty message has no buffer at all: an empty tensor's data pointer is null, which memcpy and std::string must
+  // not be given even for zero bytes (UBSan: "null pointer passed as argument 1").
+  if (length.item<int64_t>() == 0) return std::string();
   auto buffer = torch::empty({length.item<int64_t>()}, torch::kUInt8);
   if (world_.rank == root) std::memcpy(buffer.data_ptr(), bytes.data(), bytes.size());
-  if (buffer.numel() > 0) broadcast(buffer, root);
+  broadcast(buffer, root);
   return std::string(reinterpret_cast<const char*>(buffer.data_ptr()), static_cast<size_t>(buffer.numel()));
 }
 
