@@ -15,6 +15,7 @@ cmake --build "$build" -j "$(nproc)"
 # Leak detection stays on (LeakSanitizer runs at every exit) and needs no suppressions: LibTorch's long-lived
 # allocations are still reachable at exit.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:strict_init_order=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+# scripts/ubsan.supp names the findings inside LibTorch's headers (each with why), nothing of tint's.
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$root/scripts/ubsan.supp}"
 cd "$build"
 ctest --output-on-failure -j "$(nproc)" "$@"
