@@ -11,7 +11,8 @@ namespace {
 struct BatchNormShape {
   int64_t channels, side;
 };
-const BatchNormShape kBatchNormShapes[] = {{32, 16}, {64, 8}, {24, 32}};  // block1/3, block2, block4 with NF = 32, NC = 24
+const BatchNormShape kBatchNormShapes[] = {
+    {32, 16}, {64, 8}, {24, 32}};  // block1/3, block2, block4 with NF = 32, NC = 24
 
 template <bool kTint, bool kBackward, bool kBf16>
 void BM_BatchNormReLU(benchmark::State& state) {

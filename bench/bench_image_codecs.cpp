@@ -20,7 +20,9 @@ const std::string& photo_jpeg() {
     torch::manual_seed(0);
     auto y = torch::linspace(0, 1, 3000).view({1, 3000, 1});
     auto x = torch::linspace(0, 1, 4000).view({1, 1, 4000});
-    auto base = torch::cat({0.6 * x + 0.3 * y, 0.5 + 0.3 * torch::sin(12 * x) * torch::cos(9 * y), (1 - 0.7 * y).expand({1, 3000, 4000})}, 0);
+    auto base = torch::cat(
+        {0.6 * x + 0.3 * y, 0.5 + 0.3 * torch::sin(12 * x) * torch::cos(9 * y), (1 - 0.7 * y).expand({1, 3000, 4000})},
+        0);
     auto image = (base + 0.03 * torch::randn({3, 3000, 4000})).clamp(0, 1);
     tint::data::WriteOptions options;
     options.jpeg_quality = 90;
@@ -36,7 +38,8 @@ const tint::colourize::Colourizer& colourizer() {
 
 torch::Tensor stb_decode(const std::string& bytes) {
   int w = 0, h = 0, c = 0;
-  auto* pixels = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), int(bytes.size()), &w, &h, &c, 3);
+  auto* pixels =
+      stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), int(bytes.size()), &w, &h, &c, 3);
   if (pixels == nullptr) throw std::runtime_error(stbi_failure_reason());
   auto chw = torch::from_blob(pixels, {h, w, 3}, torch::kUInt8).permute({2, 0, 1}).clone();
   stbi_image_free(pixels);
@@ -46,9 +49,9 @@ torch::Tensor stb_decode(const std::string& bytes) {
 std::string stb_encode_png(const torch::Tensor& image) {
   auto hwc = image.permute({1, 2, 0}).contiguous();
   std::string out;
-  stbi_write_png_to_func([](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append((char*)data, size); },
-                         &out, int(hwc.size(1)), int(hwc.size(0)), int(hwc.size(2)), hwc.data_ptr<uint8_t>(),
-                         int(hwc.size(1) * hwc.size(2)));
+  stbi_write_png_to_func(
+      [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append((char*)data, size); }, &out,
+      int(hwc.size(1)), int(hwc.size(0)), int(hwc.size(2)), hwc.data_ptr<uint8_t>(), int(hwc.size(1) * hwc.size(2)));
   return out;
 }
 

@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "tint/core/error.h"
 #include "tint/core/runtime.h"
@@ -201,11 +201,10 @@ nlohmann::json run_train(const TrainOptions& o, Group* group, int threads) {
     for (double x : v) sum += x;
     return v.empty() ? 0.0 : 1000.0 * sum / static_cast<double>(v.size());
   };
-  const nlohmann::json means{{"step", mean_ms(t.step)},         {"forward", mean_ms(t.forward)},
-                             {"backward", mean_ms(t.backward)}, {"finish", mean_ms(t.finish)},
-                             {"wait", mean_ms(t.wait)},         {"broadcast", mean_ms(t.broadcast)},
-                             {"loss_sum", mean_ms(t.loss_sum)}, {"optimizer", mean_ms(t.optimizer)},
-                             {"probe_step", mean_ms(t.probe)}};
+  const nlohmann::json means{
+      {"step", mean_ms(t.step)},         {"forward", mean_ms(t.forward)},     {"backward", mean_ms(t.backward)},
+      {"finish", mean_ms(t.finish)},     {"wait", mean_ms(t.wait)},           {"broadcast", mean_ms(t.broadcast)},
+      {"loss_sum", mean_ms(t.loss_sum)}, {"optimizer", mean_ms(t.optimizer)}, {"probe_step", mean_ms(t.probe)}};
   const auto* reducer = dp.reducer();
   return {{"impl", "tint"},
           {"mode", "train"},
@@ -230,7 +229,8 @@ nlohmann::json run_train(const TrainOptions& o, Group* group, int threads) {
           {"probe_step_ms", ms(t.probe)},
           {"mean_ms", means},
           {"wait_ms_by_rank", per_rank(dp, t.wait)},
-          {"compute_ms_by_rank", [&] {
+          {"compute_ms_by_rank",
+           [&] {
              std::vector<double> compute(t.forward.size());
              for (size_t i = 0; i < compute.size(); ++i) compute[i] = t.forward[i] + t.backward[i];
              return per_rank(dp, compute);

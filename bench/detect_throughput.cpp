@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "tint/core/error.h"
 #include "tint/core/runtime.h"
@@ -63,8 +63,8 @@ std::vector<TrainImage> cache_train_images(const std::string& dir, const std::ve
   if (set.images.empty()) throw tint::Error(dir + ": no training images");
   std::vector<TrainImage> images;
   for (const auto& image : set.images) {
-    const auto in = tint::detect::network_input(tint::data::read_image(image.path), side, side,
-                                                tint::detect::ResizeMode::stretch);
+    const auto in =
+        tint::detect::network_input(tint::data::read_image(image.path), side, side, tint::detect::ResizeMode::stretch);
     TrainImage t{tint::data::to_bytes(in.pixels), {}};
     for (auto b : image.objects) {
       b.box = {b.box.x1 * in.placement.scale_x, b.box.y1 * in.placement.scale_y, b.box.x2 * in.placement.scale_x,
@@ -113,9 +113,9 @@ int main(int argc, char** argv) {
     const tint::detect::Detector detector(model, class_names);
     tint::detect::DetectOptions options;
     options.size = size;
-    nlohmann::json result{{"impl", "tint"},         {"cfg", cfg},
-                          {"size", size},           {"threads", torch::get_num_threads()},
-                          {"repeats", repeats},     {"memory_format", memory_format}};
+    nlohmann::json result{{"impl", "tint"},     {"cfg", cfg},
+                          {"size", size},       {"threads", torch::get_num_threads()},
+                          {"repeats", repeats}, {"memory_format", memory_format}};
 
     // (a) The network alone: the same input tensor every call, as the reference's blob.
     const auto photo = tint::data::read_image(image_path);
@@ -133,21 +133,18 @@ int main(int argc, char** argv) {
 
     // (b) `tint detect` on one photo, from the file's bytes to boxes on the photo.
     size_t found = 0;
-    result["detect_ms"] = median_ms(warmup, repeats, [&] {
-      found = detector.detect(tint::data::read_image(image_path), options).size();
-    });
+    result["detect_ms"] = median_ms(
+        warmup, repeats, [&] { found = detector.detect(tint::data::read_image(image_path), options).size(); });
     result["detections"] = found;
     // Where that time goes: its stages one by one (the forward is forward_ms at batch 1).
     result["decode_ms"] = median_ms(warmup, repeats, [&] { tint::data::read_image(image_path); });
-    result["resize_ms"] = median_ms(warmup, repeats, [&] {
-      tint::detect::network_input(photo, size, size, tint::detect::ResizeMode::stretch);
-    });
+    result["resize_ms"] = median_ms(
+        warmup, repeats, [&] { tint::detect::network_input(photo, size, size, tint::detect::ResizeMode::stretch); });
     {
       torch::NoGradGuard no_grad;
       const auto raw = model->forward(input.unsqueeze(0));
-      result["postprocess_ms"] = median_ms(warmup, repeats, [&] {
-        tint::detect::postprocess(raw, model->heads(), size, size, options.post);
-      });
+      result["postprocess_ms"] =
+          median_ms(warmup, repeats, [&] { tint::detect::postprocess(raw, model->heads(), size, size, options.post); });
     }
 
     // (c) A fine-tuning step, as fine_tune.cpp runs one.

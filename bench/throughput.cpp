@@ -4,9 +4,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include <torch/torch.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "op_profile.h"
 #include "tint/core/runtime.h"
@@ -70,7 +70,11 @@ int main(int argc, char** argv) {
   const double train_rate = n / std::chrono::duration<double>(Clock::now() - t0).count();
   if (profile > 0) {
     double total_us = 0.0;
-    auto ops = tint::bench::profile_ops([&] { for (int b = 0; b < profile; ++b) step(b); }, total_us);
+    auto ops = tint::bench::profile_ops(
+        [&] {
+          for (int b = 0; b < profile; ++b) step(b);
+        },
+        total_us);
     std::fprintf(stderr, "tint %s %s, %d batches of %d:\n", model_name.c_str(), precision.c_str(), profile, batch_size);
     tint::bench::print_op_table(stderr, ops, total_us, profile, 12);
   }

@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "tint/core/error.h"
 #include "tint/data/ab_bins.h"
@@ -32,7 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again.centres().equal(c) || !again.prior().equal(p) || !again.smoothed_prior().equal(bins.smoothed_prior())) {
       __builtin_trap();
     }
-  } catch (const tint::Error&) {
-  }
+  } catch (const tint::Error&) {}
   return 0;
 }

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "scratch_file.h"
 #include "tint/core/error.h"
@@ -78,7 +78,7 @@ std::string archive_of_fields(const std::string& rest) {
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  static const char* const kKeys[] = {"config", "palette",          "history", "epoch",
+  static const char* const kKeys[] = {"config",       "palette",          "history", "epoch",
                                       "batches_done", "partial_loss_sum", "ab_bins"};
   static const bool kText[] = {true, true, true, false, false, false, true};  // else typed()
   torch::serialize::OutputArchive archive, model_archive, optimizer_archive;

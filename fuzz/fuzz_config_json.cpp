@@ -16,7 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto config = tint::train::config_from_json(json, "fuzz.json");
     auto again = tint::train::config_from_json(tint::train::to_json(config), "round-trip");
     if (tint::train::to_json(again) != tint::train::to_json(config)) __builtin_trap();
-  } catch (const tint::Error&) {
-  }
+  } catch (const tint::Error&) {}
   return 0;
 }

@@ -75,8 +75,7 @@ auto must(F f) {
 void check_cfg(const DarknetCfg& cfg) {
   if (cfg.sections.empty() || cfg.net().type != "net") __builtin_trap();
   for (size_t i = 0; i < cfg.sections.size(); ++i)
-    if (cfg.sections[i].index != static_cast<int>(i) - 1 || (i > 0 && cfg.sections[i].type == "net"))
-      __builtin_trap();
+    if (cfg.sections[i].index != static_cast<int>(i) - 1 || (i > 0 && cfg.sections[i].type == "net")) __builtin_trap();
   const DarknetCfg again = must([&] { return parse_cfg(format_cfg(cfg), "round-trip.cfg"); });
   if (again.sections.size() != cfg.sections.size()) __builtin_trap();
   for (size_t i = 0; i < cfg.sections.size(); ++i) {

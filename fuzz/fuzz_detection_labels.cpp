@@ -49,7 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         break;
       }
-      case 1: check_boxes(parse_yolo_labels(text, "fuzz.txt", 80, 640, 480), 80, 640, 480); break;
+      case 1:
+        check_boxes(parse_yolo_labels(text, "fuzz.txt", 80, 640, 480), 80, 640, 480);
+        break;
       case 2: {
         const std::vector<std::string> names = {"raccoon", "dog", "person"};
         const auto a = parse_voc_xml(text, "fuzz.xml", names);

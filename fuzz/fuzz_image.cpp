@@ -25,7 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       __builtin_trap();
     }
     if (!tint::data::decode_image(tint::data::encode_png(image), "again.png", options).equal(image)) __builtin_trap();
-  } catch (const tint::Error&) {
-  }
+  } catch (const tint::Error&) {}
   return 0;
 }

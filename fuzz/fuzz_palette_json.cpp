@@ -4,8 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "tint/core/error.h"
 #include "tint/data/palette.h"
@@ -25,7 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again.colours().equal(c) || again.category() != palette.category() || again.seed() != palette.seed()) {
       __builtin_trap();
     }
-  } catch (const tint::Error&) {
-  }
+  } catch (const tint::Error&) {}
   return 0;
 }

@@ -26,7 +26,8 @@ void add_summary(CLI::App& app) {
   auto& r = f->request;
   auto* cmd = app.add_subcommand(
       "summary", "Per-layer weights, outputs, connections and receptive fields of a model or an architecture string");
-  auto* model = cmd->add_option("--model", r.model, "Network (the model table)")->check(CLI::IsMember(models::model_names()));
+  auto* model =
+      cmd->add_option("--model", r.model, "Network (the model table)")->check(CLI::IsMember(models::model_names()));
   auto* arch = cmd->add_option("--arch", r.arch,
                                "Architecture string, e.g. \"conv3-32,maxpool,conv3-64,maxpool,conv3-3\" or "
                                "\"fc,maxpool,fc\" (see docs/analysis.md)");

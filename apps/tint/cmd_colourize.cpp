@@ -21,9 +21,10 @@ namespace {
 
 fs::path pretrained_checkpoint(const std::string& name) {
   const auto& row = colourize::find_pretrained(name);
-  return shipped_file(fs::path(TINT_INSTALL_PRETRAINED_SUFFIX) / row.file, fs::path(TINT_SOURCE_PRETRAINED_DIR) / row.file,
-                      fmt::format("the pretrained colourizer '{}' ({}) was not found: pass --run DIR or --checkpoint FILE",
-                                  name, row.file));
+  return shipped_file(
+      fs::path(TINT_INSTALL_PRETRAINED_SUFFIX) / row.file, fs::path(TINT_SOURCE_PRETRAINED_DIR) / row.file,
+      fmt::format("the pretrained colourizer '{}' ({}) was not found: pass --run DIR or --checkpoint FILE", name,
+                  row.file));
 }
 
 std::string pretrained_help() {
@@ -37,14 +38,16 @@ std::string pretrained_help() {
 void add_colourize(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::vector<std::string> inputs;
-    std::string out, out_dir = "colourized", run, checkpoint, pretrained = colourize::pretrained_colourizers().front().name;
+    std::string out, out_dir = "colourized", run, checkpoint,
+                     pretrained = colourize::pretrained_colourizers().front().name;
     colourize::ColourizeOptions options;
     data::ImageFileOptions files;  // --format png by default
     bool side_by_side = false;
     train::TrainConfig decoding;  // only --decode and --temperature are bound
   };
   auto f = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("colourize", "Colourize your own images (JPEG, PNG or WebP; any size, upright as EXIF says)");
+  auto* cmd =
+      app.add_subcommand("colourize", "Colourize your own images (JPEG, PNG or WebP; any size, upright as EXIF says)");
   cmd->add_option("inputs", f->inputs, "Image files or folders of images")->required();
   cmd->add_option("-o,--out", f->out, "Output file, one input only: JPEG if it ends in .jpg/.jpeg, else PNG");
   cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.jpg becomes NAME_colourized.png (or .jpg, --format)")
@@ -80,9 +83,10 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
                                                  : pretrained_checkpoint(f->pretrained);
     auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
     if (f->options.decoding && !colourizer.predicts_ab()) {
-      throw Error(fmt::format("--decode and --temperature apply to ab-bins models; {} predicts palette colours "
-                              "(--target palette)",
-                              checkpoint.string()));
+      throw Error(
+          fmt::format("--decode and --temperature apply to ab-bins models; {} predicts palette colours "
+                      "(--target palette)",
+                      checkpoint.string()));
     }
     if (f->out.empty()) ensure_directory(f->out_dir);
     for_each_file(files, "colourizing", [&](const fs::path& file) {

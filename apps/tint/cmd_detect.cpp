@@ -6,14 +6,14 @@
 #include "settings_flags.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/data/detection_dataset.h"
 #include "tint/data/image_io.h"
 #include "tint/data/image_settings.h"
 #include "tint/detect/detect_settings.h"
 #include "tint/detect/detection_json.h"
 #include "tint/detect/detector.h"
-#include "tint/detect/evaluate_dataset.h"
-#include "tint/data/detection_dataset.h"
 #include "tint/detect/draw_detections.h"
+#include "tint/detect/evaluate_dataset.h"
 #include "tint/report/progress.h"
 
 namespace tint::cli {
@@ -41,8 +41,7 @@ void add_detect_evaluate(CLI::App& detect, SharedFlags& shared) {
   auto f = std::make_shared<Flags>();
   auto* cmd = detect.add_subcommand(
       "evaluate", "mAP@0.5 and mAP@0.5:0.95 as COCO defines them, a per-class AP table, precision and recall");
-  cmd->add_option("--data", f->data,
-                  "Dataset folder: images/ with labels/ (YOLO txt) or annotations/ (Pascal VOC XML)")
+  cmd->add_option("--data", f->data, "Dataset folder: images/ with labels/ (YOLO txt) or annotations/ (Pascal VOC XML)")
       ->required();
   cmd->add_option("--images", f->images,
                   "Evaluate only the images this file lists (one name per line, or a CSV with a filename column)");
@@ -59,9 +58,8 @@ void add_detect_evaluate(CLI::App& detect, SharedFlags& shared) {
     const auto dataset = data::read_detection_dataset(f->data, detector.names(), data_options);
     if (dataset.images.empty()) throw Error(fmt::format("{}: no images to evaluate", f->data));
     report::ProgressBar bar;
-    const auto result = detect::evaluate_dataset(detector, dataset, f->options, [&](int64_t done, int64_t total) {
-      bar.update("evaluating", done, total);
-    });
+    const auto result = detect::evaluate_dataset(
+        detector, dataset, f->options, [&](int64_t done, int64_t total) { bar.update("evaluating", done, total); });
     bar.clear();
     fmt::print("{}: {} images, {} objects ({}), model {}\n", dataset.dir.string(), dataset.images.size(),
                dataset.num_objects(), data::to_string(dataset.format), model.weights.string());
@@ -92,8 +90,9 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
-      "detect", "Find objects in images with a darknet YOLO model (default: Yolo-Fastest 1.1, 80 COCO classes); "
-                "`detect evaluate` measures mAP, `detect train` fine-tunes");
+      "detect",
+      "Find objects in images with a darknet YOLO model (default: Yolo-Fastest 1.1, 80 COCO classes); "
+      "`detect evaluate` measures mAP, `detect train` fine-tunes");
   cmd->add_option("inputs", f->inputs, "Image files or folders of images (JPEG, PNG or WebP)");
   cmd->add_option("--out-dir", f->out_dir,
                   "Output folder: NAME.jpg gives NAME_detections.jpg (boxes drawn) and NAME_detections.json")
@@ -120,8 +119,8 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
       const fs::path stem = fs::path(f->out_dir) / (file.stem().string() + "_detections");
       const fs::path picture = stem.string() + "." + f->files.format, json = stem.string() + ".json";
       data::write_image(picture, detect::draw_detections(image, found, detector.names()), f->files.write);
-      const detect::DetectionContext context{file, image.size(2), image.size(1), model.cfg, model.weights, input,
-                                             f->options};
+      const detect::DetectionContext context{file,          image.size(2), image.size(1), model.cfg,
+                                             model.weights, input,         f->options};
       write_file_atomic(json, detect::detections_json(found, detector.names(), context).dump(2) + "\n");
       return fmt::format("{}: {} -> {}", file.string(), detect::detection_summary(found, detector.names()),
                          picture.string());

@@ -26,10 +26,11 @@ class DetectConsole : public detect::FineTuneObserver {
       fmt::print("before training: val mAP@0.5 {:.2f}%, mAP@0.5:0.95 {:.2f}%, P {:.1f}% R {:.1f}%\n", e.map50,
                  e.map50_95, e.precision, e.recall);
     } else {
-      fmt::print("epoch {}/{}: loss {:.4f} (box {:.4f}, obj {:.4f}, cls {:.4f}); val mAP@0.5 {:.2f}%, "
-                 "mAP@0.5:0.95 {:.2f}%, P {:.1f}% R {:.1f}%; {:.1f} s\n",
-                 e.epoch, epochs, e.train_loss, e.box_loss, e.objectness_loss, e.class_loss, e.map50, e.map50_95,
-                 e.precision, e.recall, e.seconds);
+      fmt::print(
+          "epoch {}/{}: loss {:.4f} (box {:.4f}, obj {:.4f}, cls {:.4f}); val mAP@0.5 {:.2f}%, "
+          "mAP@0.5:0.95 {:.2f}%, P {:.1f}% R {:.1f}%; {:.1f} s\n",
+          e.epoch, epochs, e.train_loss, e.box_loss, e.objectness_loss, e.class_loss, e.map50, e.map50_95, e.precision,
+          e.recall, e.seconds);
     }
     std::fflush(stdout);
   }
@@ -49,39 +50,43 @@ void add_detect_train(CLI::App& detect, SharedFlags& shared) {
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = detect.add_subcommand(
-      "train", "Fine-tune a pretrained darknet detector on your data (default: Yolo-Fastest 1.1 from COCO); the run "
-               "directory's model.weights opens in darknet, OpenCV and `tint detect --run`");
+      "train",
+      "Fine-tune a pretrained darknet detector on your data (default: Yolo-Fastest 1.1 from COCO); the run "
+      "directory's model.weights opens in darknet, OpenCV and `tint detect --run`");
   add_settings(*cmd, detect::fine_tune_settings(), f->config);
   add_threads_flag(*cmd, shared);
   cmd->add_option("-o,--out", f->out, "Run directory")->capture_default_str();
   cmd->add_option("--resume", f->resume, "Continue the run in this directory (its config wins; --epochs extends it)");
   cmd->add_flag("--force", f->force, "Start afresh even if --out already holds a run");
   add_nproc_flag(*cmd, f->nproc);
-  cmd->callback([f, cmd, &shared] { run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
-    detect::FineTuneJob job;
-    job.group = group;
-    job.config = f->config;
-    const fs::path shipped = shipped_detector_dir();
-    job.default_cfg = shipped / "yolo-fastest-1.1.cfg";
-    job.default_weights = shipped / "yolo-fastest-1.1.weights";
-    job.default_names = shipped / "coco.names";
-    job.overwrite = f->force;
-    if (!f->resume.empty()) {
-      job.resume = true;
-      job.run_dir = f->resume;
-      if (cmd->count("--epochs") > 0) job.epochs_override = f->config.epochs;
-    } else {
-      job.run_dir = f->out;
-    }
-    DetectConsole console;
-    const auto result = detect::fine_tune(job, &console);
-    if (group != nullptr && group->rank() != 0) return;
-    const auto& first = result.history.front();
-    const auto& last = result.history.back();
-    fmt::print("final: val mAP@0.5 {:.2f}% (before: {:.2f}%), mAP@0.5:0.95 {:.2f}% (before: {:.2f}%) after {} epochs; "
-               "run saved in {}\n",
-               last.map50, first.map50, last.map50_95, first.map50_95, last.epoch, result.run_dir.string());
-  }); });
+  cmd->callback([f, cmd, &shared] {
+    run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
+      detect::FineTuneJob job;
+      job.group = group;
+      job.config = f->config;
+      const fs::path shipped = shipped_detector_dir();
+      job.default_cfg = shipped / "yolo-fastest-1.1.cfg";
+      job.default_weights = shipped / "yolo-fastest-1.1.weights";
+      job.default_names = shipped / "coco.names";
+      job.overwrite = f->force;
+      if (!f->resume.empty()) {
+        job.resume = true;
+        job.run_dir = f->resume;
+        if (cmd->count("--epochs") > 0) job.epochs_override = f->config.epochs;
+      } else {
+        job.run_dir = f->out;
+      }
+      DetectConsole console;
+      const auto result = detect::fine_tune(job, &console);
+      if (group != nullptr && group->rank() != 0) return;
+      const auto& first = result.history.front();
+      const auto& last = result.history.back();
+      fmt::print(
+          "final: val mAP@0.5 {:.2f}% (before: {:.2f}%), mAP@0.5:0.95 {:.2f}% (before: {:.2f}%) after {} epochs; "
+          "run saved in {}\n",
+          last.map50, first.map50, last.map50_95, first.map50_95, last.epoch, result.run_dir.string());
+    });
+  });
 }
 
 }  // namespace tint::cli

@@ -17,8 +17,7 @@ void add_report(CLI::App& app, SharedFlags& /*shared*/) {
   auto* cmd = app.add_subcommand(
       "report",
       "Write one self-contained HTML page (images inlined) about runs, sweeps, comparisons and detection runs");
-  cmd->add_option("runs", f->inputs,
-                  "Run directories (tint train, tint detect train) and sweep/compare output folders")
+  cmd->add_option("runs", f->inputs, "Run directories (tint train, tint detect train) and sweep/compare output folders")
       ->required();
   cmd->add_option("-o,--out", f->out, "Output HTML file")->capture_default_str();
   cmd->add_option("--title", f->options.title, "Page title")->capture_default_str();

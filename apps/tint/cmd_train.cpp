@@ -20,7 +20,8 @@ void add_train(CLI::App& app, SharedFlags& shared) {
     int nproc = 0;
   };
   auto f = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("train", "Train a colourization network (defaults: the source's ConvTransposeNet run)");
+  auto* cmd =
+      app.add_subcommand("train", "Train a colourization network (defaults: the source's ConvTransposeNet run)");
   add_settings(*cmd, train::train_settings(), f->config);
   add_data_flag(*cmd, shared);
   add_threads_flag(*cmd, shared);
@@ -33,31 +34,32 @@ void add_train(CLI::App& app, SharedFlags& shared) {
     // starts; a resumed run's config.json decides its target.
     if (f->resume.empty()) check_given_settings(*cmd, train::train_settings(), f->config);
     run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
-    train::TrainJob job;
-    job.group = group;
-    job.config = f->config;
-    job.data_dir = resolve_data_dir(shared);
-    job.overwrite = f->force;
-    if (!f->resume.empty()) {
-      job.resume = true;
-      job.run_dir = f->resume;
-      if (cmd->count("--epochs") > 0) job.epochs_override = f->config.epochs;
-    } else {
-      job.run_dir = f->out.empty() ? "runs/" + f->config.model : f->out;
-    }
-    train::ConsoleObserver observer;
-    auto result = train::train(job, &observer);
-    if (group != nullptr && group->rank() != 0) return;
-    const auto& last = result.history.back();
-    fmt::print("final: val loss {:.4f}, val acc {:.2f}% after {} epochs; run saved in {}\n", last.val_loss,
-               last.val_acc, last.epoch, result.run_dir.string());
-    if (last.colour) {
-      fmt::print("final colour: AuC {:.2f}%, rebalanced AuC {:.2f}%, PSNR {:.2f} dB, colourfulness {:.2f} (ground truth "
-                 "{:.2f})\n",
-                 last.colour->auc, last.colour->auc_rebalanced, last.colour->psnr, last.colour->colourfulness,
-                 last.colour->truth_colourfulness);
-    }
-  });
+      train::TrainJob job;
+      job.group = group;
+      job.config = f->config;
+      job.data_dir = resolve_data_dir(shared);
+      job.overwrite = f->force;
+      if (!f->resume.empty()) {
+        job.resume = true;
+        job.run_dir = f->resume;
+        if (cmd->count("--epochs") > 0) job.epochs_override = f->config.epochs;
+      } else {
+        job.run_dir = f->out.empty() ? "runs/" + f->config.model : f->out;
+      }
+      train::ConsoleObserver observer;
+      auto result = train::train(job, &observer);
+      if (group != nullptr && group->rank() != 0) return;
+      const auto& last = result.history.back();
+      fmt::print("final: val loss {:.4f}, val acc {:.2f}% after {} epochs; run saved in {}\n", last.val_loss,
+                 last.val_acc, last.epoch, result.run_dir.string());
+      if (last.colour) {
+        fmt::print(
+            "final colour: AuC {:.2f}%, rebalanced AuC {:.2f}%, PSNR {:.2f} dB, colourfulness {:.2f} (ground truth "
+            "{:.2f})\n",
+            last.colour->auc, last.colour->auc_rebalanced, last.colour->psnr, last.colour->colourfulness,
+            last.colour->truth_colourfulness);
+      }
+    });
   });
 }
 

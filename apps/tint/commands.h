@@ -18,8 +18,8 @@ namespace tint::cli {
 // The values of the flags several subcommands share (--threads, --data), and the command line itself: one instance
 // for the process, bound by each subcommand that offers them (add_threads_flag, add_data_flag).
 struct SharedFlags {
-  int threads = 0;   // 0 = number of cores
-  std::string data;  // CIFAR-10 directory; empty = $TINT_DATA, then the embedded horses
+  int threads = 0;                     // 0 = number of cores
+  std::string data;                    // CIFAR-10 directory; empty = $TINT_DATA, then the embedded horses
   std::vector<std::string> arguments;  // argv[1..], for `--nproc` to start workers with the same command
 };
 
@@ -43,8 +43,8 @@ std::filesystem::path resolve_data_dir(const SharedFlags& shared);
 
 // A file shipped with tint (a pretrained model): installed beside the binary (bin/../install_suffix), else in the
 // source tree it was built from; else an error saying `missing`.
-std::filesystem::path shipped_file(const std::filesystem::path& install_suffix, const std::filesystem::path& source_path,
-                                   const std::string& missing);
+std::filesystem::path shipped_file(const std::filesystem::path& install_suffix,
+                                   const std::filesystem::path& source_path, const std::string& missing);
 
 // Image files as given; folders expand to the image files they hold (sorted, not recursive).
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs);

@@ -1,6 +1,6 @@
+#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
-#include <unistd.h>
 
 #include <fmt/core.h>
 

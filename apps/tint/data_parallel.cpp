@@ -73,13 +73,14 @@ void add_nproc_flag(CLI::App& cmd, int& nproc) {
 void run_data_parallel(SharedFlags& shared, int nproc, const std::function<void(distributed::Group*)>& job) {
   const auto world = distributed::world_from_environment();
   if (world && nproc > 0) {
-    throw Error(fmt::format("--nproc {}: this process is already worker {} of {} (RANK and WORLD_SIZE are set): "
-                            "launch workers either with --nproc or with the environment, not both",
-                            nproc, world->rank, world->world_size));
+    throw Error(
+        fmt::format("--nproc {}: this process is already worker {} of {} (RANK and WORLD_SIZE are set): "
+                    "launch workers either with --nproc or with the environment, not both",
+                    nproc, world->rank, world->world_size));
   }
   if (nproc > 1) {
-    const auto result = distributed::launch_local(nproc, worker_arguments(shared.arguments),
-                                                  distributed::timeout_from_environment());
+    const auto result =
+        distributed::launch_local(nproc, worker_arguments(shared.arguments), distributed::timeout_from_environment());
     for (const auto& w : result.workers) {
       // A worker killed by a signal could not say so itself; one that exited has printed its own error.
       if (w.signal != 0) std::fprintf(stderr, "tint: %s\n", w.describe().c_str());

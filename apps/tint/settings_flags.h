@@ -29,11 +29,13 @@ std::vector<CLI::Option*> add_settings(CLI::App& cmd, const SettingsTable<Config
       }
     };
     if (row.negated_flag) {
-      added.push_back(cmd.add_flag_callback(row.cli_name(), [apply] { apply("false"); }, row.help));
+      added.push_back(cmd.add_flag_callback(
+          row.cli_name(), [apply] { apply("false"); }, row.help));
     } else if (row.range == "true|false") {
       // A boolean that is off by default: the bare flag turns it on ("true" is what CLI11 hands over for a value-less
       // use); "--flag false" still parses, and "--flag ''" is refused as any other bad value.
-      added.push_back(cmd.add_option_function<std::string>(row.cli_name(), apply, row.help + " (off unless given; the bare flag means true)")
+      added.push_back(cmd.add_option_function<std::string>(row.cli_name(), apply,
+                                                           row.help + " (off unless given; the bare flag means true)")
                           ->expected(0, 1)
                           ->type_name("[true|false]")
                           ->default_str("true")

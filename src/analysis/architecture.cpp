@@ -22,8 +22,7 @@ int64_t parse_positive(const std::string& digits, const std::string& what) {
     size_t used = 0;
     const long long v = std::stoll(digits, &used);
     if (used == digits.size() && v >= 1 && v <= 1'000'000) return v;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   throw Error(fmt::format("{} must be a whole number in 1..1000000, got '{}'", what, digits));
 }
 

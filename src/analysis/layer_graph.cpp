@@ -13,16 +13,26 @@ std::string to_string(const Shape& s) { return fmt::format("{}x{}x{}", s.c, s.h,
 const char* kind_name(LayerKind kind) {
   // clang-format off: one line per kind reads as the table it is
   switch (kind) {
-    case LayerKind::Input: return "input";
-    case LayerKind::Conv: return "conv";
-    case LayerKind::ConvTranspose: return "convT";
-    case LayerKind::MaxPool: return "maxpool";
-    case LayerKind::AvgPool: return "avgpool";
-    case LayerKind::Upsample: return "upsample";
-    case LayerKind::BatchNorm: return "batchnorm";
-    case LayerKind::ReLU: return "relu";
-    case LayerKind::Concat: return "concat";
-    case LayerKind::FullyConnected: return "fc";
+    case LayerKind::Input:
+      return "input";
+    case LayerKind::Conv:
+      return "conv";
+    case LayerKind::ConvTranspose:
+      return "convT";
+    case LayerKind::MaxPool:
+      return "maxpool";
+    case LayerKind::AvgPool:
+      return "avgpool";
+    case LayerKind::Upsample:
+      return "upsample";
+    case LayerKind::BatchNorm:
+      return "batchnorm";
+    case LayerKind::ReLU:
+      return "relu";
+    case LayerKind::Concat:
+      return "concat";
+    case LayerKind::FullyConnected:
+      return "fc";
   }
   // clang-format on
   return "?";

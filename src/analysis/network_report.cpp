@@ -43,9 +43,9 @@ NetworkReport analyse_network(const NetworkRequest& f) {
     std::tie(r.height, r.width) = parse_size(f.size);
     const int nic = f.config.num_in_channels;
     graph = describe_model(models::make_model(f.model, f.config), {nic, r.height, r.width});
-    r.title = fmt::format("model {}: kernel {}, NIC {}, NF {}, NC {}, dilation {}; input {}", f.model,
-                          f.config.kernel, nic, f.config.num_filters, f.config.num_colours, f.config.dilation,
-                          to_string(graph.layers.front().out));
+    r.title =
+        fmt::format("model {}: kernel {}, NIC {}, NF {}, NC {}, dilation {}; input {}", f.model, f.config.kernel, nic,
+                    f.config.num_filters, f.config.num_colours, f.config.dilation, to_string(graph.layers.front().out));
     describe_at = [&f, nic](int64_t h, int64_t w) {
       return describe_model(models::make_model(f.model, f.config), {nic, h, w});
     };
@@ -94,8 +94,8 @@ std::string counting_note(const Counting& c) {
 
 std::string format_symbolic(const SymbolicTotals& s, int kernel, const std::string& where) {
   const int k = 3;  // index of k in symbolic_variables()
-  std::string out = fmt::format("symbolic totals for {} (NIC, NF, NC, k free; interpolated from real networks):\n",
-                                where);
+  std::string out =
+      fmt::format("symbolic totals for {} (NIC, NF, NC, k free; interpolated from real networks):\n", where);
   out += fmt::format("  weights     = {}\n", s.weights.to_string(k));
   out += fmt::format("  outputs     = {}\n", s.outputs.to_string(k));
   out += fmt::format("  connections = {}\n", s.connections.to_string(k));
@@ -112,13 +112,13 @@ std::string format_network_report(const NetworkReport& r) {
   const auto& total = r.summary.total;
   std::string out = fmt::format("{}\n{}", r.title, format_summary(r.summary));
   out += fmt::format("{}\n", counting_note(r.summary.counting));
-  out += fmt::format("totals: weights {}, outputs {}, connections {}\n", total.weights, total.outputs,
-                     total.connections);
+  out +=
+      fmt::format("totals: weights {}, outputs {}, connections {}\n", total.weights, total.outputs, total.connections);
   if (r.doubled) {
     auto ratio = [](int64_t a, int64_t b) { return b == 0 ? std::string("-") : fmt::format("x{:.4g}", double(a) / b); };
     const auto& d = *r.doubled;
-    out += fmt::format("input doubled to {}x{}: weights {} ({}), outputs {} ({}), connections {} ({})\n",
-                       2 * r.height, 2 * r.width, d.weights, ratio(d.weights, total.weights), d.outputs,
+    out += fmt::format("input doubled to {}x{}: weights {} ({}), outputs {} ({}), connections {} ({})\n", 2 * r.height,
+                       2 * r.width, d.weights, ratio(d.weights, total.weights), d.outputs,
                        ratio(d.outputs, total.outputs), d.connections, ratio(d.connections, total.connections));
   }
   for (const auto& [label, totals] : r.symbolic) out += format_symbolic(totals, r.kernel, label);

@@ -220,8 +220,8 @@ UnitField measure_field_by_raising(const std::function<torch::Tensor(const torch
   torch::NoGradGuard no_grad;
   const int64_t h = input.h, w = input.w;
   const auto unit = [&](const torch::Tensor& y) {  // (N) the unit of each image of the batch
-    TORCH_CHECK(y.dim() == 4 && channel < y.size(1) && row < y.size(2) && col < y.size(3), "unit (", channel, ", ",
-                row, ", ", col, ") is outside the output ", y.sizes());
+    TORCH_CHECK(y.dim() == 4 && channel < y.size(1) && row < y.size(2) && col < y.size(3), "unit (", channel, ", ", row,
+                ", ", col, ") is outside the output ", y.sizes());
     return y.select(1, channel).select(1, row).select(1, col);
   };
   const double base = unit(forward(torch::ones({1, input.c, h, w}, torch::kDouble))).item<double>();

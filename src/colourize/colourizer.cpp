@@ -47,7 +47,6 @@ torch::Tensor nearest_taps(int64_t in, int64_t out, int64_t begin, int64_t end) 
   return (torch::arange(begin, end, torch::kFloat32) * scale).floor().to(torch::kInt64).clamp_max(in - 1);
 }
 
-
 // Writes `out` ((3, H, W)) in strips of whole rows: with options.raw, the network's own picture `raw` ((3, wh, ww))
 // upsampled by nearest taps; otherwise full_resolution(begin, end), the strip's rows recombined at full resolution
 // ((3, end - begin, W) float in [0, 1]). Strips keep full-resolution work to a few megabytes whatever the image.
@@ -126,11 +125,11 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
                                   : resize(data::to_network_input(image.unsqueeze(0)), wh, ww);
   if (predicts_ab_) return render_ab(image, input, options, out);
   if (options.decoding) {
-    throw Error(fmt::format("--decode and --temperature apply to ab-bins models; this {} model predicts palette colours",
-                            model_name_));
+    throw Error(fmt::format(
+        "--decode and --temperature apply to ab-bins models; this {} model predicts palette colours", model_name_));
   }
-  auto ids = model_->forward(input).argmax(1);        // (1, wh, ww)
-  const auto predicted = palette_.colourize(ids)[0];  // (3, wh, ww)
+  auto ids = model_->forward(input).argmax(1);                                // (1, wh, ww)
+  const auto predicted = palette_.colourize(ids)[0];                          // (3, wh, ww)
   const auto chroma_small = predicted - predicted.mean(0, /*keepdim=*/true);  // sums to zero over channels
   const float inf = std::numeric_limits<float>::infinity();
   write_strips(predicted, h, w, options, out, [&](int64_t begin, int64_t end) {
@@ -160,7 +159,7 @@ void Colourizer::render_ab(const torch::Tensor& image, const torch::Tensor& inpu
     auto pixels = image.slice(1, begin, end);
     if (pixels.size(0) == 1) pixels = pixels.expand({3, -1, -1});
     auto lightness = data::rgb_to_lab(pixels).slice(0, 0, 1);  // (1, n, W): the input's own L
-    auto ab = bilinear_rows(ab_small, h, w, begin, end);         // (2, n, W)
+    auto ab = bilinear_rows(ab_small, h, w, begin, end);       // (2, n, W)
     return data::recombine(lightness.unsqueeze(0), ab.unsqueeze(0))[0];
   });
 }

@@ -43,7 +43,8 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
   const fs::path tmp = temp_name_for(path.parent_path().empty() ? fs::path(".") / path : path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw Error(fmt::format("cannot write {}: cannot create a file in {}: {}", path.string(), dir.string(), std::strerror(errno)));
+    throw Error(fmt::format("cannot write {}: cannot create a file in {}: {}", path.string(), dir.string(),
+                            std::strerror(errno)));
   }
   try {
     write_all(fd, bytes.data(), bytes.size(), path);

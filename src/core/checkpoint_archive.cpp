@@ -57,7 +57,8 @@ CheckpointArchive::CheckpointArchive(const std::string& name, const std::string&
   } catch (const std::exception&) {  // c10::Error, or the TorchScript compiler's error for a corrupt code/ entry
     throw unreadable();
   }
-  if (text("magic") != magic) throw Error(fmt::format("{}: not a tint checkpoint of this kind ({} expected)", name_, magic));
+  if (text("magic") != magic)
+    throw Error(fmt::format("{}: not a tint checkpoint of this kind ({} expected)", name_, magic));
   c10::IValue v;
   if (!archive_.try_read("version", v) || !v.isInt() || v.toInt() != version)
     throw Error(fmt::format("{}: unsupported checkpoint version (this tint reads version {})", name_, version));
@@ -79,15 +80,16 @@ nlohmann::json CheckpointArchive::json(const std::string& key) {
 int64_t CheckpointArchive::integer(const std::string& key, int64_t min, int64_t max) {
   c10::IValue v;
   if (!archive_.try_read(key, v) || !v.isInt() || v.toInt() < min || v.toInt() > max)
-    throw Error(fmt::format("{}: checkpoint has no valid '{}' (an integer {})", name_, key,
-                            max == std::numeric_limits<int64_t>::max() ? fmt::format("from {}", min)
-                                                                       : fmt::format("in {}..{}", min, max)));
+    throw Error(fmt::format(
+        "{}: checkpoint has no valid '{}' (an integer {})", name_, key,
+        max == std::numeric_limits<int64_t>::max() ? fmt::format("from {}", min) : fmt::format("in {}..{}", min, max)));
   return v.toInt();
 }
 
 double CheckpointArchive::real(const std::string& key) {
   c10::IValue v;
-  if (!archive_.try_read(key, v) || !v.isDouble()) throw Error(fmt::format("{}: checkpoint has no valid '{}'", name_, key));
+  if (!archive_.try_read(key, v) || !v.isDouble())
+    throw Error(fmt::format("{}: checkpoint has no valid '{}'", name_, key));
   return v.toDouble();
 }
 
@@ -125,9 +127,10 @@ void check_saved_state(torch::serialize::InputArchive& archive, torch::nn::Modul
     }
     if (saved.sizes() != own.sizes() || saved.scalar_type() != own.scalar_type() || saved.layout() != own.layout() ||
         saved.device() != own.device()) {
-      throw Error(fmt::format("{}: model weights do not match its config: '{}{}' is {} in the checkpoint, {} in the "
-                              "network",
-                              file, prefix, key, describe(saved), describe(own)));
+      throw Error(
+          fmt::format("{}: model weights do not match its config: '{}{}' is {} in the checkpoint, {} in the "
+                      "network",
+                      file, prefix, key, describe(saved), describe(own)));
     }
     if (!within_storage(saved)) {
       throw Error(fmt::format("{}: corrupt checkpoint: '{}{}' reaches past the data stored for it", file, prefix, key));
@@ -162,8 +165,8 @@ void check_optimizer_state(torch::optim::Optimizer& optimizer, const std::string
         const auto* state = it->second.get();
         if (const auto* adam = dynamic_cast<const torch::optim::AdamParamState*>(state)) {
           if (adam->step() < 0) {
-            throw Error(fmt::format("{}: optimizer state does not match: step {} of parameter {}", file, adam->step(),
-                                    index));
+            throw Error(
+                fmt::format("{}: optimizer state does not match: step {} of parameter {}", file, adam->step(), index));
           }
           if (!matches(adam->exp_avg(), p)) fail(index, "Adam's exp_avg", adam->exp_avg(), p);
           if (!matches(adam->exp_avg_sq(), p)) fail(index, "Adam's exp_avg_sq", adam->exp_avg_sq(), p);

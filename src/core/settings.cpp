@@ -29,7 +29,8 @@ uint64_t parse_unsigned(const std::string& text, const std::string& flag) {
   errno = 0;
   const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   const unsigned long long v = digits ? std::strtoull(text.c_str(), &end, 10) : 0;
-  if (!digits || errno == ERANGE) throw Error(fmt::format("{}: '{}' is not an integer in 0..{}", flag, text, UINT64_MAX));
+  if (!digits || errno == ERANGE)
+    throw Error(fmt::format("{}: '{}' is not an integer in 0..{}", flag, text, UINT64_MAX));
   return v;
 }
 

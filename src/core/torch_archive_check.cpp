@@ -34,8 +34,8 @@ bool is_declaration_code(const std::string& code) {
                                   R"()+|(Optional|List|Tuple|Dict)\[[A-Za-z0-9_., \[\]]+\]))";
   static const std::regex header("class " + name + R"(\(Module\):)");
   static const std::regex member(R"(  (__parameters__ = \[()" + key + R"(, )*\]|__buffers__ = \[()" + key +
-                                 R"(, )*\]|__annotations__ = \[\]|__annotations__\[)" + key + R"(\] = )" + type +
-                                 "|" + name + " : " + type + ")");
+                                 R"(, )*\]|__annotations__ = \[\]|__annotations__\[)" + key + R"(\] = )" + type + "|" +
+                                 name + " : " + type + ")");
   std::istringstream lines(code);
   std::string line;
   if (!std::getline(lines, line) || line.size() > kMaxCodeLine || !std::regex_match(line, header)) return false;
@@ -65,13 +65,51 @@ std::string check_pickle(const unsigned char* p, size_t size) {
       case '.':  // STOP
         return "";
       // No argument.
-      case '(': case '0': case '1': case '2': case 'N': case 'R': case 'a': case 'b': case 'd': case '}': case 'e':
-      case 'l': case ']': case 'o': case 's': case 't': case ')': case 'u': case 'Q': case 0x81: case 0x85: case 0x86:
-      case 0x87: case 0x88: case 0x89: case 0x8f: case 0x90: case 0x91: case 0x92: case 0x93: case 0x94: case 0x97:
+      case '(':
+      case '0':
+      case '1':
+      case '2':
+      case 'N':
+      case 'R':
+      case 'a':
+      case 'b':
+      case 'd':
+      case '}':
+      case 'e':
+      case 'l':
+      case ']':
+      case 'o':
+      case 's':
+      case 't':
+      case ')':
+      case 'u':
+      case 'Q':
+      case 0x81:
+      case 0x85:
+      case 0x86:
+      case 0x87:
+      case 0x88:
+      case 0x89:
+      case 0x8f:
+      case 0x90:
+      case 0x91:
+      case 0x92:
+      case 0x93:
+      case 0x94:
+      case 0x97:
       case 0x98:
         break;
       // A newline-terminated argument, or two (GLOBAL, INST).
-      case 'F': case 'I': case 'L': case 'S': case 'V': case 'P': case 'g': case 'p': case 'c': case 'i': {
+      case 'F':
+      case 'I':
+      case 'L':
+      case 'S':
+      case 'V':
+      case 'P':
+      case 'g':
+      case 'p':
+      case 'c':
+      case 'i': {
         for (int lines = (op == 'c' || op == 'i') ? 2 : 1; lines > 0; --lines) {
           const void* end = std::memchr(p + at, '\n', size - at);
           if (end == nullptr) return fmt::format("opcode 0x{:02x} at byte {} has no end of line", op, at - 1);
@@ -80,26 +118,46 @@ std::string check_pickle(const unsigned char* p, size_t size) {
         break;
       }
       // Fixed-size arguments.
-      case 'K': case 'h': case 'q': case 0x80: case 0x82: case 'M': case 0x83: case 'J': case 'j': case 'r': case 0x84:
+      case 'K':
+      case 'h':
+      case 'q':
+      case 0x80:
+      case 0x82:
+      case 'M':
+      case 0x83:
+      case 'J':
+      case 'j':
+      case 'r':
+      case 0x84:
       case 'G': {
         const int n = (op == 'K' || op == 'h' || op == 'q' || op == 0x80 || op == 0x82) ? 1
-                      : (op == 'M' || op == 0x83)                                         ? 2
-                      : op == 'G'                                                         ? 8
-                                                                                          : 4;
+                      : (op == 'M' || op == 0x83)                                       ? 2
+                      : op == 'G'                                                       ? 8
+                                                                                        : 4;
         if (!need(n)) return fmt::format("opcode 0x{:02x} at byte {} runs past the end", op, at - 1);
         if ((op == 'j' || op == 'r') && little_endian(p + at, 4) >= size) {
-          return fmt::format("opcode 0x{:02x} at byte {} names memo entry {}, past any the entry can hold", op,
-                             at - 1, little_endian(p + at, 4));
+          return fmt::format("opcode 0x{:02x} at byte {} names memo entry {}, past any the entry can hold", op, at - 1,
+                             little_endian(p + at, 4));
         }
         at += n;
         break;
       }
       // A length, then that many bytes (FRAME: the length of the frame that follows).
-      case 'U': case 'C': case 0x8c: case 0x8a: case 'T': case 'X': case 'B': case 0x8b: case 0x8d: case 0x8e:
-      case 0x96: case 0x95: {
-        const int n = (op == 'U' || op == 'C' || op == 0x8c || op == 0x8a) ? 1
+      case 'U':
+      case 'C':
+      case 0x8c:
+      case 0x8a:
+      case 'T':
+      case 'X':
+      case 'B':
+      case 0x8b:
+      case 0x8d:
+      case 0x8e:
+      case 0x96:
+      case 0x95: {
+        const int n = (op == 'U' || op == 'C' || op == 0x8c || op == 0x8a)  ? 1
                       : (op == 'T' || op == 'X' || op == 'B' || op == 0x8b) ? 4
-                                                                             : 8;
+                                                                            : 8;
         if (!need(n)) return fmt::format("opcode 0x{:02x} at byte {} runs past the end", op, at - 1);
         const uint64_t length = little_endian(p + at, n);
         at += n;

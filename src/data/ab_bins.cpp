@@ -44,12 +44,14 @@ std::string invalid_reason(const torch::Tensor& centres, const torch::Tensor& pr
   for (int64_t i = 0; i < q; ++i) {
     for (int k = 0; k < 2; ++k) {
       const double v = ca[i][k];
-      if (!(std::abs(v) <= kMaxAb)) return fmt::format("centre {} has component {}, expected |a|, |b| <= {}", i, v, kMaxAb);
+      if (!(std::abs(v) <= kMaxAb))
+        return fmt::format("centre {} has component {}, expected |a|, |b| <= {}", i, v, kMaxAb);
       if (std::abs(v / options.grid - std::round(v / options.grid)) > 1e-6) {
         return fmt::format("centre {} ({}, {}) is not on the grid of {}", i, ca[i][0], ca[i][1], options.grid);
       }
     }
-    const std::pair<int64_t, int64_t> cell{std::llround(ca[i][0] / options.grid), std::llround(ca[i][1] / options.grid)};
+    const std::pair<int64_t, int64_t> cell{std::llround(ca[i][0] / options.grid),
+                                           std::llround(ca[i][1] / options.grid)};
     auto [it, fresh] = seen.emplace(cell, i);
     if (!fresh) return fmt::format("centres {} and {} are the same bin ({}, {})", it->second, i, ca[i][0], ca[i][1]);
     if (!(pa[i] > 0.0 && pa[i] <= 1.0)) return fmt::format("prior of bin {} is {}, expected in (0, 1]", i, pa[i]);
@@ -96,8 +98,8 @@ torch::Tensor AbBins::rebalancing_weights(double lambda) const {
 }
 
 torch::Tensor AbBins::pixel_weights(const torch::Tensor& ids, double lambda) const {
-  TORCH_CHECK(ids.dim() == 3 && ids.scalar_type() == torch::kInt64, "AbBins::pixel_weights expects (N, H, W) int64, got ",
-              ids.sizes(), " ", ids.scalar_type());
+  TORCH_CHECK(ids.dim() == 3 && ids.scalar_type() == torch::kInt64,
+              "AbBins::pixel_weights expects (N, H, W) int64, got ", ids.sizes(), " ", ids.scalar_type());
   return rebalancing_weights(lambda).index_select(0, ids.flatten()).view(ids.sizes());
 }
 

@@ -6,8 +6,8 @@
 #include <string>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "ab_bins_checks.h"
 #include "tint/core/atomic_file.h"
@@ -25,13 +25,9 @@ nlohmann::json AbBins::to_json() const {
     centres.push_back({double(c[i][0]), double(c[i][1])});
     prior.push_back(p[i]);
   }
-  return {{"format", "tint-ab-bins"},
-          {"version", 1},
-          {"grid", options_.grid},
-          {"prior_sigma", options_.prior_sigma},
-          {"pixels", pixels_},
-          {"centres", centres},
-          {"prior", prior}};
+  return {
+      {"format", "tint-ab-bins"}, {"version", 1},       {"grid", options_.grid}, {"prior_sigma", options_.prior_sigma},
+      {"pixels", pixels_},        {"centres", centres}, {"prior", prior}};
 }
 
 AbBins AbBins::from_json(const nlohmann::json& json, const std::string& source) {

@@ -13,9 +13,12 @@ namespace tint::data {
 
 const char* to_string(AbDecode mode) {
   switch (mode) {
-    case AbDecode::Mode: return "mode";
-    case AbDecode::Mean: return "mean";
-    case AbDecode::Annealed: return "annealed";
+    case AbDecode::Mode:
+      return "mode";
+    case AbDecode::Mean:
+      return "mean";
+    case AbDecode::Annealed:
+      return "annealed";
   }
   return "?";
 }

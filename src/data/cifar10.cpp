@@ -32,10 +32,10 @@ std::vector<fs::path> split_files(const fs::path& dir, Split split) {
   } else if (fs::exists(dir / "train.bin", ec) || fs::exists(dir / "test.bin", ec)) {
     files.push_back(dir / (split == Split::Train ? "train.bin" : "test.bin"));
   } else {
-    throw Error(fmt::format(
-        "{} holds no CIFAR-10 binary files: expected data_batch_1..5.bin and test_batch.bin (the official "
-        "cifar-10-batches-bin) or train.bin and test.bin (a subset such as data/cifar10-horse)",
-        dir.string()));
+    throw Error(
+        fmt::format("{} holds no CIFAR-10 binary files: expected data_batch_1..5.bin and test_batch.bin (the official "
+                    "cifar-10-batches-bin) or train.bin and test.bin (a subset such as data/cifar10-horse)",
+                    dir.string()));
   }
   for (const auto& f : files) {
     if (!fs::exists(f, ec)) throw Error(fmt::format("{}: missing file ({} split)", f.string(), to_string(split)));
@@ -48,8 +48,7 @@ std::vector<std::string> read_class_names(const fs::path& dir) {
   std::istringstream in(read_file(file));
   std::vector<std::string> names;
   for (std::string line; std::getline(in, line);) {
-    line.erase(std::remove_if(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c); }),
-               line.end());
+    line.erase(std::remove_if(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c); }), line.end());
     if (!line.empty()) names.push_back(line);
   }
   if (names.size() != kNumClasses) {
@@ -83,14 +82,14 @@ int64_t validate(std::string_view bytes, const std::string& file, int64_t expect
   }
   const int64_t records = size / kRecordBytes;
   if (expected_records > 0 && records != expected_records) {
-    throw Error(fmt::format("{}: wrong length: {} bytes ({} records), expected {} bytes ({} records)", file,
-                            size, records, expected_records * kRecordBytes, expected_records));
+    throw Error(fmt::format("{}: wrong length: {} bytes ({} records), expected {} bytes ({} records)", file, size,
+                            records, expected_records * kRecordBytes, expected_records));
   }
   for (int64_t r = 0; r < records; ++r) {
     auto label = static_cast<unsigned char>(bytes[static_cast<size_t>(r * kRecordBytes)]);
     if (label >= kNumClasses) {
-      throw Error(fmt::format("{}: record {} (byte offset {}) has label {}, expected 0..{}", file, r,
-                              r * kRecordBytes, label, kNumClasses - 1));
+      throw Error(fmt::format("{}: record {} (byte offset {}) has label {}, expected 0..{}", file, r, r * kRecordBytes,
+                              label, kNumClasses - 1));
     }
   }
   return records;

@@ -94,9 +94,10 @@ AbAucResult AbAucMeter::result() const {
   r.auc = mean_curve(hits_, pixels_, r.curve);
   if (weighted_pixels_ > 0) {
     if (weighted_pixels_ != pixels_) {
-      throw Error(fmt::format("rebalanced AuC: {} of the {} pixels came with weights; give weights with every batch "
-                              "or with none",
-                              weighted_pixels_, pixels_));
+      throw Error(
+          fmt::format("rebalanced AuC: {} of the {} pixels came with weights; give weights with every batch "
+                      "or with none",
+                      weighted_pixels_, pixels_));
     }
     if (!(weight_ > 0)) throw Error("rebalanced AuC: the pixel weights sum to 0");
     r.rebalanced_auc = mean_curve(weighted_hits_, weight_, r.rebalanced_curve);
@@ -189,7 +190,7 @@ torch::Tensor colourfulness_per_image(const torch::Tensor& rgb) {
   torch::NoGradGuard no_grad;
   auto x = unit_rgb(rgb, "colourfulness") * 255.0;
   auto r = x.select(1, 0), g = x.select(1, 1), b = x.select(1, 2);
-  auto rg = (r - g).flatten(1);            // (N, P)
+  auto rg = (r - g).flatten(1);              // (N, P)
   auto yb = (0.5 * (r + g) - b).flatten(1);  // (N, P)
   auto spread = (rg.var(1, /*unbiased=*/false) + yb.var(1, /*unbiased=*/false)).sqrt();
   auto offset = (rg.mean(1).pow(2) + yb.mean(1).pow(2)).sqrt();

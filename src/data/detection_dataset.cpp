@@ -132,9 +132,10 @@ std::vector<ImageListEntry> parse_image_list(std::string_view text, const std::s
           if (column == "filename") csv_column = i;
         }
         if (!csv_column) {
-          throw Error(fmt::format("{}: the CSV header has no 'filename' column; expected a CSV with a filename "
-                                  "column or one image name per line",
-                                  where));
+          throw Error(
+              fmt::format("{}: the CSV header has no 'filename' column; expected a CSV with a filename "
+                          "column or one image name per line",
+                          where));
         }
         return;
       }
@@ -168,10 +169,10 @@ DetectionDataset read_detection_dataset(const fs::path& dir, const std::vector<s
   const fs::path images_dir = dir / "images", labels_dir = dir / "labels", annotations_dir = dir / "annotations";
   const bool yolo = fs::is_directory(labels_dir, ec), voc = fs::is_directory(annotations_dir, ec);
   if (!fs::is_directory(images_dir, ec) || yolo == voc) {
-    throw Error(fmt::format("{}: expected images/ with either labels/ (YOLO txt) or annotations/ (Pascal VOC XML) "
-                            "beside it; found images/ {}, labels/ {}, annotations/ {}",
-                            dir.string(), fs::is_directory(images_dir, ec) ? "yes" : "no", yolo ? "yes" : "no",
-                            voc ? "yes" : "no"));
+    throw Error(fmt::format(
+        "{}: expected images/ with either labels/ (YOLO txt) or annotations/ (Pascal VOC XML) "
+        "beside it; found images/ {}, labels/ {}, annotations/ {}",
+        dir.string(), fs::is_directory(images_dir, ec) ? "yes" : "no", yolo ? "yes" : "no", voc ? "yes" : "no"));
   }
   DetectionDataset dataset;
   dataset.dir = dir;

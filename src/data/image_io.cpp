@@ -56,8 +56,8 @@ torch::Tensor composite_on_white(const torch::Tensor& hwc) {
 void check_pixel_count(int64_t width, int64_t height, int64_t max_pixels, const std::string& name) {
   if (width <= 0 || height <= 0) throw Error(fmt::format("{}: image has no pixels ({} x {})", name, width, height));
   if (width * height > max_pixels) {
-    throw Error(fmt::format("{}: image is {} x {} = {} pixels, more than the limit of {} (--max-pixels raises it)", name,
-                            width, height, width * height, max_pixels));
+    throw Error(fmt::format("{}: image is {} x {} = {} pixels, more than the limit of {} (--max-pixels raises it)",
+                            name, width, height, width * height, max_pixels));
   }
 }
 }  // namespace codecs
@@ -68,15 +68,24 @@ torch::Tensor apply_exif_orientation(const torch::Tensor& stored, int orientatio
   // 180 degrees, 4 mirrors top-bottom, 5 transposes, 6 turns 90 degrees clockwise, 7 transposes across the other
   // diagonal, 8 turns 90 degrees counter-clockwise.
   switch (orientation) {
-    case 1: return stored;
-    case 2: return stored.flip({2}).contiguous();
-    case 3: return stored.flip({1, 2}).contiguous();
-    case 4: return stored.flip({1}).contiguous();
-    case 5: return stored.transpose(1, 2).contiguous();
-    case 6: return stored.transpose(1, 2).flip({2}).contiguous();
-    case 7: return stored.transpose(1, 2).flip({1, 2}).contiguous();
-    case 8: return stored.transpose(1, 2).flip({1}).contiguous();
-    default: throw Error(fmt::format("EXIF orientation must be 1..8, got {}", orientation));
+    case 1:
+      return stored;
+    case 2:
+      return stored.flip({2}).contiguous();
+    case 3:
+      return stored.flip({1, 2}).contiguous();
+    case 4:
+      return stored.flip({1}).contiguous();
+    case 5:
+      return stored.transpose(1, 2).contiguous();
+    case 6:
+      return stored.transpose(1, 2).flip({2}).contiguous();
+    case 7:
+      return stored.transpose(1, 2).flip({1, 2}).contiguous();
+    case 8:
+      return stored.transpose(1, 2).flip({1}).contiguous();
+    default:
+      throw Error(fmt::format("EXIF orientation must be 1..8, got {}", orientation));
   }
 }
 
@@ -84,9 +93,15 @@ torch::Tensor decode_image(const std::string& bytes, const std::string& name, co
   if (bytes.empty()) throw Error(fmt::format("{}: empty file, not an image", name));
   codecs::Decoded decoded;
   switch (format_of(bytes)) {
-    case Format::Jpeg: decoded = codecs::decode_jpeg(bytes, name, options.max_pixels); break;
-    case Format::Png: decoded = codecs::decode_png(bytes, name, options.max_pixels); break;
-    case Format::WebP: decoded = codecs::decode_webp(bytes, name, options.max_pixels); break;
+    case Format::Jpeg:
+      decoded = codecs::decode_jpeg(bytes, name, options.max_pixels);
+      break;
+    case Format::Png:
+      decoded = codecs::decode_png(bytes, name, options.max_pixels);
+      break;
+    case Format::WebP:
+      decoded = codecs::decode_webp(bytes, name, options.max_pixels);
+      break;
     case Format::Unknown:
       throw Error(fmt::format("{}: not a JPEG, PNG or WebP file (the image formats tint reads)", name));
   }

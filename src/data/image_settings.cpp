@@ -4,6 +4,9 @@
 
 namespace tint::data {
 
+// A settings table reads as one row per setting: clang-format would break every row whose accessor is a
+// lambda onto several lines.
+// clang-format off
 const SettingsTable<ImageFileOptions>& image_file_settings() {
   using C = ImageFileOptions;
   static const SettingsTable<C> table{
@@ -18,5 +21,6 @@ const SettingsTable<ImageFileOptions>& image_file_settings() {
   };
   return table;
 }
+// clang-format on
 
 }  // namespace tint::data

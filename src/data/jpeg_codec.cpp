@@ -62,10 +62,16 @@ bool read_header(Decompressor& d, const unsigned char* bytes, unsigned long size
   // Grey stays grey; CMYK and YCCK (Adobe, print workflows) come out as CMYK and are converted below; the rest as
   // RGB (libjpeg converts YCbCr).
   switch (d.info.jpeg_color_space) {
-    case JCS_GRAYSCALE: d.info.out_color_space = JCS_GRAYSCALE; break;
+    case JCS_GRAYSCALE:
+      d.info.out_color_space = JCS_GRAYSCALE;
+      break;
     case JCS_CMYK:
-    case JCS_YCCK: d.info.out_color_space = JCS_CMYK; break;
-    default: d.info.out_color_space = JCS_RGB; break;
+    case JCS_YCCK:
+      d.info.out_color_space = JCS_CMYK;
+      break;
+    default:
+      d.info.out_color_space = JCS_RGB;
+      break;
   }
   jpeg_calc_output_dimensions(&d.info);
   return true;

@@ -68,8 +68,13 @@ std::vector<double> seed_centres(const Problem& p, int k, std::mt19937_64& rng) 
 class Hamerly {
  public:
   Hamerly(const Problem& p, std::vector<double> centres)
-      : p_(p), k_(static_cast<int64_t>(centres.size()) / p.dim), c_(std::move(centres)),
-        assign_(p.n, 0), upper_(p.n, 0.0), lower_(p.n, 0.0), half_gap_(k_, 0.0) {
+      : p_(p),
+        k_(static_cast<int64_t>(centres.size()) / p.dim),
+        c_(std::move(centres)),
+        assign_(p.n, 0),
+        upper_(p.n, 0.0),
+        lower_(p.n, 0.0),
+        half_gap_(k_, 0.0) {
     at::parallel_for(0, p_.n, 4096, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) full_search(i);
     });
@@ -217,11 +222,11 @@ class Hamerly {
 
   const Problem& p_;
   int64_t k_;
-  std::vector<double> c_;          // (k, dim)
-  std::vector<int64_t> assign_;    // (n)
-  std::vector<double> upper_;      // (n) >= distance to the assigned centre
-  std::vector<double> lower_;      // (n) <= distance to every other centre
-  std::vector<double> half_gap_;   // (k) half the distance to the nearest other centre
+  std::vector<double> c_;         // (k, dim)
+  std::vector<int64_t> assign_;   // (n)
+  std::vector<double> upper_;     // (n) >= distance to the assigned centre
+  std::vector<double> lower_;     // (n) <= distance to every other centre
+  std::vector<double> half_gap_;  // (k) half the distance to the nearest other centre
 };
 
 }  // namespace
@@ -258,7 +263,8 @@ KMeansResult kmeans(const torch::Tensor& points_in, const torch::Tensor& weights
     state.update_centres(totals);
   }
   const auto k = state.k();
-  result.centres = torch::from_blob(const_cast<double*>(state.centres().data()), {k, problem.dim}, torch::kFloat64).clone();
+  result.centres =
+      torch::from_blob(const_cast<double*>(state.centres().data()), {k, problem.dim}, torch::kFloat64).clone();
   result.assignment =
       torch::from_blob(const_cast<int64_t*>(state.assignment().data()), {problem.n}, torch::kInt64).clone();
   return result;

@@ -11,13 +11,12 @@ namespace {
 // Linear sRGB -> XYZ for D65 (Lindbloom's sRGB matrix, 7 decimals); its rows sum to the white point below, so
 // RGB (1, 1, 1) is Lab (100, 0, 0). The inverse is computed from it in float64, so a round trip is exact to
 // rounding rather than to the 7 printed decimals.
-const double kRgbToXyz[3][3] = {{0.4124564, 0.3575761, 0.1804375},
-                                {0.2126729, 0.7151522, 0.0721750},
-                                {0.0193339, 0.1191920, 0.9503041}};
+const double kRgbToXyz[3][3] = {
+    {0.4124564, 0.3575761, 0.1804375}, {0.2126729, 0.7151522, 0.0721750}, {0.0193339, 0.1191920, 0.9503041}};
 const double kWhite[3] = {0.95047, 1.0, 1.08883};
 constexpr double kEpsilon = 216.0 / 24389.0;  // (6/29)^3
 constexpr double kKappa = 24389.0 / 27.0;
-constexpr double kFThreshold = 6.0 / 29.0;  // cbrt(epsilon): where f's cube root meets its linear part
+constexpr double kFThreshold = 6.0 / 29.0;          // cbrt(epsilon): where f's cube root meets its linear part
 constexpr int64_t kBlockValues = int64_t{3} << 20;  // float64 values per block: ~25 MB per temporary
 
 const torch::Tensor& xyz_to_rgb_matrix() {

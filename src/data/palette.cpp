@@ -1,8 +1,8 @@
 #include "tint/data/palette.h"
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
@@ -33,11 +33,10 @@ Palette Palette::fit(const torch::Tensor& images, const KMeansOptions& options, 
   auto codes = (rgb.select(1, 0) * 65536 + rgb.select(1, 1) * 256 + rgb.select(1, 2)).flatten();
   auto counts = torch::bincount(codes, {}, int64_t{1} << 24);
   auto present = counts.nonzero().squeeze(1);  // sorted codes
-  auto points = torch::stack({present.div(65536, "floor"), present.div(256, "floor").remainder(256),
-                              present.remainder(256)},
-                             1)
-                    .to(torch::kFloat64)
-                    .div_(256.0);
+  auto points =
+      torch::stack({present.div(65536, "floor"), present.div(256, "floor").remainder(256), present.remainder(256)}, 1)
+          .to(torch::kFloat64)
+          .div_(256.0);
   auto result = kmeans(points, counts.index_select(0, present).to(torch::kFloat64), options);
   if (stats != nullptr) *stats = result;
   return Palette(result.centres, std::move(category), options.seed);
@@ -48,7 +47,7 @@ torch::Tensor Palette::label(const torch::Tensor& rgb) const {
   TORCH_CHECK(colours_.defined() && size() > 0, "Palette::label on an empty palette");
   torch::NoGradGuard no_grad;
   auto pixels = rgb.to(torch::kFloat32).permute({0, 2, 3, 1}).reshape({-1, 3}).contiguous();  // (P, 3)
-  auto cc = colours_.pow(2).sum(1);                                                        // (K)
+  auto cc = colours_.pow(2).sum(1);                                                           // (K)
   auto ids = torch::empty({pixels.size(0)}, torch::kInt64);
   // ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2; the first term is the same for every c, so it drops out of argmin.
   for (int64_t start = 0; start < pixels.size(0); start += kLabelChunk) {
@@ -71,8 +70,8 @@ nlohmann::json Palette::to_json() const {
   nlohmann::json colours = nlohmann::json::array();
   auto c = colours_.accessor<float, 2>();
   for (int64_t i = 0; i < size(); ++i) colours.push_back({c[i][0], c[i][1], c[i][2]});
-  return {{"format", "tint-palette"}, {"version", 1}, {"k", size()}, {"category", category_},
-          {"seed", seed_},           {"colours", colours}};
+  return {{"format", "tint-palette"}, {"version", 1},  {"k", size()},
+          {"category", category_},    {"seed", seed_}, {"colours", colours}};
 }
 
 Palette Palette::from_json(const nlohmann::json& json, const std::string& source) {

@@ -78,8 +78,8 @@ VocAnnotation parse_voc_xml(std::string_view xml, const std::string& name, const
     a.height = r.integer(size, "height", "size/height");
     const bool declared = a.width != 0 || a.height != 0;  // 0 x 0: some tools write it when they did not look
     if (declared && (a.width <= 0 || a.height <= 0)) {
-      throw Error(fmt::format("{}: <size> {} x {}: expected a positive width and height", r.where(size), a.width,
-                              a.height));
+      throw Error(
+          fmt::format("{}: <size> {} x {}: expected a positive width and height", r.where(size), a.width, a.height));
     }
     if (declared && image_size_given && (a.width != width || a.height != height)) {
       throw Error(fmt::format("{}: <size> says {} x {} but the image is {} x {}", r.where(size), a.width, a.height,
@@ -123,14 +123,16 @@ VocAnnotation parse_voc_xml(std::string_view xml, const std::string& name, const
     // 1-based inclusive pixel indices -> continuous corners: the box covers [xmin - 1, xmax).
     const double x1 = xmin - 1, y1 = ymin - 1, x2 = xmax, y2 = ymax;
     if (!(xmax >= xmin) || !(ymax >= ymin)) {  // then x2 - x1 >= 1: a box at least one pixel wide and high
-      throw Error(fmt::format("{}: bndbox xmin {} xmax {}, ymin {} ymax {}: expected xmax >= xmin and ymax >= ymin "
-                              "(x2 > x1, y2 > y1)",
-                              r.where(bndbox), xmin, xmax, ymin, ymax));
+      throw Error(
+          fmt::format("{}: bndbox xmin {} xmax {}, ymin {} ymax {}: expected xmax >= xmin and ymax >= ymin "
+                      "(x2 > x1, y2 > y1)",
+                      r.where(bndbox), xmin, xmax, ymin, ymax));
     }
     if (x1 < 0 || y1 < 0 || x2 > a.width || y2 > a.height) {
-      throw Error(fmt::format("{}: bndbox {},{} to {},{} reaches outside the {} x {} image; expected 1 <= xmin, "
-                              "xmax <= width, 1 <= ymin, ymax <= height (VOC's 1-based pixel indices)",
-                              r.where(bndbox), xmin, ymin, xmax, ymax, a.width, a.height));
+      throw Error(
+          fmt::format("{}: bndbox {},{} to {},{} reaches outside the {} x {} image; expected 1 <= xmin, "
+                      "xmax <= width, 1 <= ymin, ymax <= height (VOC's 1-based pixel indices)",
+                      r.where(bndbox), xmin, ymin, xmax, ymax, a.width, a.height));
     }
     box.box = Box{static_cast<float>(x1), static_cast<float>(y1), static_cast<float>(x2), static_cast<float>(y2)};
     a.objects.push_back(box);

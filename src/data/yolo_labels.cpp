@@ -43,18 +43,19 @@ std::vector<std::string> parse_names(std::string_view text, const std::string& n
       return;
     }
     if (blank_line != 0 && !names.empty()) {
-      throw Error(fmt::format("{}:{}: blank line between class names (the names after it would change ids); "
-                              "expected one name per line",
-                              name, blank_line));
+      throw Error(
+          fmt::format("{}:{}: blank line between class names (the names after it would change ids); "
+                      "expected one name per line",
+                      name, blank_line));
     }
     if (blank_line != 0) {
-      throw Error(fmt::format("{}:{}: blank line before the first class name; expected one name per line", name,
-                              blank_line));
+      throw Error(
+          fmt::format("{}:{}: blank line before the first class name; expected one name per line", name, blank_line));
     }
     std::string n(line);
     if (auto [it, fresh] = line_of_name.emplace(n, number); !fresh) {
-      throw Error(fmt::format("{}:{}: class name '{}' repeats line {}; names must be unique", name, number, n,
-                              it->second));
+      throw Error(
+          fmt::format("{}:{}: class name '{}' repeats line {}; names must be unique", name, number, n, it->second));
     }
     names.push_back(std::move(n));
   });
@@ -68,8 +69,8 @@ std::vector<LabelledBox> parse_yolo_labels(std::string_view text, const std::str
                                            int height) {
   if (num_classes <= 0) throw Error(fmt::format("{}: no classes to read labels for", name));
   if (width <= 0 || height <= 0) {
-    throw Error(fmt::format("{}: the image's size must be positive to place its labels, got {} x {}", name, width,
-                            height));
+    throw Error(
+        fmt::format("{}: the image's size must be positive to place its labels, got {} x {}", name, width, height));
   }
   std::vector<LabelledBox> boxes;
   label_text::for_each_line(text, [&](int number, std::string_view line) {
@@ -96,14 +97,15 @@ std::vector<LabelledBox> parse_yolo_labels(std::string_view text, const std::str
     }
     const double cx = v[0], cy = v[1], w = v[2], h = v[3];
     if (w <= 0 || h <= 0) {
-      throw Error(fmt::format("{}: box size w {} h {}: expected both > 0 (x2 > x1, y2 > y1)", where, fields[3],
-                              fields[4]));
+      throw Error(
+          fmt::format("{}: box size w {} h {}: expected both > 0 (x2 > x1, y2 > y1)", where, fields[3], fields[4]));
     }
     const double x1 = cx - w / 2, x2 = cx + w / 2, y1 = cy - h / 2, y2 = cy + h / 2;
     if (x1 < -kYoloEdgeSlack || x2 > 1 + kYoloEdgeSlack || y1 < -kYoloEdgeSlack || y2 > 1 + kYoloEdgeSlack) {
-      throw Error(fmt::format("{}: box x {:.6g}..{:.6g}, y {:.6g}..{:.6g} (cx -+ w/2, cy -+ h/2) reaches outside the "
-                              "image: expected normalised coordinates within [0, 1]",
-                              where, x1, x2, y1, y2));
+      throw Error(
+          fmt::format("{}: box x {:.6g}..{:.6g}, y {:.6g}..{:.6g} (cx -+ w/2, cy -+ h/2) reaches outside the "
+                      "image: expected normalised coordinates within [0, 1]",
+                      where, x1, x2, y1, y2));
     }
     const auto clip = [](double t) { return std::min(1.0, std::max(0.0, t)); };
     box.box = Box{static_cast<float>(clip(x1) * width), static_cast<float>(clip(y1) * height),

@@ -9,9 +9,7 @@ namespace tint::detect {
 
 namespace {
 
-float uniform(torch::Generator& g, float lo, float hi) {
-  return lo + (hi - lo) * torch::rand({1}, g).item<float>();
-}
+float uniform(torch::Generator& g, float lo, float hi) { return lo + (hi - lo) * torch::rand({1}, g).item<float>(); }
 
 }  // namespace
 
@@ -24,7 +22,8 @@ torch::Tensor rgb_to_hsv(const torch::Tensor& rgb) {
   auto h = torch::where(max == r, ((g - b) / safe).remainder(6.0),
                         torch::where(max == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0));
   h = torch::where(delta > 0, h / 6.0, torch::zeros_like(h));
-  const auto s = torch::where(max > 0, delta / torch::where(max > 0, max, torch::ones_like(max)), torch::zeros_like(max));
+  const auto s =
+      torch::where(max > 0, delta / torch::where(max > 0, max, torch::ones_like(max)), torch::zeros_like(max));
   return torch::stack({h, s, max});
 }
 
@@ -58,10 +57,11 @@ AugmentedImage augment(const torch::Tensor& pixels, const std::vector<data::Labe
   const auto theta = torch::tensor({fx / zoom, 0.0f, -sx / zoom, 0.0f, 1.0f / zoom, -sy / zoom}).view({1, 2, 3});
   namespace F = torch::nn::functional;
   const auto grid = F::affine_grid(theta, {1, 3, height, width}, /*align_corners=*/false);
-  auto out = F::grid_sample((pixels - 0.5f).unsqueeze(0), grid,
-                            F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros)
-                                .align_corners(false))
-                 .squeeze(0) + 0.5f;
+  auto out =
+      F::grid_sample((pixels - 0.5f).unsqueeze(0), grid,
+                     F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false))
+          .squeeze(0) +
+      0.5f;
 
   auto hsv = rgb_to_hsv(out.clamp(0, 1));
   hsv[0].add_(hue);

@@ -37,9 +37,7 @@ double interpolated_average_precision(const std::vector<double>& recall, const s
   return sum / kNumRecallPoints;
 }
 
-double ClassEvaluation::ap50_95() const {
-  return std::accumulate(ap.begin(), ap.end(), 0.0) / kNumIouThresholds;
-}
+double ClassEvaluation::ap50_95() const { return std::accumulate(ap.begin(), ap.end(), 0.0) / kNumIouThresholds; }
 
 namespace {
 
@@ -51,24 +49,26 @@ void check_inputs(const std::vector<std::vector<data::Detection>>& detections,
                   const std::vector<std::vector<data::LabelledBox>>& truths, int num_classes) {
   if (num_classes <= 0) throw Error(fmt::format("evaluation needs at least one class, got {}", num_classes));
   if (detections.size() != truths.size()) {
-    throw Error(fmt::format("evaluation: detections for {} images but ground truth for {}", detections.size(),
-                            truths.size()));
+    throw Error(
+        fmt::format("evaluation: detections for {} images but ground truth for {}", detections.size(), truths.size()));
   }
   for (size_t i = 0; i < detections.size(); ++i) {
     for (size_t j = 0; j < detections[i].size(); ++j) {
       const auto& d = detections[i][j];
       if (d.class_id < 0 || d.class_id >= num_classes || !std::isfinite(d.score) || !finite(d.box)) {
-        throw Error(fmt::format("evaluation: image {}, detection {}: class {} score {} box {},{},{},{}; expected a "
-                                "class 0..{}, a finite score and finite corners",
-                                i, j, d.class_id, d.score, d.box.x1, d.box.y1, d.box.x2, d.box.y2, num_classes - 1));
+        throw Error(
+            fmt::format("evaluation: image {}, detection {}: class {} score {} box {},{},{},{}; expected a "
+                        "class 0..{}, a finite score and finite corners",
+                        i, j, d.class_id, d.score, d.box.x1, d.box.y1, d.box.x2, d.box.y2, num_classes - 1));
       }
     }
     for (size_t j = 0; j < truths[i].size(); ++j) {
       const auto& t = truths[i][j];
       if (t.class_id < 0 || t.class_id >= num_classes || !finite(t.box)) {
-        throw Error(fmt::format("evaluation: image {}, ground truth {}: class {} box {},{},{},{}; expected a class "
-                                "0..{} and finite corners",
-                                i, j, t.class_id, t.box.x1, t.box.y1, t.box.x2, t.box.y2, num_classes - 1));
+        throw Error(
+            fmt::format("evaluation: image {}, ground truth {}: class {} box {},{},{},{}; expected a class "
+                        "0..{} and finite corners",
+                        i, j, t.class_id, t.box.x1, t.box.y1, t.box.x2, t.box.y2, num_classes - 1));
       }
     }
   }
@@ -88,8 +88,8 @@ struct Truth {
 
 // One class: fills `out` (its AP at every threshold and its counts at `conf`) from the class's detections, in image
 // order, and its truths, by image.
-void evaluate_class(int class_id, std::vector<RankedDetection> ranked, std::vector<Truth> truth,
-                    int num_images, float conf, ClassEvaluation& out) {
+void evaluate_class(int class_id, std::vector<RankedDetection> ranked, std::vector<Truth> truth, int num_images,
+                    float conf, ClassEvaluation& out) {
   out.class_id = class_id;
   // Image i's truths are truth[first[i] .. first[i + 1]), instances first, then difficult ones.
   std::stable_sort(truth.begin(), truth.end(), [](const Truth& a, const Truth& b) {
@@ -182,8 +182,7 @@ Evaluation evaluate_detections(const std::vector<std::vector<data::Detection>>& 
   for (int c = 0; c < num_classes; ++c) {
     auto& ce = e.classes[static_cast<size_t>(c)];
     evaluate_class(c, std::move(class_detections[static_cast<size_t>(c)]),
-                   std::move(class_truths[static_cast<size_t>(c)]),
-                   num_images, options.conf, ce);
+                   std::move(class_truths[static_cast<size_t>(c)]), num_images, options.conf, ce);
     e.instances += ce.instances;
     e.true_positives += ce.true_positives;
     e.false_positives += ce.false_positives;
@@ -211,11 +210,11 @@ std::string format_evaluation(const Evaluation& evaluation, const std::vector<st
   for (const auto& c : evaluation.classes) {
     if (c.instances > 0 || c.detections > 0) width = std::max(width, names[static_cast<size_t>(c.class_id)].size());
   }
-  std::string text = fmt::format("{:<{}} {:>7} {:>9} {:>6} {:>6} {:>6} {:>9}\n", "class", width, "images",
-                                 "instances", "P", "R", "mAP50", "mAP50-95");
-  text += fmt::format("{:<{}} {:>7} {:>9} {:>6.3f} {:>6.3f} {:>6.3f} {:>9.3f}\n", "all", width, evaluation.images,
-                      evaluation.instances, evaluation.precision, evaluation.recall, evaluation.map50,
-                      evaluation.map50_95);
+  std::string text = fmt::format("{:<{}} {:>7} {:>9} {:>6} {:>6} {:>6} {:>9}\n", "class", width, "images", "instances",
+                                 "P", "R", "mAP50", "mAP50-95");
+  text +=
+      fmt::format("{:<{}} {:>7} {:>9} {:>6.3f} {:>6.3f} {:>6.3f} {:>9.3f}\n", "all", width, evaluation.images,
+                  evaluation.instances, evaluation.precision, evaluation.recall, evaluation.map50, evaluation.map50_95);
   for (const auto& c : evaluation.classes) {
     if (c.instances == 0 && c.detections == 0) continue;
     // A class without instances has no AP: a dash, not a 0 that the mean did not include.

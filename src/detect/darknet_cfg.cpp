@@ -29,13 +29,55 @@ const std::map<std::string, SectionKeys>& darknet_section_keys() {
   static const std::map<std::string, SectionKeys> keys = {
       {"net",
        {{"width", "height", "channels"},
-        {"batch", "subdivisions", "momentum", "decay", "angle", "saturation", "exposure", "hue", "aspect",
-         "learning_rate", "learning_rate_min", "burn_in", "max_batches", "policy", "steps", "scales", "seq_scales",
-         "step", "scale", "gamma", "power", "sgdr_cycle", "sgdr_mult", "adam", "B1", "B2", "eps", "flip", "blur",
-         "gaussian_noise", "mixup", "cutmix", "mosaic", "mosaic_bound", "letter_box", "max_crop", "min_crop",
-         "label_smooth_eps", "resize_step", "max_chart_loss", "ema_alpha", "try_fix_nan", "loss_scale",
-         "dynamic_minibatch", "optimized_memory", "workspace_size_limit_MB", "sequential_subdivisions",
-         "augment_speed", "show_receptive_field"}}},
+        {"batch",
+         "subdivisions",
+         "momentum",
+         "decay",
+         "angle",
+         "saturation",
+         "exposure",
+         "hue",
+         "aspect",
+         "learning_rate",
+         "learning_rate_min",
+         "burn_in",
+         "max_batches",
+         "policy",
+         "steps",
+         "scales",
+         "seq_scales",
+         "step",
+         "scale",
+         "gamma",
+         "power",
+         "sgdr_cycle",
+         "sgdr_mult",
+         "adam",
+         "B1",
+         "B2",
+         "eps",
+         "flip",
+         "blur",
+         "gaussian_noise",
+         "mixup",
+         "cutmix",
+         "mosaic",
+         "mosaic_bound",
+         "letter_box",
+         "max_crop",
+         "min_crop",
+         "label_smooth_eps",
+         "resize_step",
+         "max_chart_loss",
+         "ema_alpha",
+         "try_fix_nan",
+         "loss_scale",
+         "dynamic_minibatch",
+         "optimized_memory",
+         "workspace_size_limit_MB",
+         "sequential_subdivisions",
+         "augment_speed",
+         "show_receptive_field"}}},
       {"convolutional",
        {{"filters", "size", "stride", "pad", "padding", "groups", "batch_normalize", "activation"},
         {"learning_rate", "stopbackward"}}},
@@ -123,12 +165,18 @@ Activation parse_activation(const std::string& name) {
 
 std::string to_string(Activation activation) {
   switch (activation) {
-    case Activation::leaky: return "leaky";
-    case Activation::linear: return "linear";
-    case Activation::relu: return "relu";
-    case Activation::logistic: return "logistic";
-    case Activation::mish: return "mish";
-    case Activation::swish: return "swish";
+    case Activation::leaky:
+      return "leaky";
+    case Activation::linear:
+      return "linear";
+    case Activation::relu:
+      return "relu";
+    case Activation::logistic:
+      return "logistic";
+    case Activation::mish:
+      return "mish";
+    case Activation::swish:
+      return "swish";
   }
   return "?";
 }
@@ -281,13 +329,12 @@ DarknetCfg parse_cfg(std::string_view text, const std::string& file_name) {
     if (!keys.used.count(option.key) && !keys.training.count(option.key)) {
       std::vector<std::string> names(keys.used.begin(), keys.used.end());
       names.insert(names.end(), keys.training.begin(), keys.training.end());
-      throw Error(fmt::format("{}: unsupported option '{}' in [{}]: tint knows {}", context(), option.key,
-                              section.type, fmt::join(names, ", ")));
+      throw Error(fmt::format("{}: unsupported option '{}' in [{}]: tint knows {}", context(), option.key, section.type,
+                              fmt::join(names, ", ")));
     }
     if (const CfgOption* first = section.find(option.key))
       throw Error(fmt::format("{}: option '{}' is given twice (first at line {})", context(), option.key, first->line));
-    if (option.value.empty())
-      throw Error(fmt::format("{}: option '{}' has no value", context(), option.key));
+    if (option.value.empty()) throw Error(fmt::format("{}: option '{}' has no value", context(), option.key));
     if (const auto e = enumerated.find(option.key); e != enumerated.end() && !e->second.count(option.value))
       throw Error(fmt::format("{}: option '{}': unsupported value '{}': expected {}", context(), option.key,
                               option.value, fmt::join(e->second, ", ")));

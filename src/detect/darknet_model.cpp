@@ -22,12 +22,18 @@ torch::Tensor darknet_activate(torch::Tensor y, Activation activation) {
   // In place where no gradient is recorded: one output buffer fewer per layer.
   const bool in_place = !torch::GradMode::is_enabled();
   switch (activation) {
-    case Activation::linear: return y;
-    case Activation::leaky: return in_place ? torch::leaky_relu_(y, 0.1) : torch::leaky_relu(y, 0.1);
-    case Activation::relu: return in_place ? torch::relu_(y) : torch::relu(y);
-    case Activation::logistic: return in_place ? torch::sigmoid_(y) : torch::sigmoid(y);
-    case Activation::mish: return torch::mish(y);
-    case Activation::swish: return in_place ? torch::silu_(y) : torch::silu(y);
+    case Activation::linear:
+      return y;
+    case Activation::leaky:
+      return in_place ? torch::leaky_relu_(y, 0.1) : torch::leaky_relu(y, 0.1);
+    case Activation::relu:
+      return in_place ? torch::relu_(y) : torch::relu(y);
+    case Activation::logistic:
+      return in_place ? torch::sigmoid_(y) : torch::sigmoid(y);
+    case Activation::mish:
+      return torch::mish(y);
+    case Activation::swish:
+      return in_place ? torch::silu_(y) : torch::silu(y);
   }
   return y;
 }
@@ -50,9 +56,9 @@ DarknetConvImpl::DarknetConvImpl(int in_channels, int filters, int size, int str
                                                        .groups(groups)
                                                        .bias(!batch_normalize)));
   if (batch_normalize)
-    bn = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(filters)
-                                                          .eps(batchnorm_epsilon)
-                                                          .momentum(kDarknetBatchnormMomentum)));
+    bn = register_module(
+        "bn", torch::nn::BatchNorm2d(
+                  torch::nn::BatchNormOptions(filters).eps(batchnorm_epsilon).momentum(kDarknetBatchnormMomentum)));
 }
 
 torch::Tensor DarknetConvImpl::forward(const torch::Tensor& x) const {
@@ -61,12 +67,17 @@ torch::Tensor DarknetConvImpl::forward(const torch::Tensor& x) const {
   if (bn && !is_training() && !recording) {
     // weight * gamma / sqrt(var + eps), beta - mean * gamma / sqrt(var + eps): one convolution instead of a
     // convolution and a batchnorm pass over its output.
-    const std::vector<int64_t> versions = {
-        conv->weight._version(), bn->weight._version(), bn->bias._version(), bn->running_mean._version(),
-        bn->running_var._version(), reinterpret_cast<int64_t>(conv->weight.data_ptr()),
-        static_cast<int64_t>(conv->weight.suggest_memory_format()), reinterpret_cast<int64_t>(bn->weight.data_ptr()),
-        reinterpret_cast<int64_t>(bn->running_var.data_ptr()), reinterpret_cast<int64_t>(bn->running_mean.data_ptr()),
-        reinterpret_cast<int64_t>(bn->bias.data_ptr())};
+    const std::vector<int64_t> versions = {conv->weight._version(),
+                                           bn->weight._version(),
+                                           bn->bias._version(),
+                                           bn->running_mean._version(),
+                                           bn->running_var._version(),
+                                           reinterpret_cast<int64_t>(conv->weight.data_ptr()),
+                                           static_cast<int64_t>(conv->weight.suggest_memory_format()),
+                                           reinterpret_cast<int64_t>(bn->weight.data_ptr()),
+                                           reinterpret_cast<int64_t>(bn->running_var.data_ptr()),
+                                           reinterpret_cast<int64_t>(bn->running_mean.data_ptr()),
+                                           reinterpret_cast<int64_t>(bn->bias.data_ptr())};
     if (versions != folded_versions_ || !folded_weight_.defined()) {
       c10::InferenceMode normal(false);  // the cache must stay an ordinary tensor even when made in inference mode
       torch::NoGradGuard no_grad;
@@ -145,14 +156,16 @@ torch::Tensor DarknetModelImpl::run_layer(int i, const std::vector<torch::Tensor
   const torch::Tensor& prev = i == 0 ? x : outputs[i - 1];
   namespace F = torch::nn::functional;
   switch (spec.kind) {
-    case DarknetLayerSpec::Kind::convolutional: return spec.conv->forward(prev);
+    case DarknetLayerSpec::Kind::convolutional:
+      return spec.conv->forward(prev);
     case DarknetLayerSpec::Kind::shortcut: {
       for (int in : spec.from)
         if (outputs[in].sizes() != prev.sizes())
-          throw Error(fmt::format("{}: layer {} [shortcut]: layer {} gives {} and the previous layer {} (c x h x w) "
-                                  "for this input size: expected the same",
-                                  cfg_.file_name, i, in, fmt::join(outputs[in].sizes().slice(1), "x"),
-                                  fmt::join(prev.sizes().slice(1), "x")));
+          throw Error(
+              fmt::format("{}: layer {} [shortcut]: layer {} gives {} and the previous layer {} (c x h x w) "
+                          "for this input size: expected the same",
+                          cfg_.file_name, i, in, fmt::join(outputs[in].sizes().slice(1), "x"),
+                          fmt::join(prev.sizes().slice(1), "x")));
       auto y = prev + outputs[spec.from.front()];
       for (size_t k = 1; k < spec.from.size(); ++k) y.add_(outputs[spec.from[k]]);
       return darknet_activate(std::move(y), spec.activation);
@@ -167,10 +180,11 @@ torch::Tensor DarknetModelImpl::run_layer(int i, const std::vector<torch::Tensor
       if (parts.size() == 1) return spec.groups == 1 ? parts.front() : parts.front().contiguous(format_);
       for (size_t k = 1; k < parts.size(); ++k)
         if (parts[k].size(2) != parts[0].size(2) || parts[k].size(3) != parts[0].size(3))
-          throw Error(fmt::format("{}: layer {} [route]: layers {} and {} give {}x{} and {}x{} (h x w) for this "
-                                  "input size: expected the same",
-                                  cfg_.file_name, i, spec.from[0], spec.from[k], parts[0].size(2), parts[0].size(3),
-                                  parts[k].size(2), parts[k].size(3)));
+          throw Error(
+              fmt::format("{}: layer {} [route]: layers {} and {} give {}x{} and {}x{} (h x w) for this "
+                          "input size: expected the same",
+                          cfg_.file_name, i, spec.from[0], spec.from[k], parts[0].size(2), parts[0].size(3),
+                          parts[k].size(2), parts[k].size(3)));
       return torch::cat(parts, 1);
     }
     case DarknetLayerSpec::Kind::upsample: {
@@ -180,17 +194,17 @@ torch::Tensor DarknetModelImpl::run_layer(int i, const std::vector<torch::Tensor
                                       .mode(torch::kNearest));
     }
     case DarknetLayerSpec::Kind::maxpool: {
-      if (spec.pad_before == spec.pad_after)
-        return torch::max_pool2d(prev, spec.size, spec.stride, spec.pad_before);
+      if (spec.pad_before == spec.pad_after) return torch::max_pool2d(prev, spec.size, spec.stride, spec.pad_before);
       // An odd total padding: darknet puts the extra row and column after; out-of-image cells never win the max.
-      const auto padded = torch::constant_pad_nd(
-          prev, {spec.pad_before, spec.pad_after, spec.pad_before, spec.pad_after},
-          -std::numeric_limits<double>::infinity());
+      const auto padded =
+          torch::constant_pad_nd(prev, {spec.pad_before, spec.pad_after, spec.pad_before, spec.pad_after},
+                                 -std::numeric_limits<double>::infinity());
       return torch::max_pool2d(padded, spec.size, spec.stride);
     }
     case DarknetLayerSpec::Kind::dropout:
       return is_training() && spec.probability > 0 ? torch::dropout(prev, spec.probability, true) : prev;
-    case DarknetLayerSpec::Kind::yolo: return prev;
+    case DarknetLayerSpec::Kind::yolo:
+      return prev;
   }
   return prev;
 }

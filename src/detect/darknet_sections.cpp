@@ -125,10 +125,10 @@ ParsedSection parse_route(const CfgSection& s, const SectionInput& in) {
     const int index = earlier_layer(s, in, "layers", v);
     const auto& o = in.earlier[index];
     if (!spec.from.empty() && (o.out_height != info.out_height || o.out_width != info.out_width))
-      s.fail("layers", fmt::format("layer {} outputs {}x{} (h x w), layer {} {}x{}: routed layers must have the same "
-                                   "height and width",
-                                   index, o.out_height, o.out_width, spec.from.front(), info.out_height,
-                                   info.out_width));
+      s.fail("layers",
+             fmt::format("layer {} outputs {}x{} (h x w), layer {} {}x{}: routed layers must have the same "
+                         "height and width",
+                         index, o.out_height, o.out_width, spec.from.front(), info.out_height, info.out_width));
     if (o.out_channels % spec.groups != 0)
       s.fail("groups",
              fmt::format("{} groups must divide the {} channels of layer {}", spec.groups, o.out_channels, index));
@@ -204,12 +204,10 @@ ParsedSection parse_yolo(const CfgSection& s, const SectionInput& in) {
     s.fail("num", fmt::format("expected at most {} anchors, got {}", kMaxDarknetAnchors, num));
   const auto anchors = s.get_floats("anchors");
   if (anchors.size() != 2 * static_cast<size_t>(num))
-    s.fail("anchors",
-           fmt::format("expected num={} (w, h) pairs, {} numbers, got {}", num, 2 * num, anchors.size()));
+    s.fail("anchors", fmt::format("expected num={} (w, h) pairs, {} numbers, got {}", num, 2 * num, anchors.size()));
   for (size_t a = 0; a < anchors.size(); a += 2) {
     if (!(anchors[a] > 0 && anchors[a + 1] > 0))
-      s.fail("anchors",
-             fmt::format("anchor {} is {},{}: expected positive sizes", a / 2, anchors[a], anchors[a + 1]));
+      s.fail("anchors", fmt::format("anchor {} is {},{}: expected positive sizes", a / 2, anchors[a], anchors[a + 1]));
     head.all_anchors.push_back({anchors[a], anchors[a + 1]});
   }
   // Without a mask darknet's make_yolo_layer uses every anchor in order.

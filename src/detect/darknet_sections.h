@@ -23,9 +23,9 @@ namespace tint::detect {
 
 // Bounds that no real cfg comes near, checked so that a crafted one is an error rather than an allocation failure or
 // an integer overflow.
-inline constexpr int64_t kMaxDarknetSide = 1 << 16;         // feature map height or width
-inline constexpr int64_t kMaxDarknetChannels = 1 << 20;     // feature map channels
-inline constexpr double kMaxDarknetLayerWeights = 1 << 28;  // a convolution's weights (1 GiB of float32)
+inline constexpr int64_t kMaxDarknetSide = 1 << 16;           // feature map height or width
+inline constexpr int64_t kMaxDarknetChannels = 1 << 20;       // feature map channels
+inline constexpr double kMaxDarknetLayerWeights = 1 << 28;    // a convolution's weights (1 GiB of float32)
 inline constexpr double kMaxDarknetNetworkWeights = 1 << 28;  // all of them together (Yolo-Fastest 1.1-xl has 9.2e5)
 inline constexpr int kMaxDarknetClasses = 1 << 16;
 inline constexpr int kMaxDarknetAnchors = 1 << 10;
@@ -36,19 +36,19 @@ struct DarknetLayerSpec {
   Kind kind = Kind::dropout;
   std::vector<int> from;  // shortcut: the layers added to the previous one; route: the layers concatenated
   Activation activation = Activation::linear;  // shortcut
-  int groups = 1, group_id = 0;                 // route
-  int size = 1, stride = 1;                     // maxpool, upsample
-  int pad_before = 0, pad_after = 0;            // maxpool
-  double probability = 0;                       // dropout
-  DarknetConv conv{nullptr};                    // convolutional
+  int groups = 1, group_id = 0;                // route
+  int size = 1, stride = 1;                    // maxpool, upsample
+  int pad_before = 0, pad_after = 0;           // maxpool
+  double probability = 0;                      // dropout
+  DarknetConv conv{nullptr};                   // convolutional
 };
 
 // What a section is parsed against (darknet's size_params): where it is in the network and what comes before it.
 struct SectionInput {
-  int index = 0;                                // the layer's: 0 is the first section after [net]
-  int64_t channels = 0, height = 0, width = 0;  // the previous layer's output (the network input for layer 0)
+  int index = 0;                                 // the layer's: 0 is the first section after [net]
+  int64_t channels = 0, height = 0, width = 0;   // the previous layer's output (the network input for layer 0)
   const std::vector<DarknetLayerInfo>& earlier;  // layers 0 .. index - 1 as built
-  double network_weights = 0;  // the convolution weights of those layers: all together are bounded
+  double network_weights = 0;                    // the convolution weights of those layers: all together are bounded
   double batchnorm_epsilon = kDarknetBatchnormEpsilon;
 };
 

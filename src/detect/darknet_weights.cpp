@@ -55,8 +55,8 @@ int64_t weights_file_size(const DarknetModelImpl& model, const WeightsHeader& he
 WeightsHeader load_weights_from_bytes(DarknetModelImpl& model, std::string_view bytes, const std::string& name) {
   const auto actual = static_cast<int64_t>(bytes.size());
   if (actual < 12)
-    throw Error(fmt::format("{}: {} bytes: too short for a darknet weights header (major, minor, revision, seen)",
-                            name, actual));
+    throw Error(fmt::format("{}: {} bytes: too short for a darknet weights header (major, minor, revision, seen)", name,
+                            actual));
   WeightsHeader header;
   std::memcpy(&header.major, bytes.data(), 4);
   std::memcpy(&header.minor, bytes.data() + 4, 4);
@@ -80,15 +80,17 @@ WeightsHeader load_weights_from_bytes(DarknetModelImpl& model, std::string_view 
     for (const auto& b : blocks) {
       const int64_t end = offset + b.tensor.numel() * static_cast<int64_t>(sizeof(float));
       if (actual < end)
-        throw Error(fmt::format("{}: the file ends inside layer {} [{}] (its {}): expected {} bytes for {}, the file "
-                                "has {}",
-                                name, b.layer, model.layers()[b.layer].type, b.what, expected, cfg_name, actual));
+        throw Error(
+            fmt::format("{}: the file ends inside layer {} [{}] (its {}): expected {} bytes for {}, the file "
+                        "has {}",
+                        name, b.layer, model.layers()[b.layer].type, b.what, expected, cfg_name, actual));
       offset = end;
     }
     const int last = blocks.empty() ? -1 : blocks.back().layer;
-    throw Error(fmt::format("{}: {} bytes are left over after the last layer with weights (layer {}): expected {} "
-                            "bytes for {}, the file has {}",
-                            name, actual - expected, last, expected, cfg_name, actual));
+    throw Error(
+        fmt::format("{}: {} bytes are left over after the last layer with weights (layer {}): expected {} "
+                    "bytes for {}, the file has {}",
+                    name, actual - expected, last, expected, cfg_name, actual));
   }
 
   // Every block read and checked before any is copied: a bad file leaves the model as it was.

@@ -18,6 +18,9 @@ Setting<DetectorChoice> optional_text(std::string flag, std::string key,
 
 }  // namespace
 
+// A settings table reads as one row per setting: clang-format would break every row whose accessor is a
+// lambda onto several lines.
+// clang-format off
 const SettingsTable<DetectorChoice>& detector_choice_settings() {
   using C = DetectorChoice;
   static const SettingsTable<C> table{
@@ -31,6 +34,7 @@ const SettingsTable<DetectorChoice>& detector_choice_settings() {
   };
   return table;
 }
+// clang-format on
 
 DetectorFiles detector_files(const DetectorChoice& choice, const std::filesystem::path& shipped_dir) {
   if (!choice.run.empty()) {
@@ -46,6 +50,9 @@ DetectorFiles detector_files(const DetectorChoice& choice, const std::filesystem
   return files;
 }
 
+// A settings table reads as one row per setting: clang-format would break every row whose accessor is a
+// lambda onto several lines.
+// clang-format off
 const SettingsTable<DetectOptions>& detect_settings() {
   using C = DetectOptions;
   static const SettingsTable<C> table{
@@ -64,7 +71,11 @@ const SettingsTable<DetectOptions>& detect_settings() {
   };
   return table;
 }
+// clang-format on
 
+// A settings table reads as one row per setting: clang-format would break every row whose accessor is a
+// lambda onto several lines.
+// clang-format off
 const SettingsTable<DatasetEvaluationOptions>& evaluation_settings() {
   using C = DatasetEvaluationOptions;
   static const SettingsTable<C> table = [] {
@@ -80,5 +91,6 @@ const SettingsTable<DatasetEvaluationOptions>& evaluation_settings() {
   }();
   return table;
 }
+// clang-format on
 
 }  // namespace tint::detect

@@ -48,10 +48,10 @@ DrawStyle draw_style(int64_t width, int64_t height, const DrawOptions& options) 
   }
   const double side = std::sqrt(double(std::max<int64_t>(width, 1)) * double(std::max<int64_t>(height, 1)));
   DrawStyle style;
-  style.line_thickness = options.line_thickness > 0 ? options.line_thickness
-                                                    : std::max(2, int(std::lround(side * 0.003)));
-  style.label_pixel_size = options.label_pixel_size > 0 ? options.label_pixel_size
-                                                        : std::max(12, int(std::lround(side * 0.022)));
+  style.line_thickness =
+      options.line_thickness > 0 ? options.line_thickness : std::max(2, int(std::lround(side * 0.003)));
+  style.label_pixel_size =
+      options.label_pixel_size > 0 ? options.label_pixel_size : std::max(12, int(std::lround(side * 0.022)));
   style.label_pixel_size = std::min(style.label_pixel_size, report::kMaxTextPixelSize);
   style.label_pad_x = std::max(2, int(std::lround(style.label_pixel_size * 0.2)));
   style.label_pad_y = std::max(1, int(std::lround(style.label_pixel_size * 0.08)));
@@ -85,9 +85,10 @@ torch::Tensor draw_detections(const torch::Tensor& image, const std::vector<data
     const auto& b = d.box;
     if (!std::isfinite(b.x1) || !std::isfinite(b.y1) || !std::isfinite(b.x2) || !std::isfinite(b.y2) ||
         !std::isfinite(d.score)) {
-      throw Error(fmt::format("draw_detections: detection {} has a box ({}, {}, {}, {}) or score {} that is not "
-                              "finite",
-                              i, b.x1, b.y1, b.x2, b.y2, d.score));
+      throw Error(
+          fmt::format("draw_detections: detection {} has a box ({}, {}, {}, {}) or score {} that is not "
+                      "finite",
+                      i, b.x1, b.y1, b.x2, b.y2, d.score));
     }
     labels[i] = detection_label(d, class_names);
   }
@@ -104,8 +105,7 @@ torch::Tensor draw_detections(const torch::Tensor& image, const std::vector<data
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return detections[a].score < detections[b].score; });
   auto pixels = [](const data::Box& b) {
-    return report::PixelRect{box_edge_pixel(b.x1), box_edge_pixel(b.y1), box_edge_pixel(b.x2),
-                             box_edge_pixel(b.y2)};
+    return report::PixelRect{box_edge_pixel(b.x1), box_edge_pixel(b.y1), box_edge_pixel(b.x2), box_edge_pixel(b.y2)};
   };
   for (size_t i : order) {
     report::draw_rectangle(canvas, pixels(detections[i].box), class_colour(detections[i].class_id),

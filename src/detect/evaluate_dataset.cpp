@@ -46,15 +46,9 @@ nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::strin
                        {"ap50", c.ap50()},
                        {"ap50_95", c.ap50_95()}});
   }
-  return {{"images", e.images},
-          {"instances", e.instances},
-          {"classes_with_instances", e.classes_with_instances},
-          {"map50", e.map50},
-          {"map50_95", e.map50_95},
-          {"conf", e.conf},
-          {"precision", e.precision},
-          {"recall", e.recall},
-          {"classes", classes}};
+  return {{"images", e.images},       {"instances", e.instances}, {"classes_with_instances", e.classes_with_instances},
+          {"map50", e.map50},         {"map50_95", e.map50_95},   {"conf", e.conf},
+          {"precision", e.precision}, {"recall", e.recall},       {"classes", classes}};
 }
 
 }  // namespace tint::detect

@@ -11,7 +11,6 @@
 
 #include "fine_tune_checkpoint.h"
 #include "fine_tune_schedule.h"
-#include "training_images.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/detection_dataset.h"
@@ -29,6 +28,7 @@
 #include "tint/runs/run_kind.h"
 #include "tint/runs/run_loop.h"
 #include "tint/runs/seeds.h"
+#include "training_images.h"
 
 namespace tint::detect {
 namespace fs = std::filesystem;
@@ -78,8 +78,16 @@ class DetectionRun final : public runs::RunSteps {
   DetectionRun(const FineTuneConfig& c, const FineTuneInputs& in, torch::optim::Optimizer& optimizer,
                distributed::DataParallel& dp, fs::path dir, std::vector<DetectEpoch>& history,
                FineTuneObserver* observer)
-      : c_(c), in_(in), model_(in.model), detector_(in.model, in.names), optimizer_(optimizer), dp_(dp),
-        dir_(std::move(dir)), history_(history), observer_(observer), augmentation_(augment_options(c)) {
+      : c_(c),
+        in_(in),
+        model_(in.model),
+        detector_(in.model, in.names),
+        optimizer_(optimizer),
+        dp_(dp),
+        dir_(std::move(dir)),
+        history_(history),
+        observer_(observer),
+        augmentation_(augment_options(c)) {
     loss_options_.label_smoothing = float(c.label_smoothing);
     loss_options_.objectness_iou_target = c.objectness_iou_target;
     batches_ = (int64_t(in.train_images.size()) + global_batch() - 1) / global_batch();
@@ -112,8 +120,8 @@ class DetectionRun final : public runs::RunSteps {
     std::vector<std::vector<data::LabelledBox>> targets;
     for (int64_t k = s.first; k < s.last; ++k) {
       const int64_t i = order_[k].item<int64_t>();
-      auto gen = at::detail::createCPUGenerator(runs::derive_seed(c_.seed, runs::SeedStream::item, uint64_t(s.epoch),
-                                                                  uint64_t(i)));
+      auto gen = at::detail::createCPUGenerator(
+          runs::derive_seed(c_.seed, runs::SeedStream::item, uint64_t(s.epoch), uint64_t(i)));
       const auto& image = in_.train_images[i];
       auto a = augment(image.pixels.to(torch::kFloat).div(255), image.boxes, augmentation_, gen);
       pixels.push_back(a.pixels);
@@ -122,7 +130,8 @@ class DetectionRun final : public runs::RunSteps {
     // Dropout draws from the global generator: seeding it per batch makes a resumed run draw what the uninterrupted
     // one drew.
     torch::manual_seed(runs::derive_seed(c_.seed, runs::SeedStream::batch, uint64_t(s.epoch), uint64_t(s.batch)));
-    const double rate = learning_rate_at(c_, int64_t(s.epoch) * batches_ + s.batch, warmup_, int64_t(c_.epochs) * batches_);
+    const double rate =
+        learning_rate_at(c_, int64_t(s.epoch) * batches_ + s.batch, warmup_, int64_t(c_.epochs) * batches_);
     for (auto& group : optimizer_.param_groups()) group.options().set_lr(rate);
     // box, objectness, class, total: the global batch's means (each worker its share of them)
     if (s.last == s.first) return {0.0, 0.0, 0.0, 0.0};
@@ -222,9 +231,10 @@ FineTuneInputs read_inputs(const FineTuneJob& job, const FineTuneConfig& c, bool
     load_weights(*in.model, c.cfg.empty() ? job.default_weights : c.weights);
     in.names = data::read_names(!c.names.empty() ? c.names : job.default_names);
     if (int(in.names.size()) != in.model->heads().front().num_classes) {
-      note(fmt::format("{} classes instead of the model's {}: the yolo heads' class channels start afresh (box and "
-                       "objectness weights kept)",
-                       in.names.size(), in.model->heads().front().num_classes));
+      note(
+          fmt::format("{} classes instead of the model's {}: the yolo heads' class channels start afresh (box and "
+                      "objectness weights kept)",
+                      in.names.size(), in.model->heads().front().num_classes));
       in.model->set_num_classes(int(in.names.size()));
     }
   }
@@ -287,11 +297,11 @@ FineTuneResult fine_tune(const FineTuneJob& job, FineTuneObserver* observer) {
   }
   dp.attach(*in.model);
   if (observer)
-    observer->on_note(fmt::format("fine-tuning on {} images ({} objects), validating on {} ({} objects); {} of {} "
-                                  "layers frozen ({} parameter tensors)",
-                                  in.train_set.images.size(), in.train_set.num_objects(), in.val_set.images.size(),
-                                  in.val_set.num_objects(), std::min(c.freeze, in.model->num_layers()),
-                                  in.model->num_layers(), frozen.size()));
+    observer->on_note(fmt::format(
+        "fine-tuning on {} images ({} objects), validating on {} ({} objects); {} of {} "
+        "layers frozen ({} parameter tensors)",
+        in.train_set.images.size(), in.train_set.num_objects(), in.val_set.images.size(), in.val_set.num_objects(),
+        std::min(c.freeze, in.model->num_layers()), in.model->num_layers(), frozen.size()));
   DetectionRun run(c, in, *optimizer, dp, dir, history, observer);
   if (history.empty() && dp.leader()) run.record_start();
 

@@ -7,6 +7,9 @@
 
 namespace tint::detect {
 
+// A settings table reads as one row per setting: clang-format would break every row whose accessor is a
+// lambda onto several lines.
+// clang-format off
 const SettingsTable<FineTuneConfig>& fine_tune_settings() {
   using C = FineTuneConfig;
   static const SettingsTable<C> table = [] {
@@ -72,6 +75,7 @@ const SettingsTable<FineTuneConfig>& fine_tune_settings() {
   }();
   return table;
 }
+// clang-format on
 
 void validate(const FineTuneConfig& c) {
   check_settings(fine_tune_settings(), c);

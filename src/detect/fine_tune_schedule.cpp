@@ -14,11 +14,12 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const FineTuneConfig& c,
     if (p.requires_grad()) trainable.push_back(p);
   if (trainable.empty()) throw Error("--freeze leaves no parameter to train");
   if (c.optimizer == "sgd")
-    return std::make_unique<torch::optim::SGD>(
-        trainable, torch::optim::SGDOptions(c.learning_rate).momentum(c.momentum).nesterov(c.momentum > 0)
-                       .weight_decay(c.weight_decay));
-  return std::make_unique<torch::optim::Adam>(
-      trainable, torch::optim::AdamOptions(c.learning_rate).weight_decay(c.weight_decay));
+    return std::make_unique<torch::optim::SGD>(trainable, torch::optim::SGDOptions(c.learning_rate)
+                                                              .momentum(c.momentum)
+                                                              .nesterov(c.momentum > 0)
+                                                              .weight_decay(c.weight_decay));
+  return std::make_unique<torch::optim::Adam>(trainable,
+                                              torch::optim::AdamOptions(c.learning_rate).weight_decay(c.weight_decay));
 }
 
 double learning_rate_at(const FineTuneConfig& c, int64_t t, int64_t warmup, int64_t total) {

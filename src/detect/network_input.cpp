@@ -23,12 +23,12 @@ namespace {
 torch::Tensor resized(const torch::Tensor& image, int64_t width, int64_t height) {
   namespace F = torch::nn::functional;
   const bool shrinking = width < image.size(2) || height < image.size(1);
-  auto out = F::interpolate(image.to(torch::kFloat).div_(255).unsqueeze(0),
-                            F::InterpolateFuncOptions()
-                                .size(std::vector<int64_t>{height, width})
-                                .mode(torch::kBilinear)
-                                .align_corners(false)
-                                .antialias(shrinking));
+  auto out =
+      F::interpolate(image.to(torch::kFloat).div_(255).unsqueeze(0), F::InterpolateFuncOptions()
+                                                                         .size(std::vector<int64_t>{height, width})
+                                                                         .mode(torch::kBilinear)
+                                                                         .align_corners(false)
+                                                                         .antialias(shrinking));
   return out.squeeze(0).clamp_(0, 1);
 }
 

@@ -110,9 +110,10 @@ void check_detect_metrics(const fs::path& path, const std::vector<DetectEpoch>& 
   for (size_t i = 0; i < rows.size(); ++i) {
     const size_t line = i + 2;  // line 1 is the header
     if (rows[i].epoch != static_cast<int>(i)) {
-      throw Error(fmt::format("{}:{}: epoch {}, expected {} (rows run from epoch 0, the model before training, one "
-                              "per epoch)",
-                              path.string(), line, rows[i].epoch, i));
+      throw Error(
+          fmt::format("{}:{}: epoch {}, expected {} (rows run from epoch 0, the model before training, one "
+                      "per epoch)",
+                      path.string(), line, rows[i].epoch, i));
     }
     for (const auto& column : detect_metric_columns()) {
       if (i == 0 && column.loss) continue;

@@ -11,8 +11,8 @@ namespace tint::detect {
 DecodedHead decode(const torch::Tensor& raw, const YoloHead& head, int input_w, int input_h) {
   const int64_t a = head.num_anchors(), c = head.num_classes;
   if (raw.dim() != 4 || raw.size(1) != a * (5 + c))
-    throw Error(fmt::format("yolo head: expected [N, {}, H, W] ({} anchors x (5 + {} classes)), got {}", a * (5 + c),
-                            a, c, fmt::join(raw.sizes(), "x")));
+    throw Error(fmt::format("yolo head: expected [N, {}, H, W] ({} anchors x (5 + {} classes)), got {}", a * (5 + c), a,
+                            c, fmt::join(raw.sizes(), "x")));
   const int64_t n = raw.size(0), h = raw.size(2), w = raw.size(3);
   // [N, A, 5+C, H, W] -> [N, A, H, W, 5+C]
   const auto t = raw.to(torch::kFloat).view({n, a, 5 + c, h, w}).permute({0, 1, 3, 4, 2});

@@ -31,9 +31,10 @@ void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tens
 int resumed_batch_size(int batch_size, int world_size, int workers, const std::string& run) {
   const int64_t global = int64_t{batch_size} * world_size;
   if (global % workers != 0) {
-    throw Error(fmt::format("{} was trained by {} worker(s) with batch {} each (global batch {}), which {} workers "
-                            "cannot share evenly: resume it with a number of workers that divides {}",
-                            run, world_size, batch_size, global, workers, global));
+    throw Error(
+        fmt::format("{} was trained by {} worker(s) with batch {} each (global batch {}), which {} workers "
+                    "cannot share evenly: resume it with a number of workers that divides {}",
+                    run, world_size, batch_size, global, workers, global));
   }
   return static_cast<int>(global / workers);
 }

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include <fmt/core.h>
-#include <torch/csrc/distributed/c10d/Work.hpp>
 #include <torch/torch.h>
+#include <torch/csrc/distributed/c10d/Work.hpp>
 
 #include "tint/core/error.h"
 #include "tint/distributed/group.h"
@@ -77,9 +77,10 @@ void GradientReducer::on_gradient(int parameter, const torch::Tensor& grad) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& b = buckets_[bucket_of_[parameter]];
   if (ready_[parameter]) {
-    throw Error(fmt::format("data-parallel training: parameter {} received a second gradient in one backward pass "
-                            "(a parameter used twice, or backward called twice per step)",
-                            parameter));
+    throw Error(
+        fmt::format("data-parallel training: parameter {} received a second gradient in one backward pass "
+                    "(a parameter used twice, or backward called twice per step)",
+                    parameter));
   }
   const auto k = std::find(b.parameters.begin(), b.parameters.end(), parameter) - b.parameters.begin();
   torch::NoGradGuard no_grad;

@@ -89,10 +89,11 @@ std::string text_of(const std::vector<uint8_t>& bytes) { return std::string(byte
 std::string store_listener_notice(const World& world) {
   if (world.rank != 0 || !world.store_file.empty()) return "";
   // c10d's TCPStore server binds the wildcard address (1.13 has no option for another).
-  return fmt::format("rank 0 of {}: rendezvous store (c10d TCPStore) listening on *:{} (every address of this machine, "
-                     "IPv4 and IPv6); neither it nor Gloo authenticates anything: keep multi-machine jobs on a private "
-                     "network",
-                     world.world_size, world.master_port);
+  return fmt::format(
+      "rank 0 of {}: rendezvous store (c10d TCPStore) listening on *:{} (every address of this machine, "
+      "IPv4 and IPv6); neither it nor Gloo authenticates anything: keep multi-machine jobs on a private "
+      "network",
+      world.world_size, world.master_port);
 }
 
 Group::Group(const World& world) : world_(world) {
@@ -109,8 +110,9 @@ Group::Group(const World& world) : world_(world) {
   heartbeat_ = std::thread(&Group::heartbeat_loop, this, connect_store(world_, /*main_connection=*/false));
   auto options = c10d::ProcessGroupGloo::Options::create(world_.timeout);
   try {
-    options->devices.push_back(bind.interface.empty() ? c10d::ProcessGroupGloo::createDeviceForHostname(bind.address)
-                                                      : c10d::ProcessGroupGloo::createDeviceForInterface(bind.interface));
+    options->devices.push_back(bind.interface.empty()
+                                   ? c10d::ProcessGroupGloo::createDeviceForHostname(bind.address)
+                                   : c10d::ProcessGroupGloo::createDeviceForInterface(bind.interface));
     group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, world_.rank, world_.world_size, options);
   } catch (const std::exception& e) {
     stopping_ = true;
@@ -118,8 +120,8 @@ Group::Group(const World& world) : world_(world) {
     throw Error(fmt::format("rank {}: cannot connect the workers' Gloo transport (bound by {}): {}", world_.rank,
                             bind.reason, message_of(e)));
   }
-  transport_ = fmt::format("Gloo over TCP on {} ({})", bind.interface.empty() ? bind.address : bind.interface,
-                           bind.reason);
+  transport_ =
+      fmt::format("Gloo over TCP on {} ({})", bind.interface.empty() ? bind.address : bind.interface, bind.reason);
 }
 
 std::string Group::store_name() const {
@@ -204,9 +206,10 @@ void Group::raise_peer_lost(const std::string& during, const std::string& what) 
       throw PeerLost(fmt::format("{}: the rendezvous store file {} failed ({}); transport: {}", prefix,
                                  world_.store_file, message_of(e), what));
     }
-    throw PeerLost(fmt::format("{}: lost rank 0 (it hosts the rendezvous store at {}:{}, which no longer answers); "
-                               "transport: {}",
-                               prefix, world_.master_addr, world_.master_port, what));
+    throw PeerLost(
+        fmt::format("{}: lost rank 0 (it hosts the rendezvous store at {}:{}, which no longer answers); "
+                    "transport: {}",
+                    prefix, world_.master_addr, world_.master_port, what));
   }
   mark_exit(during + " failed");
   if (reasons.empty()) reasons.push_back("no worker was seen to stop (a timeout or a network failure?)");

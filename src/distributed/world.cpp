@@ -1,8 +1,8 @@
 #include "tint/distributed/world.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,12 +56,13 @@ std::string routed_address(const std::string& host, int port) {
     close(fd);
     if (!ok) continue;
     char text[INET6_ADDRSTRLEN] = {};
-    const void* raw = local.ss_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr)
-                                                 : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr);
+    const void* raw = local.ss_family == AF_INET
+                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr)
+                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr);
     if (inet_ntop(local.ss_family, raw, text, sizeof text) != nullptr) return text;
   }
-  throw Error(fmt::format("MASTER_ADDR={}: no route from this machine to it (set GLOO_SOCKET_IFNAME or TINT_BIND_ADDR)",
-                          host));
+  throw Error(
+      fmt::format("MASTER_ADDR={}: no route from this machine to it (set GLOO_SOCKET_IFNAME or TINT_BIND_ADDR)", host));
 }
 
 // The store file --nproc handed down as an open descriptor (see launcher.cpp): /proc/self/fd/N reopens it.
@@ -69,9 +70,10 @@ std::string inherited_store_file() {
   const int fd = static_cast<int>(integer_variable("TINT_STORE_FD", 0, 1 << 20));
   struct stat status {};
   if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
-    throw Error(fmt::format("environment variable TINT_STORE_FD={}: not an open file of this process (tint --nproc "
-                            "sets it for its workers; do not set it yourself)",
-                            fd));
+    throw Error(
+        fmt::format("environment variable TINT_STORE_FD={}: not an open file of this process (tint --nproc "
+                    "sets it for its workers; do not set it yourself)",
+                    fd));
   }
   // The store stays open for this process's life; the programs it runs (gnuplot) must not hold it.
   fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -101,7 +103,8 @@ std::optional<World> world_from_environment() {
   if (variable("TINT_STORE_FD")) {
     w.store_file = inherited_store_file();
   } else if (w.world_size > 1 || variable("MASTER_ADDR") || variable("MASTER_PORT")) {
-    if (!variable("MASTER_ADDR")) throw Error("environment: WORLD_SIZE is set but MASTER_ADDR is not (rank 0's address)");
+    if (!variable("MASTER_ADDR"))
+      throw Error("environment: WORLD_SIZE is set but MASTER_ADDR is not (rank 0's address)");
     if (!variable("MASTER_PORT")) throw Error("environment: WORLD_SIZE is set but MASTER_PORT is not (rank 0's port)");
     w.master_addr = variable("MASTER_ADDR");
     w.master_port = static_cast<int>(integer_variable("MASTER_PORT", 1, 65535));
@@ -123,8 +126,8 @@ BindAddress bind_address(const World& world) {
   if (const char* address = variable("TINT_BIND_ADDR")) {
     in6_addr ignored;
     if (inet_pton(AF_INET, address, &ignored) != 1 && inet_pton(AF_INET6, address, &ignored) != 1) {
-      throw Error(fmt::format("environment variable TINT_BIND_ADDR='{}': expected a numeric IPv4 or IPv6 address",
-                              address));
+      throw Error(
+          fmt::format("environment variable TINT_BIND_ADDR='{}': expected a numeric IPv4 or IPv6 address", address));
     }
     return {"", address, fmt::format("TINT_BIND_ADDR={}", address)};
   }
@@ -137,10 +140,11 @@ ThreadChoice threads_per_worker(int requested, const World& world, int machine_w
   if (world.local_world_size > 0) return {std::max(1, cores / world.local_world_size), ""};
   const int workers = std::max(1, machine_workers);
   const int threads = std::max(1, cores / workers);
-  return {threads, fmt::format("{} thread{} per worker: {} core{} / {} worker{} of this job on this machine (counted at "
-                               "the rendezvous: LOCAL_WORLD_SIZE is not set; --threads chooses)",
-                               threads, threads == 1 ? "" : "s", cores, cores == 1 ? "" : "s", workers,
-                               workers == 1 ? "" : "s")};
+  return {
+      threads,
+      fmt::format("{} thread{} per worker: {} core{} / {} worker{} of this job on this machine (counted at "
+                  "the rendezvous: LOCAL_WORLD_SIZE is not set; --threads chooses)",
+                  threads, threads == 1 ? "" : "s", cores, cores == 1 ? "" : "s", workers, workers == 1 ? "" : "s")};
 }
 
 }  // namespace tint::distributed

@@ -2,6 +2,9 @@
 
 namespace tint::models {
 
+// A settings table reads as one row per setting: clang-format would break every row whose accessor is a
+// lambda onto several lines.
+// clang-format off
 const SettingsTable<ModelConfig>& model_settings() {
   using C = ModelConfig;
   static const SettingsTable<ModelConfig> table{
@@ -21,10 +24,13 @@ const SettingsTable<ModelConfig>& model_settings() {
   };
   return table;
 }
+// clang-format on
 
 void validate(const ModelConfig& config) { check_settings(model_settings(), config); }
 
-int head_channels(const ModelConfig& config) { return config.head == "pointwise" ? config.num_filters : config.num_colours; }
+int head_channels(const ModelConfig& config) {
+  return config.head == "pointwise" ? config.num_filters : config.num_colours;
+}
 
 int head_kernel(const ModelConfig& config) { return config.head == "pointwise" ? 1 : config.kernel; }
 

@@ -7,13 +7,12 @@ namespace nn = torch::nn;
 
 namespace {
 Block pool_block(int in, int out, int kernel) {
-  return Block(SameConv2d(in, out, kernel), nn::MaxPool2d(nn::MaxPool2dOptions(2)), nn::BatchNorm2d(out),
-                        nn::ReLU());
+  return Block(SameConv2d(in, out, kernel), nn::MaxPool2d(nn::MaxPool2dOptions(2)), nn::BatchNorm2d(out), nn::ReLU());
 }
 Block upsample_block(int in, int out, int kernel) {
   return Block(SameConv2d(in, out, kernel),
-                        nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest)),
-                        nn::BatchNorm2d(out), nn::ReLU());
+               nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest)),
+               nn::BatchNorm2d(out), nn::ReLU());
 }
 }  // namespace
 

@@ -12,7 +12,7 @@ UNetImpl::UNetImpl(const ModelConfig& c) : ColourNetImpl(kName) {
   block1 = add_layer("block1", down_block(nic, nf, k), {"input"});
   block2 = add_layer("block2", down_block(nf, 2 * nf, k), {"block1"});
   block3 = add_layer("block3", up_block(2 * nf, nf, k, c.dilation), {"block2"});
-  block4 = add_layer("block4", up_block(2 * nf, head_channels(c), k, c.dilation), {"block3", "block1"});  // skip
+  block4 = add_layer("block4", up_block(2 * nf, head_channels(c), k, c.dilation), {"block3", "block1"});    // skip
   final = add_layer("final", SameConv2d(head_channels(c) + nic, nc, head_kernel(c)), {"block4", "input"});  // + input
 }
 

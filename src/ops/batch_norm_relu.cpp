@@ -115,13 +115,13 @@ TINT_INLINE void input_gradient(const T* x, const T* dy, T* __restrict dx, int64
 }
 
 // One function per CPU variant for each loop and element type (see cpu_loops.h).
-#define TINT_INSTANTIATE(T)                                                                                      \
-  TINT_CPU_KERNEL(sum_moments_cpu, sum_moments, (const T* x, int64_t n, int64_t period, float* s1, float* s2),   \
-                  (x, n, period, s1, s2))                                                                       \
-  TINT_CPU_KERNEL(affine_relu_cpu, affine_relu, (const T* x, T* y, int64_t n, const Channels& k), (x, y, n, k))  \
-  TINT_CPU_KERNEL(sum_gradients_cpu, sum_gradients,                                                             \
-                  (const T* x, const T* dy, int64_t n, const Channels& k, float* sg, float* sgx),               \
-                  (x, dy, n, k, sg, sgx))                                                                       \
+#define TINT_INSTANTIATE(T)                                                                                           \
+  TINT_CPU_KERNEL(sum_moments_cpu, sum_moments, (const T* x, int64_t n, int64_t period, float* s1, float* s2),        \
+                  (x, n, period, s1, s2))                                                                             \
+  TINT_CPU_KERNEL(affine_relu_cpu, affine_relu, (const T* x, T* y, int64_t n, const Channels& k), (x, y, n, k))       \
+  TINT_CPU_KERNEL(sum_gradients_cpu, sum_gradients,                                                                   \
+                  (const T* x, const T* dy, int64_t n, const Channels& k, float* sg, float* sgx),                     \
+                  (x, dy, n, k, sg, sgx))                                                                             \
   TINT_CPU_KERNEL(input_gradient_cpu, input_gradient, (const T* x, const T* dy, T* dx, int64_t n, const Channels& k), \
                   (x, dy, dx, n, k))
 TINT_INSTANTIATE(float)
@@ -174,8 +174,8 @@ std::pair<std::vector<double>, std::vector<double>> channel_sums(int64_t rows, i
 
 // A float32 CPU vector of `size` elements.
 bool is_channel_vector(const torch::Tensor& t, int64_t size) {
-  return t.defined() && t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.dim() == 1 &&
-         t.size(0) == size && t.is_contiguous();
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.dim() == 1 && t.size(0) == size &&
+         t.is_contiguous();
 }
 
 bool fusable(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
@@ -314,8 +314,16 @@ struct BatchNormReLUFunction : public torch::autograd::Function<BatchNormReLUFun
         input_gradient_cpu(px + o, pdy + o, pdx + o, count * channels, k);
       });
     });
-    return {dx,       dweight,         dbias,           dinput_bias,    torch::Tensor(),
-            torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {dx,
+            dweight,
+            dbias,
+            dinput_bias,
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor()};
   }
 };
 
@@ -329,7 +337,8 @@ torch::Tensor batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weigh
       (input_bias.defined() && !is_channel_vector(input_bias, x.size(1)))) {
     const auto input = input_bias.defined() ? x + input_bias.view({1, -1, 1, 1}) : x;
     if (repeats == 1 || !training || !running_mean.defined() || !running_var.defined()) {
-      return torch::relu(torch::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, true));
+      return torch::relu(
+          torch::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, true));
     }
     // The running variance counts every repeated value: the statistics are tracked here, the batch's normalize.
     TORCH_CHECK(input.dim() >= 2, "batch_norm_relu: expected (N, C, ...), got ", input.sizes());

@@ -110,7 +110,7 @@ TINT_INLINE void weight_gradient_image(const float* p, int64_t wp, const T* chos
       const float* window = p + 2 * i * wp + 2 * j;
       for (int64_t v = 0; v < c16; v += kVectorFloats) {
         const Floats g0 = load_v(g + v), g1 = load_v(g + c16 + v), g2 = load_v(g + 2 * c16 + v),
-                g3 = load_v(g + 3 * c16 + v);
+                     g3 = load_v(g + 3 * c16 + v);
         for (int64_t a = 0; a < kh; ++a) {
           const float* top = window + a * wp;
           const float* bottom = top + wp;
@@ -125,14 +125,14 @@ TINT_INLINE void weight_gradient_image(const float* p, int64_t wp, const T* chos
 }
 
 // One function per CPU variant for each loop and element type (see cpu_loops.h).
-#define TINT_INSTANTIATE(T)                                                                                       \
-  TINT_CPU_KERNEL(conv_pool_row_cpu, conv_pool_row,                                                              \
-                  (const float* p, int64_t wp, const float* wt, int64_t kh, int64_t kw, int64_t c, int64_t c16,   \
-                   int64_t width_out, T* y, T* chosen, float* s_y, float* s_k),                                  \
-                  (p, wp, wt, kh, kw, c, c16, width_out, y, chosen, s_y, s_k))                                   \
-  TINT_CPU_KERNEL(weight_gradient_image_cpu, weight_gradient_image,                                              \
+#define TINT_INSTANTIATE(T)                                                                                        \
+  TINT_CPU_KERNEL(conv_pool_row_cpu, conv_pool_row,                                                                \
+                  (const float* p, int64_t wp, const float* wt, int64_t kh, int64_t kw, int64_t c, int64_t c16,    \
+                   int64_t width_out, T* y, T* chosen, float* s_y, float* s_k),                                    \
+                  (p, wp, wt, kh, kw, c, c16, width_out, y, chosen, s_y, s_k))                                     \
+  TINT_CPU_KERNEL(weight_gradient_image_cpu, weight_gradient_image,                                                \
                   (const float* p, int64_t wp, const T* chosen, const T* dy, int64_t ho2, int64_t wo2, int64_t kh, \
-                   int64_t kw, int64_t c, int64_t c16, float* acc, float* g),                                    \
+                   int64_t kw, int64_t c, int64_t c16, float* acc, float* g),                                      \
                   (p, wp, chosen, dy, ho2, wo2, kh, kw, c, c16, acc, g))
 TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
@@ -157,8 +157,8 @@ struct ConvMaxPool2x2Function : public torch::autograd::Function<ConvMaxPool2x2F
     const int64_t hp = p.size(1), wp = p.size(2), ho2 = (hp - kh + 1) / 2, wo2 = (wp - kw + 1) / 2;
     const int64_t c16 = whole_vectors(c);
     // (kh * kw, c16): one tap's weights for every channel contiguous, the padding channels 0.
-    const auto wt = torch::constant_pad_nd(weight.to(torch::kFloat).reshape({c, kh * kw}).t(), {0, c16 - c})
-                        .contiguous();
+    const auto wt =
+        torch::constant_pad_nd(weight.to(torch::kFloat).reshape({c, kh * kw}).t(), {0, c16 - c}).contiguous();
     auto y = torch::empty({n, c, ho2, wo2}, weight.options().memory_format(torch::MemoryFormat::ChannelsLast));
     auto chosen = with_gradient ? torch::empty_like(y) : torch::Tensor();
     visit_element_type(weight, [&](auto element) {

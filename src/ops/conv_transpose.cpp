@@ -34,8 +34,8 @@ struct ConvTranspose2dFunction : public torch::autograd::Function<ConvTranspose2
     auto y_shape = torch::empty(output_sizes(x, w, stride, padding, output_padding, dilation),
                                 x.options().memory_format(x.suggest_memory_format()));
     return std::get<0>(at::convolution_backward(x, y_shape, w, c10::nullopt, stride, padding, dilation,
-                                                    /*transposed=*/false, /*output_padding=*/{0, 0}, /*groups=*/1,
-                                                    {true, false, false}));
+                                                /*transposed=*/false, /*output_padding=*/{0, 0}, /*groups=*/1,
+                                                {true, false, false}));
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
@@ -63,16 +63,16 @@ torch::Tensor conv_transpose2d_impl(const torch::Tensor& x, const torch::Tensor&
                                     torch::IntArrayRef stride, torch::IntArrayRef padding,
                                     torch::IntArrayRef output_padding, torch::IntArrayRef dilation) {
   // The bias stays outside the custom function (LibTorch 1.13's custom functions cannot take an undefined tensor).
-  auto out = ConvTranspose2dFunction::apply(x, weight, stride.vec(), padding.vec(), output_padding.vec(),
-                                            dilation.vec());
+  auto out =
+      ConvTranspose2dFunction::apply(x, weight, stride.vec(), padding.vec(), output_padding.vec(), dilation.vec());
   return bias.defined() ? out + bias.view({1, -1, 1, 1}) : out;
 }
 
 }  // namespace
 
 torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                               torch::IntArrayRef stride, torch::IntArrayRef padding,
-                               torch::IntArrayRef output_padding, torch::IntArrayRef dilation) {
+                               torch::IntArrayRef stride, torch::IntArrayRef padding, torch::IntArrayRef output_padding,
+                               torch::IntArrayRef dilation) {
   TORCH_CHECK(x.dim() == 4 && weight.dim() == 4 && x.size(1) == weight.size(0),
               "conv_transpose2d: x (N, C_in, H, W) and weight (C_in, C_out, kH, kW) do not match: ", x.sizes(), " ",
               weight.sizes());

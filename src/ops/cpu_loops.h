@@ -13,8 +13,8 @@
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/GradMode.h>
-#include <c10/util/Exception.h>
 #include <c10/util/BFloat16.h>
+#include <c10/util/Exception.h>
 
 #include "cpu_variant.h"
 
@@ -24,31 +24,31 @@
 // the variant it calls (cpu_variant.h: how the tests see which code ran). The note stays out of the variants, so that
 // their code is what target_clones made of them.
 #if TINT_CPU_VARIANTS
-#define TINT_CPU_KERNEL(name, loop, parameters, arguments)                                                       \
-  __attribute__((target("arch=x86-64-v4"))) void name##_x86_64_v4 parameters { loop arguments; }                \
-  __attribute__((target("arch=x86-64-v3"))) void name##_x86_64_v3 parameters { loop arguments; }                \
-  void name##_baseline parameters { loop arguments; }                                                            \
-  void name parameters {                                                                                         \
-    using ::tint::ops::cpu::Variant;                                                                             \
-    switch (::tint::ops::cpu::selected_variant()) {                                                              \
-      case Variant::x86_64_v4:                                                                                   \
-        ::tint::ops::cpu::note_run(Variant::x86_64_v4);                                                          \
-        return name##_x86_64_v4 arguments;                                                                       \
-      case Variant::x86_64_v3:                                                                                   \
-        ::tint::ops::cpu::note_run(Variant::x86_64_v3);                                                          \
-        return name##_x86_64_v3 arguments;                                                                       \
-      case Variant::baseline:                                                                                    \
-        break;                                                                                                   \
-    }                                                                                                            \
-    ::tint::ops::cpu::note_run(Variant::baseline);                                                               \
-    name##_baseline arguments;                                                                                   \
+#define TINT_CPU_KERNEL(name, loop, parameters, arguments)                                       \
+  __attribute__((target("arch=x86-64-v4"))) void name##_x86_64_v4 parameters { loop arguments; } \
+  __attribute__((target("arch=x86-64-v3"))) void name##_x86_64_v3 parameters { loop arguments; } \
+  void name##_baseline parameters { loop arguments; }                                            \
+  void name parameters {                                                                         \
+    using ::tint::ops::cpu::Variant;                                                             \
+    switch (::tint::ops::cpu::selected_variant()) {                                              \
+      case Variant::x86_64_v4:                                                                   \
+        ::tint::ops::cpu::note_run(Variant::x86_64_v4);                                          \
+        return name##_x86_64_v4 arguments;                                                       \
+      case Variant::x86_64_v3:                                                                   \
+        ::tint::ops::cpu::note_run(Variant::x86_64_v3);                                          \
+        return name##_x86_64_v3 arguments;                                                       \
+      case Variant::baseline:                                                                    \
+        break;                                                                                   \
+    }                                                                                            \
+    ::tint::ops::cpu::note_run(Variant::baseline);                                               \
+    name##_baseline arguments;                                                                   \
   }
 #else
-#define TINT_CPU_KERNEL(name, loop, parameters, arguments)                                                       \
-  void name parameters {                                                                                         \
-    ::tint::ops::cpu::selected_variant(); /* refuses a $TINT_CPU_VARIANT that this build lacks */                \
-    ::tint::ops::cpu::note_run(::tint::ops::cpu::Variant::baseline);                                             \
-    loop arguments;                                                                                              \
+#define TINT_CPU_KERNEL(name, loop, parameters, arguments)                                        \
+  void name parameters {                                                                          \
+    ::tint::ops::cpu::selected_variant(); /* refuses a $TINT_CPU_VARIANT that this build lacks */ \
+    ::tint::ops::cpu::note_run(::tint::ops::cpu::Variant::baseline);                              \
+    loop arguments;                                                                               \
   }
 #endif
 // The loop bodies are templates; forcing them inline compiles them once inside each variant, for that variant's CPU.

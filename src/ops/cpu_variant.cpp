@@ -29,9 +29,12 @@ std::string names_of(unsigned set, const char* last_word = "and") {
 // What a variant needs beyond the one below it, for the message when the CPU lacks it.
 const char* instructions_of(Variant v) {
   switch (v) {
-    case Variant::x86_64_v4: return "AVX-512 F, BW, CD, DQ and VL";
-    case Variant::x86_64_v3: return "AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT and MOVBE";
-    case Variant::baseline: break;
+    case Variant::x86_64_v4:
+      return "AVX-512 F, BW, CD, DQ and VL";
+    case Variant::x86_64_v3:
+      return "AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT and MOVBE";
+    case Variant::baseline:
+      break;
   }
   return "x86-64";
 }
@@ -45,16 +48,17 @@ constexpr unsigned kAll = bit(Variant::x86_64_v4) | bit(Variant::x86_64_v3) | bi
 
 const char* variant_name(Variant v) {
   switch (v) {
-    case Variant::x86_64_v4: return "x86-64-v4";
-    case Variant::x86_64_v3: return "x86-64-v3";
-    case Variant::baseline: break;
+    case Variant::x86_64_v4:
+      return "x86-64-v4";
+    case Variant::x86_64_v3:
+      return "x86-64-v3";
+    case Variant::baseline:
+      break;
   }
   return "baseline";
 }
 
-unsigned compiled_variants() {
-  return TINT_CPU_VARIANTS ? kAll : bit(Variant::baseline);
-}
+unsigned compiled_variants() { return TINT_CPU_VARIANTS ? kAll : bit(Variant::baseline); }
 
 unsigned supported_variants() {
   unsigned set = bit(Variant::baseline);

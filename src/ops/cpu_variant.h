@@ -39,8 +39,8 @@ Variant choose_variant(const char* requested, unsigned compiled, unsigned suppor
 
 namespace detail {
 inline std::atomic<unsigned> selected{0};  // 0 until chosen, then the variant + 1
-Variant select_from_environment();        // chooses, stores and returns; throws as choose_variant does
-inline unsigned variants_run = 0;         // the record of note_run, read and written with __atomic builtins
+Variant select_from_environment();         // chooses, stores and returns; throws as choose_variant does
+inline unsigned variants_run = 0;          // the record of note_run, read and written with __atomic builtins
 }  // namespace detail
 
 // This process's variant: choose_variant($TINT_CPU_VARIANT, compiled_variants(), supported_variants()), read once.

@@ -38,9 +38,8 @@ static_assert(kLossBlockRows % kLanes == 0);
 // kLanes * k floats.
 template <typename T>
 TINT_INLINE void softmax_rows(const T* x, const int64_t* ids, const float* weights, int64_t k, float scale,
-                              float* __restrict exps,
-                              float* __restrict expanded, float* __restrict max, float* __restrict log_sum,
-                              T* __restrict dx) {
+                              float* __restrict exps, float* __restrict expanded, float* __restrict max,
+                              float* __restrict log_sum, T* __restrict dx) {
   // bad[r] counts NaN and +inf logits: a plain sum, where a NaN test inside the max would make g++ branch (and not
   // vectorize). A -inf logit is an ordinary probability 0.
   // The column loops are written with GCC's vector type (one lane per row): g++ would unroll a 16-trip loop of
@@ -86,15 +85,14 @@ TINT_INLINE void softmax_rows(const T* x, const int64_t* ids, const float* weigh
 }
 
 // One function per CPU variant for each element type (see cpu_loops.h).
-#define TINT_INSTANTIATE(T)                                                                                      \
-  TINT_CPU_KERNEL(softmax_rows_cpu, softmax_rows,                                                               \
-                  (const T* x, const int64_t* ids, const float* weights, int64_t k, float scale, float* exps,   \
-                   float* expanded, float* max, float* log_sum, T* dx),                                         \
+#define TINT_INSTANTIATE(T)                                                                                   \
+  TINT_CPU_KERNEL(softmax_rows_cpu, softmax_rows,                                                             \
+                  (const T* x, const int64_t* ids, const float* weights, int64_t k, float scale, float* exps, \
+                   float* expanded, float* max, float* log_sum, T* dx),                                       \
                   (x, ids, weights, k, scale, exps, expanded, max, log_sum, dx))
 TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)
 #undef TINT_INSTANTIATE
-
 
 // The loss's gradient for logits is computed with the loss (softmax_rows) and kept; backward only scales it.
 struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunction> {
@@ -109,7 +107,8 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
     float *pmax = max.data(), *plog = log_sum.data();
     const auto gradient = with_gradient ? torch::empty_like(logits) : torch::Tensor();
     std::vector<double> block_loss(block_count(rows, kLossBlockRows), 0.0);
-    std::vector<int64_t> bad_id(block_count(rows, kLossBlockRows), -1);  // the first row of each block with an id out of range
+    std::vector<int64_t> bad_id(block_count(rows, kLossBlockRows),
+                                -1);  // the first row of each block with an id out of range
     visit_element_type(logits, [&](auto element) {
       using T = decltype(element);
       const auto* px = logits.data_ptr<T>();

@@ -28,8 +28,8 @@ TINT_INLINE bool takes_over(float v, float m) { return v > m || v != v; }
 // input would be and leaves it free to be released. The choices are stored in the data's own type: in bytes, g++
 // would vectorize 64 channels at a time and leave a layer of 32 to scalar code.
 template <typename T>
-TINT_INLINE void pool_row(const T* top, const T* bottom, T* __restrict y, T* __restrict chosen,
-                          int64_t width_out, int64_t c) {
+TINT_INLINE void pool_row(const T* top, const T* bottom, T* __restrict y, T* __restrict chosen, int64_t width_out,
+                          int64_t c) {
   for (int64_t w = 0; w < width_out; ++w, top += 2 * c, bottom += 2 * c, y += c, chosen += c) {
     for (int64_t j = 0; j < c; ++j) {
       float m = load(top + j), k = 0.0f;  // a float index, so that the selects stay one vector width
@@ -69,14 +69,14 @@ TINT_INLINE void upsample_row_gradient(const T* top, const T* bottom, T* __restr
 }
 
 // One function per CPU variant for each loop and element type (see cpu_loops.h).
-#define TINT_INSTANTIATE(T)                                                                                      \
-  TINT_CPU_KERNEL(pool_row_cpu, pool_row,                                                                       \
-                  (const T* top, const T* bottom, T* y, T* chosen, int64_t width_out, int64_t c),               \
-                  (top, bottom, y, chosen, width_out, c))                                                       \
-  TINT_CPU_KERNEL(pool_row_gradient_cpu, pool_row_gradient,                                                     \
-                  (const T* chosen, const T* dy, T* dtop, T* dbottom, int64_t width_out, int64_t c),            \
-                  (chosen, dy, dtop, dbottom, width_out, c))                                                    \
-  TINT_CPU_KERNEL(upsample_row_gradient_cpu, upsample_row_gradient,                                             \
+#define TINT_INSTANTIATE(T)                                                                          \
+  TINT_CPU_KERNEL(pool_row_cpu, pool_row,                                                            \
+                  (const T* top, const T* bottom, T* y, T* chosen, int64_t width_out, int64_t c),    \
+                  (top, bottom, y, chosen, width_out, c))                                            \
+  TINT_CPU_KERNEL(pool_row_gradient_cpu, pool_row_gradient,                                          \
+                  (const T* chosen, const T* dy, T* dtop, T* dbottom, int64_t width_out, int64_t c), \
+                  (chosen, dy, dtop, dbottom, width_out, c))                                         \
+  TINT_CPU_KERNEL(upsample_row_gradient_cpu, upsample_row_gradient,                                  \
                   (const T* top, const T* bottom, T* dx, int64_t width, int64_t c), (top, bottom, dx, width, c))
 TINT_INSTANTIATE(float)
 TINT_INSTANTIATE(c10::BFloat16)

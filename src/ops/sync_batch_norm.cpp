@@ -16,13 +16,13 @@ struct SyncBatchNormRelu : torch::autograd::Function<SyncBatchNormRelu> {
                                torch::Tensor running_var, double momentum, double eps, int64_t repeats,
                                const SumAcrossWorkers* sum) {
     const int64_t channels = x.size(1);
-    const auto xf = input_bias.defined() ? x.to(torch::kFloat32) + input_bias.view({1, -1, 1, 1})
-                                         : x.to(torch::kFloat32);
+    const auto xf =
+        input_bias.defined() ? x.to(torch::kFloat32) + input_bias.view({1, -1, 1, 1}) : x.to(torch::kFloat32);
     const std::vector<int64_t> dims{0, 2, 3};
     // Sums in double: E[x^2] - E[x]^2 cancels, and the workers' partial sums must add up without loss.
-    auto stats = torch::cat({xf.sum(dims, false, torch::kFloat64), xf.square().sum(dims, false, torch::kFloat64),
-                             torch::full({1}, static_cast<double>(xf.numel() / std::max<int64_t>(channels, 1)),
-                                         torch::kFloat64)});
+    auto stats = torch::cat(
+        {xf.sum(dims, false, torch::kFloat64), xf.square().sum(dims, false, torch::kFloat64),
+         torch::full({1}, static_cast<double>(xf.numel() / std::max<int64_t>(channels, 1)), torch::kFloat64)});
     (*sum)(stats);
     const double count = stats[2 * channels].item<double>();
     TORCH_CHECK(count > 0, "sync batchnorm: no values in the global batch");
@@ -67,16 +67,24 @@ struct SyncBatchNormRelu : torch::autograd::Function<SyncBatchNormRelu> {
     // running size, would turn into steps of the full learning rate.
     const auto grad_input_bias =
         ctx->saved_data["input_bias"].toBool() ? torch::zeros({channels}, torch::kFloat32) : torch::Tensor();
-    return {grad_x.to(grad_outputs[0].scalar_type()), grad_weight.to(torch::kFloat32), grad_bias.to(torch::kFloat32),
-            grad_input_bias, {}, {}, {}, {}, {}, {}};
+    return {grad_x.to(grad_outputs[0].scalar_type()),
+            grad_weight.to(torch::kFloat32),
+            grad_bias.to(torch::kFloat32),
+            grad_input_bias,
+            {},
+            {},
+            {},
+            {},
+            {},
+            {}};
   }
 };
 
 }  // namespace
 
 torch::Tensor sync_batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                                   const torch::Tensor& running_mean, const torch::Tensor& running_var,
-                                   double momentum, double eps, const torch::Tensor& input_bias, int64_t repeats,
+                                   const torch::Tensor& running_mean, const torch::Tensor& running_var, double momentum,
+                                   double eps, const torch::Tensor& input_bias, int64_t repeats,
                                    const SumAcrossWorkers& sum) {
   TORCH_CHECK(x.dim() == 4, "sync batchnorm expects (N, C, H, W), got ", x.sizes());
   TORCH_CHECK(weight.defined() && bias.defined(), "sync batchnorm needs affine parameters");

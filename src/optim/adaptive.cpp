@@ -62,16 +62,16 @@ Recorded solve(const std::string& label, const Regression& p, Method method, con
 }
 
 std::string describe(const SolverOutcome& s) {
-  return fmt::format("  {:<8} {:>6} steps{:<16} residual {:.2e}  ||w|| {:.6f}  ||w - w*|| {:.3e}", method_name(s.method),
-                     s.descent.steps, s.descent.converged ? "" : " (NOT converged)", s.descent.residual, s.norm,
-                     s.distance);
+  return fmt::format("  {:<8} {:>6} steps{:<16} residual {:.2e}  ||w|| {:.6f}  ||w - w*|| {:.3e}",
+                     method_name(s.method), s.descent.steps, s.descent.converged ? "" : " (NOT converged)",
+                     s.descent.residual, s.norm, s.distance);
 }
 
 void validate_options(const AdaptiveOptions& o) {
   if (o.problems < 0) throw Error(fmt::format("--problems must be at least 0, got {}", o.problems));
   if (o.problems > 0 && o.problem.n >= o.problem.d) {
-    throw Error(fmt::format("the random problems must be over-parameterized, n < d; got --n {} and --d {}",
-                            o.problem.n, o.problem.d));
+    throw Error(fmt::format("the random problems must be over-parameterized, n < d; got --n {} and --d {}", o.problem.n,
+                            o.problem.d));
   }
   if (o.batch < 1) throw Error(fmt::format("--batch-size must be at least 1, got {}", o.batch));
   if (!(o.tol > 0.0)) throw Error(fmt::format("--tol must be positive, got {}", o.tol));
@@ -99,10 +99,11 @@ AdaptiveResult run_adaptive(const AdaptiveOptions& o) {
   if (write) detail::prepare_out_dir(o.out_dir);
   AdaptiveResult result;
   std::string& s = result.summary;
-  s += fmt::format("adaptive: lr GD {} SGD {} RMSProp {} Adam {} Adagrad {}; RMSProp beta {}; Adam beta1 {} beta2 {}; "
-                   "epsilon {}; SGD batch {}; tol {:g} on ||Xw - t||\n",
-                   o.lr.at(Method::GD), o.lr.at(Method::SGD), o.lr.at(Method::RMSProp), o.lr.at(Method::Adam),
-                   o.lr.at(Method::Adagrad), o.beta, o.beta1, o.beta2, o.epsilon, o.batch, o.tol);
+  s += fmt::format(
+      "adaptive: lr GD {} SGD {} RMSProp {} Adam {} Adagrad {}; RMSProp beta {}; Adam beta1 {} beta2 {}; "
+      "epsilon {}; SGD batch {}; tol {:g} on ||Xw - t||\n",
+      o.lr.at(Method::GD), o.lr.at(Method::SGD), o.lr.at(Method::RMSProp), o.lr.at(Method::Adam),
+      o.lr.at(Method::Adagrad), o.beta, o.beta1, o.beta2, o.epsilon, o.batch, o.tol);
 
   // The 2-D example of question 1.2.1.
   const auto two_d = two_d_example();
@@ -123,7 +124,10 @@ AdaptiveResult run_adaptive(const AdaptiveOptions& o) {
       r.history.save(o.out_dir / csv);
       result.files.push_back(o.out_dir / csv);
       // RMSProp, Adam and Adagrad share the diagonal path here, so dash types keep each visible.
-      const char* style = m == Method::SGD ? "lines dt 2" : m == Method::Adam ? "lines dt 3" : m == Method::Adagrad ? "lines dt 4" : "lines";
+      const char* style = m == Method::SGD       ? "lines dt 2"
+                          : m == Method::Adam    ? "lines dt 3"
+                          : m == Method::Adagrad ? "lines dt 4"
+                                                 : "lines";
       paths.series.push_back({csv, "w1", "w2", method_name(m), false, style});
     }
     result.two_d.push_back(r.outcome);
@@ -162,8 +166,8 @@ AdaptiveResult run_adaptive(const AdaptiveOptions& o) {
   report::Table point({"w1", "w2"});
   point.add_row({result.two_d_min_norm[0].item<double>(), result.two_d_min_norm[1].item<double>()});
   point.save(o.out_dir / "min_norm_point.csv");
-  report::Table table({"problem", "method", "steps", "converged", "residual", "norm", "min_norm", "distance",
-                       "off_span"});
+  report::Table table(
+      {"problem", "method", "steps", "converged", "residual", "norm", "min_norm", "distance", "off_span"});
   auto add = [&](const SolverOutcome& x, double w_star_norm) {
     table.add_text_row({x.problem, method_name(x.method), std::to_string(x.descent.steps),
                         x.descent.converged ? "yes" : "no", fmt::format("{:.6g}", x.descent.residual),
@@ -171,7 +175,8 @@ AdaptiveResult run_adaptive(const AdaptiveOptions& o) {
                         fmt::format("{:.6g}", x.distance), fmt::format("{:.6g}", x.off_span)});
   };
   for (const auto& x : result.two_d) add(x, result.two_d_min_norm.norm().item<double>());
-  for (size_t k = 0; k < result.random.size(); ++k) add(result.random[k], result.random_min_norm[k / all_methods().size()]);
+  for (size_t k = 0; k < result.random.size(); ++k)
+    add(result.random[k], result.random_min_norm[k / all_methods().size()]);
   table.save(o.out_dir / "solutions.csv");
   report::plot_lines(o.out_dir / "two_d_paths.png", paths);
   if (!distance.series.empty()) report::plot_lines(o.out_dir / "random_distance.png", distance);

@@ -39,8 +39,8 @@ class BatchSampler {
 
 }  // namespace
 
-DescentResult descend(const torch::Tensor& X, const torch::Tensor& t, const torch::Tensor& w0,
-                      const DescentOptions& o, const StepObserver& observe) {
+DescentResult descend(const torch::Tensor& X, const torch::Tensor& t, const torch::Tensor& w0, const DescentOptions& o,
+                      const StepObserver& observe) {
   TORCH_CHECK(X.dim() == 2 && t.dim() == 1 && w0.dim() == 1 && X.size(0) == t.size(0) && X.size(1) == w0.size(0),
               "descend: expected X (n, d), t (n), w0 (d), got ", X.sizes(), ", ", t.sizes(), ", ", w0.sizes());
   const int64_t n = X.size(0);

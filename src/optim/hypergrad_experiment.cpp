@@ -24,9 +24,11 @@ void validate_options(const HypergradOptions& o) {
   for (int64_t t : o.steps) {
     if (t < 1) throw Error(fmt::format("--t values must be at least 1, got {}", t));
   }
-  if (!(o.fd_step > 0.0 && o.fd_step < 0.1)) throw Error(fmt::format("--fd-step must be in (0, 0.1), got {}", o.fd_step));
+  if (!(o.fd_step > 0.0 && o.fd_step < 0.1))
+    throw Error(fmt::format("--fd-step must be in (0, 0.1), got {}", o.fd_step));
   if (o.loop_steps < 1) throw Error(fmt::format("--loop-t must be at least 1, got {}", o.loop_steps));
-  if (o.problem.n_validation < 1) throw Error(fmt::format("--n-validation must be at least 1, got {}", o.problem.n_validation));
+  if (o.problem.n_validation < 1)
+    throw Error(fmt::format("--n-validation must be at least 1, got {}", o.problem.n_validation));
 }
 
 HypergradCheck check_at(const Unrolled& u, const HypergradOptions& o) {
@@ -58,18 +60,46 @@ void write_outputs(const HypergradOptions& o, HypergradResult& r) {
   detail::prepare_out_dir(dir);
   using detail::log_floor;
 
-  rp::Table checks({"t", "loss", "d_eta_reverse", "d_eta_forward", "d_eta_fd", "d_lambda_reverse", "d_lambda_forward",
-                    "d_lambda_fd", "eta_error_reverse", "eta_error_forward", "lambda_error_reverse",
-                    "lambda_error_forward", "peak_bytes_reverse", "peak_bytes_forward", "peak_kib_reverse",
-                    "peak_kib_forward", "eta_error_reverse_plot", "eta_error_forward_plot",
-                    "lambda_error_reverse_plot", "lambda_error_forward_plot"});
+  rp::Table checks({"t",
+                    "loss",
+                    "d_eta_reverse",
+                    "d_eta_forward",
+                    "d_eta_fd",
+                    "d_lambda_reverse",
+                    "d_lambda_forward",
+                    "d_lambda_fd",
+                    "eta_error_reverse",
+                    "eta_error_forward",
+                    "lambda_error_reverse",
+                    "lambda_error_forward",
+                    "peak_bytes_reverse",
+                    "peak_bytes_forward",
+                    "peak_kib_reverse",
+                    "peak_kib_forward",
+                    "eta_error_reverse_plot",
+                    "eta_error_forward_plot",
+                    "lambda_error_reverse_plot",
+                    "lambda_error_forward_plot"});
   for (const auto& c : r.checks) {
-    checks.add_row({static_cast<double>(c.steps), c.reverse.loss, c.reverse.d_eta, c.forward.d_eta,
-                    c.finite_difference.d_eta, c.reverse.d_lambda, c.forward.d_lambda, c.finite_difference.d_lambda,
-                    c.eta_error_reverse, c.eta_error_forward, c.lambda_error_reverse, c.lambda_error_forward,
-                    static_cast<double>(c.peak_bytes_reverse), static_cast<double>(c.peak_bytes_forward),
-                    c.peak_bytes_reverse / 1024.0, c.peak_bytes_forward / 1024.0, log_floor(c.eta_error_reverse),
-                    log_floor(c.eta_error_forward), log_floor(c.lambda_error_reverse),
+    checks.add_row({static_cast<double>(c.steps),
+                    c.reverse.loss,
+                    c.reverse.d_eta,
+                    c.forward.d_eta,
+                    c.finite_difference.d_eta,
+                    c.reverse.d_lambda,
+                    c.forward.d_lambda,
+                    c.finite_difference.d_lambda,
+                    c.eta_error_reverse,
+                    c.eta_error_forward,
+                    c.lambda_error_reverse,
+                    c.lambda_error_forward,
+                    static_cast<double>(c.peak_bytes_reverse),
+                    static_cast<double>(c.peak_bytes_forward),
+                    c.peak_bytes_reverse / 1024.0,
+                    c.peak_bytes_forward / 1024.0,
+                    log_floor(c.eta_error_reverse),
+                    log_floor(c.eta_error_forward),
+                    log_floor(c.lambda_error_reverse),
                     log_floor(c.lambda_error_forward)});
   }
   checks.save(dir / "hypergradients.csv");
@@ -86,21 +116,21 @@ void write_outputs(const HypergradOptions& o, HypergradResult& r) {
                       "relative error (floored at 1e-20)"};
   errors.log_y = true;
   errors.extra.push_back(detail::horizontal_line(1e-6, "1e-6"));
-  errors.series = {{"hypergradients.csv", "t", "eta_error_reverse_plot", "d/deta reverse", false, "linespoints pt 7"},
-                   {"hypergradients.csv", "t", "eta_error_forward_plot", "d/deta forward", false, "linespoints pt 6"},
-                   {"hypergradients.csv", "t", "lambda_error_reverse_plot", "d/dlambda reverse", false,
-                    "linespoints pt 5"},
-                   {"hypergradients.csv", "t", "lambda_error_forward_plot", "d/dlambda forward", false,
-                    "linespoints pt 4"}};
+  errors.series = {
+      {"hypergradients.csv", "t", "eta_error_reverse_plot", "d/deta reverse", false, "linespoints pt 7"},
+      {"hypergradients.csv", "t", "eta_error_forward_plot", "d/deta forward", false, "linespoints pt 6"},
+      {"hypergradients.csv", "t", "lambda_error_reverse_plot", "d/dlambda reverse", false, "linespoints pt 5"},
+      {"hypergradients.csv", "t", "lambda_error_forward_plot", "d/dlambda forward", false, "linespoints pt 4"}};
   rp::plot_lines(dir / "hypergradient_errors.png", errors);
 
   rp::Table curve({"eta", "loss", "hypergradient"});
   for (const auto& p : r.one_step.curve) curve.add_row({p.eta, p.loss, p.hypergradient});
   curve.save(dir / "one_step.csv");
   rp::LinePlot one{"One GD step: loss L1(eta) and its hypergradient", "eta", "L1(eta)", "dL1/deta"};
-  one.extra = {fmt::format("set arrow from first {0:.17g}, graph 0 to first {0:.17g}, graph 1 nohead dt 2 lc rgb "
-                           "'gray40'\nset label 'eta* = {0:.6g}' at first {0:.17g}, graph 0.95 offset 1, 0",
-                           r.one_step.eta_closed_form)};
+  one.extra = {
+      fmt::format("set arrow from first {0:.17g}, graph 0 to first {0:.17g}, graph 1 nohead dt 2 lc rgb "
+                  "'gray40'\nset label 'eta* = {0:.6g}' at first {0:.17g}, graph 0.95 offset 1, 0",
+                  r.one_step.eta_closed_form)};
   one.series = {{"one_step.csv", "eta", "loss", "L1(eta)"},
                 {"one_step.csv", "eta", "hypergradient", "dL1/deta (reverse mode)", true}};
   rp::plot_lines(dir / "one_step.png", one);
@@ -169,21 +199,23 @@ HypergradResult run_hypergrad(const HypergradOptions& o) {
   r.forward_peak_spread = forward_max - forward_min;
   s += fmt::format("largest relative error against central differences (step {:g}): {:.2e}\n", o.fd_step,
                    r.max_relative_error);
-  s += fmt::format("peak tensor memory (storage allocated during the call): reverse grows {:.0f} bytes per step, "
-                   "forward stays within {} bytes of {} over t = {}..{}\n",
-                   r.reverse_bytes_per_step, r.forward_peak_spread, forward_max, steps.front(), steps.back());
+  s += fmt::format(
+      "peak tensor memory (storage allocated during the call): reverse grows {:.0f} bytes per step, "
+      "forward stays within {} bytes of {} over t = {}..{}\n",
+      r.reverse_bytes_per_step, r.forward_peak_spread, forward_max, steps.front(), steps.back());
 
   r.one_step = one_step_optimum(p.X, p.t, w0, o.grid_points);
   const auto& os = r.one_step;
   s += fmt::format("one step, lambda = 0: eta* = n ||X^T a||^2 / (2 ||X X^T a||^2) = {:.15g}\n", os.eta_closed_form);
-  s += fmt::format("  grid search over [0, {:.6g}] ({} points): best {:.15g}; parabola through it and its neighbours "
-                   "{:.15g} (|diff| {:.2e})\n",
-                   os.bracket, o.grid_points, os.eta_grid, os.eta_parabola,
-                   std::abs(os.eta_parabola - os.eta_closed_form));
-  s += fmt::format("  zero of dL1/deta by bisection: {:.15g} (|diff| {:.2e}); dL1/deta at eta* = {:.3e} "
-                   "(at eta = 0: {:.6g})\n",
-                   os.eta_zero, std::abs(os.eta_zero - os.eta_closed_form), os.hypergradient_at_closed_form,
-                   os.hypergradient_at_zero_eta);
+  s += fmt::format(
+      "  grid search over [0, {:.6g}] ({} points): best {:.15g}; parabola through it and its neighbours "
+      "{:.15g} (|diff| {:.2e})\n",
+      os.bracket, o.grid_points, os.eta_grid, os.eta_parabola, std::abs(os.eta_parabola - os.eta_closed_form));
+  s += fmt::format(
+      "  zero of dL1/deta by bisection: {:.15g} (|diff| {:.2e}); dL1/deta at eta* = {:.3e} "
+      "(at eta = 0: {:.6g})\n",
+      os.eta_zero, std::abs(os.eta_zero - os.eta_closed_form), os.hypergradient_at_closed_form,
+      os.hypergradient_at_zero_eta);
   s += fmt::format("  L1(0) = {:.10g}, L1(eta*) = {:.10g}\n", os.loss_at_zero_eta, os.loss_at_closed_form);
 
   HyperLoopOptions loop = o.loop;
@@ -194,11 +226,11 @@ HypergradResult run_hypergrad(const HypergradOptions& o) {
   const auto capped = std::count_if(r.loop.begin(), r.loop.end() - 1, [](const auto& x) { return x.capped; });
   s += fmt::format("hyper loop: {} steps of GD on log(eta) (rate {}), t = {} inner steps, validation set of {}\n",
                    loop.hyper_steps, loop.hyper_lr, o.loop_steps, o.problem.n_validation);
-  s += fmt::format("  eta {:.6g} -> {:.6g}; validation loss {:.6g} -> {:.6g}; training loss {:.6g} -> {:.6g}; "
-                   "final dL_val/dlog(eta) {:.2e}{}\n",
-                   first.eta, last.eta, first.validation_loss, last.validation_loss, first.training_loss,
-                   last.training_loss, last.d_log_eta,
-                   capped ? fmt::format(" ({} steps capped at |dlog eta| = {})", capped, loop.max_log_step) : "");
+  s += fmt::format(
+      "  eta {:.6g} -> {:.6g}; validation loss {:.6g} -> {:.6g}; training loss {:.6g} -> {:.6g}; "
+      "final dL_val/dlog(eta) {:.2e}{}\n",
+      first.eta, last.eta, first.validation_loss, last.validation_loss, first.training_loss, last.training_loss,
+      last.d_log_eta, capped ? fmt::format(" ({} steps capped at |dlog eta| = {})", capped, loop.max_log_step) : "");
 
   if (!o.out_dir.empty()) write_outputs(o, r);
   return r;

@@ -10,9 +10,9 @@ namespace tint::optim {
 namespace {
 
 void check(const Unrolled& u) {
-  TORCH_CHECK(u.X.dim() == 2 && u.t.dim() == 1 && u.w0.dim() == 1 && u.X.size(0) == u.t.size(0) &&
-                  u.X.size(1) == u.w0.size(0),
-              "Unrolled: expected X (n, d), t (n), w0 (d), got ", u.X.sizes(), ", ", u.t.sizes(), ", ", u.w0.sizes());
+  TORCH_CHECK(
+      u.X.dim() == 2 && u.t.dim() == 1 && u.w0.dim() == 1 && u.X.size(0) == u.t.size(0) && u.X.size(1) == u.w0.size(0),
+      "Unrolled: expected X (n, d), t (n), w0 (d), got ", u.X.sizes(), ", ", u.t.sizes(), ", ", u.w0.sizes());
   TORCH_CHECK(!u.X_eval.defined() || (u.X_eval.dim() == 2 && u.X_eval.size(1) == u.X.size(1) && u.t_eval.defined() &&
                                       u.t_eval.size(0) == u.X_eval.size(0)),
               "Unrolled: the validation set must be X_eval (m, d) with t_eval (m)");
@@ -84,7 +84,7 @@ Hypergradient reverse_hypergradient(const Unrolled& u, double eta, double lambda
 Hypergradient forward_hypergradient(const Unrolled& u, double eta, double lambda) {
   check(u);
   torch::NoGradGuard no_grad;
-  auto w = u.w0.clone();         // (d)
+  auto w = u.w0.clone();              // (d)
   auto u_eta = torch::zeros_like(w);  // (d) dw/deta: w0 does not depend on eta
   auto s_lam = torch::zeros_like(w);  // (d) dw/dlambda
   for (int64_t k = 0; k < u.steps; ++k) {

@@ -25,9 +25,10 @@ std::string format_vector(const torch::Tensor& w, int show) {
 }
 
 std::string horizontal_line(double y, const std::string& label) {
-  return fmt::format("set arrow from graph 0, first {0:g} to graph 1, first {0:g} nohead dt 2 lc rgb 'gray40'\n"
-                     "set label '{1}' at graph 0.01, first {0:g} offset 0, 0.6 tc rgb 'gray40'",
-                     y, label);
+  return fmt::format(
+      "set arrow from graph 0, first {0:g} to graph 1, first {0:g} nohead dt 2 lc rgb 'gray40'\n"
+      "set label '{1}' at graph 0.01, first {0:g} offset 0, 0.6 tc rgb 'gray40'",
+      y, label);
 }
 
 }  // namespace tint::optim::detail

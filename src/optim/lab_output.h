@@ -7,7 +7,6 @@
 
 #include <torch/types.h>
 
-
 namespace tint::optim::detail {
 
 // Creates the folder (throws tint::Error naming it on failure).

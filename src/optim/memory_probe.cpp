@@ -19,8 +19,7 @@ struct AllocationProbe::Reporter : c10::MemoryReportingInfoBase {
     const int64_t now = live += alloc_size;
     if (alloc_size > 0) ++count;
     int64_t seen = peak.load();
-    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-    }
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {}
   }
   bool memoryProfilingEnabled() const override { return true; }
 };

@@ -29,8 +29,8 @@ MinNormRun run_one(const std::string& name, const Regression& p, const RowSpace&
     run.history.push_back(s);
   });
   if (run.descent.diverged) {
-    throw Error(fmt::format("{} diverged at step {} (residual became {}): lower --lr (now {})", name,
-                            run.descent.steps, run.descent.residual, descent_options.rule.lr));
+    throw Error(fmt::format("{} diverged at step {} (residual became {}): lower --lr (now {})", name, run.descent.steps,
+                            run.descent.residual, descent_options.rule.lr));
   }
   return run;
 }
@@ -101,9 +101,10 @@ MinNormResult run_min_norm(const MinNormOptions& o) {
   s += describe(result.sgd);
   for (const auto& c : result.contrast) {
     s += describe(c);
-    s += fmt::format("  from w0 ~ N(0, {}^2 I): the off-span part of w0 ({:.10f}) never changes, so SGD ends "
-                     "{:.10f} from w*\n",
-                     o.init_scale, w0_off_span, c.history.back().distance);
+    s += fmt::format(
+        "  from w0 ~ N(0, {}^2 I): the off-span part of w0 ({:.10f}) never changes, so SGD ends "
+        "{:.10f} from w*\n",
+        o.init_scale, w0_off_span, c.history.back().distance);
   }
 
   if (o.out_dir.empty()) return result;

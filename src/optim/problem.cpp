@@ -15,19 +15,21 @@ namespace {
 constexpr double kRankTolerance = 1e-12;
 
 void check_full_row_rank(const torch::Tensor& X) {
-  TORCH_CHECK(X.dim() == 2 && X.scalar_type() == torch::kFloat64, "expected X as (n, d) float64, got ", X.sizes(),
-              " ", X.scalar_type());
+  TORCH_CHECK(X.dim() == 2 && X.scalar_type() == torch::kFloat64, "expected X as (n, d) float64, got ", X.sizes(), " ",
+              X.scalar_type());
   if (X.size(0) > X.size(1)) {
-    throw Error(fmt::format("the minimum-norm solution needs n <= d (an over-parameterized problem), got n = {} and "
-                            "d = {}: lower --n or raise --d",
-                            X.size(0), X.size(1)));
+    throw Error(
+        fmt::format("the minimum-norm solution needs n <= d (an over-parameterized problem), got n = {} and "
+                    "d = {}: lower --n or raise --d",
+                    X.size(0), X.size(1)));
   }
   auto s = torch::linalg::svdvals(X, c10::nullopt);  // (n) descending
   const double ratio = s[-1].item<double>() / s[0].item<double>();
   if (!(ratio > kRankTolerance)) {
-    throw Error(fmt::format("X ({} x {}) is rank deficient (singular value ratio {:.3g}): no unique minimum-norm "
-                            "solution; try another --seed",
-                            X.size(0), X.size(1), ratio));
+    throw Error(
+        fmt::format("X ({} x {}) is rank deficient (singular value ratio {:.3g}): no unique minimum-norm "
+                    "solution; try another --seed",
+                    X.size(0), X.size(1), ratio));
   }
 }
 
@@ -42,9 +44,10 @@ Regression make_regression(const RegressionOptions& o) {
   Regression p;
   // Drawn in a fixed order (teacher, X, noise, validation) so that adding a validation set leaves the training
   // problem of a seed unchanged.
-  p.w_true = torch::randn({o.d}, gen, torch::kFloat64) / std::sqrt(static_cast<double>(o.d));  // (d), so X w_true ~ N(0, 1)
-  p.X = torch::randn({o.n, o.d}, gen, torch::kFloat64);                                          // (n, d)
-  p.t = torch::mv(p.X, p.w_true) + o.noise * torch::randn({o.n}, gen, torch::kFloat64);           // (n)
+  p.w_true =
+      torch::randn({o.d}, gen, torch::kFloat64) / std::sqrt(static_cast<double>(o.d));   // (d), so X w_true ~ N(0, 1)
+  p.X = torch::randn({o.n, o.d}, gen, torch::kFloat64);                                  // (n, d)
+  p.t = torch::mv(p.X, p.w_true) + o.noise * torch::randn({o.n}, gen, torch::kFloat64);  // (n)
   if (o.n_validation > 0) {
     p.X_val = torch::randn({o.n_validation, o.d}, gen, torch::kFloat64);  // (n_val, d)
     p.t_val = torch::mv(p.X_val, p.w_true) + o.noise * torch::randn({o.n_validation}, gen, torch::kFloat64);
@@ -64,7 +67,7 @@ double mse(const torch::Tensor& X, const torch::Tensor& w, const torch::Tensor& 
 }
 
 torch::Tensor mse_gradient(const torch::Tensor& X, const torch::Tensor& w, const torch::Tensor& t) {
-  auto r = torch::mv(X, w) - t;                               // (n)
+  auto r = torch::mv(X, w) - t;                                         // (n)
   return torch::mv(X.t(), r) * (2.0 / static_cast<double>(X.size(0)));  // (d)
 }
 
@@ -89,9 +92,9 @@ double RowSpace::off_span_norm(const torch::Tensor& w) const { return (w - proje
 
 torch::Tensor min_norm_solution(const torch::Tensor& X, const torch::Tensor& t) {
   check_full_row_rank(X);
-  auto gram = torch::mm(X, X.t());                                     // (n, n)
+  auto gram = torch::mm(X, X.t());                                         // (n, n)
   auto alpha = torch::linalg::solve(gram, t.unsqueeze(1), /*left=*/true);  // (n, 1)
-  return torch::mv(X.t(), alpha.squeeze(1));                           // (d)
+  return torch::mv(X.t(), alpha.squeeze(1));                               // (d)
 }
 
 }  // namespace tint::optim

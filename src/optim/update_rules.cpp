@@ -13,11 +13,16 @@ namespace tint::optim {
 
 std::string method_name(Method method) {
   switch (method) {
-    case Method::GD: return "GD";
-    case Method::SGD: return "SGD";
-    case Method::RMSProp: return "RMSProp";
-    case Method::Adam: return "Adam";
-    case Method::Adagrad: return "Adagrad";
+    case Method::GD:
+      return "GD";
+    case Method::SGD:
+      return "SGD";
+    case Method::RMSProp:
+      return "RMSProp";
+    case Method::Adam:
+      return "Adam";
+    case Method::Adagrad:
+      return "Adagrad";
   }
   return "?";
 }

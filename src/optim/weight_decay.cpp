@@ -19,7 +19,7 @@ namespace {
 torch::Tensor ridge_solution(const Regression& p, double lambda) {
   const double scale = 2.0 / static_cast<double>(p.n());
   auto A = torch::mm(p.X.t(), p.X) * scale + 2.0 * lambda * torch::eye(p.d(), torch::kFloat64);  // (d, d)
-  auto b = torch::mv(p.X.t(), p.t) * scale;                                                          // (d)
+  auto b = torch::mv(p.X.t(), p.t) * scale;                                                      // (d)
   return torch::linalg::solve(A, b.unsqueeze(1), /*left=*/true).squeeze(1);
 }
 
@@ -83,22 +83,24 @@ WeightDecayResult run_weight_decay(const WeightDecayOptions& o) {
   r.comparisons.push_back(compare("GD, lambda~ = lambda", Method::GD, o.decay, p, o));
 
   std::string& s = r.summary;
-  s += fmt::format("weight-decay: n = {}, d = {}, seed {}; eta {}, decay lambda {} per step, {} steps; RMSProp beta {}; "
-                   "Adam beta1 {} beta2 {}; epsilon {}\n",
-                   o.problem.n, o.problem.d, o.problem.seed, o.lr, o.decay, o.steps, o.beta, o.beta1, o.beta2,
-                   o.epsilon);
-  s += fmt::format("L2 run: lambda~ = lambda / (2 eta) = {:.10g} (the last row uses lambda~ = lambda instead)\n", matched);
+  s += fmt::format(
+      "weight-decay: n = {}, d = {}, seed {}; eta {}, decay lambda {} per step, {} steps; RMSProp beta {}; "
+      "Adam beta1 {} beta2 {}; epsilon {}\n",
+      o.problem.n, o.problem.d, o.problem.seed, o.lr, o.decay, o.steps, o.beta, o.beta1, o.beta2, o.epsilon);
+  s += fmt::format("L2 run: lambda~ = lambda / (2 eta) = {:.10g} (the last row uses lambda~ = lambda instead)\n",
+                   matched);
   for (const auto& c : r.comparisons) {
-    s += fmt::format("  {:<22} max ||w_L2 - w_decay|| {:.3e}  final {:.3e}   ||w_L2|| {:.6f}  ||w_decay|| {:.6f}  "
-                     "from the ridge solution: L2 {:.3e}, decay {:.3e}\n",
-                     c.name + ":", c.max_distance, c.final_distance, c.w_l2.norm().item<double>(),
-                     c.w_decay.norm().item<double>(), c.l2_to_ridge, c.decay_to_ridge);
+    s += fmt::format(
+        "  {:<22} max ||w_L2 - w_decay|| {:.3e}  final {:.3e}   ||w_L2|| {:.6f}  ||w_decay|| {:.6f}  "
+        "from the ridge solution: L2 {:.3e}, decay {:.3e}\n",
+        c.name + ":", c.max_distance, c.final_distance, c.w_l2.norm().item<double>(), c.w_decay.norm().item<double>(),
+        c.l2_to_ridge, c.decay_to_ridge);
   }
 
   if (o.out_dir.empty()) return r;
   detail::prepare_out_dir(o.out_dir);
-  report::Table table({"step", "gd", "rmsprop", "adam", "gd_unscaled", "gd_plot", "rmsprop_plot", "adam_plot",
-                       "gd_unscaled_plot"});
+  report::Table table(
+      {"step", "gd", "rmsprop", "adam", "gd_unscaled", "gd_plot", "rmsprop_plot", "adam_plot", "gd_unscaled_plot"});
   for (int64_t k = 0; k <= o.steps; ++k) {
     std::vector<double> row{static_cast<double>(k)};
     for (const auto& c : r.comparisons) row.push_back(c.distance[k]);
@@ -106,8 +108,8 @@ WeightDecayResult run_weight_decay(const WeightDecayOptions& o) {
     table.add_row(row);
   }
   table.save(o.out_dir / "distance.csv");
-  report::LinePlot plot{"L2 regularization with lambda~ = lambda/(2 eta) against weight decay lambda",
-                        "step", "||w(L2) - w(decay)|| (floored at 1e-20)"};
+  report::LinePlot plot{"L2 regularization with lambda~ = lambda/(2 eta) against weight decay lambda", "step",
+                        "||w(L2) - w(decay)|| (floored at 1e-20)"};
   plot.log_y = true;
   plot.series = {{"distance.csv", "step", "gd_plot", "GD"},
                  {"distance.csv", "step", "rmsprop_plot", "RMSProp"},

@@ -83,10 +83,10 @@ std::vector<std::pair<std::string, std::string>> key_settings(const DetectRunDat
 }
 
 std::string map_row(const std::string& label, const DetectEpoch& e) {
-  return fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-                     "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-                     html_escape(label), e.epoch, acc_text(e.map50), acc_text(e.map50_95), acc_text(e.precision),
-                     acc_text(e.recall));
+  return fmt::format(
+      "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+      "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+      html_escape(label), e.epoch, acc_text(e.map50), acc_text(e.map50_95), acc_text(e.precision), acc_text(e.recall));
 }
 
 std::string loss_cell(double v) { return std::isnan(v) ? "&mdash;" : loss_text(v); }
@@ -107,8 +107,7 @@ std::string detect_map_plots(const std::vector<DetectRunData>& runs, std::vector
     for (int e = 0; e <= last_epoch; ++e) {
       std::vector<std::string> row{std::to_string(e)};
       for (const auto& run : runs) {
-        row.push_back(static_cast<size_t>(e) < run.metrics.size() ? fmt::format("{:.10g}", run.metrics[e].*field)
-                                                                  : "");
+        row.push_back(static_cast<size_t>(e) < run.metrics.size() ? fmt::format("{:.10g}", run.metrics[e].*field) : "");
       }
       table.add_text_row(row);
     }
@@ -165,12 +164,13 @@ std::string render_detect_run(const DetectRunData& run, const std::string& ancho
   const auto& last = run.metrics.back();
   const size_t best50 = best_detect_row(run.metrics, &DetectEpoch::map50);
   const size_t best50_95 = best_detect_row(run.metrics, &DetectEpoch::map50_95);
-  std::string h = fmt::format("<section class=\"run detect\" id=\"{}\">\n<h2>Detection run: {}</h2>\n"
-                              "<p class=\"path\">{}</p>\n",
-                              anchor, html_escape(run.name), html_escape(run.dir.string()));
+  std::string h = fmt::format(
+      "<section class=\"run detect\" id=\"{}\">\n<h2>Detection run: {}</h2>\n"
+      "<p class=\"path\">{}</p>\n",
+      anchor, html_escape(run.name), html_escape(run.dir.string()));
   if (run.classes.empty()) {
-    warnings.push_back(fmt::format("{}: missing, its classes left out of the report",
-                                   (run.dir / detect::run_files::kNames).string()));
+    warnings.push_back(
+        fmt::format("{}: missing, its classes left out of the report", (run.dir / detect::run_files::kNames).string()));
   }
   if (!trained(run)) {
     warnings.push_back(fmt::format("{}: no epoch finished yet (metrics.csv holds epoch 0 only)", run.dir.string()));
@@ -253,12 +253,13 @@ std::string render_detect_run(const DetectRunData& run, const std::string& ancho
 
 std::string render_detect_comparison(const std::vector<DetectRunData>& runs, const std::vector<std::string>& anchors,
                                      std::vector<std::string>& warnings) {
-  std::string h = "<p class=\"note\">Validation mAP (%) of each detection run before training (epoch 0) and after "
-                  "its last epoch; best epoch: the highest mAP@0.5. Highlighted: the highest final mAP.</p>\n"
-                  "<table class=\"detect-comparison\">\n<tr><th>run</th><th>data</th><th>model</th><th>freeze</th>"
-                  "<th>epochs</th><th>batch size</th><th>mAP@0.5 before</th><th>mAP@0.5 after</th>"
-                  "<th>mAP@0.5:0.95 before</th><th>mAP@0.5:0.95 after</th><th>best epoch</th>"
-                  "<th>total seconds</th></tr>\n";
+  std::string h =
+      "<p class=\"note\">Validation mAP (%) of each detection run before training (epoch 0) and after "
+      "its last epoch; best epoch: the highest mAP@0.5. Highlighted: the highest final mAP.</p>\n"
+      "<table class=\"detect-comparison\">\n<tr><th>run</th><th>data</th><th>model</th><th>freeze</th>"
+      "<th>epochs</th><th>batch size</th><th>mAP@0.5 before</th><th>mAP@0.5 after</th>"
+      "<th>mAP@0.5:0.95 before</th><th>mAP@0.5:0.95 after</th><th>best epoch</th>"
+      "<th>total seconds</th></tr>\n";
   // Only runs with a trained epoch compete for the highlight, and only when there are two runs or more.
   std::optional<size_t> best50, best50_95;
   for (size_t i = 0; i < runs.size() && runs.size() >= 2; ++i) {

@@ -13,10 +13,10 @@ namespace tint::pages {
 
 struct DetectRunData {
   std::filesystem::path dir;
-  std::string name;  // unique within one report
+  std::string name;                                                 // unique within one report
   std::vector<std::pair<std::string, std::string>> config_entries;  // config.json: key, value as JSON text
   detect::FineTuneConfig config;
-  std::vector<std::string> classes;  // classes.names (empty when the file is missing: named in the warnings)
+  std::vector<std::string> classes;          // classes.names (empty when the file is missing: named in the warnings)
   std::vector<detect::DetectEpoch> metrics;  // metrics.csv: row 0 is the model before training, then one per epoch
 };
 

@@ -98,25 +98,26 @@ struct Section {  // one input: a run, a sweep with its runs, or a detection run
 std::string run_anchor(size_t i) { return fmt::format("run-{}", i + 1); }
 std::string detect_anchor(size_t i) { return fmt::format("detect-run-{}", i + 1); }
 
-
 // ab-bins runs' colour scores (train::ColourScores): header cells, and a row's cells ("-" where a run has none).
 bool has_colour(const std::vector<train::EpochMetrics>& metrics) {
   return std::any_of(metrics.begin(), metrics.end(), [](const auto& m) { return m.colour.has_value(); });
 }
-const char* kColourHeader = "<th>AuC (%)</th><th>rebalanced AuC (%)</th><th>PSNR (dB)</th><th>colourfulness (truth)</th>";
+const char* kColourHeader =
+    "<th>AuC (%)</th><th>rebalanced AuC (%)</th><th>PSNR (dB)</th><th>colourfulness (truth)</th>";
 std::string colour_cells(const std::optional<train::ColourScores>& c) {
   if (!c) return "<td class=\"num\">-</td><td class=\"num\">-</td><td class=\"num\">-</td><td class=\"num\">-</td>";
-  return fmt::format("<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-                     "<td class=\"num\">{} ({})</td>",
-                     acc_text(c->auc), acc_text(c->auc_rebalanced), acc_text(c->psnr), acc_text(c->colourfulness),
-                     acc_text(c->truth_colourfulness));
+  return fmt::format(
+      "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+      "<td class=\"num\">{} ({})</td>",
+      acc_text(c->auc), acc_text(c->auc_rebalanced), acc_text(c->psnr), acc_text(c->colourfulness),
+      acc_text(c->truth_colourfulness));
 }
 
 std::string render_run(const RunData& run, size_t index, int max_sample_epochs, std::vector<std::string>& warnings) {
   std::string h;
   const auto& last = run.metrics.back();
-  h += fmt::format("<section class=\"run\" id=\"{}\">\n<h2>Run: {}</h2>\n<p class=\"path\">{}</p>\n",
-                   run_anchor(index), html_escape(run.name), html_escape(run.dir.string()));
+  h += fmt::format("<section class=\"run\" id=\"{}\">\n<h2>Run: {}</h2>\n<p class=\"path\">{}</p>\n", run_anchor(index),
+                   html_escape(run.name), html_escape(run.dir.string()));
   const size_t best_acc = best_index(run.metrics, &train::EpochMetrics::val_acc, false);
   const std::string epochs = last.epoch == run.config.epochs ? std::to_string(last.epoch)
                                                              : fmt::format("{} of {}", last.epoch, run.config.epochs);
@@ -164,9 +165,10 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
         if (chosen.empty() || chosen.back() != i) chosen.push_back(i);
       }
     }
-    h += fmt::format("<p class=\"note\">Rows: grey network input, ground truth ({}), the network's prediction; on "
-                     "the first validation images.</p>\n<div class=\"pair\">\n",
-                     run.config.target == train::ColourTarget::ab_bins ? "the image itself" : "each pixel's nearest palette colour");
+    h += fmt::format(
+        "<p class=\"note\">Rows: grey network input, ground truth ({}), the network's prediction; on "
+        "the first validation images.</p>\n<div class=\"pair\">\n",
+        run.config.target == train::ColourTarget::ab_bins ? "the image itself" : "each pixel's nearest palette colour");
     const auto& first = run.samples[chosen.front()];
     const auto& last_sample = run.samples[chosen.back()];
     h += figure(first.second, fmt::format("epoch {} (first)", first.first), "samples", warnings);
@@ -186,11 +188,12 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
 
   const size_t best_loss = best_index(run.metrics, &train::EpochMetrics::val_loss, true);
   const bool colour = has_colour(run.metrics);
-  h += fmt::format("<h3>Metrics</h3>\n<p class=\"note\">From metrics.csv. Highlighted: the lowest validation loss "
-                   "and the highest validation accuracy; the last row is the final epoch.</p>\n<table "
-                   "class=\"metrics\">\n<tr><th>epoch</th><th>train loss</th><th>val loss</th><th>val accuracy "
-                   "(%)</th>{}<th>seconds</th></tr>\n",
-                   colour ? kColourHeader : "");
+  h += fmt::format(
+      "<h3>Metrics</h3>\n<p class=\"note\">From metrics.csv. Highlighted: the lowest validation loss "
+      "and the highest validation accuracy; the last row is the final epoch.</p>\n<table "
+      "class=\"metrics\">\n<tr><th>epoch</th><th>train loss</th><th>val loss</th><th>val accuracy "
+      "(%)</th>{}<th>seconds</th></tr>\n",
+      colour ? kColourHeader : "");
   for (size_t i = 0; i < run.metrics.size(); ++i) {
     const auto& m = run.metrics[i];
     h += fmt::format(
@@ -214,15 +217,15 @@ std::string summary_cell(const std::string& column, const std::string& cell) {
       if (column == "val_acc") return acc_text(v);
       if (column == "seconds") return seconds_text(v);
     }
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   return cell;
 }
 
 std::string render_sweep(const Section& s, std::vector<std::string>& warnings) {
   std::string h = fmt::format("<section class=\"sweep\">\n<h2>Sweep: {}</h2>\n<p class=\"path\">{}</p>\n",
                               html_escape(s.name), html_escape(s.dir.string()));
-  h += "<h3>Summary</h3>\n<p class=\"note\">From summary.csv: the final epoch of each run.</p>\n<table class=\"summary\">\n<tr>";
+  h += "<h3>Summary</h3>\n<p class=\"note\">From summary.csv: the final epoch of each run.</p>\n<table "
+       "class=\"summary\">\n<tr>";
   const auto& header = s.summary.front();
   for (const auto& c : header) h += "<th>" + html_escape(c) + "</th>";
   h += "</tr>\n";
@@ -230,7 +233,8 @@ std::string render_sweep(const Section& s, std::vector<std::string>& warnings) {
     h += "<tr>";
     for (size_t c = 0; c < s.summary[r].size(); ++c) {
       const std::string column = c < header.size() ? header[c] : "";
-      h += fmt::format("<td{}>{}</td>", c > 0 ? " class=\"num\"" : "", html_escape(summary_cell(column, s.summary[r][c])));
+      h += fmt::format("<td{}>{}</td>", c > 0 ? " class=\"num\"" : "",
+                       html_escape(summary_cell(column, s.summary[r][c])));
     }
     h += "</tr>\n";
   }
@@ -263,7 +267,8 @@ std::string comparison_plots(const std::vector<RunData>& runs, std::vector<std::
     LinePlot plot{fmt::format("{} of every run", title), "epoch", y_label};
     plot.width = 760;
     plot.height = 500;
-    for (size_t i = 0; i < runs.size(); ++i) plot.series.push_back({csv, "epoch", columns[i + 1], runs[i].name, false, "linespoints"});
+    for (size_t i = 0; i < runs.size(); ++i)
+      plot.series.push_back({csv, "epoch", columns[i + 1], runs[i].name, false, "linespoints"});
     const fs::path png = scratch.path() / (fs::path(csv).stem().string() + ".png");
     try {
       plot_lines(png, plot);
@@ -336,7 +341,6 @@ std::string now_text() {
 
 }  // namespace
 
-
 ReportResult render_report(const ReportOptions& options) {
   if (options.inputs.empty()) throw Error("give at least one run directory");
   if (options.max_sample_epochs == 1 || options.max_sample_epochs < 0) {
@@ -390,7 +394,8 @@ ReportResult render_report(const ReportOptions& options) {
       dirs.insert(dirs.end(), others.begin(), others.end());
       for (const auto& d : dirs) {
         if (!fs::is_regular_file(d / train::run_files::kMetrics, ec)) {
-          result.warnings.push_back(fmt::format("{}: no metrics.csv (unfinished run?), left out of the report", d.string()));
+          result.warnings.push_back(
+              fmt::format("{}: no metrics.csv (unfinished run?), left out of the report", d.string()));
           continue;
         }
         s.runs.push_back(runs.size());
@@ -420,9 +425,10 @@ ReportResult render_report(const ReportOptions& options) {
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   h += fmt::format("<meta name=\"generator\" content=\"tint {}\">\n<title>{}</title>\n<style>{}</style>\n</head>\n",
                    version(), html_escape(options.title), kStyle);
-  h += fmt::format("<body>\n<main>\n<header>\n<h1>{}</h1>\n<p class=\"meta\">{} run{} &middot; written by tint {} on "
-                   "{}</p>\n</header>\n",
-                   html_escape(options.title), total_runs, total_runs == 1 ? "" : "s", version(), now_text());
+  h += fmt::format(
+      "<body>\n<main>\n<header>\n<h1>{}</h1>\n<p class=\"meta\">{} run{} &middot; written by tint {} on "
+      "{}</p>\n</header>\n",
+      html_escape(options.title), total_runs, total_runs == 1 ? "" : "s", version(), now_text());
   h += "<nav>\n<ol>\n";
   if (total_runs >= 2) h += "<li><a href=\"#comparison\">Comparison</a></li>\n";
   for (const auto& s : sections) {  // in page order

@@ -15,10 +15,10 @@ void check_drawable(const torch::Tensor& image, const char* what) {
       image.is_contiguous() && image.device().is_cpu()) {
     return;
   }
-  const std::string got = !image.defined() ? std::string("an undefined tensor")
-                                           : fmt::format("{} {}{}", c10::str(image.sizes()),
-                                                         c10::toString(image.scalar_type()),
-                                                         image.is_contiguous() ? "" : " (not contiguous)");
+  const std::string got = !image.defined()
+                              ? std::string("an undefined tensor")
+                              : fmt::format("{} {}{}", c10::str(image.sizes()), c10::toString(image.scalar_type()),
+                                            image.is_contiguous() ? "" : " (not contiguous)");
   throw Error(fmt::format("{}: expected a contiguous (3, H, W) uint8 RGB image on the CPU, got {}", what, got));
 }
 

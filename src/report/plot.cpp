@@ -52,8 +52,7 @@ int run_process(const std::vector<std::string>& argv, const fs::path& dir, std::
     ::_exit(127);
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   ::close(err_fd);
   std::ifstream in(err_path);
   std::ostringstream text;
@@ -75,7 +74,8 @@ void run_gnuplot(const fs::path& script, const fs::path& png) {
   const std::string tmp = fmt::format(".{}.tmp-{}", png.filename().string(), ::getpid());
   std::string errors;
   int code = run_process({"gnuplot", "-e", "out=" + gp_string(tmp), script.filename().string()}, dir, errors);
-  if (code == 127) throw Error("gnuplot is not installed (Debian: apt-get install gnuplot-nox); cannot draw " + png.string());
+  if (code == 127)
+    throw Error("gnuplot is not installed (Debian: apt-get install gnuplot-nox); cannot draw " + png.string());
   if (code != 0 || !fs::exists(dir / tmp)) {
     std::error_code ec;
     fs::remove(dir / tmp, ec);
@@ -97,15 +97,16 @@ void plot_lines(const fs::path& png, const LinePlot& plot) {
   gp += fmt::format("set xlabel {}\nset ylabel {}\n", gp_string(plot.x_label), gp_string(plot.y_label));
   if (plot.log_x) gp += "set logscale x\n";
   if (plot.log_y) gp += "set logscale y\n";
-  if (!plot.y2_label.empty()) gp += fmt::format("set y2label {}\nset y2tics\nset ytics nomirror\n", gp_string(plot.y2_label));
+  if (!plot.y2_label.empty())
+    gp += fmt::format("set y2label {}\nset y2tics\nset ytics nomirror\n", gp_string(plot.y2_label));
   for (const auto& line : plot.extra) gp += line + "\n";
   gp += "plot ";
   for (size_t i = 0; i < plot.series.size(); ++i) {
     const auto& s = plot.series[i];
     const std::string title = s.title.empty() ? "notitle" : "title " + gp_string(s.title) + " noenhanced";
-    gp += fmt::format("{}{} using (column({})):(column({})) with {} lw 2 {}{}", i ? ", \\\n     " : "",
-                      gp_string(s.csv), gp_string(s.x_column), gp_string(s.y_column), s.style, title,
-                      s.second_axis ? " axes x1y2" : "");
+    gp +=
+        fmt::format("{}{} using (column({})):(column({})) with {} lw 2 {}{}", i ? ", \\\n     " : "", gp_string(s.csv),
+                    gp_string(s.x_column), gp_string(s.y_column), s.style, title, s.second_axis ? " axes x1y2" : "");
   }
   gp += "\n";
   write_file_atomic(script, gp);

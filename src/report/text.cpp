@@ -92,8 +92,8 @@ struct Font::Face {
 
   void set_size(int pixel_size) {
     if (pixel_size < kMinTextPixelSize || pixel_size > kMaxTextPixelSize) {
-      throw Error(fmt::format("text pixel size {} is outside [{}, {}]", pixel_size, kMinTextPixelSize,
-                              kMaxTextPixelSize));
+      throw Error(
+          fmt::format("text pixel size {} is outside [{}, {}]", pixel_size, kMinTextPixelSize, kMaxTextPixelSize));
     }
     if (pixel_size == current_size) return;
     if (FT_Error e = FT_Set_Pixel_Sizes(face, 0, FT_UInt(pixel_size))) {
@@ -189,9 +189,10 @@ Font Font::find(const std::string& pattern) {
   // as read now.
   FcConfig* config = FcInitLoadConfigAndFonts();
   if (config == nullptr) {
-    throw Error(fmt::format("no font for text: fontconfig could not load its configuration (looking for '{}'); "
-                            "Debian's fonts-dejavu-core provides DejaVu Sans",
-                            pattern));
+    throw Error(
+        fmt::format("no font for text: fontconfig could not load its configuration (looking for '{}'); "
+                    "Debian's fonts-dejavu-core provides DejaVu Sans",
+                    pattern));
   }
   std::string tried;
   auto try_pattern = [&](const std::string& p) -> std::optional<Font> {
@@ -224,9 +225,10 @@ Font Font::find(const std::string& pattern) {
   if (!font && pattern != kFallbackFontPattern) font = try_pattern(kFallbackFontPattern);
   FcConfigDestroy(config);
   if (!font) {
-    throw Error(fmt::format("no font for text: fontconfig matched no scalable font for the pattern '{}' nor '{}'{}; "
-                            "install one (Debian's fonts-dejavu-core provides DejaVu Sans) or name a font file",
-                            pattern, kFallbackFontPattern, tried));
+    throw Error(
+        fmt::format("no font for text: fontconfig matched no scalable font for the pattern '{}' nor '{}'{}; "
+                    "install one (Debian's fonts-dejavu-core provides DejaVu Sans) or name a font file",
+                    pattern, kFallbackFontPattern, tried));
   }
   return *std::move(font);
 }

@@ -16,10 +16,10 @@ std::string read_checkpoint_to_resume(const fs::path& dir, const std::string& ch
   if (!fs::is_directory(dir, ec)) throw Error(fmt::format("--resume {}: no such run directory", dir.string()));
   // Every run writes config.json before its first batch and the checkpoint at the end of each epoch.
   if (fs::exists(dir / "config.json", ec)) {
-    throw Error(fmt::format("--resume {}: the run stopped before the end of its first epoch, so there is no {} to "
-                            "continue from; start it again with `{} -o {} --force` and the settings in {}",
-                            dir.string(), checkpoint_name, fresh_command, dir.string(),
-                            (dir / "config.json").string()));
+    throw Error(
+        fmt::format("--resume {}: the run stopped before the end of its first epoch, so there is no {} to "
+                    "continue from; start it again with `{} -o {} --force` and the settings in {}",
+                    dir.string(), checkpoint_name, fresh_command, dir.string(), (dir / "config.json").string()));
   }
   throw Error(fmt::format("--resume {}: holds no run (no {} or config.json)", dir.string(), checkpoint_name));
 }

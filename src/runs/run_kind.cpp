@@ -51,8 +51,8 @@ RunKind kind_in(const nlohmann::json& config, const fs::path& dir, const fs::pat
     for (const auto& row : kKinds)
       if (value.get<std::string>() == row.name) return row.kind;
   }
-  throw Error(fmt::format("{}: \"kind\" is {}, expected \"colourization\" or \"detection\"", path.string(),
-                          value.dump()));
+  throw Error(
+      fmt::format("{}: \"kind\" is {}, expected \"colourization\" or \"detection\"", path.string(), value.dump()));
 }
 
 }  // namespace
@@ -69,8 +69,7 @@ std::optional<RunKind> kind_of(const fs::path& dir) {
 
 bool is_sweep_dir(const fs::path& dir) {
   std::error_code ec;
-  return !fs::is_regular_file(dir / common_files::kConfig, ec) &&
-         fs::is_regular_file(dir / sweep_files::kSummary, ec);
+  return !fs::is_regular_file(dir / common_files::kConfig, ec) && fs::is_regular_file(dir / sweep_files::kSummary, ec);
 }
 
 void write_config(const fs::path& dir, RunKind kind, nlohmann::json settings) {

@@ -63,9 +63,9 @@ void run_epochs(RunSteps& steps, torch::optim::Optimizer& optimizer, distributed
       dp.after_backward();
       const bool stop = sum_with_stop_flag(parts, dp);
       if (!std::isfinite(parts.back())) {
-        stop_non_finite(fmt::format("loss became {} at epoch {}, batch {}", non_finite_name(parts.back()), epoch + 1,
-                                    b + 1),
-                        checkpoint);
+        stop_non_finite(
+            fmt::format("loss became {} at epoch {}, batch {}", non_finite_name(parts.back()), epoch + 1, b + 1),
+            checkpoint);
       }
       optimizer.step();
       for (size_t k = 0; k < s.loss_parts; ++k) at.sums[k] += parts[k];
@@ -73,8 +73,8 @@ void run_epochs(RunSteps& steps, torch::optim::Optimizer& optimizer, distributed
       if (s.on_batch) s.on_batch(epoch + 1, b + 1, batches);
       if (stop && b + 1 < batches) {
         if (dp.leader()) steps.save(at);
-        throw Interrupted(fmt::format("interrupted at epoch {}, batch {} of {}; checkpoint saved. {}", epoch + 1,
-                                      b + 1, batches, resume));
+        throw Interrupted(fmt::format("interrupted at epoch {}, batch {} of {}; checkpoint saved. {}", epoch + 1, b + 1,
+                                      batches, resume));
       }
     }
     std::vector<double> means(s.loss_parts);
@@ -89,9 +89,8 @@ void run_epochs(RunSteps& steps, torch::optim::Optimizer& optimizer, distributed
 
 std::optional<std::string> open_run(const RunRequest& request, distributed::DataParallel& dp) {
   if (request.resume) {
-    return dp.from_leader([&] {
-      return read_checkpoint_to_resume(request.dir, common_files::kCheckpoint, kind_command(request.kind));
-    });
+    return dp.from_leader(
+        [&] { return read_checkpoint_to_resume(request.dir, common_files::kCheckpoint, kind_command(request.kind)); });
   }
   if (dp.leader()) {
     std::error_code ec;
@@ -107,15 +106,17 @@ std::optional<std::string> adapt_world_size(int& batch_size, int& world_size, in
                                             const std::string& caveat) {
   if (world_size == workers) return std::nullopt;
   const int batch = distributed::resumed_batch_size(batch_size, world_size, workers, dir.string());
-  std::string note = fmt::format("{} was trained by {} worker(s) of batch {}; continuing with {} of batch {} (global "
-                                 "batch {} unchanged{})",
-                                 dir.string(), world_size, batch_size, workers, batch, batch_size * world_size, caveat);
+  std::string note = fmt::format(
+      "{} was trained by {} worker(s) of batch {}; continuing with {} of batch {} (global "
+      "batch {} unchanged{})",
+      dir.string(), world_size, batch_size, workers, batch, batch_size * world_size, caveat);
   batch_size = batch;
   world_size = workers;
   return note;
 }
 
-void write_curve(const fs::path& dir, const report::LinePlot& plot, const std::function<void(const std::string&)>& warn) {
+void write_curve(const fs::path& dir, const report::LinePlot& plot,
+                 const std::function<void(const std::string&)>& warn) {
   try {
     report::plot_lines(dir / common_files::kTrainingCurve, plot);
   } catch (const Error& e) {

@@ -49,7 +49,7 @@ ColourTargets ColourTargets::palette(data::Palette palette) {
   if (palette.size() < 2) throw Error("palette targets need a palette of at least 2 colours");
   ColourTargets t;
   // The palette lives in the network's /256 scale; as a colour it is the pixel value c * 256 of an 8-bit image.
-  auto rgb = (palette.colours() * (256.0f / 255.0f)).t().reshape({1, 3, -1, 1});  // (1, 3, K, 1)
+  auto rgb = (palette.colours() * (256.0f / 255.0f)).t().reshape({1, 3, -1, 1});           // (1, 3, K, 1)
   t.palette_ab_ = data::rgb_to_lab(rgb).slice(1, 1, 3).reshape({2, -1}).t().contiguous();  // (K, 2)
   t.palette_ = std::move(palette);
   return t;

@@ -39,6 +39,9 @@ Setting<C> real_at_most(std::string flag, std::string key, std::function<double&
 
 }  // namespace
 
+// A settings table reads as one row per setting: clang-format would break every row whose accessor is a
+// lambda onto several lines.
+// clang-format off
 const SettingsTable<TrainConfig>& train_settings() {
   using C = TrainConfig;
   static const SettingsTable<TrainConfig> table = [] {
@@ -135,6 +138,7 @@ const SettingsTable<TrainConfig>& train_settings() {
   }();
   return table;
 }
+// clang-format on
 
 void validate(const TrainConfig& c) { check_settings(train_settings(), c); }
 

@@ -20,8 +20,8 @@ void ConsoleObserver::on_epoch(const EpochMetrics& m, int epochs) {
   bar_.clear();
   fmt::print("{}epoch {:>3}/{}  train loss {:.4f}  val loss {:.4f}  val acc {:5.2f}%  {:6.1f} s{}\n", prefix_, m.epoch,
              epochs, m.train_loss, m.val_loss, m.val_acc, m.seconds,
-             m.colour ? fmt::format("  AuC {:.2f}%  rebalanced {:.2f}%  PSNR {:.2f} dB  colourfulness {:.1f}", m.colour->auc,
-                                    m.colour->auc_rebalanced, m.colour->psnr, m.colour->colourfulness)
+             m.colour ? fmt::format("  AuC {:.2f}%  rebalanced {:.2f}%  PSNR {:.2f} dB  colourfulness {:.1f}",
+                                    m.colour->auc, m.colour->auc_rebalanced, m.colour->psnr, m.colour->colourfulness)
                       : std::string());
   std::fflush(stdout);
 }

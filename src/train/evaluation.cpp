@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "tint/core/error.h"
 #include "tint/data/cifar10.h"
@@ -86,7 +86,7 @@ EvalSums evaluate_sums(models::ColourNetImpl& model, const ColourData& data, con
       PrecisionScope scope(options.precision);
       logits = model.forward(data.grey.slice(0, start, end));
     }
-    auto target = data.ids.slice(0, start, end);  // (B, H, W)
+    auto target = data.ids.slice(0, start, end);                                               // (B, H, W)
     auto images = data.images.defined() ? data.images.slice(0, start, end) : torch::Tensor();  // (B, 3, H, W)
     if (soft && !images.defined()) throw Error("soft targets need the images (ColourData::images)");
     const double loss = targets.loss(logits, target, images, /*sum=*/true).item<double>();
@@ -112,7 +112,8 @@ EvalSums evaluate_sums(models::ColourNetImpl& model, const ColourData& data, con
 
 std::string decoding_text(const EvaluateRunResult& r) {
   if (r.target == ColourTarget::palette) return "argmax palette colour";
-  if (r.decoding.mode == data::AbDecode::Annealed) return fmt::format("annealed mean, T = {:g}", r.decoding.temperature);
+  if (r.decoding.mode == data::AbDecode::Annealed)
+    return fmt::format("annealed mean, T = {:g}", r.decoding.temperature);
   return data::to_string(r.decoding.mode);
 }
 
@@ -134,7 +135,8 @@ EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, const 
                     const EvalPassOptions& options, distributed::DataParallel* dp) {
   if (options.batch_size < 1) throw Error(fmt::format("evaluation batch size {} < 1", options.batch_size));
   if (options.reference != nullptr && options.reference->lab.size(0) != data.size()) {
-    throw Error(fmt::format("colour reference of {} images for {} images", options.reference->lab.size(0), data.size()));
+    throw Error(
+        fmt::format("colour reference of {} images for {} images", options.reference->lab.size(0), data.size()));
   }
   if (dp == nullptr || !dp->distributed()) return evaluate_sums(model, data, targets, options, 0, data.size()).result();
   // Every worker evaluates its share of the set; the sums make the whole set's numbers on each.
@@ -146,7 +148,8 @@ EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, const 
   return EvalSums::from_state(state, options.reference != nullptr).result();
 }
 
-EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size, const std::string& precision) {
+EvalResult evaluate(models::ColourNetImpl& model, const ColourData& data, int batch_size,
+                    const std::string& precision) {
   return evaluate(model, data, ColourTargets{}, {batch_size, precision});
 }
 
@@ -157,9 +160,10 @@ EvaluateRunResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir
   const auto& config = meta.config;
   const bool bins = config.target == ColourTarget::ab_bins;
   if (options.decoding && !bins) {
-    throw Error(fmt::format("--decode and --temperature apply to ab-bins runs; {} predicts palette colours (--target "
-                            "palette)",
-                            run_dir.string()));
+    throw Error(
+        fmt::format("--decode and --temperature apply to ab-bins runs; {} predicts palette colours (--target "
+                    "palette)",
+                    run_dir.string()));
   }
   auto model = load_model(reader);
   const auto targets = colour_targets(meta);
@@ -167,7 +171,8 @@ EvaluateRunResult evaluate_run(const fs::path& run_dir, const fs::path& data_dir
   r.category = options.category.empty() ? config.category : options.category;
   r.other_category = r.category != config.category;
   auto images = data::read_category(data_dir, data::Split::Test, r.category).images;
-  if (images.size(0) == 0) throw Error(fmt::format("no test images of category '{}' in {}", r.category, data_dir.string()));
+  if (images.size(0) == 0)
+    throw Error(fmt::format("no test images of category '{}' in {}", r.category, data_dir.string()));
   const auto val = prepare(images, targets, options.limit.value_or(config.val_limit));
   const auto reference = colour_reference(val.images);
   r.decoding = options.decoding.value_or(ab_decoding(config));
@@ -192,16 +197,17 @@ std::string format_evaluation(const EvaluateRunResult& r) {
                         r.result.loss, r.result.accuracy);
   if (r.result.colour) {
     const auto& c = *r.result.colour;
-    text += fmt::format("colour ({}, on the true lightness): AuC {:.2f}%, rebalanced AuC {:.2f}%, PSNR {:.2f} dB, "
-                        "colourfulness {:.2f} (ground truth {:.2f})\n",
-                        decoding_text(r), c.auc, c.auc_rebalanced, c.psnr, c.colourfulness, c.truth_colourfulness);
+    text += fmt::format(
+        "colour ({}, on the true lightness): AuC {:.2f}%, rebalanced AuC {:.2f}%, PSNR {:.2f} dB, "
+        "colourfulness {:.2f} (ground truth {:.2f})\n",
+        decoding_text(r), c.auc, c.auc_rebalanced, c.psnr, c.colourfulness, c.truth_colourfulness);
   }
   return text;
 }
 
 nlohmann::json evaluation_to_json(const EvaluateRunResult& r) {
-  nlohmann::json j = {{"model", r.model},   {"target", to_string(r.target)}, {"classes", r.classes},
-                      {"epoch", r.epoch},   {"category", r.category}, {"images", r.images},
+  nlohmann::json j = {{"model", r.model},      {"target", to_string(r.target)}, {"classes", r.classes},
+                      {"epoch", r.epoch},      {"category", r.category},        {"images", r.images},
                       {"loss", r.result.loss}, {"seconds", r.seconds}};
   const bool bins = r.target == ColourTarget::ab_bins;
   j[bins ? "bin_accuracy" : "accuracy"] = r.result.accuracy;

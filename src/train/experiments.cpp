@@ -106,7 +106,7 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
   std::vector<TrainConfig> configs;
   for (const auto& v : job.values) {
     TrainConfig c = job.base;
-    apply_sweep_value(c, job.parameter, v);  // every value is checked before any training starts
+    apply_sweep_value(c, job.parameter, v);                         // every value is checked before any training starts
     if (c.target == ColourTarget::ab_bins) c.palette_file.clear();  // the sweep's --palette is for its palette runs
     try {
       check_target_settings(c);
@@ -126,8 +126,8 @@ std::vector<SweepRun> run_sweep(const SweepJob& job, TrainObserver* observer) {
   std::optional<data::Palette> palette;
   if (any_palette) {
     palette = load_or_fit_palette(
-        job.base,
-        [&] { return data::read_category(job.data_dir, data::Split::Train, job.base.category).images; }, observer);
+        job.base, [&] { return data::read_category(job.data_dir, data::Split::Train, job.base.category).images; },
+        observer);
     palette->save(palette_path);
   }
 

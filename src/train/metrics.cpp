@@ -69,8 +69,7 @@ std::vector<EpochMetrics> history_from_json(const nlohmann::json& json) {
     // by fuzz/fuzz_checkpoint.cpp): the epoch must be a JSON integer in 1..INT_MAX, as history_to_json writes it.
     // Refused like the reader's other nlohmann errors (a row too short, a string for a number), which callers catch.
     // (nlohmann compares signed and unsigned JSON integers with ints by value.)
-    if (!r.is_array() || r.empty() || !r[0].is_number_integer() || r[0] < 1 ||
-        r[0] > std::numeric_limits<int>::max()) {
+    if (!r.is_array() || r.empty() || !r[0].is_number_integer() || r[0] < 1 || r[0] > std::numeric_limits<int>::max()) {
       throw nlohmann::json::type_error::create(
           302,
           fmt::format("history row {} does not start with its epoch, an integer from 1 ({})", history.size() + 1,

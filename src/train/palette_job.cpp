@@ -17,7 +17,8 @@ PaletteJobResult run_palette(const PaletteJob& job) {
   const auto start = std::chrono::steady_clock::now();
   auto train = data::read_category(job.data_dir, data::Split::Train, job.category);
   ensure_directory(job.out_dir);
-  const std::string label = job.category == "all" ? "all" : train.class_names[data::category_index(job.category, train.class_names)];
+  const std::string label =
+      job.category == "all" ? "all" : train.class_names[data::category_index(job.category, train.class_names)];
 
   PaletteJobResult result;
   result.palette = data::Palette::fit(train.images, job.kmeans, label, &result.kmeans);
@@ -42,7 +43,8 @@ data::Palette load_or_fit_palette(const TrainConfig& c, const std::function<torc
     }
     return p;
   }
-  if (observer) observer->on_note(fmt::format("fitting a {}-colour palette (k-means, seed {})", c.net.num_colours, c.seed));
+  if (observer)
+    observer->on_note(fmt::format("fitting a {}-colour palette (k-means, seed {})", c.net.num_colours, c.seed));
   auto p = data::Palette::fit(train_images(), {c.net.num_colours, c.seed, c.kmeans_iterations}, c.category);
   if (p.size() != c.net.num_colours) {
     throw Error(fmt::format("the training images have only {} distinct colours, fewer than --num-colours {}", p.size(),

@@ -24,8 +24,7 @@ double parse_number(const std::string& text, const fs::path& file, size_t line, 
     size_t used = 0;
     double v = std::stod(text, &used);
     if (used == text.size() && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   throw Error(fmt::format("{}:{}: column '{}' holds '{}', not a number", file.string(), line, column, text));
 }
 
@@ -33,13 +32,15 @@ double parse_number(const std::string& text, const fs::path& file, size_t line, 
 int parse_epoch(const std::string& text, const fs::path& file, size_t line) {
   const auto epoch = whole_int(parse_number(text, file, line, "epoch"), 1);
   if (!epoch) {
-    throw Error(fmt::format("{}:{}: column 'epoch' holds '{}', not an epoch number (1, 2, ...)", file.string(), line,
-                            text));
+    throw Error(
+        fmt::format("{}:{}: column 'epoch' holds '{}', not an epoch number (1, 2, ...)", file.string(), line, text));
   }
   return *epoch;
 }
 
-std::string json_text(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+std::string json_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
 
 }  // namespace
 
@@ -62,7 +63,8 @@ std::vector<EpochMetrics> read_metrics_csv(const fs::path& path) {
   const size_t epoch = column("epoch"), train_loss = column("train_loss"), val_loss = column("val_loss"),
                val_acc = column("val_acc"), seconds = column("seconds");
   // ab-bins runs' colour scores: all five columns or none.
-  const char* colour_names[] = {"val_auc", "val_auc_rebalanced", "val_psnr", "val_colourfulness", "truth_colourfulness"};
+  const char* colour_names[] = {"val_auc", "val_auc_rebalanced", "val_psnr", "val_colourfulness",
+                                "truth_colourfulness"};
   const bool colour = std::find(header.begin(), header.end(), colour_names[0]) != header.end();
   std::vector<size_t> colour_columns;
   if (colour) {

@@ -5,18 +5,18 @@
 #include <memory>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/cifar10.h"
-#include "tint/distributed/data_parallel.h"
-#include "tint/models/layers.h"
-#include "tint/models/model_table.h"
 #include "tint/data/image_io.h"
 #include "tint/data/lab.h"
 #include "tint/data/preprocess.h"
+#include "tint/distributed/data_parallel.h"
+#include "tint/models/layers.h"
+#include "tint/models/model_table.h"
 #include "tint/report/image_grid.h"
 #include "tint/report/plot.h"
 #include "tint/runs/run_kind.h"
@@ -65,7 +65,10 @@ namespace {
 ColourTargets fresh_targets(TrainConfig& c, const torch::Tensor& train_images, distributed::DataParallel& dp,
                             TrainObserver* observer) {
   if (c.target == ColourTarget::palette) {
-    auto fit = [&] { return load_or_fit_palette(c, [&] { return train_images; }, observer); };
+    auto fit = [&] {
+      return load_or_fit_palette(
+          c, [&] { return train_images; }, observer);
+    };
     return ColourTargets::palette(
         dp.distributed()
             ? data::Palette::from_json(nlohmann::json::parse(dp.from_leader([&] { return fit().to_json().dump(); })),
@@ -73,15 +76,16 @@ ColourTargets fresh_targets(TrainConfig& c, const torch::Tensor& train_images, d
             : fit());
   }
   auto fit = [&] {
-    const auto used = c.train_limit > 0 && c.train_limit < train_images.size(0) ? train_images.slice(0, 0, c.train_limit)
-                                                                                 : train_images;
+    const auto used = c.train_limit > 0 && c.train_limit < train_images.size(0)
+                          ? train_images.slice(0, 0, c.train_limit)
+                          : train_images;
     if (observer) observer->on_note(fmt::format("fitting ab bins (grid 10) to {} training images", used.size(0)));
     return fit_ab_bins(used);
   };
-  auto bins = dp.distributed()
-                  ? data::AbBins::from_json(nlohmann::json::parse(dp.from_leader([&] { return fit().to_json().dump(); })),
-                                            "the ab bins of rank 0")
-                  : fit();
+  auto bins = dp.distributed() ? data::AbBins::from_json(
+                                     nlohmann::json::parse(dp.from_leader([&] { return fit().to_json().dump(); })),
+                                     "the ab bins of rank 0")
+                               : fit();
   auto targets = ColourTargets::ab_bins(std::move(bins), c.soft_targets, c.rebalance);
   targets.resolve_num_colours(c);
   return targets;
@@ -127,14 +131,24 @@ class ColourRun final : public runs::RunSteps {
   ColourRun(const TrainConfig& c, const ColourData& train_set, const ColourData& val_set, const ColourTargets& targets,
             const EvalPassOptions& eval, models::ColourNet model, torch::optim::Optimizer& optimizer,
             distributed::DataParallel& dp, fs::path dir, std::vector<EpochMetrics>& history, TrainObserver* observer)
-      : c_(c), train_(train_set), val_(val_set), targets_(targets), eval_(eval), model_(std::move(model)),
-        optimizer_(optimizer), dp_(dp), dir_(std::move(dir)), history_(history), observer_(observer) {}
+      : c_(c),
+        train_(train_set),
+        val_(val_set),
+        targets_(targets),
+        eval_(eval),
+        model_(std::move(model)),
+        optimizer_(optimizer),
+        dp_(dp),
+        dir_(std::move(dir)),
+        history_(history),
+        observer_(observer) {}
 
   void begin_epoch(int epoch) override {
     model_->train();
-    order_ = c_.shuffle ? data::seeded_permutation(train_.size(), runs::derive_seed(c_.seed, runs::SeedStream::epoch_order,
-                                                                                      static_cast<uint64_t>(epoch)))
-                        : torch::arange(train_.size(), torch::kInt64);
+    order_ = c_.shuffle
+                 ? data::seeded_permutation(train_.size(), runs::derive_seed(c_.seed, runs::SeedStream::epoch_order,
+                                                                             static_cast<uint64_t>(epoch)))
+                 : torch::arange(train_.size(), torch::kInt64);
   }
 
   std::vector<double> step(const runs::BatchShare& s) override {
@@ -210,12 +224,14 @@ runs::Position restore(CheckpointReader& reader, models::ColourNetImpl& model, t
   history = reader.meta().history;
   const runs::Position from{reader.meta().epoch, reader.meta().batches_done, {reader.meta().partial_loss_sum}};
   if (!observer) return from;
-  observer->on_note(fmt::format("resuming {} at epoch {} of {}{}", dir.string(), from.epoch + 1, c.epochs,
-                                from.batches_done > 0 ? fmt::format(", batch {}", from.batches_done + 1) : std::string()));
+  observer->on_note(
+      fmt::format("resuming {} at epoch {} of {}{}", dir.string(), from.epoch + 1, c.epochs,
+                  from.batches_done > 0 ? fmt::format(", batch {}", from.batches_done + 1) : std::string()));
   if (c.threads > 0 && c.threads != at::get_num_threads()) {
-    observer->on_note(fmt::format("warning: {} was trained with {} threads and resumes with {}: its numbers will "
-                                  "differ from an uninterrupted run's in the last digits (--threads {} matches it)",
-                                  dir.string(), c.threads, at::get_num_threads(), c.threads));
+    observer->on_note(
+        fmt::format("warning: {} was trained with {} threads and resumes with {}: its numbers will "
+                    "differ from an uninterrupted run's in the last digits (--threads {} matches it)",
+                    dir.string(), c.threads, at::get_num_threads(), c.threads));
   }
   return from;
 }
@@ -250,9 +266,9 @@ TrainConfig run_settings(const TrainJob& job, const CheckpointReader* reader, in
   }
   TrainConfig c = reader->meta().config;
   if (job.epochs_override > 0) c.epochs = job.epochs_override;
-  const auto changed = runs::adapt_world_size(
-      c.batch_size, c.world_size, workers, job.run_dir,
-      c.sync_batchnorm ? "" : "; batchnorm statistics are per worker, so not the same run");
+  const auto changed =
+      runs::adapt_world_size(c.batch_size, c.world_size, workers, job.run_dir,
+                             c.sync_batchnorm ? "" : "; batchnorm statistics are per worker, so not the same run");
   if (changed && observer) observer->on_note(*changed);
   return c;
 }
@@ -288,7 +304,8 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
 
   torch::manual_seed(c.seed);  // weight initialization
   auto model = make_model(c);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(c.learning_rate).weight_decay(c.weight_decay));
+  torch::optim::Adam optimizer(model->parameters(),
+                               torch::optim::AdamOptions(c.learning_rate).weight_decay(c.weight_decay));
   std::vector<EpochMetrics> history;
   runs::Position from;
   if (reader) {

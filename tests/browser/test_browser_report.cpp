@@ -82,8 +82,10 @@ TEST(BrowserReport, ChromiumShowsTheCurvesWithoutConsoleErrors) {
   auto p = test::run_tint("palette --max-iterations 20 --out '" + tmp.path().string() + "'");
   ASSERT_EQ(p.exit_code, 0) << p.err;
   const fs::path run = tmp / "run";
-  auto t = test::run_tint("train --num-filters 8 --train-limit 200 --val-limit 50 --batch-size 50 --epochs 2 "
-                          "--samples 4 --palette '" + (tmp / "palette.json").string() + "' --out '" + run.string() + "'");
+  auto t = test::run_tint(
+      "train --num-filters 8 --train-limit 200 --val-limit 50 --batch-size 50 --epochs 2 "
+      "--samples 4 --palette '" +
+      (tmp / "palette.json").string() + "' --out '" + run.string() + "'");
   ASSERT_EQ(t.exit_code, 0) << t.err;
   const fs::path page = tmp / "report.html";
   auto r = test::run_tint("report '" + run.string() + "' -o '" + page.string() + "'");

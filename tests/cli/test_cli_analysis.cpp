@@ -42,8 +42,9 @@ TEST(CliSummary, Question32Architectures) {
   EXPECT_TRUE(has(cnn.out, "totals: weights 21024, outputs 61632")) << cnn.out;
   EXPECT_TRUE(has(cnn.out, "verify receptive field: ok")) << cnn.out;
   // Measured through the network itself; with max pooling by raising pixels, which the output says.
-  EXPECT_TRUE(has(cnn.out, "of the network's output: raising one input pixel at a time (max pooling passes gradient to "
-                           "one input per window) changes it for 324 pixels (rows 9..26, cols 9..26); analytic 324"))
+  EXPECT_TRUE(has(cnn.out,
+                  "of the network's output: raising one input pixel at a time (max pooling passes gradient to "
+                  "one input per window) changes it for 324 pixels (rows 9..26, cols 9..26); analytic 324"))
       << cnn.out;
   auto fc = run_tint("summary --arch 'fc,maxpool,fc,maxpool,fc' --input 3x32x32 --include-input");
   ASSERT_EQ(fc.exit_code, 0) << fc.err;

@@ -33,7 +33,8 @@ TEST(Cli, TheProductBinaryCarriesNoTestHook) {
 }
 
 TEST(Cli, UnknownFlagAndBadValueGiveOneLineAndExitTwo) {
-  for (const char* args : {"palette --no-such-flag", "palette --num-colours 1", "palette --num-colours abc", "frobnicate", ""}) {
+  for (const char* args :
+       {"palette --no-such-flag", "palette --num-colours 1", "palette --num-colours abc", "frobnicate", ""}) {
     auto r = run_tint(args);
     EXPECT_EQ(r.exit_code, 2) << args;
     EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;

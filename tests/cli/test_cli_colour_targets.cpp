@@ -9,8 +9,8 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/small_run.h"
 #include "support/test_support.h"
@@ -96,11 +96,12 @@ TEST_F(CliColourTargets, EvaluateReproducesTheLastEpochInTextAndJson) {
                                       last.at("val_acc"))),
             std::string::npos)
       << text.out;
-  EXPECT_NE(text.out.find(fmt::format("colour (annealed mean, T = 0.38, on the true lightness): AuC {:.2f}%, "
-                                      "rebalanced AuC {:.2f}%, PSNR {:.2f} dB, colourfulness {:.2f} (ground truth {:.2f})",
-                                      last.at("val_auc"), last.at("val_auc_rebalanced"), last.at("val_psnr"),
-                                      last.at("val_colourfulness"), last.at("truth_colourfulness"))),
-            std::string::npos)
+  EXPECT_NE(
+      text.out.find(fmt::format("colour (annealed mean, T = 0.38, on the true lightness): AuC {:.2f}%, "
+                                "rebalanced AuC {:.2f}%, PSNR {:.2f} dB, colourfulness {:.2f} (ground truth {:.2f})",
+                                last.at("val_auc"), last.at("val_auc_rebalanced"), last.at("val_psnr"),
+                                last.at("val_colourfulness"), last.at("truth_colourfulness"))),
+      std::string::npos)
       << text.out;
   auto json = run_tint("evaluate --json --threads 1 --run " + quoted(run()));
   ASSERT_EQ(json.exit_code, 0) << json.err;
@@ -117,7 +118,8 @@ TEST_F(CliColourTargets, EvaluateReproducesTheLastEpochInTextAndJson) {
 
   // Other decodings and a sharper temperature move the colour scores, not the loss.
   auto mode = nlohmann::json::parse(run_tint("evaluate --json --decode mode --threads 1 --run " + quoted(run())).out);
-  auto cold = nlohmann::json::parse(run_tint("evaluate --json --temperature 0.1 --threads 1 --run " + quoted(run())).out);
+  auto cold =
+      nlohmann::json::parse(run_tint("evaluate --json --temperature 0.1 --threads 1 --run " + quoted(run())).out);
   EXPECT_EQ(mode.at("decode"), "mode");
   EXPECT_EQ(cold.at("decode"), "annealed");
   EXPECT_EQ(cold.at("temperature"), 0.1);
@@ -125,7 +127,8 @@ TEST_F(CliColourTargets, EvaluateReproducesTheLastEpochInTextAndJson) {
   EXPECT_NE(mode.at("auc"), j.at("auc"));
   EXPECT_NE(cold.at("colourfulness"), j.at("colourfulness"));
   // Fewer images on request; a category by index is another name for the run's own (horse = 7).
-  auto few = nlohmann::json::parse(run_tint("evaluate --json --limit 10 --category 7 --threads 1 --run " + quoted(run())).out);
+  auto few =
+      nlohmann::json::parse(run_tint("evaluate --json --limit 10 --category 7 --threads 1 --run " + quoted(run())).out);
   EXPECT_EQ(few.at("images"), 10);
   EXPECT_EQ(few.at("category"), "7");
 }
@@ -148,8 +151,9 @@ TEST_F(CliColourTargets, ColourizeWithAnAbBinsRun) {
 // across workers as the loss.
 TEST_F(CliColourTargets, DataParallelAbBinsMatchesOneProcess) {
   test::TempDir tmp;
-  const std::string base = "train --target ab-bins --head pointwise --soft-targets 5 --rebalance 0.5 --num-filters 8 --train-limit 150 "
-                           "--val-limit 30 --samples 3 --threads 1 --epochs 1";
+  const std::string base =
+      "train --target ab-bins --head pointwise --soft-targets 5 --rebalance 0.5 --num-filters 8 --train-limit 150 "
+      "--val-limit 30 --samples 3 --threads 1 --epochs 1";
   auto one = run_tint(base + " --batch-size 50 --out " + quoted(tmp / "one"));
   ASSERT_EQ(one.exit_code, 0) << one.err;
   auto two = run_tint(base + " --batch-size 25 --nproc 2 --sync-batchnorm --out " + quoted(tmp / "two"),
@@ -179,8 +183,8 @@ TEST(CliColourTargetFlags, FlagsATargetCannotUseAreRefusedBeforeWork) {
            {"train --soft-targets 5", "--soft-targets applies to --target ab-bins only"},
            {"train --decode mean", "--decode applies to --target ab-bins only; palette runs predict the argmax colour"},
            {"train --temperature 0.5", "--temperature applies to --target ab-bins only"},
-           {"train --target ab-bins --palette " + quoted(test::source_dir() / "data" / "cifar10-horse" /
-                                                        "batches.meta.txt"),
+           {"train --target ab-bins --palette " +
+                quoted(test::source_dir() / "data" / "cifar10-horse" / "batches.meta.txt"),
             "--palette applies to --target palette"},
            {"evaluate --run " + palette_run + " --decode mean", "apply to ab-bins runs"},
            {"evaluate --run " + palette_run + " --category zebra", "unknown category 'zebra'"},
@@ -202,8 +206,10 @@ TEST(CliColourTargetFlags, FlagsATargetCannotUseAreRefusedBeforeWork) {
 // as palette runs do, instead of failing inside the colour scores.
 TEST(CliColourTargetFlags, OverflowedWeightsStopTheRunBeforeTheirColoursAreScored) {
   test::TempDir tmp;
-  auto r = run_tint("train --target ab-bins --num-filters 8 --train-limit 25 --val-limit 10 --batch-size 25 --threads 1 "
-                    "--epochs 1 --lr 1e30 --out " + quoted(tmp / "run"));
+  auto r = run_tint(
+      "train --target ab-bins --num-filters 8 --train-limit 25 --val-limit 10 --batch-size 25 --threads 1 "
+      "--epochs 1 --lr 1e30 --out " +
+      quoted(tmp / "run"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("validation loss became NaN after epoch 1"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(tmp / "run" / "checkpoint.pt"));
@@ -220,8 +226,10 @@ TEST(CliColourTargetFlags, CategoryAllTrainsOnEveryClass) {
     test::write_bytes(data / file, bytes);
   }
   fs::copy_file(test::embedded_data_dir() / "batches.meta.txt", data / "batches.meta.txt");
-  auto r = run_tint("train --category all --num-filters 8 --batch-size 20 --epochs 1 --kmeans-iterations 10 --threads 1 "
-                    "--data " + quoted(data) + " --out " + quoted(tmp / "run"));
+  auto r = run_tint(
+      "train --category all --num-filters 8 --batch-size 20 --epochs 1 --kmeans-iterations 10 --threads 1 "
+      "--data " +
+      quoted(data) + " --out " + quoted(tmp / "run"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("on 40 'all' images, validating on 40"), std::string::npos) << r.out;
   EXPECT_EQ(nlohmann::json::parse(read_file(tmp / "run" / "palette.json")).at("category"), "all");

@@ -62,7 +62,8 @@ TEST(CliColourize, PretrainedModelsByName) {
 TEST(CliColourize, SideBySideAndSingleOutput) {
   test::TempDir tmp;
   data::write_png(tmp / "g.png", torch::randint(0, 256, {1, 20, 24}, torch::kUInt8));
-  auto r = run_tint("colourize '" + (tmp / "g.png").string() + "' --side-by-side -o '" + (tmp / "o.png").string() + "'");
+  auto r =
+      run_tint("colourize '" + (tmp / "g.png").string() + "' --side-by-side -o '" + (tmp / "o.png").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(data::read_image(tmp / "o.png").sizes(), (std::vector<int64_t>{3, 20, 48}));
   auto two = run_tint("colourize '" + (tmp / "g.png").string() + "' '" + (tmp / "g.png").string() + "' -o x.png");
@@ -74,8 +75,8 @@ TEST(CliColourize, SideBySideAndSingleOutput) {
 TEST(CliColourize, PhotosComeOutUprightAsJpegWhenAsked) {
   test::TempDir tmp;
   const auto photo = test::source_dir() / "tests" / "data" / "images" / "orientation_6.jpg";
-  auto r = run_tint("colourize '" + photo.string() + "' --out-dir '" + tmp.path().string() +
-                    "' --format jpg --quality 80");
+  auto r =
+      run_tint("colourize '" + photo.string() + "' --out-dir '" + tmp.path().string() + "' --format jpg --quality 80");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto out = tmp / "orientation_6_colourized.jpg";
   EXPECT_EQ(data::read_image(out).sizes(), (std::vector<int64_t>{3, 16, 24}));  // stored 24 high, 16 wide
@@ -92,7 +93,8 @@ TEST(CliColourize, DecompressionBombIsRefusedAndTheLimitCanBeRaised) {
             std::string::npos)
       << r.err;
   const auto upright = test::source_dir() / "tests" / "data" / "images" / "upright.png";
-  auto small = run_tint("colourize '" + upright.string() + "' --max-pixels 100 --out-dir '" + tmp.path().string() + "'");
+  auto small =
+      run_tint("colourize '" + upright.string() + "' --max-pixels 100 --out-dir '" + tmp.path().string() + "'");
   EXPECT_NE(small.err.find("more than the limit of 100"), std::string::npos) << small.err;
   auto bad = run_tint("colourize '" + upright.string() + "' --quality 0");
   EXPECT_EQ(bad.exit_code, 2);

@@ -12,8 +12,8 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
@@ -86,8 +86,9 @@ TEST(CliDetect, SampleImagesWithTheShippedModel) {
   const auto bus = data / "samples" / "bus.jpg", cats = data / "samples" / "Cats_and_dog.jpg";
   auto r = run_tint("detect " + q(bus) + " " + q(cats) + " --out-dir " + q(tmp / "out") + " --threads 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(file_names(tmp / "out"), (std::set<std::string>{"Cats_and_dog_detections.jpg", "Cats_and_dog_detections.json",
-                                                             "bus_detections.jpg", "bus_detections.json"}));
+  EXPECT_EQ(file_names(tmp / "out"),
+            (std::set<std::string>{"Cats_and_dog_detections.jpg", "Cats_and_dog_detections.json", "bus_detections.jpg",
+                                   "bus_detections.json"}));
   for (const auto& [input, stem] : {std::pair{bus, "bus"}, std::pair{cats, "Cats_and_dog"}}) {
     SCOPED_TRACE(stem);
     const auto original = data::read_image(input);
@@ -190,7 +191,7 @@ TEST(CliDetect, FolderWithACorruptFileCompletesTheRestAndFails) {
   EXPECT_NE(r.err.find("1 of 3 images failed"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("notes.txt"), std::string::npos) << r.err;
   EXPECT_EQ(file_names(tmp / "out"), (std::set<std::string>{"boat_detections.jpg", "boat_detections.json",
-                                                             "surfers_detections.jpg", "surfers_detections.json"}));
+                                                            "surfers_detections.jpg", "surfers_detections.json"}));
   const json boat = read_json(tmp / "out" / "boat_detections.json");
   EXPECT_EQ(boat.at("image").get<std::string>(), (in / "boat.jpg").string());
   expect_valid_detections(boat, 0.25);
@@ -203,9 +204,9 @@ TEST(CliDetect, BadFlagsAreOneLineErrorsAndWriteNothing) {
   const auto photo = q(surfers());
   const auto cfg = q(test::embedded_yolo_fastest_dir() / "yolo-fastest-1.1.cfg");
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"--size 100", "--size"},           {"--size 4097", "--size"},         {"--conf 2", "--conf"},
-      {"--iou -0.5", "--iou"},            {"--resize crop", "--resize"},     {"--format gif", "--format"},
-      {"--cfg " + cfg, "--weights"},      {"--run x --cfg " + cfg, "--cfg"}, {"--quality 0", "--quality"},
+      {"--size 100", "--size"},      {"--size 4097", "--size"},         {"--conf 2", "--conf"},
+      {"--iou -0.5", "--iou"},       {"--resize crop", "--resize"},     {"--format gif", "--format"},
+      {"--cfg " + cfg, "--weights"}, {"--run x --cfg " + cfg, "--cfg"}, {"--quality 0", "--quality"},
   };
   for (const auto& [flags, named] : cases) {
     SCOPED_TRACE(flags);
@@ -235,7 +236,8 @@ TEST(CliDetect, BadFlagsAreOneLineErrorsAndWriteNothing) {
 TEST(CliDetect, LetterboxAndSizeAreUsedAndRecorded) {
   test::TempDir tmp;
   const auto photo = q(surfers());
-  for (const auto& [flags, out] : {std::pair{"", "plain"}, {"--resize letterbox", "letterbox"}, {"--size 416", "big"}}) {
+  for (const auto& [flags, out] :
+       {std::pair{"", "plain"}, {"--resize letterbox", "letterbox"}, {"--size 416", "big"}}) {
     auto r = run_tint(fmt::format("detect {} {} --out-dir {} --threads 1", photo, flags, q(tmp / out)));
     ASSERT_EQ(r.exit_code, 0) << flags << r.err;
   }
@@ -340,9 +342,9 @@ TEST(CliDetectEvaluate, TheTablePrintsTheJsonAndTheLabelsAreCounted) {
   ASSERT_EQ(rows.size(), j.at("classes").size() + 1) << r.out;
   const auto f3 = [](const json& v) { return fmt::format("{:.3f}", v.get<double>()); };
   EXPECT_EQ(rows[0].name, "all");
-  EXPECT_EQ(rows[0].cells, (std::vector<std::string>{std::to_string(kCocoImages.size()), std::to_string(objects),
-                                                     f3(j["precision"]), f3(j["recall"]), f3(j["map50"]),
-                                                     f3(j["map50_95"])}));
+  EXPECT_EQ(rows[0].cells,
+            (std::vector<std::string>{std::to_string(kCocoImages.size()), std::to_string(objects), f3(j["precision"]),
+                                      f3(j["recall"]), f3(j["map50"]), f3(j["map50_95"])}));
   double sum50 = 0, sum50_95 = 0;
   for (size_t i = 0; i < j.at("classes").size(); ++i) {
     const json& c = j["classes"][i];
@@ -353,10 +355,10 @@ TEST(CliDetectEvaluate, TheTablePrintsTheJsonAndTheLabelsAreCounted) {
     EXPECT_EQ(c.at("images").get<int64_t>(), images.count(id) ? images[id] : 0);
     const bool has = c.at("instances").get<int64_t>() > 0;
     EXPECT_EQ(rows[i + 1].name, c.at("class").get<std::string>());
-    EXPECT_EQ(rows[i + 1].cells, (std::vector<std::string>{std::to_string(c["images"].get<int64_t>()),
-                                                           std::to_string(c["instances"].get<int64_t>()),
-                                                           f3(c["precision"]), f3(c["recall"]),
-                                                           has ? f3(c["ap50"]) : "-", has ? f3(c["ap50_95"]) : "-"}));
+    EXPECT_EQ(rows[i + 1].cells,
+              (std::vector<std::string>{std::to_string(c["images"].get<int64_t>()),
+                                        std::to_string(c["instances"].get<int64_t>()), f3(c["precision"]),
+                                        f3(c["recall"]), has ? f3(c["ap50"]) : "-", has ? f3(c["ap50_95"]) : "-"}));
     if (has) sum50 += c["ap50"].get<double>(), sum50_95 += c["ap50_95"].get<double>();
   }
   // Every labelled class has its row; mAP is the mean over them.

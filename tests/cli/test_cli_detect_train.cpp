@@ -2,8 +2,8 @@
 // one class, the first 10 layers frozen), the run directory, `tint detect --run`, refusing to clobber, --resume.
 #include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -36,8 +36,9 @@ const fs::path& shipped_dir() {
 // to `tmp` and named by absolute paths, or, when `relative`, by their names (for a command run in `tmp`).
 std::string raccoon_job(const fs::path& data, const test::TempDir& tmp, bool relative = false) {
   test::write_bytes(tmp / "raccoon.names", "raccoon\n");
-  test::write_bytes(tmp / "train.txt", "raccoon-1.jpg\nraccoon-2.jpg\nraccoon-3.jpg\n"
-                                       "raccoon-4.jpg\nraccoon-5.jpg\nraccoon-6.jpg\n");
+  test::write_bytes(tmp / "train.txt",
+                    "raccoon-1.jpg\nraccoon-2.jpg\nraccoon-3.jpg\n"
+                    "raccoon-4.jpg\nraccoon-5.jpg\nraccoon-6.jpg\n");
   test::write_bytes(tmp / "val.txt", "raccoon-7.jpg\nraccoon-8.jpg\nraccoon-9.jpg\n");
   const auto file = [&](const char* name) { return relative ? q(name) : q(tmp / name); };
   return "detect train --data " + q(data / "raccoon") + " --train-images " + file("train.txt") + " --val-images " +
@@ -207,8 +208,8 @@ TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
   EXPECT_LT(differs, layer10) << "layer 10 did not train: first change at value " << (differs - 20) / 4;
 
   // `tint detect --run` uses the run's model and class list.
-  auto d = run_tint("detect --run " + q(run) + " " + q(data / "raccoon" / "images" / "raccoon-10.jpg") +
-                    " --out-dir " + q(tmp / "det") + " --conf 0.05 --threads 1");
+  auto d = run_tint("detect --run " + q(run) + " " + q(data / "raccoon" / "images" / "raccoon-10.jpg") + " --out-dir " +
+                    q(tmp / "det") + " --conf 0.05 --threads 1");
   ASSERT_EQ(d.exit_code, 0) << d.err;
   const json found = json::parse(read_file(tmp / "det" / "raccoon-10_detections.json"));
   EXPECT_EQ(found.at("model").at("weights").get<std::string>(), (run / "model.weights").string());
@@ -266,7 +267,6 @@ TEST(CliDetectTrain, ResumeFromAnotherWorkingDirectory) {
   EXPECT_EQ(read_csv(tmp / "run" / "metrics.csv").size(), 4u);  // header, epochs 0, 1, 2
 }
 
-
 // Killed (SIGKILL, through the test-only hook of core/atomic_file.cpp) just before and just after the first
 // checkpoint's rename, then started again: the run ends with exactly the numbers of an uninterrupted one. And Ctrl-C
 // (SIGINT) during epoch 2 saves a checkpoint, exits 130 naming the resume command, and the resumed run is exact too.
@@ -294,10 +294,28 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
   }
 
   const fs::path run = tmp / "interrupted";
-  std::vector<std::string> args = {"detect", "train", "--data", (data / "raccoon").string(), "--train-images",
-                                   (tmp / "train.txt").string(), "--val-images", (tmp / "val.txt").string(),
-                                   "--names", (tmp / "raccoon.names").string(), "--batch-size", "3", "--freeze", "10",
-                                   "--preview-images", "3", "--threads", "1", "--epochs", "3", "-o", run.string()};
+  std::vector<std::string> args = {"detect",
+                                   "train",
+                                   "--data",
+                                   (data / "raccoon").string(),
+                                   "--train-images",
+                                   (tmp / "train.txt").string(),
+                                   "--val-images",
+                                   (tmp / "val.txt").string(),
+                                   "--names",
+                                   (tmp / "raccoon.names").string(),
+                                   "--batch-size",
+                                   "3",
+                                   "--freeze",
+                                   "10",
+                                   "--preview-images",
+                                   "3",
+                                   "--threads",
+                                   "1",
+                                   "--epochs",
+                                   "3",
+                                   "-o",
+                                   run.string()};
   const std::string err = interrupt_after_first_checkpoint(args, run, tmp);
   EXPECT_NE(err.find("tint detect train --resume " + run.string()), std::string::npos) << err;
   auto resumed = run_tint("detect train --resume " + q(run) + " --threads 1");
@@ -318,11 +336,30 @@ TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
   ASSERT_EQ(straight.exit_code, 0) << straight.err;
   EXPECT_EQ(nlohmann::json::parse(read_file(tmp / "straight" / "config.json")).at("world_size"), 2);
   const fs::path run = tmp / "interrupted";
-  std::vector<std::string> args = {"detect", "train", "--data", (data / "raccoon").string(), "--train-images",
-                                   (tmp / "train.txt").string(), "--val-images", (tmp / "val.txt").string(),
-                                   "--names", (tmp / "raccoon.names").string(), "--batch-size", "1", "--freeze", "10",
-                                   "--preview-images", "3", "--threads", "1", "--epochs", "3", "--nproc", "2",
-                                   "-o", run.string()};
+  std::vector<std::string> args = {"detect",
+                                   "train",
+                                   "--data",
+                                   (data / "raccoon").string(),
+                                   "--train-images",
+                                   (tmp / "train.txt").string(),
+                                   "--val-images",
+                                   (tmp / "val.txt").string(),
+                                   "--names",
+                                   (tmp / "raccoon.names").string(),
+                                   "--batch-size",
+                                   "1",
+                                   "--freeze",
+                                   "10",
+                                   "--preview-images",
+                                   "3",
+                                   "--threads",
+                                   "1",
+                                   "--epochs",
+                                   "3",
+                                   "--nproc",
+                                   "2",
+                                   "-o",
+                                   run.string()};
   interrupt_after_first_checkpoint(args, run, tmp);
   auto resumed = run_tint("detect train --resume " + q(run) + " --threads 1 --nproc 2");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
@@ -337,11 +374,30 @@ TEST(CliDetectTrain, TwoWorkersListenOnLoopbackOnlyAndNotAtAllForTheirStore) {
   TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   const fs::path run = tmp / "run";
-  std::vector<std::string> args = {"detect", "train", "--data", (data / "raccoon").string(), "--train-images",
-                                   (tmp / "train.txt").string(), "--val-images", (tmp / "val.txt").string(),
-                                   "--names", (tmp / "raccoon.names").string(), "--batch-size", "1", "--freeze", "10",
-                                   "--preview-images", "3", "--threads", "1", "--epochs", "3", "--nproc", "2",
-                                   "-o", run.string()};
+  std::vector<std::string> args = {"detect",
+                                   "train",
+                                   "--data",
+                                   (data / "raccoon").string(),
+                                   "--train-images",
+                                   (tmp / "train.txt").string(),
+                                   "--val-images",
+                                   (tmp / "val.txt").string(),
+                                   "--names",
+                                   (tmp / "raccoon.names").string(),
+                                   "--batch-size",
+                                   "1",
+                                   "--freeze",
+                                   "10",
+                                   "--preview-images",
+                                   "3",
+                                   "--threads",
+                                   "1",
+                                   "--epochs",
+                                   "3",
+                                   "--nproc",
+                                   "2",
+                                   "-o",
+                                   run.string()};
   raccoon_job(data, tmp);  // writes the lists and names
   test::TintProcess child(args, tmp / "out", tmp / "err");
   const auto samples = test::sample_listeners(child, [&] { return fs::exists(run / "checkpoint.pt"); });

@@ -92,8 +92,10 @@ class ScopedEnv {
   }
   ~ScopedEnv() {
     for (const auto& [name, value] : saved_) {
-      if (value) setenv(name.c_str(), value->c_str(), 1);
-      else unsetenv(name.c_str());
+      if (value)
+        setenv(name.c_str(), value->c_str(), 1);
+      else
+        unsetenv(name.c_str());
     }
   }
 
@@ -180,10 +182,11 @@ wait $!
 second=$?
 exit $((first + second))
 )",
-                                  fmt::arg("port", port), fmt::arg("args", train_args(nodes, 2))));
+                                        fmt::arg("port", port), fmt::arg("args", train_args(nodes, 2))));
   const auto command = fmt::format("TINT={} OUT={} sh {}", test::quoted(test::tint_binary()), test::quoted(dir.path()),
                                    test::quoted(script));
-  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.path() / "rank0.out") << read_file(dir.path() / "rank1.out");
+  ASSERT_EQ(std::system(command.c_str()), 0)
+      << read_file(dir.path() / "rank0.out") << read_file(dir.path() / "rank1.out");
   const auto log = read_file(dir.path() / "rank0.out");
   EXPECT_NE(log.find("Gloo over TCP on 127.0.0.2 (TINT_BIND_ADDR=127.0.0.2)"), std::string::npos) << log;
   EXPECT_EQ(nlohmann::json::parse(read_file(nodes / "config.json")).at("world_size"), 2);
@@ -280,8 +283,7 @@ TEST_F(DataParallelCli, ResumingWithAnotherWorldSizeKeepsTheGlobalBatchOrIsRefus
 TEST_F(DataParallelCli, ALocalRunListensOnLoopbackOnlyAndNotAtAllForItsStore) {
   test::TempDir dir;
   const fs::path run_dir = dir.path() / "run";
-  test::TintProcess run(split_args(train_args(run_dir, 3, 600) + " --nproc 2"), dir.path() / "out",
-                        dir.path() / "err");
+  test::TintProcess run(split_args(train_args(run_dir, 3, 600) + " --nproc 2"), dir.path() / "out", dir.path() / "err");
   const auto samples = test::sample_listeners(run, [&] { return fs::exists(run_dir / "checkpoint.pt"); });
   const auto end = run.wait();
   ASSERT_TRUE(end.exited && end.exit_code == 0) << read_file(dir.path() / "err");
@@ -308,8 +310,7 @@ TEST_F(DataParallelCli, KillingTheLauncherStopsTheWorkersAndLeavesNothingBehind)
       prctl(PR_SET_CHILD_SUBREAPER, 0);
     }
   } adopted;
-  test::TintProcess run(split_args(train_args(run_dir, 4, 600) + " --nproc 2"), dir.path() / "out",
-                        dir.path() / "err");
+  test::TintProcess run(split_args(train_args(run_dir, 4, 600) + " --nproc 2"), dir.path() / "out", dir.path() / "err");
   ASSERT_TRUE(wait_until([&] { return fs::exists(run_dir / "checkpoint.pt"); }, 120s)) << "no checkpoint";
   std::vector<pid_t> workers;
   for (int rank : {0, 1}) {
@@ -344,9 +345,8 @@ TEST_F(DataParallelCli, AWorkerThatCannotReachTheOthersSaysSoInOneLine) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(test::count_lines(r.err), 1u) << r.err;
   EXPECT_EQ(r.err.find("frame #"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.rfind(fmt::format("tint: error: rank 1 of 2: rendezvous at 127.0.0.9:{} failed within 1 s: ", port),
-                        0),
-            0u)
+  EXPECT_EQ(
+      r.err.rfind(fmt::format("tint: error: rank 1 of 2: rendezvous at 127.0.0.9:{} failed within 1 s: ", port), 0), 0u)
       << r.err;
 
   r = test::run_tint(args, "TINT_DIST_TIMEOUT=1 RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port);
@@ -380,7 +380,8 @@ exit $((first + second))
                                         fmt::arg("args", without_threads(train_args(run_dir, 1)))));
   const auto command = fmt::format("TINT={} OUT={} sh {}", test::quoted(test::tint_binary()), test::quoted(dir.path()),
                                    test::quoted(script));
-  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.path() / "rank0.err") << read_file(dir.path() / "rank1.err");
+  ASSERT_EQ(std::system(command.c_str()), 0)
+      << read_file(dir.path() / "rank0.err") << read_file(dir.path() / "rank1.err");
   EXPECT_EQ(nlohmann::json::parse(read_file(run_dir / "config.json")).at("world_size"), 2);
   const int cores = core_count(), threads = std::max(1, cores / 2);
   for (int rank : {0, 1}) {

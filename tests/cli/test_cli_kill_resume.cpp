@@ -12,8 +12,8 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/small_run.h"
 #include "support/test_support.h"
@@ -34,10 +34,25 @@ using train::EpochMetrics;
 constexpr int kEpochs = 5;
 
 std::vector<std::string> fresh_args(const fs::path& palette, const fs::path& run) {
-  return {"train",        "--num-filters", "8",  "--train-limit", "300",           "--val-limit",
-          "50",           "--batch-size",  "25", "--epochs",      std::to_string(kEpochs),
-          "--samples",    "4",             "--threads", "1",      "--palette",     palette.string(),
-          "--out",        run.string()};
+  return {"train",
+          "--num-filters",
+          "8",
+          "--train-limit",
+          "300",
+          "--val-limit",
+          "50",
+          "--batch-size",
+          "25",
+          "--epochs",
+          std::to_string(kEpochs),
+          "--samples",
+          "4",
+          "--threads",
+          "1",
+          "--palette",
+          palette.string(),
+          "--out",
+          run.string()};
 }
 
 std::vector<std::string> resume_args(const fs::path& run) {
@@ -222,7 +237,8 @@ TEST_F(KillResume, SigkillAtRandomMomentsThenResumeGivesTheUninterruptedMetrics)
       }
     }
     auto end = child.wait();
-    ASSERT_TRUE(end.exited && end.exit_code == 0) << (resume ? "resumed" : "fresh") << " run failed: " << read_file(tmp / "err");
+    ASSERT_TRUE(end.exited && end.exit_code == 0)
+        << (resume ? "resumed" : "fresh") << " run failed: " << read_file(tmp / "err");
     if (resume) {
       EXPECT_NE(read_file(tmp / "out").find("resuming " + run.string()), std::string::npos)
           << "the last start did not take the resume path";
@@ -252,8 +268,7 @@ TEST_F(KillResume, KillsJustBeforeAndAfterTheCheckpointRenameResumeExactly) {
       const fs::path run = tmp / "run";
       std::string args;
       for (const auto& a : fresh_args(palette(), run)) args += "'" + a + "' ";
-      const auto killed =
-          test::run_tint(args, test::kill_at_rename_env("checkpoint.pt", moment, nth));
+      const auto killed = test::run_tint(args, test::kill_at_rename_env("checkpoint.pt", moment, nth));
       ASSERT_TRUE(killed.exit_code == 137 || killed.exit_code == -1)
           << "expected death by SIGKILL, got exit " << killed.exit_code << ": " << killed.err;
       const int saved = expect_valid_run_dir(run);
@@ -264,8 +279,7 @@ TEST_F(KillResume, KillsJustBeforeAndAfterTheCheckpointRenameResumeExactly) {
       const auto finished = test::run_tint(again);
       ASSERT_EQ(finished.exit_code, 0) << finished.err;
       if (saved >= 0) {
-        EXPECT_NE(finished.out.find(fmt::format("resuming {} at epoch {}", run.string(), saved + 1)),
-                  std::string::npos)
+        EXPECT_NE(finished.out.find(fmt::format("resuming {} at epoch {}", run.string(), saved + 1)), std::string::npos)
             << "the resume path did not run: " << finished.out;
       }
       test::expect_identical_runs(reference_dir(), run);

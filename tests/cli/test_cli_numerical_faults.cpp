@@ -63,11 +63,11 @@ TEST_F(NumericalFaults, OverflowInTheLastBatchOfAnEpochSavesNothingOfThatEpoch) 
 
 TEST_F(NumericalFaults, DivergenceAfterAGoodEpochKeepsItsCheckpoint) {
   struct Case {
-    int images;            // 300: 12 batches per epoch; 25: one batch, so the NaN first shows in validation
+    int images;  // 300: 12 batches per epoch; 25: one batch, so the NaN first shows in validation
     const char* message;
   };
-  for (const Case& c : {Case{300, "loss became NaN at epoch 2, batch 2"},
-                        Case{25, "validation loss became NaN after epoch 2"}}) {
+  for (const Case& c :
+       {Case{300, "loss became NaN at epoch 2, batch 2"}, Case{25, "validation loss became NaN after epoch 2"}}) {
     SCOPED_TRACE(c.message);
     test::TempDir tmp;
     const fs::path run = tmp / "run";

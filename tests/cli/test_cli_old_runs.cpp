@@ -76,8 +76,10 @@ TEST(CliOldRuns, ARunGivenToTheOtherKindsCommandIsAOneLineError) {
 TEST(CliOldRuns, AFreshRunRecordsItsKind) {
   test::TempDir tmp;
   const auto run = tmp / "run";
-  const auto r = run_tint("train --model pool-upsample --num-filters 4 --epochs 1 --train-limit 50 --val-limit 10 "
-                          "--kmeans-iterations 5 --samples 2 --threads 1 -o " + quoted(run));
+  const auto r = run_tint(
+      "train --model pool-upsample --num-filters 4 --epochs 1 --train-limit 50 --val-limit 10 "
+      "--kmeans-iterations 5 --samples 2 --threads 1 -o " +
+      quoted(run));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(read_file(run / "config.json")).at("kind"), "colourization");
 }

@@ -37,15 +37,21 @@ struct Experiment {
 };
 
 TEST(CliOptim, EveryExperimentWritesItsOutputs) {
-  TINT_SKIP_IF_MISSING(test::missing_tool(report::gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
+  TINT_SKIP_IF_MISSING(
+      test::missing_tool(report::gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   const std::vector<Experiment> experiments{
-      {"min-norm --n 10 --d 30 --batch-size 3", {"distance.png", "off_span.png"},
-       {{"gd.csv", 10}, {"sgd.csv", 10}, {"sgd_from_random.csv", 10}}, "||w*||"},
-      {"adaptive --n 10 --d 30 --problems 1", {"two_d_paths.png", "random_distance.png"},
-       {{"solutions.csv", 10}, {"two_d_rmsprop.csv", 10}, {"random_1_adam.csv", 10}}, "minimum-norm solution (0.8, 0.4)"},
+      {"min-norm --n 10 --d 30 --batch-size 3",
+       {"distance.png", "off_span.png"},
+       {{"gd.csv", 10}, {"sgd.csv", 10}, {"sgd_from_random.csv", 10}},
+       "||w*||"},
+      {"adaptive --n 10 --d 30 --problems 1",
+       {"two_d_paths.png", "random_distance.png"},
+       {{"solutions.csv", 10}, {"two_d_rmsprop.csv", 10}, {"random_1_adam.csv", 10}},
+       "minimum-norm solution (0.8, 0.4)"},
       {"hypergrad --n 10 --d 30 --n-validation 20 --t 5,10,20 --hyper-steps 5 --grid-points 21",
        {"memory.png", "hypergradient_errors.png", "one_step.png", "hyper_loop.png"},
-       {{"hypergradients.csv", 3}, {"one_step.csv", 21}, {"hyper_loop.csv", 6}}, "eta* ="},
+       {{"hypergradients.csv", 3}, {"one_step.csv", 21}, {"hyper_loop.csv", 6}},
+       "eta* ="},
       {"weight-decay --n 10 --d 30 --steps 50", {"distance.png"}, {{"distance.csv", 51}}, "lambda~ = lambda / (2 eta)"},
   };
   for (const auto& e : experiments) {
@@ -61,7 +67,8 @@ TEST(CliOptim, EveryExperimentWritesItsOutputs) {
 }
 
 TEST(CliOptim, SameSeedSameNumbers) {
-  TINT_SKIP_IF_MISSING(test::missing_tool(report::gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
+  TINT_SKIP_IF_MISSING(
+      test::missing_tool(report::gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   test::TempDir a, b;
   const std::string args = "optim min-norm --n 8 --d 20 --seed 5 --init-scale 0 --out ";
   ASSERT_EQ(run_tint(args + "'" + a.path().string() + "'").exit_code, 0);
@@ -74,11 +81,16 @@ TEST(CliOptim, BadFlagsExitTwoWithOneLineNamingTheFlag) {
   test::TempDir tmp;
   const std::string out = " --out '" + (tmp / "o").string() + "'";
   const std::vector<std::pair<std::string, std::string>> cases{
-      {"optim min-norm --batch-size 0", "--batch-size"},       {"optim min-norm --n 100 --d 50", "--n"},
-      {"optim min-norm --lr 1", "--lr"},             {"optim adaptive --lr-adam -1", "--lr-adam"},
-      {"optim adaptive --beta 1", "--beta"},         {"optim hypergrad --t 5,0", "--t"},
-      {"optim hypergrad --eta abc", "--eta"},        {"optim weight-decay --lambda 1.5", "--lambda"},
-      {"optim weight-decay --no-such-flag 1", "--no-such-flag"}, {"optim", "subcommand"},
+      {"optim min-norm --batch-size 0", "--batch-size"},
+      {"optim min-norm --n 100 --d 50", "--n"},
+      {"optim min-norm --lr 1", "--lr"},
+      {"optim adaptive --lr-adam -1", "--lr-adam"},
+      {"optim adaptive --beta 1", "--beta"},
+      {"optim hypergrad --t 5,0", "--t"},
+      {"optim hypergrad --eta abc", "--eta"},
+      {"optim weight-decay --lambda 1.5", "--lambda"},
+      {"optim weight-decay --no-such-flag 1", "--no-such-flag"},
+      {"optim", "subcommand"},
   };
   for (const auto& [args, flag] : cases) {
     auto r = run_tint(args + out);

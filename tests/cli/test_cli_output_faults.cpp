@@ -126,7 +126,8 @@ TEST_F(OutputFaults, FullTmpfsAndReadOnlyMountKeepTheEarlierRun) {
   test::TempDir tmp;
   const fs::path mnt = tmp / "mnt";
   fs::create_directories(mnt);
-  if (std::system(("unshare -m sh -c \"mount -t tmpfs -o size=64k tint-probe " + quoted(mnt) + "\" 2>/dev/null").c_str()) !=
+  if (std::system(
+          ("unshare -m sh -c \"mount -t tmpfs -o size=64k tint-probe " + quoted(mnt) + "\" 2>/dev/null").c_str()) !=
       0) {
     // CI (root on the machine itself) runs it. Holding CAP_SYS_ADMIN is not enough everywhere: in a chroot inside a
     // container (the fresh-Debian check) the outer sandbox refuses the mount, so the test says which case it is.

@@ -17,8 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_tint;
 
-const std::string kTiny =
-    "--num-filters 8 --train-limit 200 --val-limit 50 --batch-size 50 --epochs 2 --samples 4";
+const std::string kTiny = "--num-filters 8 --train-limit 200 --val-limit 50 --batch-size 50 --epochs 2 --samples 4";
 
 // The last line of a metrics.csv as numbers: epoch, train_loss, val_loss, val_acc, seconds.
 std::vector<double> last_metrics(const fs::path& csv) {
@@ -61,8 +60,8 @@ TEST(CliReport, TwoRunsGiveOneSelfContainedPageWithTheirNumbers) {
   train_runs(tmp);
   ASSERT_FALSE(HasFatalFailure());
   const fs::path out = tmp / "report.html";
-  auto r = run_tint(fmt::format("report '{}' '{}' -o '{}'", (tmp / "k3").string(), (tmp / "k5").string(),
-                                out.string()));
+  auto r =
+      run_tint(fmt::format("report '{}' '{}' -o '{}'", (tmp / "k3").string(), (tmp / "k5").string(), out.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("report: 2 runs -> " + out.string()), std::string::npos) << r.out;
   EXPECT_EQ(r.err, "");  // nothing left out: every figure of a real run is there
@@ -133,8 +132,8 @@ TEST(CliReport, DetectionRunGetsItsSectionAndADamagedMetricsFileIsOneLineNamingI
                                              "0,nan,nan,nan,nan,0.5,0.25,1,2,3\n"
                                              "1,3.5,1.5,0.5,5.5,40.126,20.004,50,40,30\n"
                                              "2,3.25,1.25,0.25,4.75,58.7654,27.1234,60,55,31\n");
-  for (const char* png : {"training_curve.png", "predictions_epoch_00.jpg", "predictions_epoch_01.jpg",
-                          "predictions_epoch_02.jpg"}) {
+  for (const char* png :
+       {"training_curve.png", "predictions_epoch_00.jpg", "predictions_epoch_01.jpg", "predictions_epoch_02.jpg"}) {
     data::write_png(run / png, torch::rand({3, 8, 12}));
   }
   const fs::path out = tmp / "report.html";

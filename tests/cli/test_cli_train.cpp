@@ -75,8 +75,8 @@ TEST(CliTrain, ResumingARunWithoutACheckpointSaysWhatHappenedAndWhatToRun) {
   EXPECT_EQ(nowhere.err, "tint: error: --resume " + (tmp / "nowhere").string() + ": no such run directory\n");
   fs::create_directory(tmp / "empty");
   auto empty = run_tint("train --resume '" + (tmp / "empty").string() + "'");
-  EXPECT_EQ(empty.err, "tint: error: --resume " + (tmp / "empty").string() +
-                           ": holds no run (no checkpoint.pt or config.json)\n");
+  EXPECT_EQ(empty.err,
+            "tint: error: --resume " + (tmp / "empty").string() + ": holds no run (no checkpoint.pt or config.json)\n");
 }
 
 // config.json records the threads a run started with; a resume with another count says its numbers will differ in
@@ -126,9 +126,9 @@ TEST(CliTrain, ResumeWithOtherThreadsWarns) {
 }
 
 TEST(CliTrain, BadSettingsExitTwoBeforeWork) {
-  for (const char* args : {"train --batch-size 0", "train --lr -1", "train --model resnet", "train --epochs 0",
-                           "train --category zebra --epochs 1", "sweep kernel --values 3,x --epochs 1",
-                           "evaluate --run /nonexistent"}) {
+  for (const char* args :
+       {"train --batch-size 0", "train --lr -1", "train --model resnet", "train --epochs 0",
+        "train --category zebra --epochs 1", "sweep kernel --values 3,x --epochs 1", "evaluate --run /nonexistent"}) {
     auto r = run_tint(args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
@@ -138,7 +138,8 @@ TEST(CliTrain, BadSettingsExitTwoBeforeWork) {
 TEST(CliTrain, SweepBatchSizeWritesComparison) {
   test::TempDir tmp;
   const std::string out = (tmp / "sweep").string();
-  auto r = run_tint("sweep batch-size --values 25,100 --epochs 1 " + kSmall + palette_flag(tmp) + " --out '" + out + "'");
+  auto r =
+      run_tint("sweep batch-size --values 25,100 --epochs 1 " + kSmall + palette_flag(tmp) + " --out '" + out + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string summary = read_file(fs::path(out) / "summary.csv");
   EXPECT_EQ(summary.rfind("batch-size,epochs,train_loss,val_loss,val_acc,seconds\n", 0), 0u) << summary;
@@ -150,7 +151,6 @@ TEST(CliTrain, SweepBatchSizeWritesComparison) {
   // grey, truth, and one row per batch size
   EXPECT_EQ(data::read_image(fs::path(out) / "samples.png").size(1), 2 + 4 * (64 + 2));
 }
-
 
 // --force starts afresh over a finished run (its history replaced, not extended); without --data the data comes from
 // $TINT_DATA, whose path an error names when it holds no CIFAR-10 files.

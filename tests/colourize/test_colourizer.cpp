@@ -4,8 +4,8 @@
 // input's wherever the colour is in gamut.
 
 #include <gtest/gtest.h>
-#include <tuple>
 #include <torch/torch.h>
+#include <tuple>
 
 #include "support/test_support.h"
 #include "tint/colourize/colourizer.h"
@@ -24,8 +24,12 @@ Colourizer random_colourizer() {
   torch::manual_seed(0);
   auto model = models::make_model("conv-transpose", {3, 1, 8, 6});
   // Vivid palette so that chroma is large and the in-gamut scaling is exercised.
-  data::Palette palette(torch::tensor({{1.0f, 0.0f, 0.0f}, {0.0f, 1.0f, 0.0f}, {0.0f, 0.0f, 1.0f},
-                                       {1.0f, 1.0f, 0.0f}, {0.2f, 0.1f, 0.0f}, {0.9f, 0.9f, 0.9f}}));
+  data::Palette palette(torch::tensor({{1.0f, 0.0f, 0.0f},
+                                       {0.0f, 1.0f, 0.0f},
+                                       {0.0f, 0.0f, 1.0f},
+                                       {1.0f, 1.0f, 0.0f},
+                                       {0.2f, 0.1f, 0.0f},
+                                       {0.9f, 0.9f, 0.9f}}));
   return Colourizer(model, palette);
 }
 
@@ -92,10 +96,9 @@ TEST(Colourize, BilinearRowsMatchTorchInterpolate) {
   auto small = torch::rand({3, 8, 11});
   namespace F = torch::nn::functional;
   for (auto [H, W] : std::vector<std::pair<int64_t, int64_t>>{{37, 53}, {8, 11}, {300, 41}, {9, 200}}) {
-    auto whole = F::interpolate(small.unsqueeze(0), F::InterpolateFuncOptions()
-                                                        .size(std::vector<int64_t>{H, W})
-                                                        .mode(torch::kBilinear)
-                                                        .align_corners(false))[0];
+    auto whole = F::interpolate(
+        small.unsqueeze(0),
+        F::InterpolateFuncOptions().size(std::vector<int64_t>{H, W}).mode(torch::kBilinear).align_corners(false))[0];
     auto rows = torch::cat({bilinear_rows(small, H, W, 0, H / 3), bilinear_rows(small, H, W, H / 3, H)}, 1);
     EXPECT_LT((rows - whole).abs().max().item<float>(), 1e-6f) << H << "x" << W;
   }
@@ -192,7 +195,8 @@ TEST(ColourizeAbBins, MatchesTheWholeImageComputationAndKeepsTheLightness) {
   const auto m = random_ab_model();
   for (auto [channels, h, w] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{3, 64, 96}, {1, 45, 33}}) {
     SCOPED_TRACE(std::to_string(channels) + "x" + std::to_string(h) + "x" + std::to_string(w));
-    for (auto decoding : {data::AbDecoding{data::AbDecode::Annealed, 0.38}, data::AbDecoding{data::AbDecode::Mode, 1}}) {
+    for (auto decoding :
+         {data::AbDecoding{data::AbDecode::Annealed, 0.38}, data::AbDecoding{data::AbDecode::Mode, 1}}) {
       Colourizer colourizer(m.model, m.bins, decoding);
       ASSERT_TRUE(colourizer.predicts_ab());
       auto image = smooth_image(channels, h, w);

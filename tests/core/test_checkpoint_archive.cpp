@@ -76,8 +76,9 @@ TEST(CheckpointArchive, RefusesTheWeightsOfAnotherNetworkBeforeLoadingAny) {
   auto four = network(4);
   const auto before = values(*four);
   EXPECT_EQ(test::error_of([&] { CheckpointArchive(tmp / "c.pt", kMagic, 1).restore_model(*four); }),
-            name + ": model weights do not match its config: '0.weight' is 2x1x3x3 Float in the checkpoint, 4x1x3x3 "
-                   "Float in the network");
+            name +
+                ": model weights do not match its config: '0.weight' is 2x1x3x3 Float in the checkpoint, 4x1x3x3 "
+                "Float in the network");
   expect_unchanged(before, *four);
 
   auto without_bias = network(2, /*bias=*/false);
@@ -91,8 +92,9 @@ TEST(CheckpointArchive, RefusesTheWeightsOfAnotherNetworkBeforeLoadingAny) {
   save(tmp / "c.pt", *doubles);
   auto floats = network(2);
   EXPECT_EQ(test::error_of([&] { CheckpointArchive(tmp / "c.pt", kMagic, 1).restore_model(*floats); }),
-            name + ": model weights do not match its config: '0.weight' is 2x1x3x3 Double in the checkpoint, 2x1x3x3 "
-                   "Float in the network");
+            name +
+                ": model weights do not match its config: '0.weight' is 2x1x3x3 Double in the checkpoint, 2x1x3x3 "
+                "Float in the network");
 
   // Buffers too: batchnorm statistics of another size (a batchnorm without weights, so that they come first).
   auto other_norm =
@@ -102,8 +104,9 @@ TEST(CheckpointArchive, RefusesTheWeightsOfAnotherNetworkBeforeLoadingAny) {
               other_norm->to(torch::kDouble);
               archive.restore_model(*other_norm);
             }),
-            name + ": model weights do not match its config: '1.running_mean' is 2 Double in the checkpoint, 3 Double "
-                   "in the network");
+            name +
+                ": model weights do not match its config: '1.running_mean' is 2 Double in the checkpoint, 3 Double "
+                "in the network");
 }
 
 TEST(CheckpointArchive, RefusesAdamStateOfOtherParameters) {

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "tint/core/error.h"
 #include "support/test_support.h"
+#include "tint/core/error.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/tensor_checks.h"
 #include "support/test_support.h"
@@ -123,7 +123,8 @@ TEST(AbBins, RebalancingWeightsFollowTheFormulaWithExpectationOne) {
   // lambda = 0: no rebalancing.
   EXPECT_LT(test::max_error(bins.rebalancing_weights(0.0), torch::ones({bins.size()})), 1e-6);
   // lambda = 1: the inverse prior, 1 / (Q p~).
-  EXPECT_LT(test::max_error(bins.rebalancing_weights(1.0), 1.0 / (q * ps)), 1e-5 * (1.0 / (q * ps)).max().item<double>());
+  EXPECT_LT(test::max_error(bins.rebalancing_weights(1.0), 1.0 / (q * ps)),
+            1e-5 * (1.0 / (q * ps)).max().item<double>());
   for (double lambda : {0.0, 0.25, 0.5, 1.0}) {
     auto w = bins.rebalancing_weights(lambda).to(torch::kFloat64);
     auto unnormalised = 1.0 / (lambda * ps + (1 - lambda) / q);
@@ -154,7 +155,8 @@ TEST(AbBins, EncodeIsTheNearestKeptBinByBruteForce) {
   const auto pixels = pixel_list(ab);
   int mismatches = 0;
   for (size_t i = 0; i < pixels.size(); ++i) {
-    mismatches += got[int64_t(i)].item<int64_t>() != bins_by_distance(bins, pixels[i].first, pixels[i].second)[0].second;
+    mismatches +=
+        got[int64_t(i)].item<int64_t>() != bins_by_distance(bins, pixels[i].first, pixels[i].second)[0].second;
   }
   EXPECT_EQ(mismatches, 0);
   // A kept centre encodes to itself, and centres_of inverts encode on centres.
@@ -253,11 +255,17 @@ TEST(AbBins, RejectsBadInput) {
   ab[0][1][1][1] = std::nanf("");
   EXPECT_NE(error_of([&] { bins.encode(ab); }).find("NaN or infinite"), std::string::npos);
   EXPECT_NE(error_of([&] { AbBins::fit(lab_from_ab(ab)); }).find("NaN or infinite"), std::string::npos);
-  EXPECT_NE(error_of([] { AbBins::fit(lab_from_ab(torch::full({1, 2, 3, 3}, 12.0))); }).find("need at least 2"),
+  EXPECT_NE(error_of([] {
+              AbBins::fit(lab_from_ab(torch::full({1, 2, 3, 3}, 12.0)));
+            }).find("need at least 2"),
             std::string::npos);
-  EXPECT_NE(error_of([] { AbBins::fit(lab_from_ab(random_ab(1, 3, 3, 50, 9)), {1.0, 5.0}); }).find("grid 1"),
+  EXPECT_NE(error_of([] {
+              AbBins::fit(lab_from_ab(random_ab(1, 3, 3, 50, 9)), {1.0, 5.0});
+            }).find("grid 1"),
             std::string::npos);
-  EXPECT_NE(error_of([] { AbBins::fit(lab_from_ab(random_ab(1, 3, 3, 50, 9)), {10.0, -1.0}); }).find("prior sigma"),
+  EXPECT_NE(error_of([] {
+              AbBins::fit(lab_from_ab(random_ab(1, 3, 3, 50, 9)), {10.0, -1.0});
+            }).find("prior sigma"),
             std::string::npos);
   EXPECT_NE(error_of([] { AbBins::fit(lab_from_ab(random_ab(1, 3, 3, 5000, 9))); }).find("expected Lab values"),
             std::string::npos);
@@ -265,7 +273,9 @@ TEST(AbBins, RejectsBadInput) {
   auto prior = torch::tensor({0.5, 0.5}, torch::kFloat64);
   EXPECT_NE(error_of([&] { AbBins(centres + 3, prior); }).find("not on the grid of 10"), std::string::npos);
   EXPECT_NE(error_of([&] { AbBins(centres, prior * 0.5); }).find("sums to 0.5"), std::string::npos);
-  EXPECT_NE(error_of([&] { AbBins(centres.flip({0}).index({torch::tensor({0, 0})}), prior); }).find("same bin"),
+  EXPECT_NE(error_of([&] {
+              AbBins(centres.flip({0}).index({torch::tensor({0, 0})}), prior);
+            }).find("same bin"),
             std::string::npos);
 }
 
@@ -286,7 +296,8 @@ TEST(AbBinsJson, RoundTripsExactly) {
 
 TEST(AbBinsJson, RejectsMalformedInputNamingTheSource) {
   using nlohmann::json;
-  const json good = AbBins(torch::tensor({{0.0, 0.0}, {10.0, -20.0}}), torch::tensor({0.25, 0.75}, torch::kFloat64)).to_json();
+  const json good =
+      AbBins(torch::tensor({{0.0, 0.0}, {10.0, -20.0}}), torch::tensor({0.25, 0.75}, torch::kFloat64)).to_json();
   auto msg = [](const json& j) { return error_of([&] { AbBins::from_json(j, "b.json"); }); };
   auto with = [&](const char* key, const json& value) {
     json j = good;

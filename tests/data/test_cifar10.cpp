@@ -132,7 +132,8 @@ TEST(Cifar10Reader, RejectsTruncatedRecord) {
 TEST(Cifar10Reader, RejectsWrongLengthOfAnOfficialBatch) {
   TempDir tmp;
   write_meta(tmp.path());
-  for (int i = 1; i <= 5; ++i) test::write_bytes(tmp / ("data_batch_" + std::to_string(i) + ".bin"), record(1) + record(2));
+  for (int i = 1; i <= 5; ++i)
+    test::write_bytes(tmp / ("data_batch_" + std::to_string(i) + ".bin"), record(1) + record(2));
   test::write_bytes(tmp / "test_batch.bin", record(1));
   auto msg = error_of([&] { read_cifar10(tmp.path(), Split::Train); });
   EXPECT_NE(msg.find("data_batch_1.bin"), std::string::npos) << msg;
@@ -176,7 +177,7 @@ TEST(Cifar10Reader, RejectsDirectoryWithoutCifarFilesAndBadMeta) {
 }
 
 TEST(Cifar10Reader, CategoryByNameOrIndex) {
-  const std::vector<std::string> names{"airplane", "automobile", "bird", "cat", "deer",
+  const std::vector<std::string> names{"airplane", "automobile", "bird",  "cat",  "deer",
                                        "dog",      "frog",       "horse", "ship", "truck"};
   EXPECT_EQ(category_index("horse", names), 7);
   EXPECT_EQ(category_index("7", names), 7);

@@ -22,7 +22,8 @@ using test::error_of;
 std::vector<double> brute_force_curve(const torch::Tensor& pred, const torch::Tensor& truth,
                                       const torch::Tensor& weights = {}) {
   auto p = pred.to(torch::kFloat64).contiguous(), t = truth.to(torch::kFloat64).contiguous();
-  auto w = weights.defined() ? weights.to(torch::kFloat64).contiguous() : torch::ones({p.size(0), p.size(2), p.size(3)}, torch::kFloat64);
+  auto w = weights.defined() ? weights.to(torch::kFloat64).contiguous()
+                             : torch::ones({p.size(0), p.size(2), p.size(3)}, torch::kFloat64);
   auto pa = p.accessor<double, 4>(), ta = t.accessor<double, 4>();
   auto wa = w.accessor<double, 3>();
   std::vector<double> curve(151, 0.0);
@@ -148,7 +149,9 @@ TEST(AbAuc, RejectsMisuse) {
   auto bad = pred.clone();
   bad[0][0][0][0] = std::nanf("");
   EXPECT_NE(error_of([&] { AbAucMeter().add(bad, truth); }).find("NaN"), std::string::npos);
-  EXPECT_NE(error_of([&] { AbAucMeter().add(pred, truth, -torch::ones({3, 10, 12})); }).find(">= 0"),
+  EXPECT_NE(error_of([&] {
+              AbAucMeter().add(pred, truth, -torch::ones({3, 10, 12}));
+            }).find(">= 0"),
             std::string::npos);
 }
 
@@ -164,7 +167,7 @@ TEST(Psnr, HandComputedCases) {
   PsnrMeter m;
   m.add(pred, truth);
   auto r = m.result();
-  EXPECT_NEAR(r.mean_db, 30.0, 1e-9);                                  // the mean of 20 and 40
+  EXPECT_NEAR(r.mean_db, 30.0, 1e-9);                                     // the mean of 20 and 40
   EXPECT_NEAR(r.pooled_db, -10 * std::log10((0.01 + 0.0001) / 2), 1e-9);  // one MSE over both
   EXPECT_EQ(r.images, 2);
   // An exact prediction is capped at 100 dB rather than infinite.

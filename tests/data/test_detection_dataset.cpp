@@ -106,9 +106,10 @@ TEST(DetectionDataset, VocLayoutNeedsAnAnnotationPerImage) {
   write_image_file(dir / "images" / "r1.jpg", 30, 20);
   write_image_file(dir / "images" / "r2.jpg", 30, 20);
   const auto xml = [](int w, int h, const char* box) {
-    return fmt::format("<annotation><size><width>{}</width><height>{}</height></size><object><name>raccoon</name>"
-                       "<bndbox>{}</bndbox></object></annotation>",
-                       w, h, box);
+    return fmt::format(
+        "<annotation><size><width>{}</width><height>{}</height></size><object><name>raccoon</name>"
+        "<bndbox>{}</bndbox></object></annotation>",
+        w, h, box);
   };
   put(dir / "annotations" / "r1.xml", xml(30, 20, "<xmin>1</xmin><ymin>2</ymin><xmax>30</xmax><ymax>20</ymax>"));
   auto m = message_of([&] { read_detection_dataset(dir, {"raccoon"}); });
@@ -142,8 +143,9 @@ TEST(DetectionDataset, ImageListsAreCsvWithAFilenameColumnOrOneNamePerLine) {
   ASSERT_EQ(plain.size(), 2u);
   EXPECT_EQ(plain[1].name, "y.jpg");
   EXPECT_EQ(plain[1].line, 3);
-  EXPECT_NE(message_of([] { parse_image_list("name,xmin\na,1\n", "s.csv"); }).find("s.csv:1: the CSV header has no "
-                                                                                   "'filename' column"),
+  EXPECT_NE(message_of([] { parse_image_list("name,xmin\na,1\n", "s.csv"); })
+                .find("s.csv:1: the CSV header has no "
+                      "'filename' column"),
             std::string::npos);
   EXPECT_NE(message_of([] { parse_image_list("filename,w\n\"a.jpg,1\n", "s.csv"); }).find("s.csv:2: unclosed quote"),
             std::string::npos);

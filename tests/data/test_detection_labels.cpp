@@ -98,8 +98,9 @@ TEST(YoloLabels, AMissingFileMeansNoObjects) {
 
 const std::vector<std::string> kVocNames = {"raccoon", "dog"};
 
-std::string voc(const std::string& objects, const std::string& size = "<size><width>650</width><height>417</height>"
-                                                                      "<depth>3</depth></size>") {
+std::string voc(const std::string& objects, const std::string& size =
+                                                "<size><width>650</width><height>417</height>"
+                                                "<depth>3</depth></size>") {
   return "<annotation verified=\"yes\">\n<filename>r.jpg</filename>\n" + size + "\n" + objects + "</annotation>\n";
 }
 std::string object(const std::string& name, const std::string& box, const std::string& extra = "") {
@@ -147,8 +148,7 @@ TEST(VocXml, RefusesBadObjectsNamingTheElementAndLine) {
   const auto ok = object("raccoon", bndbox("1", "1", "5", "5"));
   expect_error(bad(voc(ok + object("cat", bndbox("1", "1", "5", "5")))),
                {"v.xml:9", "object/name 'cat' is not in the names list", "2 classes"});
-  expect_error(bad(voc(ok + object("dog", bndbox("1", "1", "651", "5")))),
-               {"v.xml:10", "outside the 650 x 417 image"});
+  expect_error(bad(voc(ok + object("dog", bndbox("1", "1", "651", "5")))), {"v.xml:10", "outside the 650 x 417 image"});
   expect_error(bad(voc(object("dog", bndbox("0", "1", "5", "5")))), {"v.xml:6", "outside", "1-based"});
   expect_error(bad(voc(object("dog", bndbox("9", "1", "5", "5")))), {"v.xml:6", "expected xmax >= xmin"});
   expect_error(bad(voc(object("dog", bndbox("1", "1", "5", "five")))), {"v.xml:6", "bndbox/ymax", "'five'"});

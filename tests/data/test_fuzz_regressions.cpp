@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
@@ -48,9 +48,9 @@ void expect_error_containing(const std::function<void()>& f, const std::string& 
 
 // stb wrote past its Huffman arrays (UBSan: index 257 out of bounds for type 'stbi_uc[257]').
 TEST(FuzzRegressions, JpegHuffmanTableWithMoreThan256Codes) {
-  expect_error_containing([] { data::read_image(regression("jpeg_huffman_257.jpg")); },
-                          regression("jpeg_huffman_257.jpg").string() +
-                              ": cannot decode JPEG: Bogus Huffman table definition");
+  expect_error_containing(
+      [] { data::read_image(regression("jpeg_huffman_257.jpg")); },
+      regression("jpeg_huffman_257.jpg").string() + ": cannot decode JPEG: Bogus Huffman table definition");
   // The same fault behind fill bytes before the start-of-image marker: a JPEG must start with FF D8 FF.
   expect_error_containing([] { data::read_image(regression("jpeg_huffman_fill_before_soi.jpg")); },
                           "jpeg_huffman_fill_before_soi.jpg: not a JPEG, PNG or WebP file");
@@ -120,9 +120,8 @@ TEST(FuzzRegressions, ConfigIntegersMustBeIntegersInRange) {
   }
   expect_error_containing([] { train::config_from_json(nlohmann::json::parse(R"({"seed": -1})"), "c.json"); },
                           "'seed' must be an integer in 0..18446744073709551615, got -1");
-  expect_error_containing(
-      [] { train::config_from_json(nlohmann::json::parse(R"({"kernel": 4294967296})"), "c.json"); },
-      "'kernel' must be an integer");
+  expect_error_containing([] { train::config_from_json(nlohmann::json::parse(R"({"kernel": 4294967296})"), "c.json"); },
+                          "'kernel' must be an integer");
   // Integers in range still read, and a learning rate may be written as an integer.
   auto c = train::config_from_json(nlohmann::json::parse(R"({"epochs": 3, "seed": 7, "learning_rate": 1})"), "c.json");
   EXPECT_EQ(c.epochs, 3);
@@ -216,9 +215,9 @@ TEST(FuzzRegressions, CheckpointOfAnotherNetworkIsRefused) {
 TEST(FuzzRegressions, CheckpointWithCorruptCodeIsRefusedBeforeLibTorchReadsIt) {
   test::TempDir tmp;
   write_file_atomic(tmp / "checkpoint.pt", read_file(regression("checkpoint_corrupt_code.pt")).substr(1));
-  EXPECT_EQ(test::error_of([&] { train::CheckpointReader reader(tmp / "checkpoint.pt"); }),
-            (tmp / "checkpoint.pt").string() +
-                ": not a tint checkpoint (unexpected TorchScript code in code/__torch__.py)");
+  EXPECT_EQ(
+      test::error_of([&] { train::CheckpointReader reader(tmp / "checkpoint.pt"); }),
+      (tmp / "checkpoint.pt").string() + ": not a tint checkpoint (unexpected TorchScript code in code/__torch__.py)");
 }
 
 // A few changed bytes of data.pkl (a LONG_BINPUT of memo entry 1601071457) made LibTorch's unpickler size its memo
@@ -287,8 +286,9 @@ TEST(FuzzRegressions, CheckpointHistoryWithAnEpochPastInt) {
   const fs::path file = tmp / "checkpoint.pt";
   write_checkpoint_of_fields(read_file(regression("checkpoint_history_epoch_1e300.bin")), file);
   EXPECT_EQ(test::error_of([&] { train::CheckpointReader reader(file); }),
-            file.string() + ": corrupt 'history' in checkpoint (history row 1 does not start with its epoch, an "
-                            "integer from 1 (it starts with 1e+300))");
+            file.string() +
+                ": corrupt 'history' in checkpoint (history row 1 does not start with its epoch, an "
+                "integer from 1 (it starts with 1e+300))");
 }
 
 // Every input kept in fuzz/regressions/ has a test in this file: its name appears here as a string literal (the

@@ -35,9 +35,8 @@ Triple lab_of(const Triple& rgb) {
 }
 
 // ---- the scalar reference: Lindbloom's formulas, one colour at a time, in double --------------------------------
-const double kM[3][3] = {{0.4124564, 0.3575761, 0.1804375},
-                         {0.2126729, 0.7151522, 0.0721750},
-                         {0.0193339, 0.1191920, 0.9503041}};
+const double kM[3][3] = {
+    {0.4124564, 0.3575761, 0.1804375}, {0.2126729, 0.7151522, 0.0721750}, {0.0193339, 0.1191920, 0.9503041}};
 const double kWhite[3] = {0.95047, 1.0, 1.08883};
 const double kEps = 216.0 / 24389.0, kKappa = 24389.0 / 27.0;
 
@@ -138,10 +137,9 @@ TEST(Lab, EqualsAScalarImplementationOfLindbloomsFormulas) {
   EXPECT_LT(worst, 1e-4);  // float32 output of values up to 100
 
   // Lab -> RGB on random Lab values, many outside the sRGB gamut (the clip) and some in f's linear part.
-  auto lab_in = torch::stack({torch::rand({1000}) * 110 - 5, torch::rand({1000}) * 260 - 130,
-                              torch::rand({1000}) * 260 - 130},
-                             1)
-                    .to(torch::kFloat64);
+  auto lab_in =
+      torch::stack({torch::rand({1000}) * 110 - 5, torch::rand({1000}) * 260 - 130, torch::rand({1000}) * 260 - 130}, 1)
+          .to(torch::kFloat64);
   auto rgb_out = as_rows(lab_to_rgb(as_image(lab_in)));
   auto li = lab_in.accessor<double, 2>();
   auto ro = rgb_out.accessor<double, 2>();

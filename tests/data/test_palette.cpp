@@ -3,8 +3,8 @@
 #include <limits>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/error.h"
@@ -79,7 +79,8 @@ TEST(Palette, ColourizeInvertsLabelOnPaletteColours) {
 
 TEST(KMeans, ObjectiveNeverIncreasesAndResultIsAFixedPoint) {
   torch::manual_seed(2);
-  auto points = torch::cat({torch::randn({300, 3}, torch::kFloat64) * 0.3, torch::randn({200, 3}, torch::kFloat64) + 2});
+  auto points =
+      torch::cat({torch::randn({300, 3}, torch::kFloat64) * 0.3, torch::randn({200, 3}, torch::kFloat64) + 2});
   auto weights = torch::randint(1, 5, {500}, torch::kFloat64);
   auto r = kmeans(points, weights, {6, 4, 500});
   ASSERT_TRUE(r.converged);

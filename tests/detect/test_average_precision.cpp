@@ -189,10 +189,10 @@ TEST(AveragePrecision, PrecisionAndRecallAtAConfidence) {
   // Three truths; ranked 0.9 hit, 0.6 miss, 0.3 hit, 0.1 hit. conf 0.5 counts the first two: P 1/2, R 1/3;
   // conf 0.25 the first three: P 2/3, R 2/3; conf 0.95 none: P 0, R 0.
   const Truths truths = {{truth({0, 0, 10, 10}), truth({20, 0, 30, 10}), truth({40, 0, 50, 10})}};
-  const Detections dets = {{detection({0, 0, 10, 10}, 0.9f), detection(kFar, 0.6f),
-                            detection({20, 0, 30, 10}, 0.3f), detection({40, 0, 50, 10}, 0.1f)}};
-  for (auto [conf, p, r] : {std::tuple{0.5f, 1.0 / 2, 1.0 / 3}, std::tuple{0.25f, 2.0 / 3, 2.0 / 3},
-                            std::tuple{0.95f, 0.0, 0.0}}) {
+  const Detections dets = {{detection({0, 0, 10, 10}, 0.9f), detection(kFar, 0.6f), detection({20, 0, 30, 10}, 0.3f),
+                            detection({40, 0, 50, 10}, 0.1f)}};
+  for (auto [conf, p, r] :
+       {std::tuple{0.5f, 1.0 / 2, 1.0 / 3}, std::tuple{0.25f, 2.0 / 3, 2.0 / 3}, std::tuple{0.95f, 0.0, 0.0}}) {
     const auto e = evaluate_detections(dets, truths, 1, {conf});
     EXPECT_NEAR(e.precision, p, 1e-12) << conf;
     EXPECT_NEAR(e.recall, r, 1e-12) << conf;

@@ -45,8 +45,13 @@ const ClosedForm kCases[] = {
     // disjoint: union 1 + 2 = 3, C = (0, 0, 4, 3) of area 12; centres (0.5, 0.5), (3, 2.5): rho^2 = 10.25, c^2 = 25
     {"disjoint", {0, 0, 1, 1}, {2, 2, 4, 3}, 0, -(12.0 - 3) / 12, -10.25 / 25, aspect_v(1, 1, 2, 1)},
     // same centre, 4x2 against 2x4: |A∩B| = 4, union 12, C = (-2, -2, 2, 2) of area 16
-    {"same centre, other aspect", {-2, -1, 2, 1}, {-1, -2, 1, 2},
-     1.0 / 3, 1.0 / 3 - 4.0 / 16, 1.0 / 3, aspect_v(4, 2, 2, 4)},
+    {"same centre, other aspect",
+     {-2, -1, 2, 1},
+     {-1, -2, 1, 2},
+     1.0 / 3,
+     1.0 / 3 - 4.0 / 16,
+     1.0 / 3,
+     aspect_v(4, 2, 2, 4)},
     // overlapping, shifted: |A∩B| = 2 * 1 = 2, union 8 + 6 - 2 = 12, C = (0, 0, 5, 3) of area 15; centres (2, 1)
     // and (3.5, 2): rho^2 = 2.25 + 1, c^2 = 25 + 9
     {"overlapping", {0, 0, 4, 2}, {2, 1, 5, 3}, 1.0 / 6, 1.0 / 6 - 3.0 / 15, 1.0 / 6 - 3.25 / 34, aspect_v(4, 2, 3, 2)},

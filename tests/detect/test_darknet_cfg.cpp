@@ -20,20 +20,20 @@ std::string cfg_error(const std::string& text) {
 
 TEST(DarknetCfg, ReadsSectionsLinesAndOptionsAsWritten) {
   const std::string text =
-      "# a comment\n"                   // 1
-      "[net]\n"                         // 2
-      "width = 320\n"                   // 3
-      "height=256\n"                    // 4
-      "  channels =3  \n"               // 5
-      "learning_rate=0.001\n"           // 6
-      "\n"                              // 7
-      "; another comment\n"             // 8
-      "[convolutional]\n"               // 9
-      "filters=8   # trailing comment\n"  // 10
-      "size=3\r\n"                      // 11
-      "activation=leaky\n"              // 12
-      "[yolo]\n"                        // 13
-      "mask = 0, 1,2\n"                 // 14
+      "# a comment\n"                      // 1
+      "[net]\n"                            // 2
+      "width = 320\n"                      // 3
+      "height=256\n"                       // 4
+      "  channels =3  \n"                  // 5
+      "learning_rate=0.001\n"              // 6
+      "\n"                                 // 7
+      "; another comment\n"                // 8
+      "[convolutional]\n"                  // 9
+      "filters=8   # trailing comment\n"   // 10
+      "size=3\r\n"                         // 11
+      "activation=leaky\n"                 // 12
+      "[yolo]\n"                           // 13
+      "mask = 0, 1,2\n"                    // 14
       "anchors = 10,14,  23,27, 37,58\n";  // 15
   const auto cfg = parse_cfg_text(text);
   ASSERT_EQ(cfg.sections.size(), 3u);
@@ -190,8 +190,7 @@ TEST(DarknetCfg, TypedGettersNameTheLineLayerAndWhatWasExpected) {
   e = test::error_of([&] { cfg.layer(1).get_ints("mask"); });
   EXPECT_EQ(e, "test.cfg:8: layer 1 [yolo]: option 'mask': expected comma-separated integers, got 'a' in '0,a,2'");
   e = test::error_of([&] { cfg.layer(1).get_floats("anchors"); });
-  EXPECT_NE(e.find("test.cfg:9: layer 1 [yolo]: option 'anchors': expected comma-separated numbers"),
-            std::string::npos)
+  EXPECT_NE(e.find("test.cfg:9: layer 1 [yolo]: option 'anchors': expected comma-separated numbers"), std::string::npos)
       << e;
   e = test::error_of([&] { cfg.layer(1).require_int("classes"); });
   EXPECT_EQ(e, "test.cfg:7: layer 1 [yolo]: option 'classes' (an integer) is required");

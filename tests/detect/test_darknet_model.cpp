@@ -143,8 +143,7 @@ torch::Tensor ref_conv(const torch::Tensor& x, const DarknetConv& layer) {
   if (layer->bn) {
     // normalize_cpu, scale_bias, add_bias: (x - mean) / sqrt(var + .00001), * scale, + bias.
     const auto d = [](const torch::Tensor& t) { return t.to(torch::kDouble).view({-1, 1, 1}); };
-    out = (out - d(layer->bn->running_mean)) / torch::sqrt(d(layer->bn->running_var) + 0.00001) *
-              d(layer->bn->weight) +
+    out = (out - d(layer->bn->running_mean)) / torch::sqrt(d(layer->bn->running_var) + 0.00001) * d(layer->bn->weight) +
           d(layer->bn->bias);
   } else {
     out = out + layer->conv->bias.to(torch::kDouble).view({-1, 1, 1});
@@ -154,12 +153,18 @@ torch::Tensor ref_conv(const torch::Tensor& x, const DarknetConv& layer) {
 
 double ref_activate(double x, Activation a) {
   switch (a) {
-    case Activation::leaky: return x > 0 ? x : 0.1 * x;
-    case Activation::linear: return x;
-    case Activation::relu: return x > 0 ? x : 0;
-    case Activation::logistic: return 1 / (1 + std::exp(-x));
-    case Activation::mish: return x * std::tanh(std::log1p(std::exp(x)));
-    case Activation::swish: return x / (1 + std::exp(-x));
+    case Activation::leaky:
+      return x > 0 ? x : 0.1 * x;
+    case Activation::linear:
+      return x;
+    case Activation::relu:
+      return x > 0 ? x : 0;
+    case Activation::logistic:
+      return 1 / (1 + std::exp(-x));
+    case Activation::mish:
+      return x * std::tanh(std::log1p(std::exp(x)));
+    case Activation::swish:
+      return x / (1 + std::exp(-x));
   }
   return x;
 }
@@ -224,7 +229,7 @@ std::vector<torch::Tensor> ref_small_heads(DarknetModel& m, const torch::Tensor&
   const auto l3 = ref_route({l2, l1}, 2, 1);
   const auto l4 = ref_upsample(l3, 2);
   const auto l5 = ref_activate(l4 + l0, Activation::swish);
-  const auto l7 = ref_conv(l5, m->conv(7));  // the dropout (6) passes its input on at inference
+  const auto l7 = ref_conv(l5, m->conv(7));   // the dropout (6) passes its input on at inference
   const auto l10 = ref_maxpool(l5, 3, 1, 2);  // the route (9) to layer 5
   const auto l11 = ref_activate(ref_conv(l10, m->conv(11)), Activation::logistic);
   const auto l12 = ref_activate(ref_conv(l11, m->conv(12)), Activation::relu);
@@ -279,7 +284,7 @@ TEST(DarknetModel, FoldedBatchnormMatchesTheSeparateOne) {
 TEST(DarknetModel, BatchnormIsDarknets) {
   auto model = small_model();
   const auto& o = model->conv(0)->bn->options;
-  EXPECT_DOUBLE_EQ(o.eps(), 1e-5);                 // blas.c normalize_cpu: sqrt(variance + .00001f)
+  EXPECT_DOUBLE_EQ(o.eps(), 1e-5);               // blas.c normalize_cpu: sqrt(variance + .00001f)
   EXPECT_DOUBLE_EQ(o.momentum().value(), 0.01);  // rolling = .99 rolling + .01 batch statistics
 }
 
@@ -362,7 +367,7 @@ void expect_yolo_fastest_model(const fs::path& cfg, int64_t floats) {
   const auto params = model->named_parameters();
   EXPECT_TRUE(params.contains("layers.0.conv.weight"));
   EXPECT_TRUE(params.contains("layers.0.bn.weight"));
-  EXPECT_FALSE(params.contains("layers.0.conv.bias"));  // batchnorm's beta is the bias
+  EXPECT_FALSE(params.contains("layers.0.conv.bias"));   // batchnorm's beta is the bias
   EXPECT_TRUE(params.contains("layers.129.conv.bias"));  // the head convolution has its own
   EXPECT_TRUE(model->named_buffers().contains("layers.3.bn.running_mean"));
   EXPECT_FALSE(params.contains("layers.7.conv.weight"));  // a dropout
@@ -470,39 +475,42 @@ TEST(DarknetModel, SetNumClassesRefusesAHeadNotFedByAConvolution) {
 }
 
 std::string build_error(const std::string& layers) {
-  return test::error_of([&] {
-    DarknetModel m(parse_cfg("[net]\nwidth=8\nheight=8\nchannels=3\n" + layers, "bad.cfg"));
-  });
+  return test::error_of(
+      [&] { DarknetModel m(parse_cfg("[net]\nwidth=8\nheight=8\nchannels=3\n" + layers, "bad.cfg")); });
 }
 
 TEST(DarknetModel, CfgsItCannotBuildNameFileLineLayerAndWhatWasExpected) {
   // Line numbers: [net] and its three options take lines 1-4.
-  auto e = build_error("[convolutional]\nfilters=10\nactivation=linear\n[yolo]\nmask=0,1\nanchors=1,1,2,2,3,3\n"
-                       "classes=1\nnum=3\n");
-  EXPECT_EQ(e, "bad.cfg:8: layer 1 [yolo]: its input (layer 0) has 10 channels: expected 12 = 2 anchors (mask) x "
-               "(5 + 1 classes); set filters=12 in layer 0");
+  auto e = build_error(
+      "[convolutional]\nfilters=10\nactivation=linear\n[yolo]\nmask=0,1\nanchors=1,1,2,2,3,3\n"
+      "classes=1\nnum=3\n");
+  EXPECT_EQ(e,
+            "bad.cfg:8: layer 1 [yolo]: its input (layer 0) has 10 channels: expected 12 = 2 anchors (mask) x "
+            "(5 + 1 classes); set filters=12 in layer 0");
   e = build_error("[convolutional]\nfilters=4\n[route]\nlayers=-3\n");
   EXPECT_EQ(e,
             "bad.cfg:8: layer 1 [route]: option 'layers': -3 refers to layer -2: expected an earlier layer (0 to 0)");
   e = build_error("[convolutional]\nfilters=4\ngroups=2\n");
-  EXPECT_EQ(e, "bad.cfg:7: layer 0 [convolutional]: option 'groups': 2 groups must divide the 3 input channels and "
-               "the 4 filters");
+  EXPECT_EQ(e,
+            "bad.cfg:7: layer 0 [convolutional]: option 'groups': 2 groups must divide the 3 input channels and "
+            "the 4 filters");
   e = build_error("[convolutional]\nfilters=4\nstride=2\n[convolutional]\nfilters=4\n[shortcut]\nfrom=-3\n");
   EXPECT_NE(e.find("bad.cfg:11: layer 2 [shortcut]: option 'from': -3 refers to layer -1"), std::string::npos) << e;
   // Absolute and relative indices to the same layer both build (up to the missing yolo layer).
-  e = build_error("[convolutional]\nfilters=4\nstride=2\n[convolutional]\nfilters=4\n[shortcut]\nfrom=0\n"
-                  "[convolutional]\nfilters=4\n[shortcut]\nfrom=-4\n");
+  e = build_error(
+      "[convolutional]\nfilters=4\nstride=2\n[convolutional]\nfilters=4\n[shortcut]\nfrom=0\n"
+      "[convolutional]\nfilters=4\n[shortcut]\nfrom=-4\n");
   EXPECT_EQ(e, "bad.cfg: the network has no [yolo] layer");
   e = build_error("[convolutional]\nfilters=4\n[maxpool]\nsize=2\nstride=2\n[shortcut]\nfrom=0\n");
-  EXPECT_EQ(e, "bad.cfg:11: layer 2 [shortcut]: option 'from': layer 0 outputs 4x8x8 (c x h x w), the previous "
-               "layer 4x4x4: expected the same shape");
+  EXPECT_EQ(e,
+            "bad.cfg:11: layer 2 [shortcut]: option 'from': layer 0 outputs 4x8x8 (c x h x w), the previous "
+            "layer 4x4x4: expected the same shape");
   e = build_error("[maxpool]\nsize=2\npadding=2\n");
   EXPECT_EQ(e, "bad.cfg:7: layer 0 [maxpool]: option 'padding': expected 0 to 1 (size - 1, darknet's default), got 2");
   e = build_error("[convolutional]\nfilters=0\n");
   EXPECT_EQ(e, "bad.cfg:6: layer 0 [convolutional]: option 'filters': expected at least 1, got 0");
   e = build_error("[convolutional]\nfilters=4\nsize=11\n");
-  EXPECT_NE(e.find("bad.cfg:7: layer 0 [convolutional]: option 'size': a 11x11 kernel does not fit"),
-            std::string::npos)
+  EXPECT_NE(e.find("bad.cfg:7: layer 0 [convolutional]: option 'size': a 11x11 kernel does not fit"), std::string::npos)
       << e;
   e = build_error("[route]\nlayers=-1\n");
   EXPECT_NE(e.find("bad.cfg:6: layer 0 [route]: option 'layers': -1 refers to layer -1"), std::string::npos) << e;
@@ -522,11 +530,13 @@ TEST(DarknetModel, CfgsItCannotBuildNameFileLineLayerAndWhatWasExpected) {
 
 TEST(DarknetModel, SizesNoRealCfgReachesAreRefusedBeforeAllocating) {
   auto e = test::error_of([] { DarknetModel m(parse_cfg("[net]\nwidth=70000\nheight=8\nchannels=3\n", "big.cfg")); });
-  EXPECT_EQ(e, "big.cfg:1: [net]: an input of 70000x8x3 (w x h x c): expected at most 65536 pixels a side and 1048576 "
-               "channels");
+  EXPECT_EQ(e,
+            "big.cfg:1: [net]: an input of 70000x8x3 (w x h x c): expected at most 65536 pixels a side and 1048576 "
+            "channels");
   e = build_error("[convolutional]\nfilters=100000000\nsize=3\npad=1\n");
-  EXPECT_EQ(e, "bad.cfg:5: layer 0 [convolutional]: 100000000 filters of 3x3x3 weights are 2.7e+09 values: expected at "
-               "most 2.68e+08 per layer");
+  EXPECT_EQ(e,
+            "bad.cfg:5: layer 0 [convolutional]: 100000000 filters of 3x3x3 weights are 2.7e+09 values: expected at "
+            "most 2.68e+08 per layer");
   e = build_error("[convolutional]\nfilters=4\n[upsample]\nstride=100000\n");
   EXPECT_NE(e.find("bad.cfg:7: layer 1 [upsample]: its output would be 4x800000x800000"), std::string::npos) << e;
   e = build_error("[convolutional]\nfilters=6\n[yolo]\nmask=0\nanchors=1,1\nclasses=1000000\nnum=1\n");
@@ -538,12 +548,14 @@ TEST(DarknetModel, SizesNoRealCfgReachesAreRefusedBeforeAllocating) {
 // the per-layer bound (16384 x 16384 = 2^28) and the 49,152 weights before it push the total over.
 TEST(DarknetModel, ANetworkOfManyLargeLayersIsRefusedBeforeAllocating) {
   const auto e = test::error_of([&] {
-    DarknetModel m(parse_cfg("[net]\nwidth=1\nheight=1\nchannels=3\n[convolutional]\nfilters=16384\nsize=1\n"
-                             "[convolutional]\nfilters=16384\nsize=1\n",
-                             "big.cfg"));
+    DarknetModel m(
+        parse_cfg("[net]\nwidth=1\nheight=1\nchannels=3\n[convolutional]\nfilters=16384\nsize=1\n"
+                  "[convolutional]\nfilters=16384\nsize=1\n",
+                  "big.cfg"));
   });
-  EXPECT_EQ(e, "big.cfg:8: layer 1 [convolutional]: the network reaches 268484608 weights here: expected at most "
-               "268435456 in all");
+  EXPECT_EQ(e,
+            "big.cfg:8: layer 1 [convolutional]: the network reaches 268484608 weights here: expected at most "
+            "268435456 in all");
 }
 
 // Mutated real cfgs (a number replaced by an extreme one, a line dropped): each builds and runs, or is a tint::Error;
@@ -556,8 +568,8 @@ TEST(DarknetModel, MutatedCfgsBuildOrFailCleanly) {
     lines.push_back(text.substr(pos, end - pos));
     pos = end + 1;
   }
-  const std::vector<std::string> extremes = {"-1", "0", "1", "2", "3", "-7", "200", "2147483647", "-2147483648",
-                                             "99999999999", "1.5", "x", ""};
+  const std::vector<std::string> extremes = {"-1",         "0",           "1",           "2",   "3", "-7", "200",
+                                             "2147483647", "-2147483648", "99999999999", "1.5", "x", ""};
   std::mt19937 rng(16);
   int built = 0, refused = 0;
   for (int trial = 0; trial < 150; ++trial) {
@@ -592,8 +604,9 @@ TEST(DarknetModel, RefusesAnInputOfTheWrongShape) {
   EXPECT_EQ(e, "small.cfg: expected an input (N, 2, H, W), got [1, 3, 6, 8]");
   // A size whose routes disagree is named too: 7 rows pool to 4 and upsample to 8, the shortcut's other input has 7.
   const auto odd = test::error_of([&] { model->forward(torch::rand({1, 2, 7, 8})); });
-  EXPECT_EQ(odd, "small.cfg: layer 5 [shortcut]: layer 0 gives 4x7x8 and the previous layer 4x8x8 (c x h x w) for "
-                 "this input size: expected the same");
+  EXPECT_EQ(odd,
+            "small.cfg: layer 5 [shortcut]: layer 0 gives 4x7x8 and the previous layer 4x8x8 (c x h x w) for "
+            "this input size: expected the same");
   // Whatever else LibTorch refuses is named with its layer: here a 3x3 kernel without padding on 2x2 cells.
   const auto tiny = test::error_of([&] { model->forward(torch::rand({1, 2, 2, 2})); });
   EXPECT_NE(tiny.find("small.cfg: layer 11 [convolutional]: "), std::string::npos) << tiny;

@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
@@ -65,9 +65,10 @@ torch::Tensor photo_inputs(const fs::path& detection) {
 }
 
 // The photos, both models and OpenCV's Python module.
-#define TINT_SKIP_WITHOUT_OPENCV(dir_var)                                                                 \
+#define TINT_SKIP_WITHOUT_OPENCV(dir_var)                                                                    \
   TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, "samples/bus.jpg", "samples/Cats_and_dog.jpg", "coco128/images", \
-                                   "yolo-fastest-1.1/yolo-fastest-1.1.cfg", "yolo-fastest-1.1/yolo-fastest-1.1-xl.cfg"); \
+                                   "yolo-fastest-1.1/yolo-fastest-1.1.cfg",                                  \
+                                   "yolo-fastest-1.1/yolo-fastest-1.1-xl.cfg");                              \
   TINT_SKIP_IF_MISSING(test::missing_python_cv2())
 
 // Raw head outputs: the same numbers as OpenCV. Built with OpenCV's batchnorm epsilon (1e-6), tint's numbers agree
@@ -95,11 +96,10 @@ TEST(DarknetOpenCV, RawHeadOutputsMatchOpenCVOnRealPhotos) {
     const auto ours = run_tint(kOpenCVBatchnormEpsilon);
     const auto darknets = run_tint(kDarknetBatchnormEpsilon);
     const auto out = tmp / (name + ".f32");
-    const auto printed = run_reference(shell_quote(reference_python()) + " " + shell_quote(reference_script()) +
-                                       " raw --cfg " + shell_quote(cfg.string()) + " --weights " +
-                                       shell_quote(weights.string()) + " --input " +
-                                       shell_quote((tmp / "input.f32").string()) + " --shape 7,3,320,320 --output " +
-                                       shell_quote(out.string()));
+    const auto printed = run_reference(
+        shell_quote(reference_python()) + " " + shell_quote(reference_script()) + " raw --cfg " +
+        shell_quote(cfg.string()) + " --weights " + shell_quote(weights.string()) + " --input " +
+        shell_quote((tmp / "input.f32").string()) + " --shape 7,3,320,320 --output " + shell_quote(out.string()));
     ASSERT_FALSE(printed.empty());
     const auto shapes = nlohmann::json::parse(printed).at("heads");
     ASSERT_EQ(shapes.size(), ours.size());
@@ -117,10 +117,11 @@ TEST(DarknetOpenCV, RawHeadOutputsMatchOpenCVOnRealPhotos) {
       const double darknet_error = (darknets[k] - theirs).abs().max().item<double>();
       const double score_error = (torch::sigmoid(darknets[k]) - torch::sigmoid(theirs)).abs().max().item<double>();
       const double magnitude = theirs.abs().max().item<double>();
-      std::printf("[ opencv   ] %s head %zu %s (values up to %.3g): max |tint - OpenCV| %.3g with OpenCV's epsilon; "
-                  "%.3g with darknet's (sigmoids %.3g)\n",
-                  name.c_str(), k, fmt::format("{}", fmt::join(shape, "x")).c_str(), magnitude, max_error,
-                  darknet_error, score_error);
+      std::printf(
+          "[ opencv   ] %s head %zu %s (values up to %.3g): max |tint - OpenCV| %.3g with OpenCV's epsilon; "
+          "%.3g with darknet's (sigmoids %.3g)\n",
+          name.c_str(), k, fmt::format("{}", fmt::join(shape, "x")).c_str(), magnitude, max_error, darknet_error,
+          score_error);
       EXPECT_LT(max_error, 1e-4) << "head " << k << ", values up to " << magnitude;
       EXPECT_LT(darknet_error, 0.05) << "head " << k;
       EXPECT_LT(score_error, 0.01) << "head " << k;
@@ -134,11 +135,11 @@ TEST(DarknetOpenCV, RawHeadOutputsMatchOpenCVOnRealPhotos) {
 TEST(DarknetOpenCV, ReferenceScriptDetectsTheBusAsTheDataReadmeSays) {
   TINT_SKIP_WITHOUT_OPENCV(detection);
   const auto dir = detection / "yolo-fastest-1.1";
-  const auto printed = run_reference(
-      shell_quote(reference_python()) + " " + shell_quote(reference_script()) + " detect --cfg " +
-      shell_quote((dir / "yolo-fastest-1.1-xl.cfg").string()) + " --weights " +
-      shell_quote((dir / "yolo-fastest-1.1-xl.weights").string()) + " --image " +
-      shell_quote((detection / "samples" / "bus.jpg").string()) + " --conf 0.25 --nms 0.45");
+  const auto printed =
+      run_reference(shell_quote(reference_python()) + " " + shell_quote(reference_script()) + " detect --cfg " +
+                    shell_quote((dir / "yolo-fastest-1.1-xl.cfg").string()) + " --weights " +
+                    shell_quote((dir / "yolo-fastest-1.1-xl.weights").string()) + " --image " +
+                    shell_quote((detection / "samples" / "bus.jpg").string()) + " --conf 0.25 --nms 0.45");
   ASSERT_FALSE(printed.empty());
   const auto result = nlohmann::json::parse(printed);
   EXPECT_EQ(result.at("width"), 810);
@@ -161,7 +162,6 @@ TEST(DarknetOpenCV, ReferenceScriptDetectsTheBusAsTheDataReadmeSays) {
   EXPECT_EQ(found[2].at("class"), 5);  // the bus, third best
 }
 
-
 // Final detections: tint's decoding, candidates and NMS (postprocess.h) on tint's own model (darknet's batchnorm
 // epsilon, as shipped) against OpenCV's yolo layer and per-class cv2.dnn.NMSBoxes, on each photo's same input tensor,
 // for both models, at conf 0.25 and NMS IoU 0.45. Every detection clear of the threshold (score >= 0.26) on either side
@@ -182,20 +182,20 @@ TEST(DarknetOpenCV, FinalDetectionsMatchOpenCVOnRealPhotos) {
       SCOPED_TRACE(fmt::format("{}, photo {}", name, i));
       const auto input = inputs.narrow(0, i, 1).contiguous();
       const auto file = tmp / "one.f32";
-      write_file_atomic(file, std::string_view(static_cast<const char*>(input.data_ptr()),
-                                               input.numel() * sizeof(float)));
-      const auto printed = run_reference(
-          shell_quote(reference_python()) + " " + shell_quote(reference_script()) + " detect --cfg " +
-          shell_quote(cfg.string()) + " --weights " + shell_quote(weights.string()) + " --input " +
-          shell_quote(file.string()) + " --shape 1,3,320,320 --conf 0.25 --nms 0.45 --classes all");
+      write_file_atomic(file,
+                        std::string_view(static_cast<const char*>(input.data_ptr()), input.numel() * sizeof(float)));
+      const auto printed =
+          run_reference(shell_quote(reference_python()) + " " + shell_quote(reference_script()) + " detect --cfg " +
+                        shell_quote(cfg.string()) + " --weights " + shell_quote(weights.string()) + " --input " +
+                        shell_quote(file.string()) + " --shape 1,3,320,320 --conf 0.25 --nms 0.45 --classes all");
       ASSERT_FALSE(printed.empty());
       std::vector<data::Detection> theirs;
       const auto reference = nlohmann::json::parse(printed);  // kept: the loop below reads into it
       for (const auto& d : reference.at("detections"))
-        theirs.push_back({{d.at("x1").get<float>(), d.at("y1").get<float>(), d.at("x2").get<float>(),
-                           d.at("y2").get<float>()},
-                          d.at("class").get<int>(),
-                          d.at("score").get<float>()});
+        theirs.push_back(
+            {{d.at("x1").get<float>(), d.at("y1").get<float>(), d.at("x2").get<float>(), d.at("y2").get<float>()},
+             d.at("class").get<int>(),
+             d.at("score").get<float>()});
       torch::NoGradGuard no_grad;
       PostprocessOptions options;
       options.conf = 0.25f;

@@ -24,10 +24,11 @@ float float_at(const std::string& bytes, int64_t offset) {
 
 // A small network: a convolution with batchnorm (3 -> 4, 3x3: 4 biases, 4 scales, 4 means, 4 variances, 108
 // weights) and a head without (4 -> 6, 1x1: 6 biases, 24 weights). 154 floats.
-const char* kTinyCfg = "[net]\nwidth=4\nheight=4\nchannels=3\n"
-                       "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=leaky\n"
-                       "[convolutional]\nfilters=6\nsize=1\nactivation=linear\n"
-                       "[yolo]\nmask=0\nanchors=2,2\nclasses=1\nnum=1\n";
+const char* kTinyCfg =
+    "[net]\nwidth=4\nheight=4\nchannels=3\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=leaky\n"
+    "[convolutional]\nfilters=6\nsize=1\nactivation=linear\n"
+    "[yolo]\nmask=0\nanchors=2,2\nclasses=1\nnum=1\n";
 
 std::string tiny_file(int32_t major, int32_t minor, uint64_t seen) {
   std::string bytes;
@@ -60,7 +61,7 @@ TEST(DarknetWeights, ValuesGoWhereDarknetPutsThem) {
   const auto at = [&](int k) { return float_at(bytes, 20 + 4 * k); };
   const auto c0 = model->conv(0), c1 = model->conv(1);
   for (int f = 0; f < 4; ++f) {
-    EXPECT_EQ(c0->bn->bias[f].item<float>(), at(f));  // biases first (the batchnorm's beta)
+    EXPECT_EQ(c0->bn->bias[f].item<float>(), at(f));        // biases first (the batchnorm's beta)
     EXPECT_EQ(c0->bn->weight[f].item<float>(), at(4 + f));  // scales
     EXPECT_EQ(c0->bn->running_mean[f].item<float>(), at(8 + f));
     EXPECT_EQ(c0->bn->running_var[f].item<float>(), at(12 + f));

@@ -104,7 +104,9 @@ TEST(DetectSettings, DetectorFilesFromARunTheShippedModelOrGivenFiles) {
   EXPECT_EQ(given.cfg, "a.cfg");
   EXPECT_EQ(given.weights, "a.weights");
   EXPECT_EQ(given.names, "share/yolo/coco.names");
-  EXPECT_EQ(test::error_of([] { detector_files({"", "a.cfg", "", ""}, "share/yolo"); }),
+  EXPECT_EQ(test::error_of([] {
+              detector_files({"", "a.cfg", "", ""}, "share/yolo");
+            }),
             "--cfg and --weights go together");
 }
 

@@ -67,8 +67,7 @@ TEST(DrawDetections, LabelsReadClassAndScore) {
   EXPECT_EQ(detection_label({Box{}, 0, 0.934f}, kNames), "person 0.93");
   EXPECT_EQ(detection_label({Box{}, 5, 0.999f}, kNames), "bus 1.00");
   EXPECT_EQ(detection_label({Box{}, 3, 0.5f}, {}), "3 0.50");
-  EXPECT_NE(test::error_of([] { detection_label({Box{}, 6, 0.5f}, kNames); }).find("class id 6"),
-            std::string::npos);
+  EXPECT_NE(test::error_of([] { detection_label({Box{}, 6, 0.5f}, kNames); }).find("class id 6"), std::string::npos);
   EXPECT_THROW(detection_label({Box{}, -1, 0.5f}, kNames), Error);
 }
 
@@ -140,8 +139,8 @@ TEST(DrawDetections, BoxOutlinesAreExact) {
   boxes_only.line_thickness = 3;
   const auto out = draw_detections(image, d, kNames, boxes_only);
   auto expected = image.clone();
-  brute_force_outline(expected, 55, 3, 95, 30, 3, class_colour(4));    // lower score first
-  brute_force_outline(expected, 10, 20, 50, 60, 3, class_colour(2));   // corners rounded to pixels
+  brute_force_outline(expected, 55, 3, 95, 30, 3, class_colour(4));   // lower score first
+  brute_force_outline(expected, 10, 20, 50, 60, 3, class_colour(2));  // corners rounded to pixels
   EXPECT_TRUE(out.equal(expected));
 }
 
@@ -211,7 +210,7 @@ TEST(DrawDetections, BoxesOffTheImageAreClipped) {
                                        {Box{-huge, -huge, -huge / 2, -huge / 2}, 2, 0.7f},
                                        {Box{huge / 2, 10, huge, 20}, 3, 0.7f},
                                        {Box{30, 30, 30, 40}, 4, 0.6f}};  // empty
-  EXPECT_TRUE(draw_detections(image, away, kNames).equal(image));  // labels on
+  EXPECT_TRUE(draw_detections(image, away, kNames).equal(image));        // labels on
   // A box enclosing the whole image draws no visible edge, but still labels what it holds.
   const auto enclosing = draw_detections(image, {{Box{-huge, -huge, huge, huge}, 0, 0.5f}}, kNames);
   EXPECT_FALSE(enclosing.equal(image));
@@ -221,11 +220,11 @@ TEST(DrawDetections, BoxesOffTheImageAreClipped) {
 TEST(DrawDetections, BadDetectionsAreRefused) {
   const auto image = noise_image(20, 20, 4);
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  const auto message = test::error_of(
-      [&] { draw_detections(image, {{Box{1, 1, 5, 5}, 0, 0.9f}, {Box{nan, 1, 5, 5}, 0, 0.9f}}, kNames); });
+  const auto message = test::error_of([&] {
+    draw_detections(image, {{Box{1, 1, 5, 5}, 0, 0.9f}, {Box{nan, 1, 5, 5}, 0, 0.9f}}, kNames);
+  });
   EXPECT_NE(message.find("detection 1"), std::string::npos) << message;
-  EXPECT_THROW(draw_detections(image, {{Box{1, 1, 5, 5}, 0, std::numeric_limits<float>::infinity()}}, kNames),
-               Error);
+  EXPECT_THROW(draw_detections(image, {{Box{1, 1, 5, 5}, 0, std::numeric_limits<float>::infinity()}}, kNames), Error);
   EXPECT_THROW(draw_detections(image, {{Box{1, 1, 5, 5}, 6, 0.9f}}, kNames), Error);
   // Without names, the id is the label.
   EXPECT_FALSE(draw_detections(image, {{Box{1, 1, 15, 15}, 77, 0.9f}}, {}).equal(image));

@@ -4,8 +4,8 @@
 // int (undefined behaviour), as the colourization readers' epochs were (core/whole_number.h; found there by
 // fuzz/fuzz_metrics_csv.cpp and fuzz/fuzz_checkpoint.cpp).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"

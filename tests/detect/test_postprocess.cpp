@@ -107,8 +107,8 @@ TEST(Nms, AgreesWithTheDefinitionOnRandomBoxes) {
 }
 
 TEST(Nms, KeepsOverlappingBoxesOfDifferentClasses) {
-  const std::vector<data::Detection> dets = {{{0, 0, 10, 10}, 0, 0.9f}, {{0, 0, 10, 10}, 1, 0.8f},
-                                             {{1, 0, 10, 10}, 0, 0.7f}};
+  const std::vector<data::Detection> dets = {
+      {{0, 0, 10, 10}, 0, 0.9f}, {{0, 0, 10, 10}, 1, 0.8f}, {{1, 0, 10, 10}, 0, 0.7f}};
   const auto kept = nms(dets, 0.45f);
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(kept[0].class_id, 0);

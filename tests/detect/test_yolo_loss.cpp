@@ -478,7 +478,7 @@ TEST(YoloLoss, ATinyOptimisationFindsTheTruths) {
   }
   std::cout << "[          ] total loss " << first << " -> " << last << " (x" << first / last << "), box term "
             << first_box << " -> " << last_box << "\n";
-  EXPECT_GT(first / last, 50);  // measured: 1055 -> 9.9 (x107); the 1500 negatives' objectness falls slowest
+  EXPECT_GT(first / last, 50);          // measured: 1055 -> 9.9 (x107); the 1500 negatives' objectness falls slowest
   EXPECT_LT(last_box, first_box / 10);  // measured: 0.433 -> 0.014
 
   torch::NoGradGuard no_grad;

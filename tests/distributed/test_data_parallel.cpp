@@ -90,8 +90,10 @@ TEST(GradientReducer, SumsEveryGradientAcrossWorkersInSeveralBuckets) {
     auto net = small_net();
     net->forward(inputs[r]).square().sum().backward();
     for (size_t i = 0; i < net->parameters().size(); ++i) {
-      if (r == 0) expected.push_back(net->parameters()[i].grad().clone());
-      else expected[i] += net->parameters()[i].grad();
+      if (r == 0)
+        expected.push_back(net->parameters()[i].grad().clone());
+      else
+        expected[i] += net->parameters()[i].grad();
     }
   }
   // Built here, not in the workers: LibTorch's global generator is shared by threads, so seeding and drawing in two
@@ -165,7 +167,8 @@ void expect_sync_batchnorm_matches_one_process(const std::string& model_name) {
     for (const auto& p : single->named_parameters()) {
       const auto& ours = params[p.key()].grad();
       const double scale = p.value().grad().abs().max().item<double>();
-      EXPECT_LT((ours - p.value().grad()).abs().max().item<double>(), 2e-5 * scale + 1e-12) << model_name << " " << p.key() << " scale " << scale;
+      EXPECT_LT((ours - p.value().grad()).abs().max().item<double>(), 2e-5 * scale + 1e-12)
+          << model_name << " " << p.key() << " scale " << scale;
     }
     const auto buffers = model->named_buffers();
     for (const auto& b : single->named_buffers()) {
@@ -270,9 +273,9 @@ TEST(Group, ARendezvousWithoutEveryWorkerSaysHowManyCame) {
   w.world_size = 3;
   w.store_file = (dir.path() / "store").string();
   w.timeout = std::chrono::seconds(1);
-  EXPECT_EQ(test::error_of([&] { Group g(w); }),
-            fmt::format("rank 0 of 3: rendezvous in the store file {} failed within 1 s: 1 of 3 workers came",
-                        w.store_file));
+  EXPECT_EQ(
+      test::error_of([&] { Group g(w); }),
+      fmt::format("rank 0 of 3: rendezvous in the store file {} failed within 1 s: 1 of 3 workers came", w.store_file));
 }
 
 // Sets environment variables for one test, and unsets them after.
@@ -294,7 +297,10 @@ class ScopedVariables {
 // What PyTorch's env:// accepts, tint accepts (issue 29 item 5): LOCAL_RANK without LOCAL_WORLD_SIZE (then below
 // WORLD_SIZE); with both, LOCAL_RANK < LOCAL_WORLD_SIZE as before.
 TEST(World, LocalRankNeedsNoLocalWorldSize) {
-  ScopedVariables job({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29500"},
+  ScopedVariables job({{"RANK", "1"},
+                       {"WORLD_SIZE", "2"},
+                       {"MASTER_ADDR", "127.0.0.1"},
+                       {"MASTER_PORT", "29500"},
                        {"LOCAL_RANK", "1"}});
   auto w = world_from_environment();
   ASSERT_TRUE(w.has_value());
@@ -320,8 +326,8 @@ TEST(World, AnInheritedStoreFileNeedsNoMasterAddress) {
   const int fd = open(path.c_str(), O_RDWR);
   ASSERT_GE(fd, 0);
   {
-    ScopedVariables job({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"TINT_STORE_FD", std::to_string(fd)},
-                         {"GLOO_SOCKET_IFNAME", "lo"}});
+    ScopedVariables job(
+        {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"TINT_STORE_FD", std::to_string(fd)}, {"GLOO_SOCKET_IFNAME", "lo"}});
     const auto w = world_from_environment();
     ASSERT_TRUE(w.has_value());
     EXPECT_EQ(w->store_file, fmt::format("/proc/self/fd/{}", fd));
@@ -329,8 +335,9 @@ TEST(World, AnInheritedStoreFileNeedsNoMasterAddress) {
   }
   close(fd);
   ScopedVariables job({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"TINT_STORE_FD", std::to_string(fd)}});
-  EXPECT_NE(test::error_of([] { world_from_environment(); })
-                .find(fmt::format("TINT_STORE_FD={}: not an open file of this process", fd)),
+  EXPECT_NE(test::error_of([] {
+              world_from_environment();
+            }).find(fmt::format("TINT_STORE_FD={}: not an open file of this process", fd)),
             std::string::npos);
 }
 
@@ -344,8 +351,9 @@ TEST(World, ThreadsPerWorkerShareTheMachinesCoresAndSayHowWhenTheLauncherDidNot)
   w.local_world_size = 0;  // LOCAL_WORLD_SIZE unset: the workers counted here
   const auto choice = threads_per_worker(0, w, 3, 8);
   EXPECT_EQ(choice.threads, 2);
-  EXPECT_EQ(choice.how, "2 threads per worker: 8 cores / 3 workers of this job on this machine (counted at the "
-                        "rendezvous: LOCAL_WORLD_SIZE is not set; --threads chooses)");
+  EXPECT_EQ(choice.how,
+            "2 threads per worker: 8 cores / 3 workers of this job on this machine (counted at the "
+            "rendezvous: LOCAL_WORLD_SIZE is not set; --threads chooses)");
   EXPECT_EQ(threads_per_worker(0, w, 4, 2).threads, 1);  // never fewer than one
 }
 

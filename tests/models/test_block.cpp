@@ -63,31 +63,67 @@ nn::AnyModule upsample() {
 const std::string kBatchNorm = "BatchNormReLUFunction", kPool = "MaxPool2x2Function",
                   kUpsample = "UpsampleNearest2xFunction", kConvPool = "ConvMaxPool2x2Function";
 const Stack kStacks[] = {
-    {"conv_bn_relu", [](auto m) { return std::vector{conv(3, 8), batch_norm(8, m), relu()}; }, {kBatchNorm}},
-    {"conv_maxpool_bn_relu", [](auto m) { return std::vector{conv(3, 8), max_pool(), batch_norm(8, m), relu()}; },
+    {"conv_bn_relu",
+     [](auto m) {
+       return std::vector{conv(3, 8), batch_norm(8, m), relu()};
+     },
+     {kBatchNorm}},
+    {"conv_maxpool_bn_relu",
+     [](auto m) {
+       return std::vector{conv(3, 8), max_pool(), batch_norm(8, m), relu()};
+     },
      {kPool, kBatchNorm}},
-    {"conv_upsample_bn_relu", [](auto m) { return std::vector{conv(3, 8), upsample(), batch_norm(8, m), relu()}; },
+    {"conv_upsample_bn_relu",
+     [](auto m) {
+       return std::vector{conv(3, 8), upsample(), batch_norm(8, m), relu()};
+     },
      {kBatchNorm, kUpsample}},
-    {"upsample_bn_relu", [](auto m) { return std::vector{upsample(), batch_norm(3, m), relu()}; },
+    {"upsample_bn_relu",
+     [](auto m) {
+       return std::vector{upsample(), batch_norm(3, m), relu()};
+     },
      {kBatchNorm, kUpsample}},
-    {"maxpool_bn_relu_conv", [](auto m) { return std::vector{max_pool(), batch_norm(3, m), relu(), conv(3, 4)}; },
+    {"maxpool_bn_relu_conv",
+     [](auto m) {
+       return std::vector{max_pool(), batch_norm(3, m), relu(), conv(3, 4)};
+     },
      {kPool, kBatchNorm}},
-    {"conv_maxpool_upsample", [](auto) { return std::vector{conv(3, 5), max_pool(), upsample()}; },
+    {"conv_maxpool_upsample",
+     [](auto) {
+       return std::vector{conv(3, 5), max_pool(), upsample()};
+     },
      {kPool, kUpsample}},
     {"same_conv_maxpool_bn_relu",
-     [](auto m) { return std::vector{same_conv(3, 8, 3), max_pool(), batch_norm(8, m), relu()}; }, {kPool, kBatchNorm}},
+     [](auto m) {
+       return std::vector{same_conv(3, 8, 3), max_pool(), batch_norm(8, m), relu()};
+     },
+     {kPool, kBatchNorm}},
     {"even_same_conv_upsample_bn_relu",
-     [](auto m) { return std::vector{same_conv(3, 8, 4), upsample(), batch_norm(8, m), relu()}; },
+     [](auto m) {
+       return std::vector{same_conv(3, 8, 4), upsample(), batch_norm(8, m), relu()};
+     },
      {kBatchNorm, kUpsample}},
     // PoolUpsampleNet's first block, on a greyscale input: the convolution and pooling run as one operation.
     {"grey_same_conv_maxpool_bn_relu",
-     [](auto m) { return std::vector{same_conv(1, 32, 3), max_pool(), batch_norm(32, m), relu()}; },
-     {kConvPool, kBatchNorm}, 1, false},
+     [](auto m) {
+       return std::vector{same_conv(1, 32, 3), max_pool(), batch_norm(32, m), relu()};
+     },
+     {kConvPool, kBatchNorm},
+     1,
+     false},
     {"grey_even_same_conv_maxpool_bn_relu",
-     [](auto m) { return std::vector{same_conv(1, 8, 2), max_pool(), batch_norm(8, m), relu()}; },
-     {kConvPool, kBatchNorm}, 1, false},
+     [](auto m) {
+       return std::vector{same_conv(1, 8, 2), max_pool(), batch_norm(8, m), relu()};
+     },
+     {kConvPool, kBatchNorm},
+     1,
+     false},
     {"grey_conv_maxpool_bn_relu_with_input_gradient",
-     [](auto m) { return std::vector{conv(1, 8), max_pool(), batch_norm(8, m), relu()}; }, {kPool, kBatchNorm}, 1},
+     [](auto m) {
+       return std::vector{conv(1, 8), max_pool(), batch_norm(8, m), relu()};
+     },
+     {kPool, kBatchNorm},
+     1},
 };
 
 class BlockMatchesSequential : public ::testing::TestWithParam<Stack> {};

@@ -58,13 +58,13 @@ std::vector<ShapeCase> shape_cases() {
         for (const char* head : {"figure", "pointwise"}) cases.push_back({m, k, side, head});
   return cases;
 }
-INSTANTIATE_TEST_SUITE_P(AllModels, ModelShapes, ::testing::ValuesIn(shape_cases()),
-                         [](const auto& info) {
-                           std::string n = info.param.model + "_k" + std::to_string(info.param.kernel) + "_" +
-                                           std::to_string(info.param.side) + "_" + info.param.head;
-                           for (auto& ch : n) if (ch == '-') ch = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(AllModels, ModelShapes, ::testing::ValuesIn(shape_cases()), [](const auto& info) {
+  std::string n = info.param.model + "_k" + std::to_string(info.param.kernel) + "_" + std::to_string(info.param.side) +
+                  "_" + info.param.head;
+  for (auto& ch : n)
+    if (ch == '-') ch = '_';
+  return n;
+});
 
 TEST(ModelWeights, MatchClosedForms) {
   // Closed forms from the figure (k^2 times the in x out channels of every convolution, no bias, no batchnorm):
@@ -112,8 +112,8 @@ TEST(Padding, KeepsShapesForKernels2To7AndDilations) {
       const auto t = doubling_padding(k, d);
       EXPECT_GE(t.output_padding, 0);
       EXPECT_LT(t.output_padding, 2);
-      auto up = torch::conv_transpose2d(down, torch::rand({1, 1, k, k}), torch::Tensor(), V{2, 2}, V{t.padding, t.padding},
-                                        V{t.output_padding, t.output_padding}, 1, V{d, d});
+      auto up = torch::conv_transpose2d(down, torch::rand({1, 1, k, k}), torch::Tensor(), V{2, 2},
+                                        V{t.padding, t.padding}, V{t.output_padding, t.output_padding}, 1, V{d, d});
       EXPECT_EQ(up.size(2), 16);
       auto s = same_padding(k, d);
       auto same = torch::conv2d(torch::constant_pad_nd(x, {s.before, s.after, s.before, s.after}),
@@ -137,15 +137,17 @@ TEST(Registry, UnknownModelAndBadSettingsAreRefused) {
 
 // validate(name, config) refuses exactly what make_model refuses, without building anything.
 TEST(Registry, ValidateAgreesWithMakeModel) {
-  const std::vector<ModelConfig> configs{{3, 1, 32, 24}, {0, 1, 32, 24},   {3, 1, 32, 1},  {3, 0, 32, 24},
+  const std::vector<ModelConfig> configs{{3, 1, 32, 24}, {0, 1, 32, 24},  {3, 1, 32, 1},    {3, 0, 32, 24},
                                          {16, 1, 8, 24}, {15, 1, 4, 256}, {3, 1, 4097, 24}, {3, 65, 4, 24}};
   for (const std::string name : {"pool-upsample", "conv-transpose", "unet", "resnet"}) {
     for (const auto& c : configs) {
       SCOPED_TRACE(name + " kernel " + std::to_string(c.kernel) + " filters " + std::to_string(c.num_filters));
       std::string built = "ok", checked = "ok";
       try {
-        if (c.num_filters <= 64) make_model(name, c);  // 4097 filters would build gigabytes; validate must refuse it
-        else built = "refused";
+        if (c.num_filters <= 64)
+          make_model(name, c);  // 4097 filters would build gigabytes; validate must refuse it
+        else
+          built = "refused";
       } catch (const Error& e) {
         built = e.what();
       }
@@ -154,8 +156,10 @@ TEST(Registry, ValidateAgreesWithMakeModel) {
       } catch (const Error& e) {
         checked = e.what();
       }
-      if (built == "refused") EXPECT_NE(checked, "ok");
-      else EXPECT_EQ(checked, built);
+      if (built == "refused")
+        EXPECT_NE(checked, "ok");
+      else
+        EXPECT_EQ(checked, built);
     }
   }
 }

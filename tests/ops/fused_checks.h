@@ -33,8 +33,8 @@ inline ::testing::AssertionResult made_by(const torch::Tensor& y, const std::str
     names += " " + name;
     for (const auto& edge : node->next_edges()) todo.push_back(edge.function.get());
   }
-  return ::testing::AssertionFailure() << "not made by " << function << "; the graph holds:"
-                                       << (names.empty() ? " nothing (no grad_fn)" : names);
+  return ::testing::AssertionFailure() << "not made by " << function
+                                       << "; the graph holds:" << (names.empty() ? " nothing (no grad_fn)" : names);
 }
 
 // The CPU variants whose fused kernels ran since the last call, as bits (ops::cpu::bit); starts the record afresh.

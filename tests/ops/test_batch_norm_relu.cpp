@@ -39,9 +39,9 @@ TEST_P(BatchNormReLUMatchesTorch, OutputStatisticsAndGradients) {
   const auto& c = GetParam();
   torch::manual_seed(11);
   // Channels with their own offsets and spreads, as convolution outputs have.
-  const auto x0 = (torch::randn({c.n, c.c, c.h, c.w}) * (torch::rand({1, c.c, 1, 1}) * 3 + 0.1) +
-                   torch::randn({1, c.c, 1, 1}) * 2)
-                      .to(c.dtype);
+  const auto x0 =
+      (torch::randn({c.n, c.c, c.h, c.w}) * (torch::rand({1, c.c, 1, 1}) * 3 + 0.1) + torch::randn({1, c.c, 1, 1}) * 2)
+          .to(c.dtype);
   const auto p = make_params(c.c);
   auto x = x0.contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_(true);
   auto xr = x0.contiguous().requires_grad_(true);
@@ -79,11 +79,11 @@ TEST_P(BatchNormReLUMatchesTorch, OutputStatisticsAndGradients) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, BatchNormReLUMatchesTorch,
-    ::testing::Values(BatchNormCase{4, 32, 16, 16, true, torch::kFloat},   // ConvTransposeNet block1
-                      BatchNormCase{4, 24, 32, 32, true, torch::kFloat},   // block4 (24 colours: a partial vector)
-                      BatchNormCase{3, 64, 8, 8, false, torch::kFloat},    // block2, evaluation
-                      BatchNormCase{2, 5, 7, 9, true, torch::kFloat},      // odd sizes, rows not a multiple of the block
-                      BatchNormCase{1, 1, 3, 1, true, torch::kFloat},      // one channel, three values
+    ::testing::Values(BatchNormCase{4, 32, 16, 16, true, torch::kFloat},  // ConvTransposeNet block1
+                      BatchNormCase{4, 24, 32, 32, true, torch::kFloat},  // block4 (24 colours: a partial vector)
+                      BatchNormCase{3, 64, 8, 8, false, torch::kFloat},   // block2, evaluation
+                      BatchNormCase{2, 5, 7, 9, true, torch::kFloat},     // odd sizes, rows not a multiple of the block
+                      BatchNormCase{1, 1, 3, 1, true, torch::kFloat},     // one channel, three values
                       BatchNormCase{4, 24, 32, 32, true, torch::kBFloat16},
                       BatchNormCase{2, 32, 16, 16, false, torch::kBFloat16}));
 
@@ -105,8 +105,8 @@ TEST(BatchNormReLU, InputBiasEqualsAddingItFirst) {
     const auto ours = batch_norm_relu(x, w, p.bias, rm, rv, training, 0.1, 1e-5, b);
     EXPECT_TRUE(selected_variant_ran(take_kernels_run())) << training;
     EXPECT_TRUE(made_by(ours, "BatchNormReLUFunction")) << training;
-    const auto ref = torch::relu(torch::batch_norm(xr + br.view({1, -1, 1, 1}), wr, p.bias, rmr, rvr, training, 0.1,
-                                                   1e-5, true));
+    const auto ref =
+        torch::relu(torch::batch_norm(xr + br.view({1, -1, 1, 1}), wr, p.bias, rmr, rvr, training, 0.1, 1e-5, true));
     EXPECT_LT(max_error(ours, ref), 1e-5 * scale_of(ref)) << training;
     EXPECT_LT(max_error(rm, rmr), 1e-6) << training;
     const auto g = torch::randn(ref.sizes());
@@ -126,8 +126,8 @@ TEST(BatchNormReLU, WithoutRunningStatistics) {
   const auto x0 = torch::randn({3, 5, 4, 4});
   const auto p = make_params(5);
   take_kernels_run();
-  const auto ours = batch_norm_relu(x0.contiguous(torch::MemoryFormat::ChannelsLast), p.weight, p.bias, {}, {}, true,
-                                    0.1, 1e-5);
+  const auto ours =
+      batch_norm_relu(x0.contiguous(torch::MemoryFormat::ChannelsLast), p.weight, p.bias, {}, {}, true, 0.1, 1e-5);
   EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
   const auto ref = torch::relu(torch::batch_norm(x0, p.weight, p.bias, {}, {}, true, 0.1, 1e-5, true));
   EXPECT_LT(max_error(ours, ref), 1e-5 * scale_of(ref));
@@ -201,15 +201,15 @@ TEST(BatchNormReLU, RepeatedValuesAreTheUpsampledInputs) {
     } else {
       EXPECT_EQ(take_kernels_run(), 0u) << "NCHW is LibTorch's";
     }
-    const auto reference = torch::relu(torch::batch_norm(up, q.weight, q.bias, q.running_mean, q.running_var, true,
-                                                         0.3, 1e-5, true));
+    const auto reference =
+        torch::relu(torch::batch_norm(up, q.weight, q.bias, q.running_mean, q.running_var, true, 0.3, 1e-5, true));
     EXPECT_LT(max_error(torch::upsample_nearest2d(y, std::vector<int64_t>{8, 10}), reference), 1e-5);
     EXPECT_LT(max_error(p.running_mean, q.running_mean), 1e-6);
     EXPECT_LT(max_error(p.running_var, q.running_var), 1e-6);
   }
-  EXPECT_THROW(batch_norm_relu(torch::randn({2, 3, 2, 2}), torch::ones({3}), torch::zeros({3}), {}, {}, true, 0.1,
-                               1e-5, {}, 0),
-               c10::Error);
+  EXPECT_THROW(
+      batch_norm_relu(torch::randn({2, 3, 2, 2}), torch::ones({3}), torch::zeros({3}), {}, {}, true, 0.1, 1e-5, {}, 0),
+      c10::Error);
   // An empty batch leaves the running statistics as they were.
   auto rm = torch::zeros({3}), rv = torch::ones({3});
   batch_norm_relu(torch::randn({0, 3, 2, 2}), torch::ones({3}), torch::zeros({3}), rm, rv, true, 0.1, 1e-5, {}, 4);

@@ -120,11 +120,11 @@ TEST_P(ConvMaxPoolMatchesTorch, ExactWhereBFloat16Rounds) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, ConvMaxPoolMatchesTorch,
-    ::testing::Values(ConvPoolCase{2, 32, 8, 8, 3, 3, 1, 1, torch::kFloat},    // PoolUpsampleNet's first layer, smaller
-                      ConvPoolCase{3, 5, 6, 10, 3, 3, 1, 1, torch::kFloat},    // channels not a vector's multiple
-                      ConvPoolCase{2, 20, 7, 9, 2, 4, 0, 1, torch::kFloat},    // non-square kernel, uneven padding
-                      ConvPoolCase{1, 17, 4, 4, 5, 5, 2, 2, torch::kFloat},    // kernel 5
-                      ConvPoolCase{2, 1, 6, 6, 1, 1, 0, 0, torch::kFloat},     // one output channel, kernel 1
+    ::testing::Values(ConvPoolCase{2, 32, 8, 8, 3, 3, 1, 1, torch::kFloat},  // PoolUpsampleNet's first layer, smaller
+                      ConvPoolCase{3, 5, 6, 10, 3, 3, 1, 1, torch::kFloat},  // channels not a vector's multiple
+                      ConvPoolCase{2, 20, 7, 9, 2, 4, 0, 1, torch::kFloat},  // non-square kernel, uneven padding
+                      ConvPoolCase{1, 17, 4, 4, 5, 5, 2, 2, torch::kFloat},  // kernel 5
+                      ConvPoolCase{2, 1, 6, 6, 1, 1, 0, 0, torch::kFloat},   // one output channel, kernel 1
                       ConvPoolCase{2, 32, 8, 8, 3, 3, 1, 1, torch::kBFloat16},
                       ConvPoolCase{3, 24, 6, 4, 3, 3, 1, 1, torch::kBFloat16},
                       ConvPoolCase{2, 7, 5, 7, 2, 2, 1, 0, torch::kBFloat16}));

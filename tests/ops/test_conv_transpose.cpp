@@ -2,8 +2,8 @@
 // shapes, strides, paddings, output paddings and dilations: in float32 against LibTorch's float32, and in bfloat16
 // and on channels-last inputs against LibTorch's float64 on the same values; always through its own autograd function
 // (ConvTranspose2dFunction), never LibTorch's slow_conv_transpose2d.
-#include <gtest/gtest.h>
 #include <ATen/autocast_mode.h>
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -23,8 +23,8 @@ struct TransposeCase {
   bool bias;
 };
 void PrintTo(const TransposeCase& c, std::ostream* os) {
-  *os << "n" << c.n << " " << c.c_in << "->" << c.c_out << " " << c.h << "x" << c.w << " k" << c.k << " s"
-      << c.stride << " p" << c.padding << " op" << c.output_padding << " d" << c.dilation << (c.bias ? " bias" : "");
+  *os << "n" << c.n << " " << c.c_in << "->" << c.c_out << " " << c.h << "x" << c.w << " k" << c.k << " s" << c.stride
+      << " p" << c.padding << " op" << c.output_padding << " d" << c.dilation << (c.bias ? " bias" : "");
 }
 
 class ConvTransposeMatchesTorch : public ::testing::TestWithParam<TransposeCase> {};
@@ -94,9 +94,8 @@ void expect_close_to_float64(const TransposeCase& c, const torch::Tensor& x, con
     EXPECT_TRUE(ours.y.is_contiguous(torch::MemoryFormat::ChannelsLast));
   }
   auto torch_op = [](const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, torch::IntArrayRef s,
-                     torch::IntArrayRef p, torch::IntArrayRef op, torch::IntArrayRef d) {
-    return torch::conv_transpose2d(x, w, b, s, p, op, 1, d);
-  };
+                     torch::IntArrayRef p, torch::IntArrayRef op,
+                     torch::IntArrayRef d) { return torch::conv_transpose2d(x, w, b, s, p, op, 1, d); };
   auto f64 = [](const torch::Tensor& t) { return t.to(torch::kDouble).contiguous(); };
   const auto truth = forward_backward(torch_op, c, f64(x), f64(w), f64(b), f64(g));
   const auto bound = forward_backward(torch_op, c, f64(x).abs(), f64(w).abs(), f64(b).abs(), f64(g).abs());
@@ -115,7 +114,8 @@ void expect_close_to_float64(const TransposeCase& c, const torch::Tensor& x, con
     EXPECT_EQ(r.ours.scalar_type(), type) << r.name;
     ASSERT_EQ(r.ours.sizes(), r.truth.sizes()) << r.name;
     const double n_eps = static_cast<double>(r.terms) * std::ldexp(1.0, -24), gamma = n_eps / (1 - n_eps);
-    const auto tolerance = u * r.truth.abs() + u * (1 + u) * r.second_rounding.abs() + (1 + u) * (1 + u) * gamma * r.bound;
+    const auto tolerance =
+        u * r.truth.abs() + u * (1 + u) * r.second_rounding.abs() + (1 + u) * (1 + u) * gamma * r.bound;
     const auto error = (r.ours.to(torch::kDouble) - r.truth).abs();
     EXPECT_TRUE((error <= tolerance).all().item<bool>())
         << r.name << ": error / tolerance reaches " << (error / tolerance).max().item<double>();
@@ -137,15 +137,19 @@ TEST_P(ConvTransposeMatchesTorch, BFloat16AndChannelsLastAgainstFloat64) {
   for (auto type : {torch::kBFloat16, torch::kFloat}) {
     for (auto format : {torch::MemoryFormat::Contiguous, torch::MemoryFormat::ChannelsLast}) {
       if (type == torch::kFloat && format == torch::MemoryFormat::Contiguous) continue;  // ForwardAndGradients
-      SCOPED_TRACE(::testing::Message() << type << (format == torch::MemoryFormat::ChannelsLast ? " channels-last" : ""));
-      auto in = [&](const torch::Tensor& t) { return t.to(type).contiguous(t.dim() == 4 ? format : torch::MemoryFormat::Contiguous); };
+      SCOPED_TRACE(::testing::Message() << type
+                                        << (format == torch::MemoryFormat::ChannelsLast ? " channels-last" : ""));
+      auto in = [&](const torch::Tensor& t) {
+        return t.to(type).contiguous(t.dim() == 4 ? format : torch::MemoryFormat::Contiguous);
+      };
       expect_close_to_float64(c, in(x0), in(w0), in(b0), in(g0));
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvTransposeMatchesTorch,
-                         ::testing::Values(TransposeCase{2, 64, 32, 8, 8, 3, 2, 1, 1, 1, true},   // ConvTransposeNet block3
+                         ::testing::Values(TransposeCase{2, 64, 32, 8, 8, 3, 2, 1, 1, 1,
+                                                         true},  // ConvTransposeNet block3
                                            TransposeCase{3, 32, 24, 16, 16, 3, 2, 1, 1, 1, true},  // block4
                                            TransposeCase{2, 8, 5, 7, 9, 4, 2, 1, 0, 1, true},      // even kernel
                                            TransposeCase{2, 8, 5, 6, 6, 5, 2, 2, 1, 1, false},     // kernel 5

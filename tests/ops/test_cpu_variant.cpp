@@ -96,8 +96,8 @@ TEST(CpuVariant, SupportedVariantsMatchProcCpuinfo) {
   const bool v2 = has({"cx16", "lahf_lm", "popcnt", "pni", "sse4_1", "sse4_2", "ssse3"});
   const bool v3 = v2 && has({"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"});
   const bool v4 = v3 && has({"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"});
-  const unsigned expected = bit(Variant::baseline) | (v3 ? bit(Variant::x86_64_v3) : 0u) |
-                            (v4 ? bit(Variant::x86_64_v4) : 0u);
+  const unsigned expected =
+      bit(Variant::baseline) | (v3 ? bit(Variant::x86_64_v3) : 0u) | (v4 ? bit(Variant::x86_64_v4) : 0u);
   EXPECT_EQ(supported_variants(), expected);
 }
 

@@ -64,18 +64,18 @@ TEST_P(CrossEntropyMatchesFormula, LossAndGradient) {
   EXPECT_LE(error, tol * x.grad().abs().max().item<double>());
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, CrossEntropyMatchesFormula,
-                         ::testing::Values(CrossEntropyCase{3000, 24, torch::kFloat, false},  // 24 colours, several blocks
-                                           CrossEntropyCase{37, 24, torch::kFloat, true},     // a partial group of rows
-                                           CrossEntropyCase{300, 3, torch::kFloat, false},
-                                           CrossEntropyCase{64, 200, torch::kFloat, true},
-                                           CrossEntropyCase{5, 1, torch::kFloat, false},  // one class: loss 0, gradient 0
-                                           CrossEntropyCase{2000, 24, torch::kBFloat16, false},
-                                           CrossEntropyCase{50, 7, torch::kBFloat16, true},
-                                           // Weighted rows: the ab bins of all CIFAR-10 (244), of the horses (181)
-                                           CrossEntropyCase{3000, 244, torch::kFloat, false, true},
-                                           CrossEntropyCase{37, 24, torch::kFloat, true, true},
-                                           CrossEntropyCase{1100, 181, torch::kBFloat16, false, true}));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, CrossEntropyMatchesFormula,
+    ::testing::Values(CrossEntropyCase{3000, 24, torch::kFloat, false},  // 24 colours, several blocks
+                      CrossEntropyCase{37, 24, torch::kFloat, true},     // a partial group of rows
+                      CrossEntropyCase{300, 3, torch::kFloat, false}, CrossEntropyCase{64, 200, torch::kFloat, true},
+                      CrossEntropyCase{5, 1, torch::kFloat, false},  // one class: loss 0, gradient 0
+                      CrossEntropyCase{2000, 24, torch::kBFloat16, false},
+                      CrossEntropyCase{50, 7, torch::kBFloat16, true},
+                      // Weighted rows: the ab bins of all CIFAR-10 (244), of the horses (181)
+                      CrossEntropyCase{3000, 244, torch::kFloat, false, true},
+                      CrossEntropyCase{37, 24, torch::kFloat, true, true},
+                      CrossEntropyCase{1100, 181, torch::kBFloat16, false, true}));
 
 // Weights on LibTorch's path (NCHW logits) mean the same: each pixel's term times its weight, then mean or sum.
 TEST(CrossEntropy, WeightsOnLibTorchsPathMatchTheFormula) {

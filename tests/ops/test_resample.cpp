@@ -16,7 +16,9 @@ struct ResampleCase {
   int64_t n, c, h, w;
   torch::ScalarType dtype;
 };
-void PrintTo(const ResampleCase& c, std::ostream* os) { *os << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " " << c.dtype; }
+void PrintTo(const ResampleCase& c, std::ostream* os) {
+  *os << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " " << c.dtype;
+}
 
 torch::Tensor channels_last(const torch::Tensor& t) { return t.contiguous(torch::MemoryFormat::ChannelsLast); }
 
@@ -56,17 +58,15 @@ TEST_P(ResampleMatchesTorch, MaxPoolValuesAndGradients) {
   torch::manual_seed(3);
   // Small integers: many ties within windows, where the first in row-major order must win as in LibTorch.
   const auto x = torch::randint(-3, 4, {c.n, c.c, c.h, c.w}).to(c.dtype);
-  const auto [y, dx, y_ref, dx_ref] = run_both(x, max_pool2x2, kPool, [](const torch::Tensor& t) {
-    return torch::max_pool2d(t, 2);
-  });
+  const auto [y, dx, y_ref, dx_ref] =
+      run_both(x, max_pool2x2, kPool, [](const torch::Tensor& t) { return torch::max_pool2d(t, 2); });
   EXPECT_TRUE(y.is_contiguous(torch::MemoryFormat::ChannelsLast));
   EXPECT_TRUE(torch::equal(y, y_ref));
   EXPECT_TRUE(torch::equal(dx, dx_ref));
   // Continuous values too (no ties).
   const auto z = torch::randn({c.n, c.c, c.h, c.w}).to(c.dtype);
-  const auto [zy, dz, zy_ref, dz_ref] = run_both(z, max_pool2x2, kPool, [](const torch::Tensor& t) {
-    return torch::max_pool2d(t, 2);
-  });
+  const auto [zy, dz, zy_ref, dz_ref] =
+      run_both(z, max_pool2x2, kPool, [](const torch::Tensor& t) { return torch::max_pool2d(t, 2); });
   EXPECT_TRUE(torch::equal(zy, zy_ref));
   EXPECT_TRUE(torch::equal(dz, dz_ref));
 }
@@ -87,19 +87,20 @@ TEST_P(ResampleMatchesTorch, UpsampleValuesAndGradients) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ResampleMatchesTorch,
-                         ::testing::Values(ResampleCase{2, 32, 8, 8, torch::kFloat}, ResampleCase{3, 24, 16, 6, torch::kFloat},
+                         ::testing::Values(ResampleCase{2, 32, 8, 8, torch::kFloat},
+                                           ResampleCase{3, 24, 16, 6, torch::kFloat},
                                            ResampleCase{1, 5, 2, 4, torch::kFloat},  // channels not a vector's multiple
                                            ResampleCase{2, 1, 4, 6, torch::kFloat},  // one channel
-                                           ResampleCase{2, 64, 4, 4, torch::kBFloat16}, ResampleCase{2, 7, 6, 2, torch::kBFloat16}));
+                                           ResampleCase{2, 64, 4, 4, torch::kBFloat16},
+                                           ResampleCase{2, 7, 6, 2, torch::kBFloat16}));
 
 TEST(Resample, MaxPoolPropagatesNaNAsLibTorch) {
   auto x = torch::randn({1, 3, 4, 4});
   x.index_put_({0, 1, 2, 3}, std::nanf(""));
   x.index_put_({0, 2, 0, 0}, std::nanf(""));
   x.index_put_({0, 2, 1, 1}, std::nanf(""));  // two NaN in one window: the gradient goes to the last, as LibTorch's
-  const auto [y, dx, y_ref, dx_ref] = run_both(x, max_pool2x2, kPool, [](const torch::Tensor& t) {
-    return torch::max_pool2d(t, 2);
-  });
+  const auto [y, dx, y_ref, dx_ref] =
+      run_both(x, max_pool2x2, kPool, [](const torch::Tensor& t) { return torch::max_pool2d(t, 2); });
   EXPECT_TRUE(torch::equal(y.isnan(), y_ref.isnan()));
   EXPECT_TRUE(torch::equal(y.nan_to_num(0), y_ref.nan_to_num(0)));
   EXPECT_TRUE(torch::equal(dx, dx_ref));

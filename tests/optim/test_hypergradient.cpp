@@ -56,12 +56,14 @@ TEST_P(HypergradientModes, ReverseAndForwardAgreeWithFiniteDifferences) {
   EXPECT_LT(relative_error(fwd.d_lambda, fd.d_lambda), 1e-6) << fwd.d_lambda << " vs " << fd.d_lambda;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cases, HypergradientModes,
-    ::testing::Values(HyperCase{20, 100, 1, 0.002, 0.01, false, false}, HyperCase{20, 100, 10, 0.002, 0.01, false, false},
-                      HyperCase{20, 100, 100, 0.002, 0.01, false, false}, HyperCase{20, 100, 50, 0.01, 0.1, false, true},
-                      HyperCase{50, 10, 30, 0.02, 0.05, false, true}, HyperCase{20, 100, 40, 0.003, 0.01, true, false},
-                      HyperCase{30, 8, 25, 0.05, 0.2, true, true}));
+INSTANTIATE_TEST_SUITE_P(Cases, HypergradientModes,
+                         ::testing::Values(HyperCase{20, 100, 1, 0.002, 0.01, false, false},
+                                           HyperCase{20, 100, 10, 0.002, 0.01, false, false},
+                                           HyperCase{20, 100, 100, 0.002, 0.01, false, false},
+                                           HyperCase{20, 100, 50, 0.01, 0.1, false, true},
+                                           HyperCase{50, 10, 30, 0.02, 0.05, false, true},
+                                           HyperCase{20, 100, 40, 0.003, 0.01, true, false},
+                                           HyperCase{30, 8, 25, 0.05, 0.2, true, true}));
 
 TEST(Hypergradient, OneStepMatchesTheDerivativeWrittenOut) {
   // w1 = w0 - eta g0, g0 = (2/n) X^T a + 2 lambda w0, a = X w0 - t:

@@ -60,19 +60,38 @@ INSTANTIATE_TEST_SUITE_P(
     Optimizers, RuleAgainstTorch,
     ::testing::Values(
         RuleCase{"GD_vs_SGD", Method::GD, with(0.01),
-                 [](torch::Tensor& w) { return std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(0.01)); }},
+                 [](torch::Tensor& w) {
+                   return std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{w},
+                                                              torch::optim::SGDOptions(0.01));
+                 }},
         // Decoupled decay lambda equals SGD's coupled weight_decay lambda / lr: w - lr (g + (lambda/lr) w).
         RuleCase{"GD_decay_vs_SGD_weight_decay", Method::GD, with(0.01, 1e-8, 0.003),
-                 [](torch::Tensor& w) { return std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(0.01).weight_decay(0.3)); }},
+                 [](torch::Tensor& w) {
+                   return std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{w},
+                                                              torch::optim::SGDOptions(0.01).weight_decay(0.3));
+                 }},
         RuleCase{"RMSProp_vs_RMSprop", Method::RMSProp, with(0.01, 1e-3),
-                 [](torch::Tensor& w) { return std::make_unique<torch::optim::RMSprop>(std::vector<torch::Tensor>{w}, torch::optim::RMSpropOptions(0.01).alpha(0.9).eps(1e-3)); }},
+                 [](torch::Tensor& w) {
+                   return std::make_unique<torch::optim::RMSprop>(
+                       std::vector<torch::Tensor>{w}, torch::optim::RMSpropOptions(0.01).alpha(0.9).eps(1e-3));
+                 }},
         RuleCase{"Adam_vs_Adam", Method::Adam, with(0.01),
-                 [](torch::Tensor& w) { return std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{w}, torch::optim::AdamOptions(0.01).betas({0.9, 0.999}).eps(1e-8)); }},
+                 [](torch::Tensor& w) {
+                   return std::make_unique<torch::optim::Adam>(
+                       std::vector<torch::Tensor>{w}, torch::optim::AdamOptions(0.01).betas({0.9, 0.999}).eps(1e-8));
+                 }},
         // AdamW multiplies by (1 - lr * weight_decay): decay 0.002 at lr 0.01 is weight_decay 0.2.
         RuleCase{"Adam_decay_vs_AdamW", Method::Adam, with(0.01, 1e-8, 0.002),
-                 [](torch::Tensor& w) { return std::make_unique<torch::optim::AdamW>(std::vector<torch::Tensor>{w}, torch::optim::AdamWOptions(0.01).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.2)); }},
+                 [](torch::Tensor& w) {
+                   return std::make_unique<torch::optim::AdamW>(
+                       std::vector<torch::Tensor>{w},
+                       torch::optim::AdamWOptions(0.01).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.2));
+                 }},
         RuleCase{"Adagrad_vs_Adagrad", Method::Adagrad, with(0.1, 1e-10),
-                 [](torch::Tensor& w) { return std::make_unique<torch::optim::Adagrad>(std::vector<torch::Tensor>{w}, torch::optim::AdagradOptions(0.1).eps(1e-10)); }}),
+                 [](torch::Tensor& w) {
+                   return std::make_unique<torch::optim::Adagrad>(std::vector<torch::Tensor>{w},
+                                                                  torch::optim::AdagradOptions(0.1).eps(1e-10));
+                 }}),
     [](const ::testing::TestParamInfo<RuleCase>& info) { return info.param.name; });
 
 TEST(UpdateRule, RMSPropFirstStepIsTheSignScaledByOneOverSqrtOneMinusBeta) {

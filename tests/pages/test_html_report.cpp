@@ -7,16 +7,16 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
 #include "tint/detect/fine_tune_config.h"
-#include "tint/report/html.h"
 #include "tint/pages/html_report.h"
+#include "tint/report/html.h"
 #include "tint/report/plot.h"
 
 namespace tint::pages {
@@ -34,8 +34,12 @@ TEST(HtmlEscape, EscapesEveryMarkupCharacter) {
 
 TEST(Base64, MatchesRfc4648TestVectors) {
   // RFC 4648 section 10.
-  const std::pair<const char*, const char*> vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                         {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
                                                          {"foobar", "Zm9vYmFy"}};
   for (const auto& [in, out] : vectors) EXPECT_EQ(base64_encode(in), out) << in;
   // Bytes above 0x7f and the last two alphabet characters (computed with Python's base64.b64encode).
@@ -123,7 +127,12 @@ struct TwoRuns {
   test::TempDir tmp{"tint-report"};
   fs::path a = tmp / "alpha";
   fs::path b = tmp / "beta<b>&'x'";
-  FakeRun fa{"conv-transpose", 3, 100, 3, {{1, 2.5, 2.25, 30.125, 10.5}, {2, 1.9, 1.7654321, 41.23456, 11.26}, {3, 1.7, 1.6543219, 44.5612, 12.01}}, 3};
+  FakeRun fa{"conv-transpose",
+             3,
+             100,
+             3,
+             {{1, 2.5, 2.25, 30.125, 10.5}, {2, 1.9, 1.7654321, 41.23456, 11.26}, {3, 1.7, 1.6543219, 44.5612, 12.01}},
+             3};
   FakeRun fb{"unet", 5, 25, 3, {{1, 2.0, 1.5, 51.5, 3.0}, {2, 1.12345678, 1.25, 55.8751, 4.0}}, 2};
   TwoRuns() {
     write_fake_run(a, fa);
@@ -179,10 +188,10 @@ TEST(HtmlReport, ComparisonTableHoldsTheFinalNumbersOfEachMetricsCsv) {
   ASSERT_EQ(rows.size(), 2u);
   // run, model, kernel, batch size, epochs, final train loss, val loss, val accuracy, total seconds: the last rows
   // written to the two metrics.csv files above, rounded by hand (no value lies on a rounding tie); seconds summed.
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"alpha", "conv-transpose", "3", "100", "3", "1.7000", "1.6543",
-                                                "44.56", "33.8"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"alpha", "conv-transpose", "3", "100", "3", "1.7000", "1.6543", "44.56",
+                                               "33.8"}));
   EXPECT_EQ(rows[1], (std::vector<std::string>{"beta&lt;b&gt;&amp;&#39;x&#39;", "unet", "5", "25", "2", "1.1235",
-                                                "1.2500", "55.88", "7.0"}));
+                                               "1.2500", "55.88", "7.0"}));
   // The comparison comes first, and marks the better run's numbers.
   EXPECT_LT(html.find("id=\"comparison\""), html.find("id=\"run-1\""));
   EXPECT_NE(html.find("<td class=\"num best\">1.2500</td><td class=\"num best\">55.88</td>"), std::string::npos);
@@ -227,7 +236,7 @@ TEST(HtmlReport, AbBinsRunsShowTheirColourScores) {
   auto metrics = table_cells(html, "metrics");  // the ab-bins run's first
   ASSERT_GE(metrics.size(), 2u);
   EXPECT_EQ(metrics[0], (std::vector<std::string>{"1", "4.1000", "3.9000", "19.50", "88.88", "65.65", "22.49",
-                                                   "34.58 (34.05)", "80.0"}));
+                                                  "34.58 (34.05)", "80.0"}));
   EXPECT_NE(html.find("88.93 % / 66.33 %"), std::string::npos);
   EXPECT_NE(html.find("35.91 (34.05)"), std::string::npos);
 }
@@ -296,9 +305,8 @@ TEST(HtmlReport, RefusesFoldersThatAreNotRunsNamingThem) {
   fs::create_directories(tmp / "empty");
   fs::create_directories(tmp / "half");
   fs::copy_file(runs.a / "config.json", tmp / "half" / "config.json");
-  const std::pair<fs::path, std::string> cases[] = {{tmp / "empty", "no config.json"},
-                                                    {tmp / "half", "no metrics.csv"},
-                                                    {tmp / "missing", "no such directory"}};
+  const std::pair<fs::path, std::string> cases[] = {
+      {tmp / "empty", "no config.json"}, {tmp / "half", "no metrics.csv"}, {tmp / "missing", "no such directory"}};
   for (const auto& [dir, why] : cases) {
     try {
       render_report({{runs.a, dir}});
@@ -428,8 +436,9 @@ void expect_balanced(const std::string& html, const std::string& tag) {
 }
 
 void expect_valid_page(const std::string& html) {
-  for (const char* tag : {"html", "head", "body", "main", "header", "nav", "ol", "ul", "li", "section", "div", "table",
-                          "tr", "td", "th", "figure", "figcaption", "details", "summary", "p", "h2", "h3", "a"}) {
+  for (const char* tag :
+       {"html", "head", "body", "main",   "header",     "nav",     "ol",      "ul", "li", "section", "div", "table",
+        "tr",   "td",   "th",   "figure", "figcaption", "details", "summary", "p",  "h2", "h3",      "a"}) {
     expect_balanced(html, tag);
   }
   // Ids are unique and every link points at one.
@@ -475,9 +484,9 @@ TEST(HtmlReportDetection, RunShowsItsSettingsMapBeforeAndAfterAndItsImages) {
   auto metrics = table_cells(html, "detect-metrics");
   ASSERT_EQ(metrics.size(), 4u);
   EXPECT_EQ(metrics[0], (std::vector<std::string>{"0", "&mdash;", "&mdash;", "&mdash;", "&mdash;", "25.43", "12.35",
-                                                   "40.50", "30.25", "2.5"}));
+                                                  "40.50", "30.25", "2.5"}));
   EXPECT_EQ(metrics[2], (std::vector<std::string>{"2", "2.5123", "1.2500", "0.5000", "4.2623", "63.46", "29.88",
-                                                   "70.12", "60.37", "29.5"}));
+                                                  "70.12", "60.37", "29.5"}));
   EXPECT_NE(html.find("<td class=\"num best\">63.46</td>"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num best\">31.23</td>"), std::string::npos);
   EXPECT_NE(html.find("<tr class=\"final\"><td class=\"num\">3</td>"), std::string::npos);
@@ -523,16 +532,16 @@ TEST(HtmlReportDetection, MixedWithColourizationRunsEachKindHasItsOverviewTable)
   // The colourization table is unchanged by the detection runs beside it.
   auto rows = table_cells(html, "comparison");
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"alpha", "conv-transpose", "3", "100", "3", "1.7000", "1.6543",
-                                                "44.56", "33.8"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"alpha", "conv-transpose", "3", "100", "3", "1.7000", "1.6543", "44.56",
+                                               "33.8"}));
   // run, data, model, freeze, epochs, batch size, mAP@0.5 before/after, mAP@0.5:0.95 before/after, best epoch,
   // total seconds: from the metrics.csv rows written above, rounded by hand.
   auto detect_rows = table_cells(html, "detect-comparison");
   ASSERT_EQ(detect_rows.size(), 2u);
   EXPECT_EQ(detect_rows[0], (std::vector<std::string>{"raccoon-ft", "raccoon", "yolo-fastest-1.1-xl", "10", "3", "8",
-                                                       "25.43", "61.12", "12.35", "31.23", "2", "91.4"}));
+                                                      "25.43", "61.12", "12.35", "31.23", "2", "91.4"}));
   EXPECT_EQ(detect_rows[1], (std::vector<std::string>{"coco-ft", "coco128", "Yolo-Fastest 1.1 (default)", "0", "2",
-                                                       "16", "30.99", "35.56", "15.43", "17.78", "2", "125.0"}));
+                                                      "16", "30.99", "35.56", "15.43", "17.78", "2", "125.0"}));
   EXPECT_NE(html.find("<td class=\"num best\">61.12</td>"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num best\">31.23</td>"), std::string::npos);
   EXPECT_NE(html.find("2 of 5"), std::string::npos);  // the stopped run's epochs

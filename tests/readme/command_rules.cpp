@@ -72,8 +72,7 @@ Rule as_written(const std::string& words, const std::string& why) { return {word
 
 // As written but on one thread.
 Rule one_thread_rule(const std::string& words, Needs needs, const std::string& why) {
-  return {words, true, needs, kOneThread, why + "; " + kOneThreadWhy,
-          [](Words& w, const Places&) { one_thread(w); }};
+  return {words, true, needs, kOneThread, why + "; " + kOneThreadWhy, [](Words& w, const Places&) { one_thread(w); }};
 }
 
 Rule not_run(const std::string& words, const std::string& why) { return {words, false, Needs::nothing, "", why}; }
@@ -89,10 +88,14 @@ const char* const kSmallTrainingWhy =
 
 std::string needs_name(Needs needs) {
   switch (needs) {
-    case Needs::nothing: return "AsWritten";
-    case Needs::detection_data: return "DetectionData";
-    case Needs::python_torch: return "PythonTorch";
-    case Needs::opencv_and_detection_data: return "OpenCvAndDetectionData";
+    case Needs::nothing:
+      return "AsWritten";
+    case Needs::detection_data:
+      return "DetectionData";
+    case Needs::python_torch:
+      return "PythonTorch";
+    case Needs::opencv_and_detection_data:
+      return "OpenCvAndDetectionData";
   }
   return "?";
 }
@@ -109,7 +112,8 @@ const std::vector<Rule>& command_rules() {
         as_written("tint report", "reads runs an earlier command of the page made"),
         one_thread_rule("tint palette", Needs::nothing, "k-means over the horses: a few seconds"),
         one_thread_rule("tint evaluate", Needs::nothing, "one pass over the validation images"),
-        one_thread_rule("tint colourize", Needs::nothing, "the photos are the test's fixtures (photo.jpg, holiday/...)"),
+        one_thread_rule("tint colourize", Needs::nothing,
+                        "the photos are the test's fixtures (photo.jpg, holiday/...)"),
         one_thread_rule("tint detect", Needs::nothing,
                         "the embedded Yolo-Fastest 1.1 on the test's photos; with --run, a run that `tint detect "
                         "train` made from the detection data"),
@@ -118,13 +122,14 @@ const std::vector<Rule>& command_rules() {
         // Trainings: their own flags, on less data and fewer epochs.
         {"tint train", true, Needs::nothing, std::string(kSmallTraining) + "; --force unless --resume",
          std::string(kSmallTrainingWhy) + "; --force because a page shows alternative runs into one folder "
-         "(runs/conv-transpose), which a second run refuses by design",
+                                          "(runs/conv-transpose), which a second run refuses by design",
          [](Words& w, const Places&) {
            small_colour_training(w);
            if (!has(w, "--resume")) add_switch(w, "--force");
          }},
         {"tint sweep", true, Needs::nothing, std::string(kSmallTraining) + "; --values as written",
-         std::string(kSmallTrainingWhy) + "; once per value", [](Words& w, const Places&) { small_colour_training(w); }},
+         std::string(kSmallTrainingWhy) + "; once per value",
+         [](Words& w, const Places&) { small_colour_training(w); }},
         {"tint compare", true, Needs::nothing, kSmallTraining, std::string(kSmallTrainingWhy) + "; once per network",
          [](Words& w, const Places&) { small_colour_training(w); }},
         {"tint detect train", true, Needs::detection_data,

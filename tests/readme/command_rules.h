@@ -25,8 +25,8 @@ struct Rule {
   std::string words;  // leading words: "tint train", "scripts/fuzz.sh", "apt-get"
   bool run = true;    // false: recognised and not run
   Needs needs = Needs::nothing;
-  std::string adaptation;  // what the test adds or changes ("" = as written)
-  std::string why;         // why that change; for a command not run, why not
+  std::string adaptation;                            // what the test adds or changes ("" = as written)
+  std::string why;                                   // why that change; for a command not run, why not
   std::function<void(Words&, const Places&)> adapt;  // applies `adaptation` to the whole command
   std::function<Needs(const Words&)> needs_with;     // when what it needs depends on its flags
   Needs needs_of(const Words& command) const;

@@ -28,8 +28,10 @@ size_t comment_start(const std::string& line) {
   for (size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quote != 0) {
-      if (c == quote) quote = 0;
-      else if (c == '\\' && quote == '"') ++i;
+      if (c == quote)
+        quote = 0;
+      else if (c == '\\' && quote == '"')
+        ++i;
     } else if (c == '\'' || c == '"') {
       quote = c;
     } else if (c == '\\') {
@@ -59,8 +61,10 @@ std::vector<Line> join_continuations(const std::vector<Line>& lines) {
     std::string text = l.text;
     const bool continues = ends_with_backslash(text);
     if (continues) text = trim(text).substr(0, trim(text).size() - 1);
-    if (continued) out.back().text += " " + trim(text);
-    else out.push_back({l.number, text});
+    if (continued)
+      out.back().text += " " + trim(text);
+    else
+      out.push_back({l.number, text});
     continued = continues;
   }
   return out;
@@ -160,9 +164,12 @@ DocScan scan_markdown(const std::string& page, const std::string& markdown) {
     ++block;
     bool has_prompt = false;
     for (const auto& l : lines) has_prompt = has_prompt || trim(l.text).rfind("$ ", 0) == 0;
-    if (info == "sh" || info == "bash" || info == "shell") scan_sh_block(page, block, lines, scan);
-    else if (has_prompt) scan_transcript(page, block, lines, scan);
-    else scan_text_block(page, lines, scan);
+    if (info == "sh" || info == "bash" || info == "shell")
+      scan_sh_block(page, block, lines, scan);
+    else if (has_prompt)
+      scan_transcript(page, block, lines, scan);
+    else
+      scan_text_block(page, lines, scan);
   }
   return scan;
 }
@@ -175,9 +182,12 @@ std::vector<std::string> shell_words(const std::string& command) {
   for (size_t i = 0; i < command.size(); ++i) {
     const char c = command[i];
     if (quote != 0) {
-      if (c == quote) quote = 0;
-      else if (c == '\\' && quote == '"' && i + 1 < command.size()) word += command[++i];
-      else word += c;
+      if (c == quote)
+        quote = 0;
+      else if (c == '\\' && quote == '"' && i + 1 < command.size())
+        word += command[++i];
+      else
+        word += c;
     } else if (c == '\'' || c == '"') {
       quote = c;
       in_word = true;

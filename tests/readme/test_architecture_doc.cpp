@@ -38,7 +38,8 @@ std::vector<std::string> problems(const std::string& page, const std::set<std::s
   for (std::sregex_iterator m(page.begin(), page.end(), src_path), end; m != end; ++m) {
     const std::string name = (*m)[2];
     if (folders.count(name) == 0 && kComing.count(name) == 0 && reported.insert(name).second)
-      found.push_back("docs/architecture.md names src/" + name + "/, which does not exist (nor is it listed as coming "
+      found.push_back("docs/architecture.md names src/" + name +
+                      "/, which does not exist (nor is it listed as coming "
                       "in tests/readme/test_architecture_doc.cpp)");
   }
   return found;

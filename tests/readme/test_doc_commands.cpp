@@ -51,8 +51,10 @@ Split split(const std::string& text) {
     const size_t eq = w.find('=');
     const bool setting = s.words.empty() && eq != std::string::npos && eq > 0 &&
                          w.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") == eq;
-    if (setting) s.env[w.substr(0, eq)] = w.substr(eq + 1);
-    else s.words.push_back(w);
+    if (setting)
+      s.env[w.substr(0, eq)] = w.substr(eq + 1);
+    else
+      s.words.push_back(w);
   }
   return s;
 }

@@ -16,9 +16,9 @@ namespace {
 namespace fs = std::filesystem;
 
 int number(std::string word) {
-  static const std::map<std::string, int> words{{"one", 1}, {"two", 2},   {"three", 3}, {"four", 4},
-                                                {"five", 5}, {"six", 6},   {"seven", 7}, {"eight", 8},
-                                                {"nine", 9}, {"ten", 10},  {"eleven", 11}, {"twelve", 12}};
+  static const std::map<std::string, int> words{{"one", 1},  {"two", 2},  {"three", 3},   {"four", 4},
+                                                {"five", 5}, {"six", 6},  {"seven", 7},   {"eight", 8},
+                                                {"nine", 9}, {"ten", 10}, {"eleven", 11}, {"twelve", 12}};
   word.erase(std::remove(word.begin(), word.end(), ','), word.end());
   for (auto& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const auto it = words.find(word);

@@ -20,11 +20,11 @@ TEST(ImageGrid, PlacesImagesWithPaddingAndScale) {
   auto grid = make_grid({grey, rgb}, /*pad=*/1, /*scale=*/2);
   // 2 rows of 6x6 images, 2 columns, 1-pixel padding: (3, 1 + 2*7, 1 + 2*7).
   ASSERT_EQ(grid.sizes(), (std::vector<int64_t>{3, 15, 15}));
-  EXPECT_FLOAT_EQ(grid[1][1][1].item<float>(), 0.25f);   // first grey image, green channel
-  EXPECT_FLOAT_EQ(grid[0][8][1].item<float>(), 1.0f);    // second row starts at y = 1 + 7
+  EXPECT_FLOAT_EQ(grid[1][1][1].item<float>(), 0.25f);  // first grey image, green channel
+  EXPECT_FLOAT_EQ(grid[0][8][1].item<float>(), 1.0f);   // second row starts at y = 1 + 7
   EXPECT_FLOAT_EQ(grid[1][8][1].item<float>(), 0.0f);
-  EXPECT_FLOAT_EQ(grid[0][8][8].item<float>(), 1.0f);    // missing cell stays white
-  EXPECT_FLOAT_EQ(grid[0][0][0].item<float>(), 1.0f);    // padding is white
+  EXPECT_FLOAT_EQ(grid[0][8][8].item<float>(), 1.0f);  // missing cell stays white
+  EXPECT_FLOAT_EQ(grid[0][0][0].item<float>(), 1.0f);  // padding is white
 }
 
 TEST(ImageGrid, PaletteSwatchHasOneSquarePerColour) {
@@ -61,7 +61,8 @@ TEST(Table, CellsWithLineEndsAndALoneEmptyCellReadBack) {
 }
 
 TEST(Plot, GnuplotRendersAPngBesideItsScriptAndData) {
-  TINT_SKIP_IF_MISSING(test::missing_tool(gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
+  TINT_SKIP_IF_MISSING(
+      test::missing_tool(gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   test::TempDir tmp;
   Table t({"epoch", "loss", "acc"});
   for (int i = 1; i <= 5; ++i) t.add_row({double(i), 1.0 / i, 10.0 * i});
@@ -77,7 +78,8 @@ TEST(Plot, GnuplotRendersAPngBesideItsScriptAndData) {
 }
 
 TEST(Plot, GnuplotErrorsAreReported) {
-  TINT_SKIP_IF_MISSING(test::missing_tool(gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
+  TINT_SKIP_IF_MISSING(
+      test::missing_tool(gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   test::TempDir tmp;
   LinePlot plot{"Bad", "x", "y"};
   plot.series = {{"absent.csv", "x", "y", "y"}};

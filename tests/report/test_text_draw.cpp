@@ -77,9 +77,7 @@ class TrueTypeMetrics {
   }
 
  private:
-  int u16(size_t at) const {
-    return (int(uint8_t(bytes_.at(at))) << 8) | int(uint8_t(bytes_.at(at + 1)));
-  }
+  int u16(size_t at) const { return (int(uint8_t(bytes_.at(at))) << 8) | int(uint8_t(bytes_.at(at + 1))); }
   size_t u32(size_t at) const { return (size_t(u16(at)) << 16) | size_t(u16(at + 2)); }
   size_t table(const std::string& tag) const { return tables_.at(tag); }
 
@@ -91,9 +89,7 @@ class TrueTypeMetrics {
 
 const fs::path kDejaVuBold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
 
-torch::Tensor canvas(int64_t h, int64_t w, int value) {
-  return torch::full({3, h, w}, value, torch::kUInt8);
-}
+torch::Tensor canvas(int64_t h, int64_t w, int value) { return torch::full({3, h, w}, value, torch::kUInt8); }
 
 torch::Tensor noise(int64_t h, int64_t w, uint64_t seed) {
   torch::manual_seed(seed);
@@ -107,8 +103,9 @@ TEST(Text, LabelFontIsDejaVuSansBoldFoundByFontconfig) {
   const Font& font = label_font();
   EXPECT_TRUE(fs::exists(font.file())) << font.file();
   EXPECT_EQ(&font, &label_font());  // looked up once
-  TINT_SKIP_IF_MISSING(test::missing_files({kDejaVuBold}, "fonts-dejavu-core is not installed (scripts/deps.sh "
-                                                          "does): the fallback font was used"));
+  TINT_SKIP_IF_MISSING(test::missing_files({kDejaVuBold},
+                                           "fonts-dejavu-core is not installed (scripts/deps.sh "
+                                           "does): the fallback font was used"));
   EXPECT_EQ(font.family(), "DejaVu Sans");
   EXPECT_EQ(font.style(), "Bold");
 }
@@ -231,8 +228,7 @@ TEST(Text, UnicodeAndBrokenUtf8) {
   const Font& font = label_font();
   // Two bytes of UTF-8, one character, one glyph: "Å" (U+00C5) then "x".
   const TrueTypeMetrics metrics(font.file());
-  EXPECT_EQ(font.measure("\xC3\x85x", 20).advance,
-            metrics.advance_pixels(0xC5, 20) + metrics.advance_pixels('x', 20));
+  EXPECT_EQ(font.measure("\xC3\x85x", 20).advance, metrics.advance_pixels(0xC5, 20) + metrics.advance_pixels('x', 20));
   // A stray byte, a cut-short sequence, an overlong encoding and a surrogate each read as one U+FFFD.
   const int replacement = font.measure("\xEF\xBF\xBD", 20).advance;
   EXPECT_EQ(font.measure("\xFF", 20).advance, replacement);
@@ -254,8 +250,8 @@ TEST(Text, BadFontsSizesAndImagesAreErrors) {
   const Font& font = label_font();
   EXPECT_NE(test::error_of([&] { font.measure("x", 0); }).find("pixel size 0"), std::string::npos);
   EXPECT_THROW(font.measure("x", kMaxTextPixelSize + 1), Error);
-  EXPECT_THROW(font.draw(torch::zeros({3, 8, 8}), "x", 0, 0, 8, {}), Error);                       // float
-  EXPECT_THROW(font.draw(torch::zeros({8, 8, 3}, torch::kUInt8), "x", 0, 0, 8, {}), Error);        // HWC
+  EXPECT_THROW(font.draw(torch::zeros({3, 8, 8}), "x", 0, 0, 8, {}), Error);                 // float
+  EXPECT_THROW(font.draw(torch::zeros({8, 8, 3}, torch::kUInt8), "x", 0, 0, 8, {}), Error);  // HWC
   EXPECT_THROW(font.draw(torch::zeros({3, 8, 8}, torch::kUInt8).transpose(1, 2), "x", 0, 0, 8, {}), Error);
   // An explicit font file works as the found one does.
   const Font same(font.file());
@@ -267,12 +263,16 @@ TEST(Text, NoFontNamesThePatternAndThePackage) {
   test::TempDir tmp;
   test::write_bytes(tmp / "fonts.conf",
                     "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>\n"
-                    "  <cachedir>" + (tmp / "cache").string() + "</cachedir>\n</fontconfig>\n");
+                    "  <cachedir>" +
+                        (tmp / "cache").string() + "</cachedir>\n</fontconfig>\n");
   const char* old = std::getenv("FONTCONFIG_FILE");
   const std::string saved = old != nullptr ? old : "";
   setenv("FONTCONFIG_FILE", (tmp / "fonts.conf").c_str(), 1);
   const auto message = test::error_of([] { Font::find("DejaVu Sans:bold"); });
-  if (old != nullptr) setenv("FONTCONFIG_FILE", saved.c_str(), 1); else unsetenv("FONTCONFIG_FILE");
+  if (old != nullptr)
+    setenv("FONTCONFIG_FILE", saved.c_str(), 1);
+  else
+    unsetenv("FONTCONFIG_FILE");
   EXPECT_NE(message.find("'DejaVu Sans:bold'"), std::string::npos) << message;
   EXPECT_NE(message.find("fonts-dejavu-core"), std::string::npos) << message;
   EXPECT_EQ(test::count_lines(message + "\n"), 1u);
@@ -311,9 +311,16 @@ TEST(Draw, RectanglesMatchBruteForce) {
   const int64_t h = 13, w = 17;
   std::mt19937 rng(7);
   std::uniform_int_distribution<int64_t> coordinate(-25, 45);
-  std::vector<PixelRect> rects = {{2, 3, 10, 9},     {-5, -5, 4, 4},   {10, 8, 40, 40}, {-30, 2, -20, 8},
-                                  {3, 20, 8, 30},    {0, 0, w, h},     {-1, -1, w + 1, h + 1},
-                                  {5, 5, 5, 9},      {6, 6, 4, 9},     {INT64_MIN / 2, 3, INT64_MAX / 2, 6},
+  std::vector<PixelRect> rects = {{2, 3, 10, 9},
+                                  {-5, -5, 4, 4},
+                                  {10, 8, 40, 40},
+                                  {-30, 2, -20, 8},
+                                  {3, 20, 8, 30},
+                                  {0, 0, w, h},
+                                  {-1, -1, w + 1, h + 1},
+                                  {5, 5, 5, 9},
+                                  {6, 6, 4, 9},
+                                  {INT64_MIN / 2, 3, INT64_MAX / 2, 6},
                                   {-(int64_t{1} << 40), -(int64_t{1} << 40), 5, int64_t{1} << 40}};
   for (int i = 0; i < 300; ++i) rects.push_back({coordinate(rng), coordinate(rng), coordinate(rng), coordinate(rng)});
   const Rgb colour{200, 10, 77};

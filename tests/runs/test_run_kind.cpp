@@ -43,8 +43,9 @@ TEST(RunKind, ConfigJsonNamesTheKindAndReadersGetTheSettingsWithoutIt) {
 TEST(RunKind, ARunOfAnotherKindIsAOneLineErrorSayingWhatReadsIt) {
   const auto detect = old_run("detect-run");
   EXPECT_EQ(test::error_of([&] { read_config(detect, RunKind::colourization); }),
-            detect.string() + " is a detection run (written by tint detect train), not a colourization run: use it "
-                              "with tint detect --run");
+            detect.string() +
+                " is a detection run (written by tint detect train), not a colourization run: use it "
+                "with tint detect --run");
   EXPECT_EQ(test::error_of([&] { expect_kind(old_run("colour-ab"), RunKind::detection, "--run"); }),
             "--run " + old_run("colour-ab").string() +
                 ": a colourization run (written by tint train), not a detection run: use it with tint colourize "

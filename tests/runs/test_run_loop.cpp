@@ -147,12 +147,14 @@ TEST_F(RunLoop, ANonFiniteLossStopsBeforeTheStepWithTheLastGoodCheckpointKept) {
     };
     const std::string name = std::isnan(bad) ? "NaN" : bad > 0 ? "+Inf" : "-Inf";
     EXPECT_EQ(test::error_of([&] { run_epochs(kind, sgd, dp, settings(2, tmp.path()), {}); }),
-              "loss became " + name + " at epoch 1, batch 2: stopping; no checkpoint had been written yet (try a "
-              "smaller --lr)");
+              "loss became " + name +
+                  " at epoch 1, batch 2: stopping; no checkpoint had been written yet (try a "
+                  "smaller --lr)");
     EXPECT_EQ(kind.w.item<double>(), -1.0);  // the failing step was not applied
   }
   write_file_atomic(tmp / "checkpoint.pt", "x");
-  EXPECT_EQ(test::error_of([&] { stop_non_finite("validation loss became NaN after epoch 2", tmp.path() / "checkpoint.pt"); }),
+  EXPECT_EQ(test::error_of(
+                [&] { stop_non_finite("validation loss became NaN after epoch 2", tmp.path() / "checkpoint.pt"); }),
             "validation loss became NaN after epoch 2: stopping; the last good checkpoint (" +
                 (tmp / "checkpoint.pt").string() + ") is kept (try a smaller --lr)");
 }
@@ -161,7 +163,9 @@ TEST_F(RunLoop, AFreshRunRefusesADirectoryHoldingARunUnlessForced) {
   test::TempDir tmp;
   EXPECT_EQ(open_run({tmp.path(), RunKind::colourization, false, false}, dp), std::nullopt);
   write_file_atomic(tmp / "checkpoint.pt", "bytes");
-  EXPECT_EQ(test::error_of([&] { open_run({tmp.path(), RunKind::colourization, false, false}, dp); }),
+  EXPECT_EQ(test::error_of([&] {
+              open_run({tmp.path(), RunKind::colourization, false, false}, dp);
+            }),
             tmp.path().string() + " already holds a run: continue it with --resume " + tmp.path().string() +
                 " or choose another --out");
   EXPECT_EQ(open_run({tmp.path(), RunKind::detection, false, true}, dp), std::nullopt);

@@ -8,10 +8,10 @@
 #include <dlfcn.h>
 #include <signal.h>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <unistd.h>
 
 namespace {
 
@@ -31,8 +31,8 @@ void maybe_die(const char* to, const char* moment) {
   const char* a = strchr(spec, ':');
   const char* b = strrchr(spec, ':');
   if (a == nullptr || a == b) {
-    const std::string message = std::string("kill_at_rename: TINT_TEST_KILL_AT_RENAME='") + spec +
-                                "': expected NAME:before|after:N\n";
+    const std::string message =
+        std::string("kill_at_rename: TINT_TEST_KILL_AT_RENAME='") + spec + "': expected NAME:before|after:N\n";
     (void)!::write(2, message.data(), message.size());
     ::_exit(97);
   }

@@ -61,8 +61,9 @@ fs::path detection_data_dir() { return setting("TINT_DETECTION_DIR", TINT_TEST_D
 Missing missing_detection_data(const std::vector<std::string>& relative_paths) {
   std::vector<fs::path> paths;
   for (const auto& p : relative_paths) paths.push_back(detection_data_dir() / p);
-  return missing_files(paths, "the detection data (set TINT_DETECTION_DIR, or CMake's TINT_TEST_DETECTION_DIR, to "
-                              "../shared/data/detection)");
+  return missing_files(paths,
+                       "the detection data (set TINT_DETECTION_DIR, or CMake's TINT_TEST_DETECTION_DIR, to "
+                       "../shared/data/detection)");
 }
 
 fs::path embedded_yolo_fastest_dir() { return source_dir() / "data" / "pretrained" / "yolo-fastest-1.1"; }
@@ -118,8 +119,8 @@ std::string kill_at_rename_env(const std::string& name, const std::string& momen
   // Under AddressSanitizer (scripts/sanitize.sh) the preloaded library comes before ASan's runtime, which ASan
   // refuses unless told the order is intended.
   const char* asan = std::getenv("ASAN_OPTIONS");
-  const std::string asan_options = std::string(asan != nullptr ? asan : "") + (asan != nullptr && *asan ? ":" : "") +
-                                   "verify_asan_link_order=0";
+  const std::string asan_options =
+      std::string(asan != nullptr ? asan : "") + (asan != nullptr && *asan ? ":" : "") + "verify_asan_link_order=0";
   return "LD_PRELOAD=" + shell_quote(TINT_TEST_KILL_AT_RENAME_LIBRARY) + " ASAN_OPTIONS=" + shell_quote(asan_options) +
          " TINT_TEST_KILL_AT_RENAME=" + shell_quote(name + ":" + moment + ":" + std::to_string(nth));
 }
@@ -130,8 +131,8 @@ CommandResult run_tint(const std::string& args, const std::string& env) {
 
 CommandResult run_command(const std::string& command) {
   TempDir io("tint-cli-io");
-  const std::string line = "{\n" + command + "\n} >" + shell_quote((io / "out").string()) + " 2>" +
-                           shell_quote((io / "err").string());
+  const std::string line =
+      "{\n" + command + "\n} >" + shell_quote((io / "out").string()) + " 2>" + shell_quote((io / "err").string());
   int status = std::system(line.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -140,9 +141,7 @@ CommandResult run_command(const std::string& command) {
   return r;
 }
 
-std::size_t count_lines(const std::string& s) {
-  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
-}
+std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
@@ -166,8 +165,8 @@ bool python_has_cv2() {
 }
 
 bool python_can_import(const std::string& module) {
-  const std::string command = shell_quote(reference_python()) + " -c " + shell_quote("import " + module) +
-                              " >/dev/null 2>&1";
+  const std::string command =
+      shell_quote(reference_python()) + " -c " + shell_quote("import " + module) + " >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;
 }
 
@@ -250,8 +249,10 @@ ProcessEnd TintProcess::wait() {
   while (!end_) {
     int status = 0;
     pid_t r = ::waitpid(pid_, &status, 0);
-    if (r == pid_) end_ = decode_status(status);
-    else if (r < 0 && errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    if (r == pid_)
+      end_ = decode_status(status);
+    else if (r < 0 && errno != EINTR)
+      throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
   }
   return *end_;
 }
@@ -260,8 +261,10 @@ std::optional<ProcessEnd> TintProcess::poll() {
   if (end_) return end_;
   int status = 0;
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) end_ = decode_status(status);
-  else if (r < 0 && errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+  if (r == pid_)
+    end_ = decode_status(status);
+  else if (r < 0 && errno != EINTR)
+    throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
   return end_;
 }
 

@@ -121,16 +121,15 @@ struct ProcessEnd {
 // for tests that signal a running process. The destructor kills (SIGKILL) and reaps a child still running.
 class TintProcess {
  public:
-  TintProcess(const std::vector<std::string>& args, const std::filesystem::path& out,
-              const std::filesystem::path& err);
+  TintProcess(const std::vector<std::string>& args, const std::filesystem::path& out, const std::filesystem::path& err);
   ~TintProcess();
   TintProcess(const TintProcess&) = delete;
   TintProcess& operator=(const TintProcess&) = delete;
 
   pid_t pid() const { return pid_; }
-  void signal(int sig);                    // no-op once the child has been reaped
-  ProcessEnd wait();                       // blocks until the child ends
-  std::optional<ProcessEnd> poll();        // nullopt while it still runs
+  void signal(int sig);              // no-op once the child has been reaped
+  ProcessEnd wait();                 // blocks until the child ends
+  std::optional<ProcessEnd> poll();  // nullopt while it still runs
   bool running() { return !poll().has_value(); }
 
  private:
@@ -142,22 +141,22 @@ class TintProcess {
 
 // Skips the test when `missing_expr` (a tint::test::Missing) names something missing; under TINT_REQUIRE_DATA=1
 // fails it instead, with the same message. The one place where a test decides to skip for what it lacks.
-#define TINT_SKIP_IF_MISSING(missing_expr)                                                                    \
-  if (const ::tint::test::Missing tint_missing_ = (missing_expr)) {                                          \
-    if (::tint::test::data_required()) {                                                                     \
+#define TINT_SKIP_IF_MISSING(missing_expr)                                                                        \
+  if (const ::tint::test::Missing tint_missing_ = (missing_expr)) {                                               \
+    if (::tint::test::data_required()) {                                                                          \
       GTEST_FAIL() << *tint_missing_ << " (TINT_REQUIRE_DATA=1: CI must have it, so this test fails, not skips)"; \
-    }                                                                                                         \
-    GTEST_SKIP() << *tint_missing_;                                                                           \
+    }                                                                                                             \
+    GTEST_SKIP() << *tint_missing_;                                                                               \
   }
 
-#define TINT_SKIP_WITHOUT_FULL_CIFAR10(dir_var)                  \
-  TINT_SKIP_IF_MISSING(::tint::test::missing_full_cifar10());    \
+#define TINT_SKIP_WITHOUT_FULL_CIFAR10(dir_var)               \
+  TINT_SKIP_IF_MISSING(::tint::test::missing_full_cifar10()); \
   const std::filesystem::path dir_var = ::tint::test::full_cifar10_dir()
 
 // TINT_SKIP_WITHOUT_DETECTION_DATA(data, "samples/bus.jpg", "coco128"): `data` is the detection data folder, which
 // holds every listed path. A test names what it reads (at least one path), so that the skip names what is missing.
-#define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, ...)                                                 \
-  static_assert(std::initializer_list<const char*>{__VA_ARGS__}.size() > 0,                           \
-                "TINT_SKIP_WITHOUT_DETECTION_DATA: name the detection files the test reads");         \
-  TINT_SKIP_IF_MISSING(::tint::test::missing_detection_data({__VA_ARGS__}));                           \
+#define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, ...)                                        \
+  static_assert(std::initializer_list<const char*>{__VA_ARGS__}.size() > 0,                   \
+                "TINT_SKIP_WITHOUT_DETECTION_DATA: name the detection files the test reads"); \
+  TINT_SKIP_IF_MISSING(::tint::test::missing_detection_data({__VA_ARGS__}));                  \
   const std::filesystem::path dir_var = ::tint::test::detection_data_dir()

@@ -25,7 +25,8 @@ torch::Tensor random_images(int64_t n, int64_t side, uint64_t seed) {
   torch::manual_seed(seed);
   auto blocks = torch::rand({n, 3, 4, 4}) * 255;
   auto up = torch::nn::functional::interpolate(
-      blocks, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{side, side}).mode(torch::kNearest));
+      blocks,
+      torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{side, side}).mode(torch::kNearest));
   return (up + torch::randn({n, 3, side, side}) * 12).clamp(0, 255).round().to(torch::kUInt8);
 }
 
@@ -90,9 +91,9 @@ TEST(ColourTargets, LossesEqualDirectSums) {
     double sigma, lambda;
     torch::Tensor per_pixel;
   };
-  for (const auto& c : {Case{"hard", 0, 0, hard}, Case{"soft", sigma, 0, soft},
-                        Case{"hard rebalanced", 0, lambda, hard * pixel_weight},
-                        Case{"soft rebalanced", sigma, lambda, soft * pixel_weight}}) {
+  for (const auto& c :
+       {Case{"hard", 0, 0, hard}, Case{"soft", sigma, 0, soft}, Case{"hard rebalanced", 0, lambda, hard * pixel_weight},
+        Case{"soft rebalanced", sigma, lambda, soft * pixel_weight}}) {
     SCOPED_TRACE(c.name);
     auto targets = ColourTargets::ab_bins(s.bins, c.sigma, c.lambda);
     const double expected = c.per_pixel.mean().item<double>();

@@ -2,8 +2,8 @@
 // here with plain tensor code (AuC as a loop over the 151 thresholds, the rebalanced AuC with brute-force nearest
 // bins, PSNR and colourfulness per image), for ab-bins and palette targets, in batches that do not divide the set.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/error.h"

@@ -3,8 +3,8 @@
 // (the history, metrics.csv) or 0 (the epochs a checkpoint has done). Casting 1e10 or 1e300 to int was undefined
 // behaviour (UBSan: float-cast-overflow); 2^40 was cut to another number. Also the epochs in sample images' names.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
@@ -45,9 +45,11 @@ std::string history_error(const std::string& rows) {
 TEST(ReaderBounds, HistoryRowsStartWithAnIntegerEpochFromOne) {
   const std::string prefix = "[json.exception.type_error.302] ";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"[[1e300, 1, 1, 1, 1]]", "history row 1 does not start with its epoch, an integer from 1 (it starts with 1e+300)"},
-      {"[[1, 1, 1, 1, 1], [1.0, 1, 1, 1, 1]]", "history row 2 does not start with its epoch, an integer from 1 (it "
-                                               "starts with 1.0)"},
+      {"[[1e300, 1, 1, 1, 1]]",
+       "history row 1 does not start with its epoch, an integer from 1 (it starts with 1e+300)"},
+      {"[[1, 1, 1, 1, 1], [1.0, 1, 1, 1, 1]]",
+       "history row 2 does not start with its epoch, an integer from 1 (it "
+       "starts with 1.0)"},
       {"[[0, 1, 1, 1, 1]]", "history row 1 does not start with its epoch, an integer from 1 (it starts with 0)"},
       {"[[2147483648, 1, 1, 1, 1]]",
        "history row 1 does not start with its epoch, an integer from 1 (it starts with 2147483648)"},
@@ -89,8 +91,9 @@ TEST(ReaderBounds, CheckpointEpochsFitAnInt) {
   // (tests/data/test_fuzz_regressions.cpp reads the fuzzer's history with an epoch of 1e300.)
   write_checkpoint(file, 1, nlohmann::json::parse("[[1, 1.2, 1.1, 37.0, 0.01], [2.5, 1.2, 1.1, 37.0, 0.01]]"));
   EXPECT_EQ(test::error_of([&] { CheckpointReader reader(file); }),
-            file.string() + ": corrupt 'history' in checkpoint (history row 2 does not start with its epoch, an "
-                            "integer from 1 (it starts with 2.5))");
+            file.string() +
+                ": corrupt 'history' in checkpoint (history row 2 does not start with its epoch, an "
+                "integer from 1 (it starts with 2.5))");
   write_checkpoint(file, 1, nlohmann::json::parse("[[1, 1.2, 1.1, 37.0, 0.01]]"));
   EXPECT_EQ(CheckpointReader(file).meta().history.at(0).epoch, 1);
 }
@@ -106,7 +109,7 @@ TEST(ReaderBounds, SampleNamesPastIntAreNotSamples) {
     write_file_atomic(tmp / name, "");
   const auto run = read_run(tmp.path(), "run");
   EXPECT_EQ(run.samples, (std::vector<std::pair<int, fs::path>>{{1, tmp / "samples_epoch_01.png"},
-                                                                 {2147483647, tmp / "samples_epoch_2147483647.png"}}));
+                                                                {2147483647, tmp / "samples_epoch_2147483647.png"}}));
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <set>
 
-#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "settings_flags.h"  // apps/tint: how the CLI binds a table
@@ -116,7 +116,8 @@ TEST(SettingsTable, InvalidValuesAreRefusedWithTheSameMessageEverywhere) {
       const std::string json_error = error_of([&] { config_from_json(j, "config.json"); });
       EXPECT_FALSE(json_error.empty()) << "config.json accepted it";
       // Where JSON holds a value of the right type, the row's own check refuses it, with the flag's message.
-      if (json_error.find("must be in") != std::string::npos || json_error.find("must be one of") != std::string::npos ||
+      if (json_error.find("must be in") != std::string::npos ||
+          json_error.find("must be one of") != std::string::npos ||
           json_error.find("must be a ") != std::string::npos || json_error.find("must not be") != std::string::npos) {
         EXPECT_EQ(json_error, "config.json: " + message);
       }
@@ -153,8 +154,7 @@ TEST(SettingsTable, ModelSettingsHaveOneRangeForTrainSummaryAndPalette) {
   analysis::NetworkRequest request;
   request.model = "conv-transpose";
   request.config.num_in_channels = 4096;
-  EXPECT_EQ(error_of([&] { analysis::analyse_network(request); }),
-            "--num-in-channels must be in 1..64, got 4096");
+  EXPECT_EQ(error_of([&] { analysis::analyse_network(request); }), "--num-in-channels must be in 1..64, got 4096");
   CLI::App app{"summary"};
   models::ModelConfig m;
   cli::add_settings(app, models::model_settings(), m);
@@ -223,13 +223,16 @@ TEST(SettingsTable, RowsDeclareTheTargetsTheyApplyToAndOneCheckRefusesTheOthers)
   EXPECT_EQ(check({"--target", "ab-bins", "--num-colours", "24"}),
             "--num-colours applies to --target palette only; with --target ab-bins the network has one logit per ab "
             "bin of the training images");
-  EXPECT_EQ(check({"--decode", "mean"}), "--decode applies to --target ab-bins only; palette runs predict the argmax "
-                                         "colour");
+  EXPECT_EQ(check({"--decode", "mean"}),
+            "--decode applies to --target ab-bins only; palette runs predict the argmax "
+            "colour");
   EXPECT_EQ(check({"--temperature", "0.5"}),
             "--temperature applies to --target ab-bins only; palette runs predict the argmax colour");
-  EXPECT_EQ(check({"--soft-targets", "5"}), "--soft-targets applies to --target ab-bins only; palette runs have hard "
-                                            "targets");
-  EXPECT_EQ(check({"--rebalance", "0.5"}), "--rebalance applies to --target ab-bins only; palette runs are not rebalanced");
+  EXPECT_EQ(check({"--soft-targets", "5"}),
+            "--soft-targets applies to --target ab-bins only; palette runs have hard "
+            "targets");
+  EXPECT_EQ(check({"--rebalance", "0.5"}),
+            "--rebalance applies to --target ab-bins only; palette runs are not rebalanced");
   EXPECT_EQ(check({"--num-colours", "16", "--lr", "0.01"}), "");
   EXPECT_EQ(check({"--target", "ab-bins", "--decode", "mean", "--temperature", "0.2", "--soft-targets", "5"}), "");
   // A setting whose default means "off" is used by its value, not by its flag: --soft-targets 0 is no use of it.

@@ -3,8 +3,8 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/small_run.h"
 #include "support/test_support.h"
@@ -67,8 +67,8 @@ TEST(Evaluate, MatchesDirectCrossEntropyAndAccuracy) {
   auto r = evaluate(*model, data, /*batch_size=*/5);  // batches of 5, last one partial
   // Direct: per-pixel negative log-likelihood in double over the whole set at once.
   torch::NoGradGuard no_grad;
-  auto logits = model->forward(data.grey).to(torch::kFloat64);               // (N, K, H, W)
-  auto nll = -logits.log_softmax(1).gather(1, data.ids.unsqueeze(1));         // (N, 1, H, W)
+  auto logits = model->forward(data.grey).to(torch::kFloat64);         // (N, K, H, W)
+  auto nll = -logits.log_softmax(1).gather(1, data.ids.unsqueeze(1));  // (N, 1, H, W)
   EXPECT_NEAR(r.loss, nll.mean().item<double>(), 1e-5);
   auto acc = 100.0 * logits.argmax(1).eq(data.ids).to(torch::kFloat64).mean().item<double>();
   EXPECT_NEAR(r.accuracy, acc, 1e-9);

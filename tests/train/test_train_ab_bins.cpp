@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/small_run.h"
 #include "support/test_support.h"
@@ -148,12 +148,14 @@ TEST(TrainAbBins, CategoryAllTrainsOnEveryClassAndEvaluateTakesAnother) {
   EXPECT_EQ(nlohmann::json::parse(read_file(tmp / "all-palette" / "palette.json")).at("category"), "all");
   EvaluateRunOptions zebra;
   zebra.category = "zebra";
-  EXPECT_NE(test::error_of([&] { evaluate_run(tmp / "all-palette", data_dir, zebra); }).find("unknown category 'zebra'"),
-            std::string::npos);
+  EXPECT_NE(
+      test::error_of([&] { evaluate_run(tmp / "all-palette", data_dir, zebra); }).find("unknown category 'zebra'"),
+      std::string::npos);
   EvaluateRunOptions decode;
   decode.decoding = data::AbDecoding{};
-  EXPECT_NE(test::error_of([&] { evaluate_run(tmp / "all-palette", data_dir, decode); })
-                .find("--decode and --temperature apply to ab-bins runs"),
+  EXPECT_NE(test::error_of([&] {
+              evaluate_run(tmp / "all-palette", data_dir, decode);
+            }).find("--decode and --temperature apply to ab-bins runs"),
             std::string::npos);
 }
 

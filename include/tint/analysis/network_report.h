@@ -15,8 +15,8 @@
 namespace tint::analysis {
 
 struct NetworkRequest {
-  std::string model;  // a model-table name, or empty when `arch` is given (exactly one of the two)
-  std::string arch;   // an architecture string (architecture.h)
+  std::string model;              // a model-table name, or empty when `arch` is given (exactly one of the two)
+  std::string arch;               // an architecture string (architecture.h)
   models::ModelConfig config;     // for `model`
   std::string size = "32";        // for `model`: H or HxW, both divisible by 4 (--size)
   std::string input = "3x32x32";  // for `arch`: CxHxW (--input)
@@ -30,10 +30,10 @@ struct NetworkReport {
   std::string title;
   Summary summary;
   int64_t height = 0, width = 0;
-  std::optional<Counts> doubled;                                // at 2H x 2W
+  std::optional<Counts> doubled;                                 // at 2H x 2W
   std::vector<std::pair<std::string, SymbolicTotals>> symbolic;  // label ("32x32 inputs"), totals
-  int kernel = 0;                                               // to substitute k in the symbolic totals
-  std::vector<Check> checks;                                    // --verify
+  int kernel = 0;                                                // to substitute k in the symbolic totals
+  std::vector<Check> checks;                                     // --verify
   bool verified() const;
 };
 

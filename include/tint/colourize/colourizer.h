@@ -51,8 +51,8 @@ class Colourizer {
   torch::Tensor colourize_bytes(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
 
   bool predicts_ab() const { return predicts_ab_; }
-  const data::Palette& palette() const { return palette_; }    // palette models
-  const data::AbBins& bins() const { return bins_; }           // ab-bins models
+  const data::Palette& palette() const { return palette_; }       // palette models
+  const data::AbBins& bins() const { return bins_; }              // ab-bins models
   const data::AbDecoding& decoding() const { return decoding_; }  // ab-bins models: the default decoding
   const std::string& model_name() const { return model_name_; }
 

@@ -9,6 +9,7 @@
 // why not, and check_applicable() is the one check of every such row, for flags given and for values in use.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -16,7 +17,6 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-#include <cmath>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,7 +32,7 @@ struct Setting {
   std::string help;
   std::string range;  // what a valid value looks like, for help and messages: "1..1048576", "fp32|bf16"
   bool sweepable = false;
-  bool on_cli = true;  // false: recorded in config.json only (e.g. the thread count a run started with)
+  bool on_cli = true;         // false: recorded in config.json only (e.g. the thread count a run started with)
   bool negated_flag = false;  // a boolean whose flag turns it off: --no-shuffle sets shuffle = false
 
   std::function<std::string(const Config&)> show;  // the value as a flag would spell it
@@ -108,7 +108,7 @@ Setting<Config> integer(std::string flag, std::string key, std::function<T&(Conf
   namespace d = settings_detail;
   auto s = d::row<Config>(std::move(flag), std::move(key), std::move(help));
   s.range = std::is_unsigned_v<T> && sizeof(T) == 8 ? "0.." + std::to_string(std::numeric_limits<T>::max())
-                                                     : d::format_integer(lo) + ".." + d::format_integer(hi);
+                                                    : d::format_integer(lo) + ".." + d::format_integer(hi);
   auto get = [field](const Config& c) { return field(const_cast<Config&>(c)); };
   const std::string name = "--" + s.flag, range = s.range;
   auto in_range = [name, lo, hi, range](int64_t v) {
@@ -130,7 +130,8 @@ Setting<Config> integer(std::string flag, std::string key, std::function<T&(Conf
     if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8) {
       field(c) = d::json_unsigned(v, key_copy);
     } else {
-      field(c) = static_cast<T>(d::json_integer(v, key_copy, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+      field(c) =
+          static_cast<T>(d::json_integer(v, key_copy, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
     }
   };
   s.check = [get, in_range](const Config& c) {
@@ -284,8 +285,7 @@ Setting<Config> enumeration(std::string flag, std::string key, std::function<E&(
 
 // A free text field (checked where it is used, e.g. a CIFAR-10 category against the data set's names).
 template <class Config>
-Setting<Config> text(std::string flag, std::string key, std::function<std::string&(Config&)> field,
-                     std::string help) {
+Setting<Config> text(std::string flag, std::string key, std::function<std::string&(Config&)> field, std::string help) {
   namespace d = settings_detail;
   auto s = d::row<Config>(std::move(flag), std::move(key), std::move(help));
   s.range = "text";

@@ -20,14 +20,14 @@
 #include <filesystem>
 #include <string>
 
-#include <nlohmann/json_fwd.hpp>
 #include <torch/types.h>
+#include <nlohmann/json_fwd.hpp>
 
 namespace tint::data {
 
 struct AbBinsOptions {
-  double grid = 10.0;         // bin spacing in ab units (Zhang: 10)
-  double prior_sigma = 5.0;   // std of the Gaussian that smooths the prior, in ab units (Zhang: 5); 0 = no smoothing
+  double grid = 10.0;        // bin spacing in ab units (Zhang: 10)
+  double prior_sigma = 5.0;  // std of the Gaussian that smooths the prior, in ab units (Zhang: 5); 0 = no smoothing
 };
 
 // Soft targets in sparse form: each pixel's `neighbours` nearest bins (nearest first, so ids[:, 0] is the hard
@@ -53,7 +53,7 @@ struct AbDecoding {
   AbDecode mode = AbDecode::Annealed;
   double temperature = 0.38;  // Zhang's; only for Annealed, > 0
 };
-const char* to_string(AbDecode mode);         // "mode", "mean", "annealed"
+const char* to_string(AbDecode mode);                     // "mode", "mean", "annealed"
 AbDecode ab_decode_from_string(const std::string& name);  // throws tint::Error listing the choices
 
 class AbBins {
@@ -69,7 +69,7 @@ class AbBins {
   static AbBins fit(const torch::Tensor& lab, const AbBinsOptions& options = {});
 
   int64_t size() const { return centres_.defined() ? centres_.size(0) : 0; }  // Q
-  const torch::Tensor& centres() const { return centres_; }                  // (Q, 2) float32 ab
+  const torch::Tensor& centres() const { return centres_; }                   // (Q, 2) float32 ab
   // Empirical probability of each bin: pixel counts / total (Zhang's p).
   const torch::Tensor& prior() const { return prior_; }  // (Q) float64
   // The prior smoothed over the kept bins (Zhang's p~): p~_q = sum_r p_r G(c_q - c_r) / Z with the 2-D Gaussian

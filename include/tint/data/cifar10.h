@@ -23,7 +23,7 @@ namespace tint::data {
 
 inline constexpr int64_t kImageSide = 32;
 inline constexpr int64_t kImageBytes = 3 * kImageSide * kImageSide;  // 3,072
-inline constexpr int64_t kRecordBytes = 1 + kImageBytes;              // 3,073
+inline constexpr int64_t kRecordBytes = 1 + kImageBytes;             // 3,073
 inline constexpr int64_t kRecordsPerBatch = 10000;
 inline constexpr int kNumClasses = 10;
 

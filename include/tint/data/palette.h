@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
 #include <torch/types.h>
+#include <nlohmann/json_fwd.hpp>
 
 namespace tint::data {
 
@@ -21,11 +21,11 @@ struct KMeansOptions {
 };
 
 struct KMeansResult {
-  torch::Tensor centres;           // (K', 3) float64, K' = min(k, distinct points)
-  torch::Tensor assignment;        // (P) int64: cluster of every point
-  std::vector<double> objective;   // weighted sum of squared distances after each assignment step
-  int iterations = 0;              // Lloyd iterations run
-  bool converged = false;          // assignments stopped changing before max_iterations
+  torch::Tensor centres;          // (K', 3) float64, K' = min(k, distinct points)
+  torch::Tensor assignment;       // (P) int64: cluster of every point
+  std::vector<double> objective;  // weighted sum of squared distances after each assignment step
+  int iterations = 0;             // Lloyd iterations run
+  bool converged = false;         // assignments stopped changing before max_iterations
 };
 
 // Weighted k-means: k-means++ seeding (seeded, deterministic), then Lloyd iterations until no assignment changes.

@@ -12,12 +12,12 @@
 namespace tint::detect {
 
 struct AugmentOptions {
-  float flip = 0.5f;        // probability of a horizontal flip
-  float scale = 0.25f;      // zoom factor drawn from [1 - scale, 1 + scale]
-  float translate = 0.1f;   // shift drawn from [-translate, translate] of each side
-  float hue = 0.015f;       // hue shift drawn from [-hue, hue] of a full turn (YOLOv5's hsv_h)
-  float saturation = 0.7f;  // saturation times [1 - saturation, 1 + saturation] (hsv_s)
-  float value = 0.4f;       // value times [1 - value, 1 + value] (hsv_v)
+  float flip = 0.5f;          // probability of a horizontal flip
+  float scale = 0.25f;        // zoom factor drawn from [1 - scale, 1 + scale]
+  float translate = 0.1f;     // shift drawn from [-translate, translate] of each side
+  float hue = 0.015f;         // hue shift drawn from [-hue, hue] of a full turn (YOLOv5's hsv_h)
+  float saturation = 0.7f;    // saturation times [1 - saturation, 1 + saturation] (hsv_s)
+  float value = 0.4f;         // value times [1 - value, 1 + value] (hsv_v)
   float min_visible = 0.25f;  // a box keeps at least this fraction of its area inside the image, else it is dropped
   float min_side = 2.0f;      // ... and both sides at least this many pixels
 };

@@ -36,10 +36,10 @@ double interpolated_average_precision(const std::vector<double>& recall, const s
 
 struct ClassEvaluation {
   int class_id = 0;
-  int64_t images = 0;      // images with at least one instance of the class
-  int64_t instances = 0;   // ground truths that count (not difficult)
-  int64_t difficult = 0;   // difficult ground truths
-  int64_t detections = 0;  // all detections of the class, any score
+  int64_t images = 0;                          // images with at least one instance of the class
+  int64_t instances = 0;                       // ground truths that count (not difficult)
+  int64_t difficult = 0;                       // difficult ground truths
+  int64_t detections = 0;                      // all detections of the class, any score
   std::array<double, kNumIouThresholds> ap{};  // per IoU threshold; 0 when the class has no instances
   // At the confidence threshold and IoU 0.5: detections scored >= conf, matched in the ranking above.
   int64_t true_positives = 0, false_positives = 0;

@@ -109,7 +109,7 @@ class DarknetModelImpl : public torch::nn::Module {
   int input_width_ = 0, input_height_ = 0, input_channels_ = 0;
   std::vector<DarknetLayerInfo> layers_;
   std::vector<std::shared_ptr<DarknetLayerSpec>> specs_;  // what run_layer computes
-  std::vector<int> last_use_;  // per layer: the last layer reading its output
+  std::vector<int> last_use_;                             // per layer: the last layer reading its output
   std::vector<YoloHead> heads_;
   std::vector<int> yolo_layers_;
   std::shared_ptr<torch::nn::Module> convs_;  // registered as "layers": its children are named by layer index

@@ -18,9 +18,7 @@ struct WeightsHeader {
   int32_t major = 0, minor = 2, revision = 5;  // what AlexeyAB's darknet writes now
   uint64_t seen = 0;                           // images seen in training
   // As darknet's parser.c decides (in 64 bits: the numbers come from the file and may be anything).
-  bool has_64bit_seen() const {
-    return int64_t{major} * 10 + minor >= 2 && major < 1000 && minor < 1000;
-  }
+  bool has_64bit_seen() const { return int64_t{major} * 10 + minor >= 2 && major < 1000 && minor < 1000; }
   int64_t size_bytes() const { return has_64bit_seen() ? 20 : 16; }
 };
 

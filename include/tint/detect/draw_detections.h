@@ -14,9 +14,9 @@
 namespace tint::detect {
 
 struct DrawOptions {
-  int line_thickness = 0;    // pixels; 0: from the image size (draw_style)
-  int label_pixel_size = 0;  // the label font's pixel size; 0: from the image size
-  bool labels = true;        // false: boxes only
+  int line_thickness = 0;              // pixels; 0: from the image size (draw_style)
+  int label_pixel_size = 0;            // the label font's pixel size; 0: from the image size
+  bool labels = true;                  // false: boxes only
   const report::Font* font = nullptr;  // nullptr: report::label_font() (DejaVu Sans Bold through fontconfig)
 };
 

@@ -18,7 +18,7 @@ namespace tint::detect {
 inline constexpr float kEvaluationConf = 0.001f;
 
 struct DatasetEvaluationOptions {
-  DetectOptions detect;     // detect.post.conf is the floor for AP (kEvaluationConf by default)
+  DetectOptions detect;  // detect.post.conf is the floor for AP (kEvaluationConf by default)
   float report_conf = 0.25f;
 };
 

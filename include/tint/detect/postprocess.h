@@ -12,8 +12,8 @@
 namespace tint::detect {
 
 struct PostprocessOptions {
-  float conf = 0.25f;  // keep (box, class) pairs with objectness x class probability >= conf
-  float iou = 0.45f;   // within a class, drop a box overlapping a higher-scored one by more than this
+  float conf = 0.25f;        // keep (box, class) pairs with objectness x class probability >= conf
+  float iou = 0.45f;         // within a class, drop a box overlapping a higher-scored one by more than this
   int max_detections = 300;  // per image, best first
 };
 

@@ -16,7 +16,7 @@ namespace tint::detect {
 struct DetectEpoch {
   int epoch = 0;
   double box_loss = 0, objectness_loss = 0, class_loss = 0, train_loss = 0;  // means over the epoch's batches
-  double map50 = 0, map50_95 = 0, precision = 0, recall = 0;                  // on the validation images
+  double map50 = 0, map50_95 = 0, precision = 0, recall = 0;                 // on the validation images
   double seconds = 0;
 };
 

@@ -76,9 +76,9 @@ std::vector<TargetAssignment> assign_targets(const std::vector<YoloHead>& heads,
 
 struct YoloLoss {
   torch::Tensor box, objectness, classification, total;  // scalars, differentiable w.r.t. the raw heads
-  int64_t assignments = 0;        // (truth, anchor) pairs learnt
-  int64_t unassigned_truths = 0;  // non-difficult truths that no anchor of any head learns
-  int64_t ignored = 0;            // unassigned predictions that ignore_thresh leaves out of the objectness term
+  int64_t assignments = 0;                               // (truth, anchor) pairs learnt
+  int64_t unassigned_truths = 0;                         // non-difficult truths that no anchor of any head learns
+  int64_t ignored = 0;  // unassigned predictions that ignore_thresh leaves out of the objectness term
 };
 
 // raw_heads[i]: head i's input [N, A*(5+C), H, W] (yolo_head.h); targets: per image of the batch, its truths in

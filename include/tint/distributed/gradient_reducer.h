@@ -25,15 +25,15 @@ namespace tint::distributed {
 class Group;
 
 struct BucketOptions {
-  int64_t first_bucket_bytes = 1 << 20;       // DDP: 1 MB
-  int64_t bucket_bytes = 25 * (1 << 20);      // DDP: 25 MB
+  int64_t first_bucket_bytes = 1 << 20;   // DDP: 1 MB
+  int64_t bucket_bytes = 25 * (1 << 20);  // DDP: 25 MB
 };
 
 // What one step of synchronisation cost, for the benchmark and the run's closing note.
 struct ReduceStats {
   int buckets = 0;
-  int64_t bytes = 0;             // allreduced per step
-  double wait_seconds = 0.0;     // finish() waiting for communication after backward returned (not overlapped)
+  int64_t bytes = 0;          // allreduced per step
+  double wait_seconds = 0.0;  // finish() waiting for communication after backward returned (not overlapped)
 };
 
 class GradientReducer {

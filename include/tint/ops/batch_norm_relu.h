@@ -27,7 +27,6 @@ namespace tint::ops {
 // statistics itself). Second-order gradients (create_graph) are refused.
 torch::Tensor batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                               const torch::Tensor& running_mean, const torch::Tensor& running_var, bool training,
-                              double momentum, double eps, const torch::Tensor& input_bias = {},
-                              int64_t repeats = 1);
+                              double momentum, double eps, const torch::Tensor& input_bias = {}, int64_t repeats = 1);
 
 }  // namespace tint::ops

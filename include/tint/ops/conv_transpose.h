@@ -18,8 +18,8 @@ namespace tint::ops {
 // result (oneDNN's layout). In bfloat16 each value is accumulated in float32 and rounded once (the bias, added after,
 // rounds again).
 torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                               torch::IntArrayRef stride, torch::IntArrayRef padding,
-                               torch::IntArrayRef output_padding, torch::IntArrayRef dilation);
+                               torch::IntArrayRef stride, torch::IntArrayRef padding, torch::IntArrayRef output_padding,
+                               torch::IntArrayRef dilation);
 
 // A drop-in torch::nn::ConvTranspose2d (same parameters, names and initialization) whose forward uses the op above.
 class FastConvTranspose2dImpl : public torch::nn::ConvTranspose2dImpl {

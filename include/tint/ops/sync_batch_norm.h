@@ -24,8 +24,8 @@ using SumAcrossWorkers = std::function<void(torch::Tensor&)>;
 // batch_norm_relu). A
 // worker may hold no images (N = 0): it still takes part in both allreduces.
 torch::Tensor sync_batch_norm_relu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                                   const torch::Tensor& running_mean, const torch::Tensor& running_var,
-                                   double momentum, double eps, const torch::Tensor& input_bias, int64_t repeats,
+                                   const torch::Tensor& running_mean, const torch::Tensor& running_var, double momentum,
+                                   double eps, const torch::Tensor& input_bias, int64_t repeats,
                                    const SumAcrossWorkers& sum);
 
 }  // namespace tint::ops

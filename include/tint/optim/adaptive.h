@@ -24,14 +24,14 @@ namespace tint::optim {
 struct AdaptiveOptions {
   RegressionOptions problem;  // the random problems: n = 20, d = 100; problem i uses seed + i
   int64_t problems = 3;       // how many random problems
-  std::map<Method, double> lr{{Method::GD, 0.01}, {Method::SGD, 0.01}, {Method::RMSProp, 0.001},
-                              {Method::Adam, 0.01}, {Method::Adagrad, 0.1}};
-  double beta = 0.9;     // RMSProp
-  double beta1 = 0.9;    // Adam
-  double beta2 = 0.999;  // Adam
-  double epsilon = 0.01; // RMSProp, Adam, Adagrad
-  int64_t batch = 5;     // SGD (capped at n, so SGD is GD on the 2-D example's single row)
-  double tol = 1e-10;    // converged once ||Xw - t|| < tol
+  std::map<Method, double> lr{
+      {Method::GD, 0.01}, {Method::SGD, 0.01}, {Method::RMSProp, 0.001}, {Method::Adam, 0.01}, {Method::Adagrad, 0.1}};
+  double beta = 0.9;      // RMSProp
+  double beta1 = 0.9;     // Adam
+  double beta2 = 0.999;   // Adam
+  double epsilon = 0.01;  // RMSProp, Adam, Adagrad
+  int64_t batch = 5;      // SGD (capped at n, so SGD is GD on the 2-D example's single row)
+  double tol = 1e-10;     // converged once ||Xw - t|| < tol
   int64_t max_steps = 100000;
   std::filesystem::path out_dir;  // empty: compute only
 };
@@ -46,10 +46,10 @@ struct SolverOutcome {
 };
 
 struct AdaptiveResult {
-  torch::Tensor two_d_min_norm;              // (2) = (0.8, 0.4)
-  std::vector<SolverOutcome> two_d;          // one per method, in all_methods() order
-  std::vector<double> random_min_norm;       // ||w*|| of each random problem
-  std::vector<SolverOutcome> random;         // problems x methods
+  torch::Tensor two_d_min_norm;         // (2) = (0.8, 0.4)
+  std::vector<SolverOutcome> two_d;     // one per method, in all_methods() order
+  std::vector<double> random_min_norm;  // ||w*|| of each random problem
+  std::vector<SolverOutcome> random;    // problems x methods
   std::string summary;
   std::vector<std::filesystem::path> files;
 };

@@ -23,11 +23,11 @@ struct DescentOptions {
 };
 
 struct DescentResult {
-  torch::Tensor w;          // (d) the last iterate
-  int64_t steps = 0;        // updates taken
-  bool converged = false;   // residual < tol
-  bool diverged = false;    // the residual became non-finite (the learning rate is too large)
-  double residual = 0.0;    // ||Xw - t|| at the end
+  torch::Tensor w;         // (d) the last iterate
+  int64_t steps = 0;       // updates taken
+  bool converged = false;  // residual < tol
+  bool diverged = false;   // the residual became non-finite (the learning rate is too large)
+  double residual = 0.0;   // ||Xw - t|| at the end
 };
 
 // Called with (0, w0) and then (k, w_k) after every update k; it must not modify w.

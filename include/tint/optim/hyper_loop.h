@@ -13,10 +13,10 @@
 namespace tint::optim {
 
 struct HyperLoopOptions {
-  double eta0 = 1e-4;         // starting learning rate
-  double lambda = 0.01;       // L2 weight of the inner training loss (held fixed)
-  int64_t hyper_steps = 40;   // outer iterations
-  double hyper_lr = 20.0;     // step size on log(eta)
+  double eta0 = 1e-4;        // starting learning rate
+  double lambda = 0.01;      // L2 weight of the inner training loss (held fixed)
+  int64_t hyper_steps = 40;  // outer iterations
+  double hyper_lr = 20.0;    // step size on log(eta)
   // The largest change of log(eta) per outer step: a step that would leave GD's stable range makes the validation
   // loss, and so the hypergradient, explode; capping the step (counted in `capped`) keeps one such step from
   // throwing eta to zero.

@@ -17,10 +17,10 @@
 namespace tint::optim {
 
 struct Unrolled {
-  torch::Tensor X;       // (n, d) training inputs: GD descends L~ on them
-  torch::Tensor t;       // (n)
-  torch::Tensor w0;      // (d) starting weights
-  int64_t steps = 10;    // t, the number of GD steps
+  torch::Tensor X;     // (n, d) training inputs: GD descends L~ on them
+  torch::Tensor t;     // (n)
+  torch::Tensor w0;    // (d) starting weights
+  int64_t steps = 10;  // t, the number of GD steps
   // The objective at w_t: the regularized training loss L~ when these are undefined, else the plain
   // (1/m)||X_eval w - t_eval||^2 of a validation set, which does not depend on lambda directly.
   torch::Tensor X_eval;  // (m, d)

@@ -21,7 +21,7 @@ struct MinNormOptions {
   double lr = 0.01;           // the same learning rate for GD and SGD
   double tol = 1e-10;         // stop once ||Xw - t|| < tol
   int64_t max_steps = 100000;
-  double init_scale = 0.1;    // contrast run: SGD from w0 ~ N(0, init_scale^2 I); 0 = no contrast run
+  double init_scale = 0.1;        // contrast run: SGD from w0 ~ N(0, init_scale^2 I); 0 = no contrast run
   std::filesystem::path out_dir;  // empty: compute only, write nothing
 };
 
@@ -45,8 +45,8 @@ struct MinNormResult {
   torch::Tensor w_star;  // (d)
   double w_star_norm = 0.0;
   MinNormRun gd, sgd;
-  std::vector<MinNormRun> contrast;  // the SGD run from a random w0 (empty when init_scale = 0)
-  std::string summary;               // the text of summary.txt, also printed by the CLI
+  std::vector<MinNormRun> contrast;          // the SGD run from a random w0 (empty when init_scale = 0)
+  std::string summary;                       // the text of summary.txt, also printed by the CLI
   std::vector<std::filesystem::path> files;  // what was written (empty without out_dir)
 };
 

@@ -25,13 +25,13 @@ struct OneStepResult {
   double bracket = 0.0;          // grid and bisection search [0, bracket], found by doubling until L1 > L1(0)
   double eta_grid = 0.0;         // best grid point
   double grid_spacing = 0.0;
-  double eta_parabola = 0.0;     // vertex of the parabola through the best grid point and its two neighbours
-  double eta_zero = 0.0;         // the zero of dL1/deta by bisection
-  double loss_at_zero_eta = 0.0;               // L1(0) = L(w0)
-  double loss_at_closed_form = 0.0;            // L1(eta*)
-  double hypergradient_at_zero_eta = 0.0;      // dL1/deta at eta = 0, the scale of the hypergradient
-  double hypergradient_at_closed_form = 0.0;   // dL1/deta at eta*, ~0
-  std::vector<OneStepPoint> curve;             // the grid, for the plot
+  double eta_parabola = 0.0;               // vertex of the parabola through the best grid point and its two neighbours
+  double eta_zero = 0.0;                   // the zero of dL1/deta by bisection
+  double loss_at_zero_eta = 0.0;           // L1(0) = L(w0)
+  double loss_at_closed_form = 0.0;        // L1(eta*)
+  double hypergradient_at_zero_eta = 0.0;  // dL1/deta at eta = 0, the scale of the hypergradient
+  double hypergradient_at_closed_form = 0.0;  // dL1/deta at eta*, ~0
+  std::vector<OneStepPoint> curve;            // the grid, for the plot
 };
 
 // X (n, d), t (n), w0 (d), float64. Throws tint::Error when X^T a = 0 (w0 is already a minimizer: every eta is

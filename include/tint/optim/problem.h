@@ -12,10 +12,10 @@ namespace tint::optim {
 // What make_regression draws. A teacher w_true ~ N(0, I/d) makes the targets t = X w_true + noise * N(0, 1)
 // predictable, so a validation set drawn from the same teacher measures generalization (the hypergrad experiment).
 struct RegressionOptions {
-  int64_t n = 20;              // training examples (rows of X)
-  int64_t d = 100;             // features
-  int64_t n_validation = 0;    // validation examples, from the same teacher; 0 = none
-  double noise = 0.5;          // standard deviation of the target noise
+  int64_t n = 20;            // training examples (rows of X)
+  int64_t d = 100;           // features
+  int64_t n_validation = 0;  // validation examples, from the same teacher; 0 = none
+  double noise = 0.5;        // standard deviation of the target noise
   uint64_t seed = 0;
 };
 

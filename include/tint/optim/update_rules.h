@@ -27,11 +27,11 @@ const std::vector<Method>& all_methods();
 
 struct RuleOptions {
   double lr = 0.01;
-  double beta = 0.9;     // RMSProp's decay of the squared-gradient average
-  double beta1 = 0.9;    // Adam's first-moment decay
-  double beta2 = 0.999;  // Adam's second-moment decay
-  double epsilon = 1e-8; // added to the root in RMSProp, Adam and Adagrad
-  double decay = 0.0;    // decoupled weight decay per step (lambda of equation 5); 0 = none
+  double beta = 0.9;      // RMSProp's decay of the squared-gradient average
+  double beta1 = 0.9;     // Adam's first-moment decay
+  double beta2 = 0.999;   // Adam's second-moment decay
+  double epsilon = 1e-8;  // added to the root in RMSProp, Adam and Adagrad
+  double decay = 0.0;     // decoupled weight decay per step (lambda of equation 5); 0 = none
 };
 
 // Throws tint::Error naming the flag (--lr, --beta, --beta1, --beta2, --epsilon, --decay) of a value out of range;
@@ -53,9 +53,9 @@ class UpdateRule {
  private:
   Method method_;
   RuleOptions options_;
-  int64_t k_ = 0;      // updates taken so far
-  torch::Tensor m_;    // (d) Adam's first moment
-  torch::Tensor v_;    // (d) RMSProp/Adam second moment, Adagrad's running sum of g^2
+  int64_t k_ = 0;    // updates taken so far
+  torch::Tensor m_;  // (d) Adam's first moment
+  torch::Tensor v_;  // (d) RMSProp/Adam second moment, Adagrad's running sum of g^2
 };
 
 }  // namespace tint::optim

@@ -23,19 +23,19 @@ struct WeightDecayOptions {
   double lr = 0.01;           // eta, the same for GD, RMSProp and Adam
   double decay = 0.001;       // lambda of equation (5), per step
   int64_t steps = 1000;
-  double beta = 0.9;          // RMSProp
-  double beta1 = 0.9;         // Adam
+  double beta = 0.9;   // RMSProp
+  double beta1 = 0.9;  // Adam
   double beta2 = 0.999;
-  double epsilon = 1e-8;      // RMSProp and Adam
+  double epsilon = 1e-8;          // RMSProp and Adam
   std::filesystem::path out_dir;  // empty: compute only
 };
 
 struct DecayComparison {
-  std::string name;          // "GD", "RMSProp", "Adam", "GD, lambda~ = lambda"
+  std::string name;  // "GD", "RMSProp", "Adam", "GD, lambda~ = lambda"
   Method method = Method::GD;
-  double lambda_l2 = 0.0;    // the lambda~ of the L2 run
-  torch::Tensor w_l2;        // (d) final weights, L2 in the gradient
-  torch::Tensor w_decay;     // (d) final weights, decoupled decay
+  double lambda_l2 = 0.0;        // the lambda~ of the L2 run
+  torch::Tensor w_l2;            // (d) final weights, L2 in the gradient
+  torch::Tensor w_decay;         // (d) final weights, decoupled decay
   std::vector<double> distance;  // ||w_l2 - w_decay|| after each step, index 0 = the start
   double max_distance = 0.0;
   double final_distance = 0.0;

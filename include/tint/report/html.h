@@ -20,7 +20,7 @@ std::string base64_encode(std::string_view bytes);
 struct InlineImage {
   std::string mime;  // "image/png" or "image/jpeg"
   std::string bytes;
-  int width = 0;     // from the PNG header; 0 when unknown (JPEG)
+  int width = 0;  // from the PNG header; 0 when unknown (JPEG)
   int height = 0;
 };
 

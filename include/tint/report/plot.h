@@ -9,8 +9,8 @@
 namespace tint::report {
 
 struct Series {
-  std::string csv;          // data file name, relative to the plot's folder
-  std::string x_column;     // column names in that file
+  std::string csv;       // data file name, relative to the plot's folder
+  std::string x_column;  // column names in that file
   std::string y_column;
   std::string title;
   bool second_axis = false;  // plot against the right-hand y axis

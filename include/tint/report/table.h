@@ -11,8 +11,8 @@ class Table {
  public:
   explicit Table(std::vector<std::string> columns);
 
-  void add_row(const std::vector<double>& values);         // formatted with 10 significant digits
-  void add_text_row(std::vector<std::string> cells);       // cells written as given (quoted if needed)
+  void add_row(const std::vector<double>& values);    // formatted with 10 significant digits
+  void add_text_row(std::vector<std::string> cells);  // cells written as given (quoted if needed)
   const std::vector<std::string>& columns() const { return columns_; }
   size_t rows() const { return rows_.size(); }
   std::string to_csv() const;

@@ -54,8 +54,7 @@ class Font {
 
   // Draws `utf8` in `colour` on `image` (check_drawable: (3, H, W) uint8, in place), the top-left corner of its
   // measured box at (x, y), blending by FreeType's antialiased coverage; clipped to the image.
-  void draw(const torch::Tensor& image, std::string_view utf8, int64_t x, int64_t y, int pixel_size,
-            Rgb colour) const;
+  void draw(const torch::Tensor& image, std::string_view utf8, int64_t x, int64_t y, int pixel_size, Rgb colour) const;
 
  private:
   struct Face;

@@ -30,7 +30,7 @@ using namespace common_files;
 inline constexpr const char* kPalette = "palette.json";
 inline constexpr const char* kAbBins = "ab_bins.json";
 inline constexpr const char* kPaletteSwatch = "palette.png";  // tint palette's picture of palette.json
-std::string samples(int epoch);                                // samples_epoch_NN.png
+std::string samples(int epoch);                               // samples_epoch_NN.png
 }  // namespace colourization_files
 
 namespace detection_files {

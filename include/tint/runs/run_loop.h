@@ -41,8 +41,8 @@ struct Position {
 // One step's global batch, items [begin, end) of the epoch's order, and this worker's contiguous share of it,
 // [first, last) (empty for a worker left without items in a short last batch).
 struct BatchShare {
-  int epoch = 0;       // 0-based
-  int64_t batch = 0;   // 0-based, of `batches`
+  int epoch = 0;      // 0-based
+  int64_t batch = 0;  // 0-based, of `batches`
   int64_t batches = 0;
   int64_t begin = 0, end = 0, first = 0, last = 0;
 };

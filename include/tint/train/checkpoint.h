@@ -23,7 +23,7 @@ namespace tint::train {
 struct CheckpointMeta {
   TrainConfig config;
   data::Palette palette;  // config.target palette
-  int epoch = 0;  // epochs completed
+  int epoch = 0;          // epochs completed
   std::vector<EpochMetrics> history;
   // Set when a run was interrupted inside an epoch: batches of epoch + 1 already applied and their loss sum.
   int64_t batches_done = 0;

@@ -37,8 +37,8 @@ struct TrainConfig {
   std::string category = "horse";  // a class name or index, or "all" (every class)
   // The source kept the training order fixed; tint reshuffles every epoch (seeded by seed and epoch) unless false.
   bool shuffle = true;
-  int64_t train_limit = 0;  // use only the first N training images (0 = all)
-  int64_t val_limit = 0;    // use only the first N validation images (0 = all)
+  int64_t train_limit = 0;             // use only the first N training images (0 = all)
+  int64_t val_limit = 0;               // use only the first N validation images (0 = all)
   std::filesystem::path palette_file;  // reuse this palette.json instead of fitting one (empty = fit)
   int kmeans_iterations = 300;
   // What the network's NC logits mean (colour_targets.h). palette: the source's K RGB colours, each pixel's target

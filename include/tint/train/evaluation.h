@@ -19,8 +19,8 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json_fwd.hpp>
 #include <torch/types.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include "tint/data/ab_bins.h"
 #include "tint/distributed/data_parallel.h"

@@ -15,10 +15,10 @@ namespace tint::train {
 
 // How well predicted colours match the truth (train/evaluation.h says how each is measured).
 struct ColourScores {
-  double auc = 0.0;             // %: Zhang's AuC of the per-pixel ab error over the thresholds 0..150
-  double auc_rebalanced = 0.0;  // %: the same, each pixel weighted by the inverse prior of its colour
-  double psnr = 0.0;            // dB: the mean over images of the per-image PSNR in RGB
-  double colourfulness = 0.0;   // Hasler and Suesstrunk's M, mean over images: of the predictions
+  double auc = 0.0;                  // %: Zhang's AuC of the per-pixel ab error over the thresholds 0..150
+  double auc_rebalanced = 0.0;       // %: the same, each pixel weighted by the inverse prior of its colour
+  double psnr = 0.0;                 // dB: the mean over images of the per-image PSNR in RGB
+  double colourfulness = 0.0;        // Hasler and Suesstrunk's M, mean over images: of the predictions
   double truth_colourfulness = 0.0;  // ... and of the ground truth
 };
 
@@ -29,7 +29,7 @@ struct EpochMetrics {
   // % of validation pixels whose most probable class is the target: the palette colour (the source's pixel
   // accuracy), or for ab-bins runs the nearest bin (bin accuracy, not comparable with it).
   double val_acc = 0.0;
-  double seconds = 0.0;     // wall time of the epoch (training + validation)
+  double seconds = 0.0;  // wall time of the epoch (training + validation)
   // ab-bins runs: the validation set's colour scores, decoded as the run's --decode says. Palette runs leave it out,
   // so their metrics.csv keeps the source's five columns (`tint evaluate` scores them).
   std::optional<ColourScores> colour;
@@ -37,7 +37,7 @@ struct EpochMetrics {
 
 struct EvalResult {
   double loss = 0.0;
-  double accuracy = 0.0;  // %
+  double accuracy = 0.0;               // %
   std::optional<ColourScores> colour;  // when colour metrics were asked for
 };
 

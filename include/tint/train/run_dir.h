@@ -29,7 +29,7 @@ struct RunData {
   std::string name;  // shown in headings and tables; unique within one report
   std::vector<std::pair<std::string, std::string>> config_entries;  // config.json: key, value as JSON text
   TrainConfig config;
-  std::vector<EpochMetrics> metrics;  // metrics.csv, in file order
+  std::vector<EpochMetrics> metrics;                           // metrics.csv, in file order
   std::vector<std::pair<int, std::filesystem::path>> samples;  // samples_epoch_NN.png, by epoch
 };
 

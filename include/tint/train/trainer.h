@@ -35,7 +35,7 @@ struct TrainJob {
   TrainConfig config;
   std::filesystem::path data_dir;  // CIFAR-10 directory
   std::filesystem::path run_dir;
-  bool resume = false;    // continue the run in run_dir (its config.json wins; `epochs_override` may extend it)
+  bool resume = false;  // continue the run in run_dir (its config.json wins; `epochs_override` may extend it)
   int epochs_override = 0;
   bool overwrite = false;  // allow a fresh run in a directory that already holds a checkpoint
   // Set when this process is one worker of a data-parallel job: every worker calls train() with the same job; each
