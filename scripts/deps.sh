@@ -4,7 +4,8 @@
 # Each group is what one script needs, so that `scripts/tint` does not pull in a browser or a second compiler:
 #   build   compile and run the `tint` binary (scripts/tint)
 #   test    + GoogleTest, Google Benchmark, headless Chromium for the report page test, OpenCV's Python module for the
-#           detection tests (scripts/test, sanitize.sh)
+#           detection tests, clang-format-14 for the layout check
+#           (scripts/test, sanitize.sh)
 #   fuzz    + clang-14 with libFuzzer and its OpenMP runtime headers (scripts/fuzz.sh)
 # .ci/run installs `all` in a fresh Debian 12 chroot and configures every build, so a package missing here fails CI.
 set -euo pipefail
@@ -21,7 +22,8 @@ build=(
 # libstb-dev: only bench/bench_image_codecs.cpp, which times stb_image (tint's old decoder) against the codecs above.
 # python3-opencv: the independent reader the darknet tests compare with (tests/detect/test_darknet_opencv.cpp).
 # python3: scripts/reproduce, which the reproduce tests run (tests/CMakeLists.txt).
-test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev python3 python3-opencv)
+# clang-format-14: scripts/format --check, a test of the suite (ctest -L format).
+test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev python3 python3-opencv clang-format-14)
 # g++ finds OpenMP in libgomp; clang-14 needs LLVM's libomp headers and library (libomp-14-dev) for -fopenmp.
 fuzz=(clang-14 libclang-rt-14-dev libomp-14-dev)
 
