@@ -1,49 +1,60 @@
 #include <fmt/core.h>
 
-#include <algorithm>
-
+#include "colourizer_flags.h"
 #include "commands.h"
 #include "decoding_flags.h"
 #include "settings_flags.h"
+#include "tint/colourize/colourize_settings.h"
 #include "tint/colourize/colourizer.h"
-#include "tint/colourize/pretrained.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
 #include "tint/data/image_settings.h"
-#include "tint/report/image_grid.h"
-#include "tint/train/run_dir.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path pretrained_checkpoint(const std::string& name) {
-  const auto& row = colourize::find_pretrained(name);
-  return shipped_file(
-      fs::path(TINT_INSTALL_PRETRAINED_SUFFIX) / row.file, fs::path(TINT_SOURCE_PRETRAINED_DIR) / row.file,
-      fmt::format("the pretrained colourizer '{}' ({}) was not found: pass --run DIR or --checkpoint FILE", name,
-                  row.file));
-}
-
-std::string pretrained_help() {
-  std::string help = "Use a shipped model:";
-  for (const auto& p : colourize::pretrained_colourizers()) help += fmt::format("\n  {}: {}", p.name, p.about);
-  return help;
+// The folder of the shipped colourizers (data/pretrained/, or share/tint/pretrained/ when installed).
+fs::path shipped_pretrained_dir() {
+  return shipped_file(TINT_INSTALL_PRETRAINED_SUFFIX, TINT_SOURCE_PRETRAINED_DIR,
+                      "the shipped colourizers (data/pretrained/) were not found: pass --run DIR or --checkpoint FILE");
 }
 
 }  // namespace
 
+void add_colourizer_flags(CLI::App& cmd, colourize::ColourizerChoice& choice, const std::string& run_help) {
+  add_settings(cmd, colourize::colourizer_choice_settings(), choice);
+  auto* run = cmd.get_option("--run");
+  if (!run_help.empty()) run->description(run_help);
+  auto* checkpoint = cmd.get_option("--checkpoint");
+  checkpoint->excludes(run);
+  cmd.get_option("--pretrained")->excludes(run)->excludes(checkpoint);
+}
+
+colourize::Colourizer chosen_colourizer(const colourize::ColourizerChoice& choice,
+                                        const std::optional<data::AbDecoding>& decoding) {
+  const bool shipped = choice.run.empty() && choice.checkpoint.empty();
+  const fs::path checkpoint = colourize::colourizer_checkpoint(choice, shipped ? shipped_pretrained_dir() : fs::path());
+  auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
+  if (decoding && !colourizer.predicts_ab()) {
+    throw Error(
+        fmt::format("--decode and --temperature apply to ab-bins models; {} predicts palette colours "
+                    "(--target palette)",
+                    checkpoint.string()));
+  }
+  return colourizer;
+}
+
 void add_colourize(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::vector<std::string> inputs;
-    std::string out, out_dir = "colourized", run, checkpoint,
-                     pretrained = colourize::pretrained_colourizers().front().name;
+    std::string out, out_dir = "colourized";
+    colourize::ColourizerChoice model;
     colourize::ColourizeOptions options;
     data::ImageFileOptions files;  // --format png by default
-    bool side_by_side = false;
-    train::TrainConfig decoding;  // only --decode and --temperature are bound
+    train::TrainConfig decoding;   // only --decode and --temperature are bound
   };
   auto f = std::make_shared<Flags>();
   auto* cmd =
@@ -53,24 +64,9 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
   cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.jpg becomes NAME_colourized.png (or .jpg, --format)")
       ->capture_default_str();
   add_settings(*cmd, data::image_file_settings(), f->files);
-  auto* run = cmd->add_option("--run", f->run, "Use the model of this run directory");
-  auto* checkpoint_option = cmd->add_option("--checkpoint", f->checkpoint, "Use this checkpoint.pt")->excludes(run);
-  std::vector<std::string> names;
-  for (const auto& p : colourize::pretrained_colourizers()) names.push_back(p.name);
-  cmd->add_option("--pretrained", f->pretrained, pretrained_help())
-      ->check(CLI::IsMember(names))
-      ->excludes(run)
-      ->excludes(checkpoint_option)
-      ->capture_default_str();
-  cmd->add_option("--size", f->options.working_side,
-                  "Shorter side at which the network runs (multiple of 4; 0 = the image's own size)")
-      ->check(CLI::Range(0, 4096))
-      ->capture_default_str();
-  cmd->add_flag("--raw", f->options.raw,
-                "Write the network's own prediction at --size (palette colours, or the decoded ab on the grey input's "
-                "lightness) instead of recombining with the input's full-resolution grey or lightness");
+  add_colourizer_flags(*cmd, f->model);
+  add_settings(*cmd, colourize::colourize_settings(), f->options);
   add_decoding_flags(*cmd, f->decoding);
-  cmd->add_flag("--side-by-side", f->side_by_side, "Write grey | colourized next to each other");
   add_threads_flag(*cmd, shared);
   cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
@@ -78,30 +74,13 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
     auto files = expand_inputs(f->inputs);
     if (files.empty()) throw Error("no images found in the given folders");
     if (!f->out.empty() && files.size() != 1) throw Error("-o/--out takes one input; use --out-dir for several");
-    fs::path checkpoint = !f->checkpoint.empty() ? fs::path(f->checkpoint)
-                          : !f->run.empty()      ? train::run_checkpoint(f->run)
-                                                 : pretrained_checkpoint(f->pretrained);
-    auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
-    if (f->options.decoding && !colourizer.predicts_ab()) {
-      throw Error(
-          fmt::format("--decode and --temperature apply to ab-bins models; {} predicts palette colours "
-                      "(--target palette)",
-                      checkpoint.string()));
-    }
+    const auto colourizer = chosen_colourizer(f->model, f->options.decoding);
     if (f->out.empty()) ensure_directory(f->out_dir);
     for_each_file(files, "colourizing", [&](const fs::path& file) {
-      auto image = data::read_image(file, f->files.read);
-      torch::Tensor colour;
-      if (f->side_by_side) {
-        auto grey = colourize::grey_of(image).unsqueeze(0);
-        colour = colourizer.colourize(image, f->options).unsqueeze(0);
-        colour = report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour})}, 0, 1);
-      } else {
-        colour = colourizer.colourize_bytes(image, f->options);  // a quarter of the float's memory
-      }
+      const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
       fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)
                                     : fs::path(f->out);
-      data::write_image(out, colour, f->files.write);
+      data::write_image(out, picture, f->files.write);
       return fmt::format("{} -> {}", file.string(), out.string());
     });
   });

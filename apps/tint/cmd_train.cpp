@@ -1,11 +1,15 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "colourizer_flags.h"
 #include "commands.h"
 #include "decoding_flags.h"
 #include "settings_flags.h"
+#include "tint/colourize/photo_evaluation.h"
 #include "tint/core/error.h"
+#include "tint/data/image_io.h"
 #include "tint/distributed/group.h"
+#include "tint/report/progress.h"
 #include "tint/train/console_observer.h"
 #include "tint/train/evaluation.h"
 
@@ -65,33 +69,82 @@ void add_train(CLI::App& app, SharedFlags& shared) {
 
 void add_evaluate(CLI::App& app, SharedFlags& shared) {
   struct Flags {
-    std::string run, category;
+    colourize::ColourizerChoice model;
+    colourize::ColourizeOptions colourize;  // only --size is bound (photos)
+    std::string category, images, sheet;
     int64_t limit = -1;
     bool json = false;
     train::TrainConfig decoding;  // only --decode and --temperature are bound
   };
   auto f = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand(
-      "evaluate", "Validation loss, accuracy and colour scores (AuC, PSNR, colourfulness) of a saved run");
-  cmd->add_option("--run", f->run, "Run directory holding checkpoint.pt")->required();
+  auto* cmd =
+      app.add_subcommand("evaluate",
+                         "Validation loss, accuracy and colour scores (AuC, PSNR, colourfulness) of a saved run "
+                         "on CIFAR-10, or of any colourizer on your colour photos (--images)");
+  add_colourizer_flags(*cmd, f->model,
+                       "Run directory holding checkpoint.pt (on CIFAR-10 its category, limit and decoding are the "
+                       "defaults)");
+  cmd->add_option("--images", f->images,
+                  "Score on the colour photos of this folder instead: each made grey, colourized as `tint colourize` "
+                  "writes it, compared with its own colours (with --run, --checkpoint or --pretrained)");
   cmd->add_option("--category", f->category,
                   "Evaluate on this CIFAR-10 category's test images (name, index or all; default: the run's own)");
-  cmd->add_option("--limit", f->limit, "Evaluate on the first N test images (0 = all; default: the run's --val-limit)")
+  cmd->add_option("--limit", f->limit,
+                  "Evaluate on the first N test images or photos (0 = all; default: the run's --val-limit, all photos)")
       ->check(CLI::NonNegativeNumber);
+  for (auto* option : add_settings(*cmd, colourize::colourize_settings(), f->colourize, {"raw", "side-by-side"})) {
+    option->needs(cmd->get_option("--images"));
+  }
+  cmd->add_option("--sheet", f->sheet, "With --images: also write a sample sheet (truth | grey | colourized) here")
+      ->needs(cmd->get_option("--images"));
   add_decoding_flags(*cmd, f->decoding);
   cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
   add_data_flag(*cmd, shared);
   add_threads_flag(*cmd, shared);
   cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
+    const auto decoding = decoding_flags(*cmd, f->decoding);
+    if (!f->images.empty()) {
+      if (cmd->count("--category") > 0) throw Error("--category: CIFAR-10's; --images scores the photos of a folder");
+      if (!std::filesystem::is_directory(f->images)) throw Error(fmt::format("--images {}: not a folder", f->images));
+      auto files = expand_inputs({f->images});
+      if (files.empty()) throw Error(fmt::format("--images {}: no JPEG, PNG or WebP photos there", f->images));
+      if (f->limit > 0 && size_t(f->limit) < files.size()) files.resize(size_t(f->limit));
+      const auto colourizer = chosen_colourizer(f->model, decoding);
+      colourize::PhotoEvaluationOptions options;
+      options.colourize = f->colourize;
+      options.colourize.decoding = decoding;
+      report::ProgressBar bar;
+      options.progress = [&bar](int64_t done, int64_t total) { bar.update("scoring photos", done, total); };
+      const auto evaluation = colourize::evaluate_photos(colourizer, files, options);
+      bar.clear();
+      if (!f->sheet.empty()) {
+        data::write_image(f->sheet, colourize::photo_sheet(colourizer, files, options));
+      }
+      if (f->json) {
+        auto j = colourize::photo_evaluation_to_json(evaluation);
+        j["images"] = f->images;
+        j["model"] = colourizer.model_name();
+        fmt::print("{}\n", j.dump(2));
+      } else {
+        fmt::print("{}", colourize::format_photo_evaluation(evaluation));
+        if (!f->sheet.empty()) fmt::print("wrote {}\n", f->sheet);
+      }
+      return;
+    }
+    if (f->model.run.empty()) {
+      throw Error(
+          "--run DIR: evaluating on CIFAR-10 reads a run's settings (or score any colourizer on photos with "
+          "--images DIR)");
+    }
     train::EvaluateRunOptions options;
     options.category = f->category;
-    options.decoding = decoding_flags(*cmd, f->decoding);
+    options.decoding = decoding;
     if (f->limit >= 0) options.limit = f->limit;
-    auto r = train::evaluate_run(f->run, resolve_data_dir(shared), options);
+    auto r = train::evaluate_run(f->model.run, resolve_data_dir(shared), options);
     if (f->json) {
       auto j = train::evaluation_to_json(r);
-      j["run"] = f->run;
+      j["run"] = f->model.run;
       fmt::print("{}\n", j.dump(2));
     } else {
       fmt::print("{}", train::format_evaluation(r));

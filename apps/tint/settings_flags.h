@@ -31,6 +31,9 @@ std::vector<CLI::Option*> add_settings(CLI::App& cmd, const SettingsTable<Config
     if (row.negated_flag) {
       added.push_back(cmd.add_flag_callback(
           row.cli_name(), [apply] { apply("false"); }, row.help));
+    } else if (row.bare_flag) {
+      added.push_back(cmd.add_flag_callback(
+          row.cli_name(), [apply] { apply("true"); }, row.help));
     } else if (row.range == "true|false") {
       // A boolean that is off by default: the bare flag turns it on ("true" is what CLI11 hands over for a value-less
       // use); "--flag false" still parses, and "--flag ''" is refused as any other bad value.

@@ -12,6 +12,7 @@
 #include "tint/data/lab.h"
 #include "tint/data/preprocess.h"
 #include "tint/models/model_table.h"
+#include "tint/report/image_grid.h"
 #include "tint/train/checkpoint.h"
 #include "tint/train/trainer.h"
 
@@ -103,6 +104,13 @@ torch::Tensor Colourizer::colourize_bytes(const torch::Tensor& image, const Colo
   auto out = torch::empty({3, image.size(1), image.size(2)}, torch::kUInt8);
   render(image, options, out);
   return out;
+}
+
+torch::Tensor Colourizer::picture(const torch::Tensor& image, const ColourizeOptions& options) const {
+  if (!options.side_by_side) return colourize_bytes(image, options);  // a quarter of the float's memory
+  const auto grey = grey_of(image).unsqueeze(0);
+  const auto colour = colourize(image, options).unsqueeze(0);
+  return report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour})}, 0, 1);
 }
 
 void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& options, torch::Tensor& out) const {

@@ -6,30 +6,18 @@
 
 namespace tint::detect {
 
-namespace {
-
-// A text row whose empty value means "not given".
-Setting<DetectorChoice> optional_text(std::string flag, std::string key,
-                                      std::function<std::string&(DetectorChoice&)> field, std::string help) {
-  auto row = text<DetectorChoice>(std::move(flag), std::move(key), std::move(field), std::move(help));
-  row.check = [](const DetectorChoice&) {};
-  return row;
-}
-
-}  // namespace
-
 // A settings table reads as one row per setting: clang-format would break every row whose accessor is a
 // lambda onto several lines.
 // clang-format off
 const SettingsTable<DetectorChoice>& detector_choice_settings() {
   using C = DetectorChoice;
   static const SettingsTable<C> table{
-      optional_text("run", "run", [](C& c) -> std::string& { return c.run; },
+      optional_text<C>("run", "run", [](C& c) -> std::string& { return c.run; },
                     "Use the fine-tuned model of this `tint detect train` run directory"),
-      optional_text("cfg", "cfg", [](C& c) -> std::string& { return c.cfg; },
+      optional_text<C>("cfg", "cfg", [](C& c) -> std::string& { return c.cfg; },
                     "Darknet .cfg (default: the shipped Yolo-Fastest 1.1, COCO's 80 classes)"),
-      optional_text("weights", "weights", [](C& c) -> std::string& { return c.weights; }, "Darknet .weights for --cfg"),
-      optional_text("names", "names", [](C& c) -> std::string& { return c.names; },
+      optional_text<C>("weights", "weights", [](C& c) -> std::string& { return c.weights; }, "Darknet .weights for --cfg"),
+      optional_text<C>("names", "names", [](C& c) -> std::string& { return c.names; },
                     "Class names, one per line (default: coco.names beside the shipped model)"),
   };
   return table;

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
 #include "support/test_support.h"
 #include "tint/data/image_io.h"
 
@@ -66,6 +69,11 @@ TEST(CliColourize, SideBySideAndSingleOutput) {
       run_tint("colourize '" + (tmp / "g.png").string() + "' --side-by-side -o '" + (tmp / "o.png").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(data::read_image(tmp / "o.png").sizes(), (std::vector<int64_t>{3, 20, 48}));
+  // The switches take no value: the path after them is an input (a [true|false] option would read it as its value).
+  auto switches = run_tint("colourize --raw --side-by-side '" + (tmp / "g.png").string() + "' -o '" +
+                           (tmp / "r.png").string() + "'");
+  ASSERT_EQ(switches.exit_code, 0) << switches.err;
+  EXPECT_EQ(data::read_image(tmp / "r.png").sizes(), (std::vector<int64_t>{3, 20, 48}));
   auto two = run_tint("colourize '" + (tmp / "g.png").string() + "' '" + (tmp / "g.png").string() + "' -o x.png");
   EXPECT_EQ(two.exit_code, 2);
   EXPECT_NE(two.err.find("--out-dir"), std::string::npos) << two.err;
@@ -99,6 +107,38 @@ TEST(CliColourize, DecompressionBombIsRefusedAndTheLimitCanBeRaised) {
   auto bad = run_tint("colourize '" + upright.string() + "' --quality 0");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--quality"), std::string::npos) << bad.err;
+}
+
+// `tint evaluate --images`: any colourizer scored on a folder of photos (the numbers themselves are checked against a
+// brute-force scoring in tests/colourize/test_photo_evaluation.cpp), with a sample sheet; misuse is one line.
+TEST(CliEvaluatePhotos, ScoresAFolderWritesASheetAndRefusesMisuse) {
+  test::TempDir tmp;
+  const auto photos = test::source_dir() / "tests" / "data" / "photos";
+  const std::string base = "evaluate --images '" + photos.string() + "' --threads 1";
+  auto r = run_tint(base + " --pretrained horse --limit 2 --json --sheet '" + (tmp / "sheet.png").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["photos"].size(), 2u);
+  EXPECT_GT(j["colourized"]["auc"].get<double>(), 50.0);
+  EXPECT_EQ(j["grey"]["colourfulness"].get<double>(), 0.0);
+  EXPECT_EQ(data::read_image(tmp / "sheet.png").size(0), 3);
+  auto text = run_tint(base + " --size 64");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("grey input"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("3 photos"), std::string::npos) << text.out;
+
+  const std::vector<std::pair<std::string, std::string>> misuse{
+      {base + " --category horse", "--category"},
+      {"evaluate --pretrained horse", "--run DIR"},
+      {"evaluate --run '" + tmp.path().string() + "' --size 64", "--size"},
+      {"evaluate --images '" + tmp.path().string() + "/none'", "--images"},
+      {base + " --raw", "--raw"}};
+  for (const auto& [command, expected] : misuse) {
+    auto bad = run_tint(command);
+    EXPECT_EQ(bad.exit_code, 2) << command;
+    EXPECT_NE(bad.err.find(expected), std::string::npos) << command << ": " << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << command << ": " << bad.err;
+  }
 }
 
 }  // namespace

@@ -111,7 +111,16 @@ const std::vector<Rule>& command_rules() {
         as_written("tint padding", "analysis: under a second"),
         as_written("tint report", "reads runs an earlier command of the page made"),
         one_thread_rule("tint palette", Needs::nothing, "k-means over the horses: a few seconds"),
-        one_thread_rule("tint evaluate", Needs::nothing, "one pass over the validation images"),
+        {"tint evaluate", true, Needs::nothing,
+         std::string(kOneThread) + "; --images becomes the repository's three Kodak photos (tests/data/photos)",
+         std::string("one pass over the validation images or the photos; the pages' photo folders "
+                     "(../shared/data/photos/...) are data outside the repository, of which tests/data/photos holds "
+                     "three; ") +
+             kOneThreadWhy,
+         [](Words& w, const Places& p) {
+           one_thread(w);
+           if (has(w, "--images")) set_flag(w, "--images", (p.source / "tests" / "data" / "photos").string());
+         }},
         one_thread_rule("tint colourize", Needs::nothing,
                         "the photos are the test's fixtures (photo.jpg, holiday/...)"),
         one_thread_rule("tint detect", Needs::nothing,

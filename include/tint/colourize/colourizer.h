@@ -35,6 +35,8 @@ struct ColourizeOptions {
   // ab-bins models: how to decode, instead of the model's own (its run's --decode / --temperature). A palette model
   // refuses it (tint::Error): its prediction is the argmax colour.
   std::optional<data::AbDecoding> decoding;
+  // Colourizer::picture: the grey input and the colourized image next to each other.
+  bool side_by_side = false;
 };
 
 class Colourizer {
@@ -49,6 +51,8 @@ class Colourizer {
   torch::Tensor colourize(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
   // The same, as the bytes an image file holds: round(255 v), (3, H, W) uint8, a quarter of the float's memory.
   torch::Tensor colourize_bytes(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
+  // What `tint colourize` writes: colourize_bytes, or with options.side_by_side grey | colourized as (3, H, 2W) float.
+  torch::Tensor picture(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
 
   bool predicts_ab() const { return predicts_ab_; }
   const data::Palette& palette() const { return palette_; }       // palette models

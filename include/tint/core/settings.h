@@ -3,7 +3,8 @@
 // flags (apps/tint/settings_flags.h), config.json reading and writing, validation and sweeps all read the table, so
 // a setting is declared once and every path checks it with the same range and the same message.
 //
-// Rows are made with the builders below (integer, real, choice, enumeration, text, path, boolean) from an accessor
+// Rows are made with the builders below (integer, real, choice, enumeration, text, optional_text, path, boolean,
+// switch_flag) from an accessor
 // that returns the field; lift() reuses a table of an inner struct (models::ModelConfig inside train::TrainConfig).
 // A row may apply to some configs only (a training setting of one kind of colour target): its `refuse_use` says
 // why not, and check_applicable() is the one check of every such row, for flags given and for values in use.
@@ -34,6 +35,9 @@ struct Setting {
   bool sweepable = false;
   bool on_cli = true;         // false: recorded in config.json only (e.g. the thread count a run started with)
   bool negated_flag = false;  // a boolean whose flag turns it off: --no-shuffle sets shuffle = false
+  // A boolean whose flag takes no value: --raw sets raw = true, and the word after it is never read as its value
+  // (`tint colourize --raw photo.jpg`). config.json and sweeps still spell it true / false.
+  bool bare_flag = false;
 
   std::function<std::string(const Config&)> show;  // the value as a flag would spell it
   // Sets the field from flag text; throws tint::Error naming the flag when the text is not a valid value.
@@ -306,6 +310,15 @@ Setting<Config> text(std::string flag, std::string key, std::function<std::strin
   return s;
 }
 
+// A text whose empty value means "not given" (a --run or --cfg that a command may leave out).
+template <class Config>
+Setting<Config> optional_text(std::string flag, std::string key, std::function<std::string&(Config&)> field,
+                              std::string help) {
+  auto s = text<Config>(std::move(flag), std::move(key), std::move(field), std::move(help));
+  s.check = [](const Config&) {};
+  return s;
+}
+
 // A file path; empty means "none". A flag value must name an existing file.
 template <class Config>
 Setting<Config> path(std::string flag, std::string key, std::function<std::filesystem::path&(Config&)> field,
@@ -340,6 +353,14 @@ Setting<Config> boolean(std::string flag, std::string key, std::function<bool&(C
   return s;
 }
 
+// A boolean that is off by default and whose bare flag turns it on (see Setting::bare_flag).
+template <class Config>
+Setting<Config> switch_flag(std::string flag, std::string key, std::function<bool&(Config&)> field, std::string help) {
+  auto s = boolean<Config>(std::move(flag), std::move(key), std::move(field), /*negated_flag=*/false, std::move(help));
+  s.bare_flag = true;
+  return s;
+}
+
 // A row of an inner struct's table as a row of the outer struct's, reached through `inner`.
 template <class Outer, class Inner>
 Setting<Outer> lift(const Setting<Inner>& row, std::function<Inner&(Outer&)> inner) {
@@ -351,6 +372,7 @@ Setting<Outer> lift(const Setting<Inner>& row, std::function<Inner&(Outer&)> inn
   s.sweepable = row.sweepable;
   s.on_cli = row.on_cli;
   s.negated_flag = row.negated_flag;
+  s.bare_flag = row.bare_flag;
   auto in = [inner](const Outer& c) -> const Inner& { return inner(const_cast<Outer&>(c)); };
   s.show = [row, in](const Outer& c) { return row.show(in(c)); };
   s.parse = [row, inner](Outer& c, const std::string& t) { row.parse(inner(c), t); };

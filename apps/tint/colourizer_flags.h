@@ -1,0 +1,22 @@
+// --run, --checkpoint and --pretrained for the commands that use a trained colourizer (colourize, evaluate --images):
+// the rows of colourize::colourizer_choice_settings(), one of them given, and the colourizer they name.
+#pragma once
+
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "tint/colourize/colourize_settings.h"
+#include "tint/colourize/colourizer.h"
+
+namespace tint::cli {
+
+// `run_help` replaces --run's help where the command reads more of the run than its model.
+void add_colourizer_flags(CLI::App& cmd, colourize::ColourizerChoice& choice, const std::string& run_help = "");
+
+// The chosen model (the shipped ones from the installed or source tree), decoding as `decoding` says when given;
+// --decode / --temperature with a palette model is refused before any image is read.
+colourize::Colourizer chosen_colourizer(const colourize::ColourizerChoice& choice,
+                                        const std::optional<data::AbDecoding>& decoding);
+
+}  // namespace tint::cli
