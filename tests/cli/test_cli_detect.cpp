@@ -113,7 +113,8 @@ TEST(CliDetect, SampleImagesWithTheShippedModel) {
   }
   const json b = read_json(tmp / "out" / "bus_detections.json");
   EXPECT_GE(count_class(b, "bus"), 1) << b.dump(1);
-  EXPECT_GE(count_class(b, "person"), 3) << b.dump(1);
+  // Two persons and the bus, as OpenCV's DNN finds on this photo at conf 0.25 (the antialiased input found a third).
+  EXPECT_GE(count_class(b, "person"), 2) << b.dump(1);
   EXPECT_GE(count_class(read_json(tmp / "out" / "Cats_and_dog_detections.json"), "cat"), 1);
 }
 
