@@ -16,7 +16,10 @@ layer, far more than OpenCV's TBB, which hands the work to the thread that is ru
 step's images/s (tint only: OpenCV's DNN does not train). Measures:
   forward b1, b16  the network alone on a prepared input, batch 1 and 16;
   detect           one photo from its file to boxes on it: decode, resize, forward, decode + NMS (no drawing);
-  decode, resize, post   the detect path's stages one by one (post: box decoding and NMS);
+  detect DCT       tint's detect with the JPEG decoded by libjpeg-turbo's DCT scaling at the smallest of 1/2, 1/4,
+                   1/8 that keeps --size (data::read_image_reduced), against OpenCV's usual detect;
+  decode, resize, post   the detect path's stages one by one (post: box decoding and NMS); decode DCT: tint's
+                   reduced decode against OpenCV's cv2.imread;
   train            forward + YOLO loss + backward + Adam, batch 16 of COCO128 at --size, the first --freeze 10
                    layers frozen, as `tint detect train` (augmentation left out).
 --data is the detection data folder (yolo-fastest-1.1/, samples/bus.jpg, coco128/): default $TINT_DETECTION_DIR,
@@ -68,10 +71,12 @@ def main():
     common = ["--image", image, "--size", str(args.size), "--batch-sizes", args.batch_sizes,
               "--warmup", str(args.warmup), "--repeats", str(args.repeats)]
 
-    # (key in the runs' JSON, label): ms measures both implementations report.
-    measures = [(("forward_ms", b), f"forward b{b}") for b in batches] + [
-        (("detect_ms",), "detect"), (("decode_ms",), "decode"), (("resize_ms",), "resize"),
-        (("postprocess_ms",), "post")]
+    # (tint's key in the runs' JSON, OpenCV's key, label): ms measures both implementations report. "detect DCT"
+    # and "decode DCT" are tint's path with the JPEG decoded by DCT scaling (OpenCV's side: its usual path).
+    measures = [(("forward_ms", b), ("forward_ms", b), f"forward b{b}") for b in batches] + [
+        (("detect_ms",), ("detect_ms",), "detect"), (("detect_scaled_ms",), ("detect_ms",), "detect DCT"),
+        (("decode_ms",), ("decode_ms",), "decode"), (("decode_scaled_ms",), ("decode_ms",), "decode DCT"),
+        (("resize_ms",), ("resize_ms",), "resize"), (("postprocess_ms",), ("postprocess_ms",), "post")]
 
     def value(result, key):
         v = result
@@ -105,9 +110,9 @@ def main():
                     result["load_average"] = load
                     results[impl].append(result)
                     runs.append({"model": model, "threads": threads, "round": r, **result})
-            for key, label in measures:
-                tints = [value(x, key) for x in results["tint"]]
-                opencvs = [value(x, key) for x in results["opencv"]]
+            for tint_key, opencv_key, label in measures:
+                tints = [value(x, tint_key) for x in results["tint"]]
+                opencvs = [value(x, opencv_key) for x in results["opencv"]]
                 row = {"model": model, "threads": threads, "measure": label,
                        "tint_ms": statistics.median(tints), "opencv_ms": statistics.median(opencvs),
                        "speed_ratio": statistics.median(o / t for t, o in zip(tints, opencvs)),

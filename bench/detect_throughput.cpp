@@ -4,7 +4,8 @@
 //   forward   the network alone on a prepared input (bus.jpg as tint makes it, repeated to the batch), as OpenCV's
 //             net.forward of the yolo layers' inputs;
 //   detect    the whole per-photo path of `tint detect` but drawing and writing: read and decode the file, resize,
-//             forward, decode, NMS, boxes back onto the photo (Detector::detect);
+//             forward, decode, NMS, boxes back onto the photo (Detector::detect); detect_scaled the same with the
+//             JPEG decoded by DCT scaling at the smallest size keeping --size (data::read_image_reduced);
 //   train     one fine-tuning step as `tint detect train` takes it (fine_tune.cpp): forward in train mode with the
 //             first --freeze layers frozen and their batchnorm statistics fixed, the YOLO loss, backward, Adam step.
 //             Images come from a labelled dataset (COCO128), decoded and resized once beforehand as fine_tune
@@ -26,6 +27,7 @@
 #include "tint/data/detection_dataset.h"
 #include "tint/data/detection_labels.h"
 #include "tint/data/image_io.h"
+#include "tint/data/reduced_image.h"
 #include "tint/detect/darknet_model.h"
 #include "tint/detect/darknet_weights.h"
 #include "tint/detect/detector.h"
@@ -58,13 +60,14 @@ struct TrainImage {
   std::vector<tint::data::LabelledBox> boxes;  // in network-input pixels
 };
 
-std::vector<TrainImage> cache_train_images(const std::string& dir, const std::vector<std::string>& names, int side) {
+std::vector<TrainImage> cache_train_images(const std::string& dir, const std::vector<std::string>& names, int side,
+                                           tint::detect::Resample resample) {
   const auto set = tint::data::read_detection_dataset(dir, names);
   if (set.images.empty()) throw tint::Error(dir + ": no training images");
   std::vector<TrainImage> images;
   for (const auto& image : set.images) {
-    const auto in =
-        tint::detect::network_input(tint::data::read_image(image.path), side, side, tint::detect::ResizeMode::stretch);
+    const auto in = tint::detect::network_input(tint::data::read_image(image.path), side, side,
+                                                tint::detect::ResizeMode::stretch, resample);
     TrainImage t{tint::data::to_bytes(in.pixels), {}};
     for (auto b : image.objects) {
       b.box = {b.box.x1 * in.placement.scale_x, b.box.y1 * in.placement.scale_y, b.box.x2 * in.placement.scale_x,
@@ -98,6 +101,10 @@ int main(int argc, char** argv) {
   app.add_option("--freeze", freeze, "Layers frozen in training, as `tint detect train --freeze`");
   app.add_option("--memory-format", memory_format, "channels-last (tint's default) or contiguous")
       ->check(CLI::IsMember({"channels-last", "contiguous"}));
+  std::string resample_name = tint::detect::to_string(tint::detect::DetectOptions{}.resample);
+  app.add_option("--resample", resample_name, "darknet or antialias, as `tint detect --resample`")
+      ->check(CLI::IsMember({"darknet", "antialias"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     tint::configure_threads(threads);
@@ -113,13 +120,19 @@ int main(int argc, char** argv) {
     const tint::detect::Detector detector(model, class_names);
     tint::detect::DetectOptions options;
     options.size = size;
-    nlohmann::json result{{"impl", "tint"},     {"cfg", cfg},
-                          {"size", size},       {"threads", torch::get_num_threads()},
-                          {"repeats", repeats}, {"memory_format", memory_format}};
+    options.resample = resample_name == "darknet" ? tint::detect::Resample::darknet : tint::detect::Resample::antialias;
+    nlohmann::json result{{"impl", "tint"},
+                          {"cfg", cfg},
+                          {"size", size},
+                          {"threads", torch::get_num_threads()},
+                          {"repeats", repeats},
+                          {"memory_format", memory_format},
+                          {"resample", resample_name}};
 
     // (a) The network alone: the same input tensor every call, as the reference's blob.
     const auto photo = tint::data::read_image(image_path);
-    const auto input = tint::detect::network_input(photo, size, size, tint::detect::ResizeMode::stretch).pixels;
+    const auto input =
+        tint::detect::network_input(photo, size, size, tint::detect::ResizeMode::stretch, options.resample).pixels;
     nlohmann::json forward = nlohmann::json::object();
     {
       torch::NoGradGuard no_grad;  // as Detector::detect
@@ -136,10 +149,20 @@ int main(int argc, char** argv) {
     result["detect_ms"] = median_ms(
         warmup, repeats, [&] { found = detector.detect(tint::data::read_image(image_path), options).size(); });
     result["detections"] = found;
+    // The same with the JPEG decoded by DCT scaling at the smallest size that keeps the input size
+    // (data::read_image_reduced), the boxes mapped onto the full photo.
+    size_t found_scaled = 0;
+    result["detect_scaled_ms"] = median_ms(warmup, repeats, [&] {
+      found_scaled = detector.detect(tint::data::read_image_reduced(image_path, size, size), options).size();
+    });
+    result["detections_scaled"] = found_scaled;
+    result["decode_scaled_ms"] =
+        median_ms(warmup, repeats, [&] { tint::data::read_image_reduced(image_path, size, size); });
     // Where that time goes: its stages one by one (the forward is forward_ms at batch 1).
     result["decode_ms"] = median_ms(warmup, repeats, [&] { tint::data::read_image(image_path); });
-    result["resize_ms"] = median_ms(
-        warmup, repeats, [&] { tint::detect::network_input(photo, size, size, tint::detect::ResizeMode::stretch); });
+    result["resize_ms"] = median_ms(warmup, repeats, [&] {
+      tint::detect::network_input(photo, size, size, tint::detect::ResizeMode::stretch, options.resample);
+    });
     {
       torch::NoGradGuard no_grad;
       const auto raw = model->forward(input.unsqueeze(0));
@@ -149,7 +172,7 @@ int main(int argc, char** argv) {
 
     // (c) A fine-tuning step, as fine_tune.cpp runs one.
     if (!train_data.empty()) {
-      const auto images = cache_train_images(train_data, class_names, size);
+      const auto images = cache_train_images(train_data, class_names, size, options.resample);
       auto trainee = tint::detect::build_darknet_model(cfg);
       tint::detect::load_weights(*trainee, weights);
       trainee->set_memory_format(format);

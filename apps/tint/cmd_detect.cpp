@@ -32,6 +32,11 @@ detect::DetectorFiles detector_files(const detect::DetectorChoice& choice) {
   return detect::detector_files(choice, choice.run.empty() ? shipped_detector_dir() : fs::path());
 }
 
+// A fine-tuned model sees photos resampled as its run trained (unless --resample says otherwise).
+void resample_as_run(const CLI::App& cmd, const detect::DetectorChoice& choice, detect::Resample& resample) {
+  if (!choice.run.empty() && cmd.count("--resample") == 0) resample = detect::run_resample(choice.run);
+}
+
 void add_detect_evaluate(CLI::App& detect, SharedFlags& shared) {
   struct Flags {
     std::string data, images, json;
@@ -49,9 +54,10 @@ void add_detect_evaluate(CLI::App& detect, SharedFlags& shared) {
   add_detector_flags(*cmd, f->model);
   add_settings(*cmd, detect::evaluation_settings(), f->options);
   add_threads_flag(*cmd, shared);
-  cmd->callback([f, &shared] {
+  cmd->callback([f, &shared, cmd] {
     apply_threads(shared);
     const auto model = detector_files(f->model);
+    resample_as_run(*cmd, f->model, f->options.detect.resample);
     const auto detector = detect::Detector::from_files(model.cfg, model.weights, model.names);
     data::DetectionDatasetOptions data_options;
     data_options.image_list = f->images;
@@ -110,6 +116,7 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
     auto files = expand_inputs(f->inputs);
     if (files.empty()) throw Error("no images found in the given folders");
     const auto model = detector_files(f->model);
+    resample_as_run(*cmd, f->model, f->options.resample);
     const auto detector = detect::Detector::from_files(model.cfg, model.weights, model.names);
     const auto input = detector.input_size(f->options);
     ensure_directory(f->out_dir);

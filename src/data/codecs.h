@@ -14,11 +14,16 @@ namespace tint::data::codecs {
 struct Decoded {
   torch::Tensor pixels;
   int orientation = 1;
+  int64_t stored_width = 0, stored_height = 0;  // the file's size (as stored, before the orientation)
+  int scale = 1;                                // pixels is the image at 1 / scale (decode_jpeg's DCT scaling)
 };
 
 // Each throws tint::Error("<name>: ...") with the library's own reason, or the size and the limit when the header
 // declares more than max_pixels pixels (checked before any pixel buffer is allocated).
-Decoded decode_jpeg(std::string_view bytes, const std::string& name, int64_t max_pixels);
+// decode_jpeg with min_width or min_height > 0 decodes at the smallest DCT scale of 1/8, 1/4 and 1/2 that keeps at
+// least min_width x min_height pixels upright (orientations 5-8 swap the sides), and whole when none does.
+Decoded decode_jpeg(std::string_view bytes, const std::string& name, int64_t max_pixels, int min_width = 0,
+                    int min_height = 0);
 Decoded decode_png(std::string_view bytes, const std::string& name, int64_t max_pixels);
 Decoded decode_webp(std::string_view bytes, const std::string& name, int64_t max_pixels);
 

@@ -9,6 +9,7 @@
 #include "codecs.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/data/reduced_image.h"
 
 namespace tint::data {
 namespace fs = std::filesystem;
@@ -110,6 +111,27 @@ torch::Tensor decode_image(const std::string& bytes, const std::string& name, co
 
 torch::Tensor read_image(const fs::path& path, const ReadOptions& options) {
   return decode_image(read_file(path), path.string(), options);
+}
+
+ReducedImage read_image_reduced(const fs::path& path, int min_width, int min_height, const ReadOptions& options) {
+  if (min_width < 0 || min_height < 0) {
+    throw Error(fmt::format("read_image_reduced: the minimum size {}x{} must not be negative", min_width, min_height));
+  }
+  const std::string bytes = read_file(path), name = path.string();
+  ReducedImage image;
+  if (format_of(bytes) != Format::Jpeg || (min_width == 0 && min_height == 0)) {
+    image.pixels = decode_image(bytes, name, options);
+    image.width = image.pixels.size(2);
+    image.height = image.pixels.size(1);
+    return image;
+  }
+  const auto decoded = codecs::decode_jpeg(bytes, name, options.max_pixels, min_width, min_height);
+  image.pixels = apply_exif_orientation(decoded.pixels, decoded.orientation);
+  const bool swapped = decoded.orientation >= 5;
+  image.width = swapped ? decoded.stored_height : decoded.stored_width;
+  image.height = swapped ? decoded.stored_width : decoded.stored_height;
+  image.scale = decoded.scale;
+  return image;
 }
 
 std::string encode_png(const torch::Tensor& image, const WriteOptions& options) {

@@ -77,6 +77,24 @@ bool read_header(Decompressor& d, const unsigned char* bytes, unsigned long size
   return true;
 }
 
+// Between the phases: decode at 1 / denominator (libjpeg-turbo scales the inverse DCT). False when libjpeg refused.
+bool set_scale(Decompressor& d, int denominator) {
+  if (setjmp(d.handler.jump)) return false;
+  d.info.scale_num = 1;
+  d.info.scale_denom = static_cast<unsigned int>(denominator);
+  jpeg_calc_output_dimensions(&d.info);
+  return true;
+}
+
+// The largest denominator of 8, 4 and 2 whose output, ceil(side / denominator), keeps need_w x need_h; 1 if none.
+int dct_denominator(int64_t width, int64_t height, int64_t need_w, int64_t need_h) {
+  for (int denominator : {8, 4, 2}) {
+    const int64_t w = (width + denominator - 1) / denominator, h = (height + denominator - 1) / denominator;
+    if (w >= need_w && h >= need_h) return denominator;
+  }
+  return 1;
+}
+
 // Phase 2: the pixels, row by row, into `out` (height rows of width * components bytes).
 bool read_pixels(Decompressor& d, unsigned char* out) {
   if (setjmp(d.handler.jump)) return false;
@@ -137,7 +155,8 @@ bool compress(Compressor& c, const unsigned char* pixels, int height, int width,
 
 }  // namespace
 
-Decoded decode_jpeg(std::string_view bytes, const std::string& name, int64_t max_pixels) {
+Decoded decode_jpeg(std::string_view bytes, const std::string& name, int64_t max_pixels, int min_width,
+                    int min_height) {
   Decompressor d;
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   if (!read_header(d, data, static_cast<unsigned long>(bytes.size()))) {
@@ -153,6 +172,17 @@ Decoded decode_jpeg(std::string_view bytes, const std::string& name, int64_t max
         break;
       }
     }
+  }
+  result.stored_width = d.info.image_width;
+  result.stored_height = d.info.image_height;
+  if (min_width > 0 || min_height > 0) {
+    const bool swapped = result.orientation >= 5;  // the upright image's width is the stored height
+    const int denominator = dct_denominator(d.info.image_width, d.info.image_height, swapped ? min_height : min_width,
+                                            swapped ? min_width : min_height);
+    if (denominator > 1 && !set_scale(d, denominator)) {
+      throw Error(fmt::format("{}: cannot decode JPEG: {}", name, d.handler.message));
+    }
+    result.scale = denominator;
   }
   const int64_t h = d.info.output_height, w = d.info.output_width, c = d.info.output_components;
   auto hwc = torch::empty({h, w, c}, torch::kUInt8);

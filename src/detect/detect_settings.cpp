@@ -2,6 +2,7 @@
 
 #include "tint/core/error.h"
 #include "tint/detect/fine_tune.h"
+#include "tint/detect/fine_tune_config.h"
 #include "tint/runs/run_kind.h"
 
 namespace tint::detect {
@@ -38,6 +39,11 @@ DetectorFiles detector_files(const DetectorChoice& choice, const std::filesystem
   return files;
 }
 
+Resample run_resample(const std::filesystem::path& run) {
+  const auto json = runs::read_config(run, runs::RunKind::detection);
+  return fine_tune_config_from_json(json, (run / run_files::kConfig).string()).resample;
+}
+
 // A settings table reads as one row per setting: clang-format would break every row whose accessor is a
 // lambda onto several lines.
 // clang-format off
@@ -51,6 +57,9 @@ const SettingsTable<DetectOptions>& detect_settings() {
                                   {ResizeMode::letterbox, to_string(ResizeMode::letterbox)}},
                                  "stretch: both sides to --size, as darknet and the model's training; letterbox: keep "
                                  "the aspect ratio, pad with grey"),
+      enumeration<C, Resample>("resample", "resample", [](C& c) -> Resample& { return c.resample; }, resample_names(),
+                               "darknet: plain bilinear on darknet's grid, as the model was trained (resize_image); "
+                               "antialias: averages what each input pixel covers when shrinking"),
       real_between<C, float>("conf", "conf", [](C& c) -> float& { return c.post.conf; }, 0.0f, 1.0f,
                              "Keep detections whose objectness x class probability reaches this"),
       real_between<C, float>("iou", "iou", [](C& c) -> float& { return c.post.iou; }, 0.0f, 1.0f,
@@ -71,10 +80,15 @@ const SettingsTable<DatasetEvaluationOptions>& evaluation_settings() {
     return SettingsTable<C>{
         lift<C, DetectOptions>(*find_setting(detect_settings(), "size"), detect),
         lift<C, DetectOptions>(*find_setting(detect_settings(), "resize"), detect),
+        lift<C, DetectOptions>(*find_setting(detect_settings(), "resample"), detect),
         real_between<C, float>("conf", "report_conf", [](C& c) -> float& { return c.report_conf; }, 0.0f, 1.0f,
                                "Confidence at which precision and recall are counted (AP uses every detection down "
                                "to 0.001)"),
         lift<C, DetectOptions>(*find_setting(detect_settings(), "iou"), detect),
+        enumeration<C, PhotoDecode>("decode", "decode", [](C& c) -> PhotoDecode& { return c.decode; },
+                                    {{PhotoDecode::full, "full"}, {PhotoDecode::dct, "dct"}},
+                                    "full: decode each photo whole; dct: JPEGs by DCT scaling at the smallest of 1/2, "
+                                    "1/4, 1/8 that keeps the input size (faster, other pixels)"),
     };
   }();
   return table;

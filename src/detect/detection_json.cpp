@@ -20,15 +20,18 @@ nlohmann::json detections_json(const std::vector<data::Detection>& found, const 
                     {"y2", d.box.y2}});
   }
   const auto& o = context.options;
-  return {
-      {"image", context.image.string()},
-      {"width", context.width},
-      {"height", context.height},
-      {"model", {{"cfg", context.cfg.string()}, {"weights", context.weights.string()}}},
-      {"input", {{"width", context.input.first}, {"height", context.input.second}, {"resize", to_string(o.resize)}}},
-      {"conf", o.post.conf},
-      {"iou", o.post.iou},
-      {"detections", list}};
+  return {{"image", context.image.string()},
+          {"width", context.width},
+          {"height", context.height},
+          {"model", {{"cfg", context.cfg.string()}, {"weights", context.weights.string()}}},
+          {"input",
+           {{"width", context.input.first},
+            {"height", context.input.second},
+            {"resize", to_string(o.resize)},
+            {"resample", to_string(o.resample)}}},
+          {"conf", o.post.conf},
+          {"iou", o.post.iou},
+          {"detections", list}};
 }
 
 std::string detection_summary(const std::vector<data::Detection>& found, const std::vector<std::string>& names) {

@@ -34,8 +34,23 @@ std::pair<int, int> Detector::input_size(const DetectOptions& options) const {
 }
 
 std::vector<data::Detection> Detector::detect(const torch::Tensor& image, const DetectOptions& options) const {
+  return detect_scaled(image, 1, image.dim() == 3 ? image.size(2) : 0, image.dim() == 3 ? image.size(1) : 0, options);
+}
+
+std::vector<data::Detection> Detector::detect(const data::ReducedImage& photo, const DetectOptions& options) const {
+  return detect_scaled(photo.pixels, photo.scale, photo.width, photo.height, options);
+}
+
+std::vector<data::Detection> Detector::detect_scaled(const torch::Tensor& image, int scale, int64_t width,
+                                                     int64_t height, const DetectOptions& options) const {
   const auto [w, h] = input_size(options);
-  const auto input = network_input(image, w, h, options.resize);
+  auto input = network_input(image, w, h, options.resize, options.resample);
+  if (scale != 1) {  // input pixels -> reduced pixels -> the photo's (times scale), clipped to the photo
+    input.placement.scale_x /= float(scale);
+    input.placement.scale_y /= float(scale);
+    input.placement.image_w = static_cast<int>(width);
+    input.placement.image_h = static_cast<int>(height);
+  }
   torch::NoGradGuard no_grad;
   model_.ptr()->eval();  // a model shared with a trainer may be in train mode (batch statistics, dropout)
   const auto raw = model_->forward(input.pixels.unsqueeze(0));

@@ -4,6 +4,7 @@
 
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
+#include "tint/data/reduced_image.h"
 
 namespace tint::detect {
 
@@ -23,8 +24,11 @@ Evaluation evaluate_dataset(const Detector& detector, const data::DetectionDatas
   std::vector<std::vector<data::Detection>> found;
   std::vector<std::vector<data::LabelledBox>> truths;
   const auto total = static_cast<int64_t>(dataset.images.size());
+  const auto [input_w, input_h] = detector.input_size(options.detect);
   for (const auto& image : dataset.images) {
-    found.push_back(detector.detect(data::read_image(image.path), options.detect));
+    found.push_back(options.decode == PhotoDecode::dct
+                        ? detector.detect(data::read_image_reduced(image.path, input_w, input_h), options.detect)
+                        : detector.detect(data::read_image(image.path), options.detect));
     truths.push_back(image.objects);
     if (progress) progress(static_cast<int64_t>(found.size()), total);
   }

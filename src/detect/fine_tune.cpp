@@ -51,9 +51,11 @@ void write_predictions(const fs::path& png, const Detector& detector, const std:
 }
 
 // The validation columns of a metrics row: mAP, precision and recall (%) on the whole validation set.
-DetectEpoch validation_scores(const Detector& detector, const data::DetectionDataset& val, int side) {
+DetectEpoch validation_scores(const Detector& detector, const data::DetectionDataset& val, int side,
+                              Resample resample) {
   auto options = default_evaluation_options();
   options.detect.size = side;
+  options.detect.resample = resample;  // the run's: validation photos made into inputs as the training ones
   const auto e = evaluate_dataset(detector, val, options);
   DetectEpoch row;
   row.map50 = 100 * e.map50;
@@ -99,7 +101,7 @@ class DetectionRun final : public runs::RunSteps {
   // Row 0: the starting model's validation, before any training (rank 0).
   void record_start() {
     const auto t0 = runs::Clock::now();
-    auto before = validation_scores(detector_, in_.val_set, in_.side);
+    auto before = validation_scores(detector_, in_.val_set, in_.side, c_.resample);
     before.box_loss = before.objectness_loss = before.class_loss = before.train_loss = kNoLoss;
     before.seconds = std::chrono::duration<double>(runs::Clock::now() - t0).count();
     history_.push_back(before);
@@ -149,7 +151,7 @@ class DetectionRun final : public runs::RunSteps {
 
   void end_epoch(int epoch, const std::vector<double>& mean, runs::Clock::time_point started) override {
     // Rank 0 validates on the whole set (the others wait at the next step's collectives).
-    auto row = dp_.leader() ? validation_scores(detector_, in_.val_set, in_.side) : DetectEpoch{};
+    auto row = dp_.leader() ? validation_scores(detector_, in_.val_set, in_.side, c_.resample) : DetectEpoch{};
     row.epoch = epoch + 1;
     row.box_loss = mean.at(0);
     row.objectness_loss = mean.at(1);
@@ -248,7 +250,7 @@ FineTuneInputs read_inputs(const FineTuneJob& job, const FineTuneConfig& c, bool
   if (in.val_set.images.empty()) throw Error("no validation images");
   for (auto [set, images, what] : {std::tuple{&in.train_set, &in.train_images, "training set"},
                                    std::tuple{&in.val_set, &in.val_images, "validation set"}}) {
-    *images = cache_images(*set, in.side, [&](int64_t done, int64_t total) {
+    *images = cache_images(*set, in.side, c.resample, [&](int64_t done, int64_t total) {
       if (observer) observer->on_batch(0, done, total);
     });
     note(fmt::format("{}: {} images decoded at {}x{}", what, images->size(), in.side, in.side));

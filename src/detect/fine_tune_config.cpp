@@ -53,6 +53,9 @@ const SettingsTable<FineTuneConfig>& fine_tune_settings() {
                      "Epochs over which the learning rate ramps up from 0"),
         integer<C, int>("size", "size", [](C& c) -> int& { return c.size; }, 0, 4096,
                         "Network input side, a multiple of 32 (0 = the cfg's)"),
+        enumeration<C, Resample>("resample", "resample", [](C& c) -> Resample& { return c.resample; }, resample_names(),
+                                 "Photos to the input size: darknet's plain bilinear (as the model was pretrained) "
+                                 "or antialias"),
         non_negative("flip", "flip", &C::flip, "Probability of a horizontal flip"),
         non_negative("scale", "scale", &C::scale, "Zoom drawn from [1 - scale, 1 + scale]"),
         non_negative("translate", "translate", &C::translate, "Shift drawn from +-translate of each side"),
@@ -110,6 +113,7 @@ nlohmann::json to_json(const FineTuneConfig& c) { return settings_to_json(fine_t
 
 FineTuneConfig fine_tune_config_from_json(const nlohmann::json& j, const std::string& source) {
   FineTuneConfig c;
+  c.resample = Resample::antialias;  // runs written before the key existed trained on antialiased inputs
   settings_from_json(fine_tune_settings(), j, source, c);
   return c;
 }

@@ -6,11 +6,11 @@
 
 namespace tint::detect {
 
-std::vector<CachedImage> cache_images(const data::DetectionDataset& set, int side,
+std::vector<CachedImage> cache_images(const data::DetectionDataset& set, int side, Resample resample,
                                       const std::function<void(int64_t, int64_t)>& progress) {
   std::vector<CachedImage> images;
   for (const auto& image : set.images) {
-    const auto in = network_input(data::read_image(image.path), side, side, ResizeMode::stretch);
+    const auto in = network_input(data::read_image(image.path), side, side, ResizeMode::stretch, resample);
     CachedImage c{data::to_bytes(in.pixels), {}};
     for (auto b : image.objects) {
       b.box = {b.box.x1 * in.placement.scale_x, b.box.y1 * in.placement.scale_y, b.box.x2 * in.placement.scale_x,

@@ -10,6 +10,7 @@
 
 #include "tint/data/boxes.h"
 #include "tint/data/detection_dataset.h"
+#include "tint/detect/network_input.h"
 
 namespace tint::detect {
 
@@ -18,9 +19,9 @@ struct CachedImage {
   std::vector<data::LabelledBox> boxes;  // in network-input pixels
 };
 
-// Every image of `set` stretched to side x side (as darknet trains), its boxes scaled alike. `progress(done, total)`
+// Every image of `set` stretched to side x side (as darknet trains) with `resample`, its boxes scaled alike. `progress(done, total)`
 // is called after each image.
-std::vector<CachedImage> cache_images(const data::DetectionDataset& set, int side,
+std::vector<CachedImage> cache_images(const data::DetectionDataset& set, int side, Resample resample,
                                       const std::function<void(int64_t, int64_t)>& progress);
 
 }  // namespace tint::detect

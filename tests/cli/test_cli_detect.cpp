@@ -96,7 +96,7 @@ TEST(CliDetect, SampleImagesWithTheShippedModel) {
     EXPECT_EQ(j.at("image").get<std::string>(), input.string());
     EXPECT_EQ(j.at("width").get<int64_t>(), original.size(2));
     EXPECT_EQ(j.at("height").get<int64_t>(), original.size(1));
-    EXPECT_EQ(j.at("input"), (json{{"width", 320}, {"height", 320}, {"resize", "stretch"}}));
+    EXPECT_EQ(j.at("input"), (json{{"width", 320}, {"height", 320}, {"resize", "stretch"}, {"resample", "darknet"}}));
     EXPECT_FLOAT_EQ(j.at("conf").get<float>(), 0.25f);
     expect_valid_detections(j, 0.25);
     // The drawn copy is the full-resolution photo, as JPEG.
@@ -113,7 +113,8 @@ TEST(CliDetect, SampleImagesWithTheShippedModel) {
   }
   const json b = read_json(tmp / "out" / "bus_detections.json");
   EXPECT_GE(count_class(b, "bus"), 1) << b.dump(1);
-  EXPECT_GE(count_class(b, "person"), 3) << b.dump(1);
+  // Two persons and the bus, as OpenCV's DNN finds on this photo at conf 0.25 (the antialiased input found a third).
+  EXPECT_GE(count_class(b, "person"), 2) << b.dump(1);
   EXPECT_GE(count_class(read_json(tmp / "out" / "Cats_and_dog_detections.json"), "cat"), 1);
 }
 
@@ -204,9 +205,16 @@ TEST(CliDetect, BadFlagsAreOneLineErrorsAndWriteNothing) {
   const auto photo = q(surfers());
   const auto cfg = q(test::embedded_yolo_fastest_dir() / "yolo-fastest-1.1.cfg");
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"--size 100", "--size"},      {"--size 4097", "--size"},         {"--conf 2", "--conf"},
-      {"--iou -0.5", "--iou"},       {"--resize crop", "--resize"},     {"--format gif", "--format"},
-      {"--cfg " + cfg, "--weights"}, {"--run x --cfg " + cfg, "--cfg"}, {"--quality 0", "--quality"},
+      {"--size 100", "--size"},
+      {"--size 4097", "--size"},
+      {"--conf 2", "--conf"},
+      {"--iou -0.5", "--iou"},
+      {"--resize crop", "--resize"},
+      {"--format gif", "--format"},
+      {"--resample cubic", "--resample"},
+      {"--cfg " + cfg, "--weights"},
+      {"--run x --cfg " + cfg, "--cfg"},
+      {"--quality 0", "--quality"},
   };
   for (const auto& [flags, named] : cases) {
     SCOPED_TRACE(flags);
@@ -233,20 +241,26 @@ TEST(CliDetect, BadFlagsAreOneLineErrorsAndWriteNothing) {
   }
 }
 
-TEST(CliDetect, LetterboxAndSizeAreUsedAndRecorded) {
+TEST(CliDetect, LetterboxSizeAndResampleAreUsedAndRecorded) {
   test::TempDir tmp;
   const auto photo = q(surfers());
-  for (const auto& [flags, out] :
-       {std::pair{"", "plain"}, {"--resize letterbox", "letterbox"}, {"--size 416", "big"}}) {
+  for (const auto& [flags, out] : {std::pair{"", "plain"},
+                                   {"--resize letterbox", "letterbox"},
+                                   {"--size 416", "big"},
+                                   {"--resample antialias", "antialias"}}) {
     auto r = run_tint(fmt::format("detect {} {} --out-dir {} --threads 1", photo, flags, q(tmp / out)));
     ASSERT_EQ(r.exit_code, 0) << flags << r.err;
   }
   const json plain = read_json(tmp / "plain" / "kodim12_detections.json");
   const json letterbox = read_json(tmp / "letterbox" / "kodim12_detections.json");
   const json big = read_json(tmp / "big" / "kodim12_detections.json");
-  EXPECT_EQ(letterbox.at("input"), (json{{"width", 320}, {"height", 320}, {"resize", "letterbox"}}));
-  EXPECT_EQ(big.at("input"), (json{{"width", 416}, {"height", 416}, {"resize", "stretch"}}));
-  for (const json* j : {&letterbox, &big}) {
+  const json antialias = read_json(tmp / "antialias" / "kodim12_detections.json");
+  EXPECT_EQ(letterbox.at("input"),
+            (json{{"width", 320}, {"height", 320}, {"resize", "letterbox"}, {"resample", "darknet"}}));
+  EXPECT_EQ(big.at("input"), (json{{"width", 416}, {"height", 416}, {"resize", "stretch"}, {"resample", "darknet"}}));
+  EXPECT_EQ(antialias.at("input"),
+            (json{{"width", 320}, {"height", 320}, {"resize", "stretch"}, {"resample", "antialias"}}));
+  for (const json* j : {&letterbox, &big, &antialias}) {
     expect_valid_detections(*j, 0.25);
     EXPECT_GE(count_class(*j, "person"), 1);
     EXPECT_NE(j->at("detections"), plain.at("detections"));  // another network input, other numbers
@@ -387,7 +401,7 @@ TEST(CliDetectEvaluate, OwnDetectionsAsLabelsScoreExactlyOne) {
   int64_t labels = 0;
   for (const auto& n : photos) {
     const json j = read_json(tmp / "det" / (n + "_detections.json"));
-    ASSERT_EQ(j.at("input"), (json{{"width", 352}, {"height", 352}, {"resize", "letterbox"}}));
+    ASSERT_EQ(j.at("input"), (json{{"width", 352}, {"height", 352}, {"resize", "letterbox"}, {"resample", "darknet"}}));
     const double w = j.at("width"), h = j.at("height");
     std::string text;
     for (const auto& b : j.at("detections")) {

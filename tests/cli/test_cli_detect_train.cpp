@@ -158,6 +158,7 @@ TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
   EXPECT_EQ(config.at("freeze"), 10);
   EXPECT_EQ(config.at("epochs"), 1);
   EXPECT_EQ(config.at("batch_size"), 3);
+  EXPECT_EQ(config.at("resample"), "darknet");
   EXPECT_EQ(data::read_image(run / "predictions_epoch_01.jpg").size(0), 3);
 
   // metrics.csv: row 0 (before training, no losses) and epoch 1, whose total is the sum of the three losses.
@@ -218,6 +219,19 @@ TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
     EXPECT_EQ(det.at("class"), "raccoon");
     EXPECT_EQ(det.at("class_id"), 0);
   }
+  // ... and resamples photos as the run trained: a run written before config.json had the key trained on antialiased
+  // inputs and detects so; --resample overrides.
+  EXPECT_EQ(found.at("input").at("resample"), "darknet");
+  json old = config;
+  old.erase("resample");
+  test::write_bytes(run / "config.json", old.dump(2));
+  for (const auto& [flags, expected] : {std::pair{"", "antialias"}, {" --resample darknet", "darknet"}}) {
+    auto o = run_tint("detect --run " + q(run) + " " + q(data / "raccoon" / "images" / "raccoon-10.jpg") +
+                      " --out-dir " + q(tmp / "old") + " --threads 1" + flags);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_EQ(json::parse(read_file(tmp / "old" / "raccoon-10_detections.json")).at("input").at("resample"), expected);
+  }
+  test::write_bytes(run / "config.json", config.dump(2));
 
   // A second run into the same directory without --force is refused, touching nothing.
   const auto before = test::read_tree(run);

@@ -25,6 +25,7 @@ DetectionContext context() {
   c.weights = "model.weights";
   c.input = {320, 320};
   c.options.resize = ResizeMode::letterbox;
+  c.options.resample = Resample::antialias;
   c.options.post.conf = 0.4f;
   c.options.post.iou = 0.45f;
   return c;
@@ -37,7 +38,8 @@ TEST(DetectionJson, HoldsThePhotoTheModelTheSettingsAndEveryBox) {
   EXPECT_EQ(j.at("width"), 810);
   EXPECT_EQ(j.at("height"), 1080);
   EXPECT_EQ(j.at("model"), (nlohmann::json{{"cfg", "model.cfg"}, {"weights", "model.weights"}}));
-  EXPECT_EQ(j.at("input"), (nlohmann::json{{"width", 320}, {"height", 320}, {"resize", "letterbox"}}));
+  EXPECT_EQ(j.at("input"),
+            (nlohmann::json{{"width", 320}, {"height", 320}, {"resize", "letterbox"}, {"resample", "antialias"}}));
   // The settings as the float the detector used (what the binary has always written).
   EXPECT_EQ(j.at("conf").get<double>(), static_cast<double>(0.4f));
   EXPECT_EQ(j.at("iou").get<double>(), static_cast<double>(0.45f));
@@ -82,8 +84,14 @@ TEST(DetectSettings, RowsRefuseOutOfRangeValuesNamingTheFlag) {
   EXPECT_EQ(test::error_of([&] { row("size")->parse(o, "4097"); }), "--size must be in 0..4096, got 4097");
   EXPECT_EQ(test::error_of([&] { row("resize")->parse(o, "crop"); }),
             "--resize must be one of stretch, letterbox, got 'crop'");
+  EXPECT_EQ(DetectOptions{}.resample, Resample::darknet);  // as the model was trained (docs/detection.md)
+  row("resample")->parse(o, "antialias");
+  EXPECT_EQ(o.resample, Resample::antialias);
+  EXPECT_EQ(row("resample")->show(o), "antialias");
+  EXPECT_EQ(test::error_of([&] { row("resample")->parse(o, "nearest"); }),
+            "--resample must be one of darknet, antialias, got 'nearest'");
   // detect evaluate's rows are detect's, but for --conf (where precision and recall are counted).
-  for (const char* flag : {"size", "resize", "iou"}) {
+  for (const char* flag : {"size", "resize", "resample", "iou"}) {
     EXPECT_EQ(find_setting(evaluation_settings(), flag)->help, row(flag)->help) << flag;
   }
   DatasetEvaluationOptions e = default_evaluation_options();

@@ -77,5 +77,23 @@ TEST(DetectRunReaders, CheckpointEpochsAreWholeNumbersFromZero) {
   EXPECT_EQ(resume_error(tmp.path()), file + ": checkpoint has no valid 'epoch' (an integer in 0..2147483647)");
 }
 
+// config.json records the resampling a run trains with; one written before the key existed trained on antialiased
+// inputs and reads so (a resumed run then goes on as it started).
+TEST(DetectRunReaders, ConfigRecordsTheResamplingAndOldRunsReadAsAntialias) {
+  FineTuneConfig config;
+  config.data = "data";
+  EXPECT_EQ(config.resample, Resample::darknet);
+  auto j = to_json(config);
+  EXPECT_EQ(j.at("resample"), "darknet");
+  EXPECT_EQ(fine_tune_config_from_json(j, "config.json").resample, Resample::darknet);
+  j["resample"] = "antialias";
+  EXPECT_EQ(fine_tune_config_from_json(j, "config.json").resample, Resample::antialias);
+  j.erase("resample");
+  EXPECT_EQ(fine_tune_config_from_json(j, "config.json").resample, Resample::antialias);
+  j["resample"] = "nearest";
+  EXPECT_EQ(test::error_of([&] { fine_tune_config_from_json(j, "config.json"); }),
+            "config.json: --resample must be one of darknet, antialias, got 'nearest'");
+}
+
 }  // namespace
 }  // namespace tint::detect

@@ -182,6 +182,17 @@ const std::vector<Rule>& command_rules() {
            set_flag(w, "--json", (p.work / "detect_compare.json").string());
            set_flag(w, "--csv", (p.work / "detect_compare.csv").string());
          }},
+        {"bench/detect_map.py", true, Needs::opencv_and_detection_data,
+         "--limit 8 --conf 0.25 --resample darknet --data DETECTION/coco128 --build BUILD",
+         "tint detect and OpenCV over COCO128 at each floor and resampling take minutes; needs python3-opencv and "
+         "the detection data",
+         [](Words& w, const Places& p) {
+           set_flag(w, "--limit", "8");
+           set_flag(w, "--conf", "0.25");
+           set_flag(w, "--resample", "darknet");
+           set_flag(w, "--data", (p.detection / "coco128").string());
+           set_flag(w, "--build", p.build.string());
+         }},
         // Recognised, not run.
         not_run("scripts/test", "runs the whole suite, this test included; CI runs it (.ci/run)"),
         not_run("scripts/fuzz.sh",

@@ -1,5 +1,5 @@
 // The settings of detecting and evaluating as settings tables (core/settings.h): which model detects, the network
-// input (--size, --resize) and the post-processing (--conf, --iou). `tint detect` and `tint detect evaluate` bind
+// input (--size, --resize, --resample) and the post-processing (--conf, --iou). `tint detect` and `tint detect evaluate` bind
 // these rows, so each flag is declared once with its range and help (`detect train`'s are fine_tune_settings()).
 #pragma once
 
@@ -28,11 +28,17 @@ struct DetectorFiles {
 // with --cfg and --weights (given together) and --names in their places. Throws tint::Error naming the flags.
 DetectorFiles detector_files(const DetectorChoice& choice, const std::filesystem::path& shipped_dir);
 
-// --size (0..4096), --resize (stretch|letterbox), --conf and --iou (0..1) of `tint detect`.
+// The resampling a `tint detect train` run trained with (its config.json; antialias for runs written before the key
+// existed): `tint detect --run` and `detect evaluate --run` use it unless --resample is given.
+Resample run_resample(const std::filesystem::path& run);
+
+// --size (0..4096), --resize (stretch|letterbox), --resample (darknet|antialias), --conf and --iou (0..1) of
+// `tint detect`.
 const SettingsTable<DetectOptions>& detect_settings();
 
-// `tint detect evaluate`: --size, --resize and --iou as detect_settings()'s rows, and --conf, the confidence at
-// which precision and recall are counted (AP reads every detection down to the options' own floor).
+// `tint detect evaluate`: --size, --resize, --resample and --iou as detect_settings()'s rows, --conf, the confidence
+// at which precision and recall are counted (AP reads every detection down to the options' own floor), and --decode
+// (full|dct).
 const SettingsTable<DatasetEvaluationOptions>& evaluation_settings();
 
 }  // namespace tint::detect

@@ -20,11 +20,11 @@ struct DetectionContext {
   int64_t width = 0, height = 0;       // the photo's, in pixels
   std::filesystem::path cfg, weights;  // the model's files
   std::pair<int, int> input;           // the network input (width, height)
-  DetectOptions options;               // resize, conf and iou as used
+  DetectOptions options;               // resize, resample, conf and iou as used
 };
 
-// {"image", "width", "height", "model": {"cfg", "weights"}, "input": {"width", "height", "resize"}, "conf", "iou",
-// "detections": [{"class", "class_id", "score", "x1", "y1", "x2", "y2"}, ...]}, boxes in the photo's pixels, best
+// {"image", "width", "height", "model": {"cfg", "weights"}, "input": {"width", "height", "resize", "resample"}, "conf",
+// "iou", "detections": [{"class", "class_id", "score", "x1", "y1", "x2", "y2"}, ...]}, boxes in the photo's pixels, best
 // first as given. Throws std::out_of_range for a class id without a name.
 nlohmann::json detections_json(const std::vector<data::Detection>& found, const std::vector<std::string>& names,
                                const DetectionContext& context);

@@ -9,6 +9,7 @@
 #include <torch/types.h>
 
 #include "tint/data/boxes.h"
+#include "tint/data/reduced_image.h"
 #include "tint/detect/darknet_model.h"
 #include "tint/detect/network_input.h"
 #include "tint/detect/postprocess.h"
@@ -18,6 +19,7 @@ namespace tint::detect {
 struct DetectOptions {
   int size = 0;  // the network input's side (a multiple of 32); 0 = the cfg's [net] width and height
   ResizeMode resize = ResizeMode::stretch;
+  Resample resample = Resample::darknet;  // as Yolo-Fastest was trained (docs/detection.md, "Resampling")
   PostprocessOptions post;
 };
 
@@ -30,6 +32,9 @@ class Detector {
 
   // image: (C, H, W) uint8, C = 1 or 3. Boxes in the image's pixels, best first.
   std::vector<data::Detection> detect(const torch::Tensor& image, const DetectOptions& options = {}) const;
+  // A photo read reduced (data::read_image_reduced, at least the input size): boxes in the full photo's pixels, the
+  // reduced image's coordinates times its scale (a reduced pixel covers scale x scale of the photo's).
+  std::vector<data::Detection> detect(const data::ReducedImage& photo, const DetectOptions& options = {}) const;
   // The network input side `options` asks for, checked (a multiple of 32, at least 32).
   std::pair<int, int> input_size(const DetectOptions& options) const;
 
@@ -37,6 +42,10 @@ class Detector {
   DarknetModel model() const { return model_; }
 
  private:
+  // image is the photo at 1 / scale; boxes are returned in the photo's pixels, clipped to width x height.
+  std::vector<data::Detection> detect_scaled(const torch::Tensor& image, int scale, int64_t width, int64_t height,
+                                             const DetectOptions& options) const;
+
   DarknetModel model_;
   std::vector<std::string> names_;
 };

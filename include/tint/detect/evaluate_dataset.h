@@ -17,9 +17,15 @@ namespace tint::detect {
 // (YOLOv5's val.py: 0.001); precision and recall are counted at `report_conf`.
 inline constexpr float kEvaluationConf = 0.001f;
 
+// How evaluation decodes the dataset's photos: whole (as `tint detect`, which draws on the full photo), or JPEGs by
+// libjpeg-turbo's DCT scaling at the smallest of 1/2, 1/4, 1/8 that keeps the network input size
+// (data::read_image_reduced), faster and with other pixels.
+enum class PhotoDecode { full, dct };
+
 struct DatasetEvaluationOptions {
   DetectOptions detect;  // detect.post.conf is the floor for AP (kEvaluationConf by default)
   float report_conf = 0.25f;
+  PhotoDecode decode = PhotoDecode::full;
 };
 
 DatasetEvaluationOptions default_evaluation_options();

@@ -10,6 +10,7 @@
 
 #include "tint/core/settings.h"
 #include "tint/detect/augment.h"
+#include "tint/detect/network_input.h"
 
 namespace tint::detect {
 
@@ -30,6 +31,9 @@ struct FineTuneConfig {
   double weight_decay = 0.0005;
   double warmup_epochs = 1.0;  // learning rate ramps linearly from 0 over these, then follows a cosine to lr / 10
   int size = 0;                // network input side (multiple of 32); 0 = the cfg's
+  // How photos are resampled to the input size, for training and validation. A config.json without the key (runs
+  // written before it existed) reads as antialias, the resampling those runs trained with.
+  Resample resample = Resample::darknet;
   double flip = 0.5, scale = 0.25, translate = 0.1, hue = 0.015, saturation = 0.7, value = 0.4;
   double label_smoothing = 0.0;
   bool objectness_iou_target = false;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -17,6 +19,16 @@ enum class ResizeMode { stretch, letterbox };
 ResizeMode parse_resize_mode(const std::string& name);  // "stretch" or "letterbox"; anything else throws
 std::string to_string(ResizeMode mode);
 
+// How the photo is resampled to the input size. darknet: darknet's plain bilinear resize_image (darknet_resize.h),
+// the sampling Yolo-Fastest was trained on; shrinking picks two neighbours per pixel, so fine detail aliases.
+// antialias: bilinear whose kernel widens with the shrinking factor (PIL's), averaging every input pixel an output
+// pixel covers.
+enum class Resample { darknet, antialias };
+
+// The names flags, config.json and detection JSON spell them by: "darknet", "antialias".
+const std::vector<std::pair<Resample, std::string>>& resample_names();
+std::string to_string(Resample resample);
+
 // How network-input pixels map to image pixels: image_x = (input_x - pad_x) / scale_x (likewise y).
 struct Placement {
   float scale_x = 1, scale_y = 1, pad_x = 0, pad_y = 0;
@@ -28,10 +40,9 @@ struct NetworkInput {
   Placement placement;
 };
 
-// image: (C, H, W) uint8, C = 1 (repeated to RGB) or 3. Shrinking is bilinear with antialiasing (each output pixel
-// averages the input pixels it covers, as PIL does), so a 12-megapixel photo does not alias into the 320 x 320
-// input; enlarging is plain bilinear.
-NetworkInput network_input(const torch::Tensor& image, int width, int height, ResizeMode mode);
+// image: (C, H, W) uint8, C = 1 (repeated to RGB) or 3, resampled as `resample` says (antialias only antialiases
+// when shrinking; enlarging is plain bilinear on pixel centres).
+NetworkInput network_input(const torch::Tensor& image, int width, int height, ResizeMode mode, Resample resample);
 
 // A box in network-input pixels as a box in image pixels, clipped to the image.
 data::Box to_image(const data::Box& box, const Placement& placement);
