@@ -1,6 +1,7 @@
 #include "tint/report/plot.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,19 +27,18 @@ std::string gp_string(const std::string& s) {
   return out + "'";
 }
 
-// Runs argv in `dir`, collecting stderr; returns the exit status (127 when the program is missing).
+// Runs argv in `dir`, collecting stderr; returns the exit status (127 when the program is missing). Its stderr goes to
+// an anonymous in-memory file (memfd): nothing is left in /tmp when tint is killed while gnuplot runs.
 int run_process(const std::vector<std::string>& argv, const fs::path& dir, std::string& errors) {
-  char err_path[] = "/tmp/tint-gnuplot-XXXXXX";
-  int err_fd = ::mkstemp(err_path);
-  if (err_fd < 0) throw Error(fmt::format("cannot create a temporary file: {}", std::strerror(errno)));
+  const int err_fd = ::memfd_create("tint-gnuplot-stderr", MFD_CLOEXEC);
+  if (err_fd < 0) throw Error(fmt::format("cannot create a file for {}'s messages: {}", argv[0], std::strerror(errno)));
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(err_fd);
-    ::unlink(err_path);
     throw Error(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
   }
   if (pid == 0) {
-    ::dup2(err_fd, STDERR_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);  // the copy does not close on exec
     int null_fd = ::open("/dev/null", O_RDWR);
     if (null_fd >= 0) {
       ::dup2(null_fd, STDIN_FILENO);
@@ -53,12 +53,13 @@ int run_process(const std::vector<std::string>& argv, const fs::path& dir, std::
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  errors.clear();
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::pread(err_fd, buffer, sizeof buffer, off_t(errors.size()))) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) errors.append(buffer, size_t(n));
+  }
   ::close(err_fd);
-  std::ifstream in(err_path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  errors = text.str();
-  ::unlink(err_path);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 

@@ -88,6 +88,8 @@ TEST(Plot, GnuplotErrorsAreReported) {
     FAIL() << "plot of a missing file succeeded";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("gnuplot failed"), std::string::npos) << e.what();
+    // gnuplot's own message, read back from the in-memory file its stderr went to.
+    EXPECT_NE(std::string(e.what()).find("absent.csv"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(std::filesystem::exists(tmp / "bad.png"));
 }
