@@ -68,6 +68,13 @@ TEST_P(ColourNetExport, OpenCVGivesTintsLogitsOnPhotos) {
   auto net = models::make_model(c.model, config);
   randomize_batchnorm(*net);
   net->eval();
+  {
+    // One forward pass first: it puts the weights in the network's memory format (channels-last), as they are after
+    // training, whose storage order is not ONNX's (O, I, kH, kW).
+    torch::NoGradGuard no_grad;
+    net->forward(torch::zeros({1, 1, 4, 4}));
+  }
+  ASSERT_TRUE(net->parameters()[0].is_contiguous(torch::MemoryFormat::ChannelsLast));
   ColourizerInfo info;
   info.source = "test";
   info.net = config;

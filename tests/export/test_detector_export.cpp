@@ -219,6 +219,11 @@ TEST(DetectorExport, EveryLayerKindMatchesOpenCV) {
     }
   }
   model->eval();
+  {
+    // Weights in the model's memory format (channels-last) as after a forward pass, whose storage order is not ONNX's.
+    torch::NoGradGuard no_grad;
+    model->forward(torch::zeros({1, 3, 64, 64}));
+  }
   DetectorInfo info;
   info.name = "every-layer";
   info.source = "test";
