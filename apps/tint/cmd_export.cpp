@@ -59,18 +59,17 @@ void add_export(CLI::App& app, SharedFlags& shared) {
   auto* names_option =
       cmd->add_option("--names", f->detector.names, "Its class names, recorded in the file")->excludes(detector_run);
   auto* shipped = cmd->add_flag("--detector", f->shipped_detector, "The shipped detector, Yolo-Fastest 1.1");
-  auto* decode =
-      cmd->add_flag("--decode", f->decode,
-                    "A detector: also the decoded outputs, boxes (x1, y1, x2, y2 in input pixels) and scores "
-                    "(objectness x class probability), darknet's decoding inside the graph");
-  for (auto* d : std::vector<CLI::Option*>{detector_run, cfg, weights, names_option, shipped, decode})
+  cmd->add_flag("--decode", f->decode,
+                "Also the decoded output, inside the graph: an ab-bins colourizer's ab (its run's mean or annealed "
+                "mean); a detector's boxes (x1, y1, x2, y2 in input pixels) and scores (objectness x class "
+                "probability)");
+  for (auto* d : std::vector<CLI::Option*>{detector_run, cfg, weights, names_option, shipped})
     for (auto* c : std::vector<CLI::Option*>{run, checkpoint, cmd->get_option("--pretrained")}) d->excludes(c);
   add_threads_flag(*cmd, shared);
   cmd->callback([f, &shared] {
     apply_threads(shared);
     const auto& d = f->detector;
-    if (f->shipped_detector || f->decode || !d.run.empty() || !d.cfg.empty() || !d.weights.empty() ||
-        !d.names.empty()) {
+    if (f->shipped_detector || !d.run.empty() || !d.cfg.empty() || !d.weights.empty() || !d.names.empty()) {
       // detector_files names its run flag --run; here it is --detector-run, so the kind is checked first.
       if (!d.run.empty()) runs::expect_kind(d.run, runs::RunKind::detection, "--detector-run");
       const auto files = detect::detector_files(d, d.run.empty() ? shipped_detector_dir() : fs::path());
@@ -94,7 +93,7 @@ void add_export(CLI::App& app, SharedFlags& shared) {
           "export: say which model: --run DIR, --checkpoint FILE or --pretrained NAME (a colourizer), or --detector, "
           "--cfg/--weights or --detector-run DIR (a detector)");
     }
-    const auto summary = onnx_export::export_colourizer(file, source, f->out);
+    const auto summary = onnx_export::export_colourizer(file, source, f->out, f->decode);
     fmt::print("{}\n", onnx_export::format_summary(summary));
   });
 }

@@ -71,6 +71,11 @@ std::string bins_json(const data::AbBins& bins) {
   return rows.dump();
 }
 
+std::string metadata_value(const data::AbDecoding& decoding) {
+  return decoding.mode == data::AbDecode::Annealed ? fmt::format("annealed mean, temperature {}", decoding.temperature)
+                                                   : std::string(data::to_string(decoding.mode));
+}
+
 }  // namespace
 
 std::string colourizer_onnx(models::ColourNetImpl& net, const ColourizerInfo& info, ExportSummary& summary) {
@@ -111,10 +116,7 @@ std::string colourizer_onnx(models::ColourNetImpl& net, const ColourizerInfo& in
   add_metadata(model, "output", output_doc);
   if (ab) {
     add_metadata(model, "ab_bins", bins_json(info.bins));
-    add_metadata(model, "ab_decoding",
-                 info.decoding.mode == data::AbDecode::Annealed
-                     ? fmt::format("annealed mean, temperature {}", info.decoding.temperature)
-                     : std::string(data::to_string(info.decoding.mode)));
+    add_metadata(model, "ab_decoding", metadata_value(info.decoding));
   } else {
     add_metadata(model, "palette", palette_json(info.palette));
   }
@@ -141,16 +143,37 @@ std::string colourizer_onnx(models::ColourNetImpl& net, const ColourizerInfo& in
   }
   rename_value(graph, last, "logits");
   describe_value(*graph.add_output(), "logits", {"batch", static_cast<int64_t>(nc), "height", "width"}, output_doc);
+  if (info.decode) {
+    if (!ab)
+      throw Error(info.source +
+                  ": --decode applies to ab-bins models; this one predicts palette colours (the argmax of its logits)");
+    if (info.decoding.mode == data::AbDecode::Mode)
+      throw Error(info.source + ": --decode writes the mean or annealed mean; this run decodes by the mode (argmax)");
+    // softmax(logits / T) . centres (data/ab_decoding.cpp), the expectation as a 1 x 1 convolution whose weight is
+    // the bins' centres: (2, Q, 1, 1).
+    const double t = info.decoding.mode == data::AbDecode::Annealed ? info.decoding.temperature : 1.0;
+    const auto scaled = binary(g, "Div", "decode.annealed", "logits", g.floats("decode.temperature", {float(t)}));
+    auto& softmax = g.node("Softmax", "decode.softmax", {scaled});
+    set_attribute(softmax, "axis", int64_t{1});
+    const auto centres = info.bins.centres().to(torch::kFloat32).t().reshape({2, nc, 1, 1});
+    const auto decoded = conv(g, "decode.expectation", OnnxGraph::output(softmax), centres, torch::Tensor(),
+                              /*stride=*/1, Pads{}, /*dilation=*/1, /*groups=*/1);
+    rename_value(graph, decoded, "ab");
+    describe_value(*graph.add_output(), "ab", {"batch", int64_t{2}, "height", "width"},
+                   fmt::format("CIELAB a and b decoded from the logits ({}), to recombine with the image's own "
+                               "lightness L",
+                               metadata_value(info.decoding)));
+  }
 
   summary.model = net.name();
-  summary.outputs = what;
+  summary.outputs = info.decode ? what + ", decoded ab" : what;
   summary.nodes = graph.node_size();
   summary.weights = count_weights(graph);
   return serialize(model);
 }
 
 ExportSummary export_colourizer(const std::filesystem::path& checkpoint, const std::string& source,
-                                const std::filesystem::path& out) {
+                                const std::filesystem::path& out, bool decode) {
   train::CheckpointReader reader(checkpoint);
   const auto& meta = reader.meta();
   ColourizerInfo info;
@@ -160,6 +183,7 @@ ExportSummary export_colourizer(const std::filesystem::path& checkpoint, const s
   info.palette = meta.palette;
   info.bins = meta.bins;
   info.decoding = train::ab_decoding(meta.config);
+  info.decode = decode;
   auto net = train::load_model(reader);
   ExportSummary summary;
   const auto bytes = colourizer_onnx(*net, info, summary);

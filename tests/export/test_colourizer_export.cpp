@@ -13,6 +13,7 @@
 #include "tint/models/layers.h"
 #include "tint/models/model_table.h"
 #include "tint/train/checkpoint.h"
+#include "tint/train/config.h"
 #include "tint/train/trainer.h"
 
 namespace tint::onnx_export {
@@ -180,6 +181,73 @@ TEST(ShippedColourizerExport, OpenCVGivesTheShippedModelsLogits) {
         for (int64_t k = 0; k < 3; ++k) EXPECT_EQ(palette[i][k].get<float>(), colours[i][k].item<float>());
     }
   }
+}
+
+// --decode on the shipped ab-bins model: OpenCV's "ab" is tint's decoding (data::AbBins::decode with the run's
+// annealed mean, T 0.38) of OpenCV's logits within 1e-4, and of tint's own logits within 1e-3; the logits are still
+// there as the first output.
+TEST(ShippedColourizerExport, DecodedAbIsTintsAnnealedMean) {
+  TINT_SKIP_IF_MISSING(test::missing_onnx_reference());
+  test::TempDir tmp("tint-export");
+  const auto checkpoint = test::source_dir() / "data" / "pretrained" / colourize::find_pretrained("cifar10").file;
+  const auto summary = export_colourizer(checkpoint, "pretrained cifar10", tmp / "decoded.onnx", /*decode=*/true);
+  EXPECT_EQ(summary.outputs, "ab-bin logits (244), decoded ab");
+  train::CheckpointReader reader(checkpoint);
+  const auto meta = reader.meta();
+  ASSERT_EQ(meta.config.target, train::ColourTarget::ab_bins);
+  const auto decoding = train::ab_decoding(meta.config);
+  ASSERT_EQ(decoding.mode, data::AbDecode::Annealed);
+  auto net = train::load_model(reader);
+  net->eval();
+  const auto input = photo_inputs(32, 48);
+  torch::Tensor logits, ab;
+  {
+    torch::NoGradGuard no_grad;
+    logits = net->forward(input).contiguous();
+    ab = meta.bins.decode(logits, decoding);
+  }
+  const auto reference = run_onnx_reference(tmp / "decoded.onnx", input);
+  ASSERT_EQ(reference.outputs.size(), 2u);
+  EXPECT_EQ(reference.json.at("outputs").at("ab").dump(), R"(["batch",2,"height","width"])");
+  const double logit_error = max_difference(logits, reference.outputs[0]);
+  // The decoding in the graph against tint's decoding of OpenCV's own logits: the same function to rounding.
+  torch::Tensor theirs_decoded_by_tint;
+  {
+    torch::NoGradGuard no_grad;
+    theirs_decoded_by_tint = meta.bins.decode(reference.outputs[0], decoding);
+  }
+  const double decoding_error = max_difference(theirs_decoded_by_tint, reference.outputs[1]);
+  // End to end: the logits' differences (up to ~2e-5) are divided by T = 0.38 and weigh bin centres up to ~110 ab
+  // units, so the ab differ by up to ~2e-4 (1.6e-4 measured): within 1e-3.
+  const double ab_error = max_difference(ab, reference.outputs[1]);
+  std::printf(
+      "[ onnx     ] pretrained cifar10 decoded: max |tint - OpenCV| %.3g on logits; on ab (up to %.3g) %.3g from the "
+      "same logits, %.3g end to end\n",
+      logit_error, ab.abs().max().item<double>(), decoding_error, ab_error);
+  EXPECT_LT(logit_error, 1e-4);
+  EXPECT_LT(decoding_error, 1e-4);
+  EXPECT_LT(ab_error, 1e-3);
+}
+
+TEST(ColourizerExportErrors, DecodingIsRefusedForPaletteAndModeModels) {
+  models::ModelConfig config;
+  config.num_filters = 4;
+  config.num_colours = 4;
+  auto net = models::make_model("unet", config);
+  ColourizerInfo info;
+  info.source = "test";
+  info.net = config;
+  info.palette = data::Palette(torch::rand({4, 3}));
+  info.decode = true;
+  ExportSummary summary;
+  EXPECT_EQ(test::error_of([&] { colourizer_onnx(*net, info, summary); }),
+            "test: --decode applies to ab-bins models; this one predicts palette colours (the argmax of its logits)");
+  info.target = train::ColourTarget::ab_bins;
+  info.bins = data::AbBins(torch::tensor({{0.f, 0.f}, {10.f, 0.f}, {0.f, 10.f}, {10.f, 10.f}}),
+                           torch::full({4}, 0.25, torch::kFloat64));
+  info.decoding.mode = data::AbDecode::Mode;
+  EXPECT_EQ(test::error_of([&] { colourizer_onnx(*net, info, summary); }),
+            "test: --decode writes the mean or annealed mean; this run decodes by the mode (argmax)");
 }
 
 // A network with a layer no exporter knows: the error names the layer and its type, and nothing is written.

@@ -29,6 +29,10 @@ struct ColourizerInfo {
   data::Palette palette;  // palette targets
   data::AbBins bins;      // ab-bins targets
   data::AbDecoding decoding;
+  // ab-bins models: also output "ab" (batch, 2, height, width), the decoded a and b (data::AbBins::decode with
+  // `decoding`, mean or annealed mean: softmax(logits / T) times the bins' centres, inside the graph). Throws
+  // tint::Error for a palette model or the mode decoding (an argmax, which the exporter does not write yet).
+  bool decode = false;
 };
 
 // The bytes of the .onnx file for `net` (put in eval mode). Throws tint::Error naming the layer for one that no
@@ -38,6 +42,6 @@ std::string colourizer_onnx(models::ColourNetImpl& net, const ColourizerInfo& in
 // Reads `checkpoint` (a colourization run's checkpoint.pt), exports its network to `out` atomically. `source` is
 // recorded as where it came from. Throws tint::Error naming the file for an unreadable checkpoint.
 ExportSummary export_colourizer(const std::filesystem::path& checkpoint, const std::string& source,
-                                const std::filesystem::path& out);
+                                const std::filesystem::path& out, bool decode = false);
 
 }  // namespace tint::onnx_export
