@@ -168,13 +168,16 @@ std::string detector_onnx(detect::DarknetModelImpl& model, const DetectorInfo& i
       "image: RGB in [0, 1] (8-bit values / 255), shape (batch, {}, {}, {}): the photo stretched (or letterboxed) "
       "to {} x {}",
       c, h, w, w, h);
-  const std::string output_doc = fmt::format(
-      "head0..head{}: the raw inputs of the yolo layers, (batch, A*(5+C), H/s, W/s), each anchor's channels tx, ty, "
-      "tw, "
-      "th, objectness, C class logits; boxes as darknet decodes them: x = (col + sigmoid(tx) * s - (s - 1) / 2) / "
-      "grid_w, w = exp(tw) * anchor_w / input_w (s = scale_x_y), score = sigmoid(objectness) * sigmoid(class); "
-      "anchors per head in metadata heads",
+  std::string output_doc = fmt::format(
+      "head0..head{}: the raw inputs of the yolo layers, (batch, A*(5+C), H/s, W/s), each anchor's channels "
+      "tx, ty, tw, th, objectness, C class logits; boxes as darknet decodes them: x = (col + sigmoid(tx) * s - "
+      "(s - 1) / 2) / grid_w, w = exp(tw) * anchor_w / input_w (s = scale_x_y), score = sigmoid(objectness) * "
+      "sigmoid(class); anchors per head in metadata heads",
       heads.size() - 1);
+  if (info.decode)
+    output_doc +=
+        ". boxes (batch, B, 4): x1, y1, x2, y2 in input pixels, B every anchor of every cell of every head; scores "
+        "(batch, B, C): objectness x class probability; keep those above a confidence, then NMS per class";
 
   onnx::ModelProto proto;
   start_model(proto, info.name,

@@ -1,10 +1,10 @@
 // What every ONNX file tint writes has in common: the opset, and the summary `tint export` prints.
 //
-// Opset 13. OpenCV 4.6's importer reads it (its Resize parser takes opset 13's empty roi input; Softmax there is
-// opset 13's per-axis softmax, the one OpenCV computes whatever the opset says), ONNX Runtime reads every opset from 7
-// on, and onnx 1.12's checker (Debian's python3-onnx) knows it. Opset 11 would also do for the operators used now,
-// but its Softmax flattens every axis from `axis` on, which OpenCV does not, so a decoded output (a softmax over the
-// bins) would mean two things in the two readers; opset 18's Mish and later Resize changes are past OpenCV 4.6.
+// Opset 13. OpenCV 4.6's importer reads it (its Resize parser takes opset 13's empty roi input), ONNX Runtime reads
+// every opset from 7 on, and onnx 1.12's checker (Debian's python3-onnx) knows it. It is the first opset whose Softmax
+// is per axis, which the ab decoding (a softmax over the bins, axis 1) needs: opset 11's flattens every axis from
+// `axis` on, a different function (tests/export shows OpenCV computing opset 13's). Opset 18's Mish and later Resize
+// changes are past what OpenCV 4.6 reads.
 #pragma once
 
 #include <cstdint>
