@@ -14,3 +14,8 @@ set(TINT_XML pugixml::pugixml)
 find_package(Freetype REQUIRED)
 find_package(Fontconfig REQUIRED)
 set(TINT_TEXT Freetype::Freetype Fontconfig::Fontconfig)
+# ONNX export (src/export/): models written through libonnx's protobuf classes (Debian's libonnx-dev, which needs
+# protobuf's CMake package first). Debian's LibTorch links the same libonnx_proto and libprotobuf.
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
+set(TINT_ONNX onnx_proto)

@@ -4,7 +4,7 @@
 # Each group is what one script needs, so that `scripts/tint` does not pull in a browser or a second compiler:
 #   build   compile and run the `tint` binary (scripts/tint)
 #   test    + GoogleTest, Google Benchmark, headless Chromium for the report page test, OpenCV's Python module for the
-#           detection tests, clang-format-14 for the layout check
+#           detection and export tests, onnx's for the export tests, clang-format-14 for the layout check
 #           (scripts/test, sanitize.sh)
 #   fuzz    + clang-14 with libFuzzer and its OpenMP runtime headers (scripts/fuzz.sh)
 # .ci/run installs `all` in a fresh Debian 12 chroot and configures every build, so a package missing here fails CI.
@@ -18,12 +18,15 @@ build=(
   libpugixml-dev                     # Pascal VOC annotations (src/data/voc_xml.cpp)
   libfreetype-dev libfontconfig-dev fonts-dejavu-core   # labels drawn on detections (src/report/text.cpp)
   gnuplot-nox                        # training curves and sweep plots are drawn by gnuplot, run as a process
+  libonnx-dev libprotobuf-dev        # tint export writes ONNX through libonnx's protobuf classes (src/export/)
 )
 # libstb-dev: only bench/bench_image_codecs.cpp, which times stb_image (tint's old decoder) against the codecs above.
-# python3-opencv: the independent reader the darknet tests compare with (tests/detect/test_darknet_opencv.cpp).
+# python3-opencv: the independent reader the darknet tests compare with (tests/detect/test_darknet_opencv.cpp), and
+# that the ONNX export tests run the exported files in (tests/export/).
+# python3-onnx: onnx's checker, the other independent reader of the exported files (tests/export/onnx_reference.py).
 # python3: scripts/reproduce, which the reproduce tests run (tests/CMakeLists.txt).
 # clang-format-14: scripts/format --check, a test of the suite (ctest -L format).
-test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev python3 python3-opencv clang-format-14)
+test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev python3 python3-opencv python3-onnx clang-format-14)
 # g++ finds OpenMP in libgomp; clang-14 needs LLVM's libomp headers and library (libomp-14-dev) for -fopenmp.
 fuzz=(clang-14 libclang-rt-14-dev libomp-14-dev)
 

@@ -72,5 +72,7 @@ void add_report(CLI::App& app, SharedFlags& shared);
 void add_optim(CLI::App& app, SharedFlags& shared);
 // summary, conv, padding: network analysis (cmd_analysis.cpp).
 void add_analysis(CLI::App& app, SharedFlags& shared);
+// export: a model as an ONNX file (cmd_export.cpp).
+void add_export(CLI::App& app, SharedFlags& shared);
 
 }  // namespace tint::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   tint::cli::add_report(app, shared);
   tint::cli::add_optim(app, shared);
   tint::cli::add_analysis(app, shared);
+  tint::cli::add_export(app, shared);
   shared.arguments.assign(argv + 1, argv + argc);
   tint::install_interrupt_handlers();
   tint::tune_allocator();

@@ -5,7 +5,7 @@
 //
 // To support a new section type: its options in darknet_cfg.cpp's table (so that parse_cfg accepts it), a Kind and
 // its fields in DarknetLayerSpec, a parse_<type> in darknet_sections.cpp with its row in darknet_section_parsers(),
-// and its computation in DarknetModelImpl::run_layer.
+// its computation in DarknetModelImpl::run_layer, and its ONNX nodes in src/export/detector_export.cpp.
 #pragma once
 
 #include <cstdint>
@@ -30,18 +30,7 @@ inline constexpr double kMaxDarknetNetworkWeights = 1 << 28;  // all of them tog
 inline constexpr int kMaxDarknetClasses = 1 << 16;
 inline constexpr int kMaxDarknetAnchors = 1 << 10;
 
-// A layer as forward() runs it: its kind and the values of its section that the computation needs.
-struct DarknetLayerSpec {
-  enum class Kind { convolutional, shortcut, route, upsample, maxpool, dropout, yolo };
-  Kind kind = Kind::dropout;
-  std::vector<int> from;  // shortcut: the layers added to the previous one; route: the layers concatenated
-  Activation activation = Activation::linear;  // shortcut
-  int groups = 1, group_id = 0;                // route
-  int size = 1, stride = 1;                    // maxpool, upsample
-  int pad_before = 0, pad_after = 0;           // maxpool
-  double probability = 0;                      // dropout
-  DarknetConv conv{nullptr};                   // convolutional
-};
+// DarknetLayerSpec, a layer as forward() runs it, is in darknet_model.h: the ONNX exporter (export/) reads it too.
 
 // What a section is parsed against (darknet's size_params): where it is in the network and what comes before it.
 struct SectionInput {

@@ -110,6 +110,7 @@ const std::vector<Rule>& command_rules() {
         as_written("tint conv", "analysis: under a second"),
         as_written("tint padding", "analysis: under a second"),
         as_written("tint report", "reads runs an earlier command of the page made"),
+        as_written("tint export", "one shipped model to one file: about a second"),
         one_thread_rule("tint palette", Needs::nothing, "k-means over the horses: a few seconds"),
         {"tint evaluate", true, Needs::nothing,
          std::string(kOneThread) + "; --images becomes the repository's three Kodak photos (tests/data/photos)",

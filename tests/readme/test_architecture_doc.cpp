@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 // Folders the page may name as src/<folder>/ before they exist: layers that DESIGN announces and that are not built
 // yet. A folder that lands leaves this list (it then has to exist); one that is dropped leaves the page.
-const std::set<std::string> kComing = {"video", "export"};
+const std::set<std::string> kComing = {"video"};
 
 // Whether `page` names `folder` as a folder: `<folder>/` at the start of a path (after a blank, a backtick, a
 // bracket, a bar or the start of a line), or as `src/<folder>/`. `shared/data/` or `tint/data/` do not count.

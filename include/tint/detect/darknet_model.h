@@ -23,8 +23,6 @@
 
 namespace tint::detect {
 
-struct DarknetLayerSpec;  // a layer as run_layer computes it (src/detect/darknet_sections.h)
-
 // Darknet's batchnorm epsilon: AlexeyAB's darknet, which trained Yolo-Fastest, divides by sqrt(variance + .00001f)
 // at inference on CPU (blas.c normalize_cpu), on GPU (cuDNN, batchnorm_layer.c) and when it fuses batchnorm into
 // convolutions (convolutional_layer.c). OpenCV's importer uses 1e-6 instead (darknet_io.cpp: "eps", 1E-6). Yolo-Fastest
@@ -56,6 +54,20 @@ class DarknetConvImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DarknetConv);
 
+// A layer as forward() runs it: its kind and the values of its section that the computation needs. Built by the
+// section's parse function (src/detect/darknet_sections.h); read by run_layer and by the ONNX exporter (export/).
+struct DarknetLayerSpec {
+  enum class Kind { convolutional, shortcut, route, upsample, maxpool, dropout, yolo };
+  Kind kind = Kind::dropout;
+  std::vector<int> from;  // shortcut: the layers added to the previous one; route: the layers concatenated
+  Activation activation = Activation::linear;  // shortcut
+  int groups = 1, group_id = 0;                // route
+  int size = 1, stride = 1;                    // maxpool, upsample
+  int pad_before = 0, pad_after = 0;           // maxpool
+  double probability = 0;                      // dropout
+  DarknetConv conv{nullptr};                   // convolutional
+};
+
 // One layer as built, at the cfg's input size.
 struct DarknetLayerInfo {
   std::string type;         // the cfg section type
@@ -84,6 +96,8 @@ class DarknetModelImpl : public torch::nn::Module {
   int input_channels() const { return input_channels_; }
   int num_layers() const { return static_cast<int>(layers_.size()); }
   const std::vector<DarknetLayerInfo>& layers() const { return layers_; }
+  // Layer i as forward() computes it (0 <= i < num_layers()).
+  const DarknetLayerSpec& spec(int i) const { return *specs_.at(i); }
   // The convolution of layer i, or nullptr for another type.
   DarknetConv conv(int i) const;
   // The cfg the network was built from, kept in step with set_num_classes (for write_cfg next to save_weights).

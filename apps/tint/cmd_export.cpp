@@ -1,0 +1,101 @@
+// tint export: a colourization network (a run, a checkpoint or a shipped model) or a darknet detector (a detection
+// run, cfg + weights, or the shipped Yolo-Fastest 1.1) as an ONNX file (export/).
+//
+// Its own --run / --checkpoint / --pretrained for now; they are to bind colourize's shared flag group
+// (colourize::colourizer_choice_settings()) once that lands. The detector's flags are detect's choice of files under
+// the names the issue gives them (--detector-run, as --run is the colourization run's here).
+#include <fmt/core.h>
+
+#include "commands.h"
+#include "tint/colourize/pretrained.h"
+#include "tint/core/error.h"
+#include "tint/detect/detect_settings.h"
+#include "tint/export/colourizer_export.h"
+#include "tint/export/detector_export.h"
+#include "tint/runs/run_kind.h"
+#include "tint/train/run_dir.h"
+
+namespace tint::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The shipped checkpoint named `name`, as `tint colourize --pretrained` finds it.
+fs::path export_pretrained_checkpoint(const std::string& name) {
+  const auto& row = colourize::find_pretrained(name);
+  return shipped_file(fs::path(TINT_INSTALL_PRETRAINED_SUFFIX) / row.file,
+                      fs::path(TINT_SOURCE_PRETRAINED_DIR) / row.file,
+                      fmt::format("--pretrained {}: the shipped file {} was not found", name, row.file));
+}
+
+}  // namespace
+
+void add_export(CLI::App& app, SharedFlags& shared) {
+  struct Flags {
+    std::string out, run, checkpoint, pretrained;
+    detect::DetectorChoice detector;  // run: --detector-run
+    bool shipped_detector = false, decode = false;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand(
+      "export", "Write a model as an ONNX file (opset 13) for OpenCV DNN, ONNX Runtime and other ONNX tools");
+  cmd->add_option("-o,--out", f->out, "The .onnx file to write")->required();
+  auto* run = cmd->add_option("--run", f->run, "A colourization run directory: its checkpoint.pt's network");
+  auto* checkpoint = cmd->add_option("--checkpoint", f->checkpoint, "A colourization checkpoint.pt")->excludes(run);
+  std::vector<std::string> names;
+  std::string help = "A shipped colourizer:";
+  for (const auto& p : colourize::pretrained_colourizers()) {
+    names.push_back(p.name);
+    help += fmt::format("\n  {}: {}", p.name, p.about);
+  }
+  cmd->add_option("--pretrained", f->pretrained, help)
+      ->check(CLI::IsMember(names))
+      ->excludes(run)
+      ->excludes(checkpoint);
+  auto* detector_run =
+      cmd->add_option("--detector-run", f->detector.run, "A detection run directory: its fine-tuned cfg and weights");
+  auto* cfg = cmd->add_option("--cfg", f->detector.cfg, "A darknet .cfg (with --weights)")->excludes(detector_run);
+  auto* weights = cmd->add_option("--weights", f->detector.weights, "Its darknet .weights")->excludes(detector_run);
+  auto* names_option =
+      cmd->add_option("--names", f->detector.names, "Its class names, recorded in the file")->excludes(detector_run);
+  auto* shipped = cmd->add_flag("--detector", f->shipped_detector, "The shipped detector, Yolo-Fastest 1.1");
+  cmd->add_flag("--decode", f->decode,
+                "Also the decoded output, inside the graph: an ab-bins colourizer's ab (its run's mean or annealed "
+                "mean); a detector's boxes (x1, y1, x2, y2 in input pixels) and scores (objectness x class "
+                "probability)");
+  for (auto* d : std::vector<CLI::Option*>{detector_run, cfg, weights, names_option, shipped})
+    for (auto* c : std::vector<CLI::Option*>{run, checkpoint, cmd->get_option("--pretrained")}) d->excludes(c);
+  add_threads_flag(*cmd, shared);
+  cmd->callback([f, &shared] {
+    apply_threads(shared);
+    const auto& d = f->detector;
+    if (f->shipped_detector || !d.run.empty() || !d.cfg.empty() || !d.weights.empty() || !d.names.empty()) {
+      // detector_files names its run flag --run; here it is --detector-run, so the kind is checked first.
+      if (!d.run.empty()) runs::expect_kind(d.run, runs::RunKind::detection, "--detector-run");
+      const auto files = detect::detector_files(d, d.run.empty() ? shipped_detector_dir() : fs::path());
+      const auto summary = onnx_export::export_detector(files.cfg, files.weights, files.names, f->out, f->decode);
+      fmt::print("{}\n", onnx_export::format_summary(summary));
+      return;
+    }
+    fs::path file;
+    std::string source;
+    if (!f->checkpoint.empty()) {
+      file = f->checkpoint;
+      source = "checkpoint " + file.filename().string();
+    } else if (!f->run.empty()) {
+      file = train::run_checkpoint(f->run, "--run");
+      source = "run " + fs::path(f->run).filename().string();
+    } else if (!f->pretrained.empty()) {
+      file = export_pretrained_checkpoint(f->pretrained);
+      source = "pretrained " + f->pretrained + " (" + file.filename().string() + ")";
+    } else {
+      throw Error(
+          "export: say which model: --run DIR, --checkpoint FILE or --pretrained NAME (a colourizer), or --detector, "
+          "--cfg/--weights or --detector-run DIR (a detector)");
+    }
+    const auto summary = onnx_export::export_colourizer(file, source, f->out, f->decode);
+    fmt::print("{}\n", onnx_export::format_summary(summary));
+  });
+}
+
+}  // namespace tint::cli
