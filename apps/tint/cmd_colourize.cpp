@@ -33,10 +33,14 @@ void add_colourizer_flags(CLI::App& cmd, colourize::ColourizerChoice& choice, co
   cmd.get_option("--pretrained")->excludes(run)->excludes(checkpoint);
 }
 
+fs::path chosen_checkpoint(const colourize::ColourizerChoice& choice) {
+  const bool shipped = choice.run.empty() && choice.checkpoint.empty();
+  return colourize::colourizer_checkpoint(choice, shipped ? shipped_pretrained_dir() : fs::path());
+}
+
 colourize::Colourizer chosen_colourizer(const colourize::ColourizerChoice& choice,
                                         const std::optional<data::AbDecoding>& decoding) {
-  const bool shipped = choice.run.empty() && choice.checkpoint.empty();
-  const fs::path checkpoint = colourize::colourizer_checkpoint(choice, shipped ? shipped_pretrained_dir() : fs::path());
+  const fs::path checkpoint = chosen_checkpoint(choice);
   auto colourizer = colourize::Colourizer::from_checkpoint(checkpoint);
   if (decoding && !colourizer.predicts_ab()) {
     throw Error(

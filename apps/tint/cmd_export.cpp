@@ -1,38 +1,26 @@
 // tint export: a colourization network (a run, a checkpoint or a shipped model) or a darknet detector (a detection
 // run, cfg + weights, or the shipped Yolo-Fastest 1.1) as an ONNX file (export/).
 //
-// Its own --run / --checkpoint / --pretrained for now; they are to bind colourize's shared flag group
-// (colourize::colourizer_choice_settings()) once that lands. The detector's flags are detect's choice of files under
-// the names the issue gives them (--detector-run, as --run is the colourization run's here).
+// The colourizer is chosen by colourize's rows (--run, --checkpoint, --pretrained: colourizer_flags.h); the detector's
+// flags are detect's choice of files under the names the issue gives them (--detector-run, as --run is the
+// colourization run's here).
 #include <fmt/core.h>
 
+#include "colourizer_flags.h"
 #include "commands.h"
-#include "tint/colourize/pretrained.h"
 #include "tint/core/error.h"
 #include "tint/detect/detect_settings.h"
 #include "tint/export/colourizer_export.h"
 #include "tint/export/detector_export.h"
 #include "tint/runs/run_kind.h"
-#include "tint/train/run_dir.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
 
-namespace {
-
-// The shipped checkpoint named `name`, as `tint colourize --pretrained` finds it.
-fs::path export_pretrained_checkpoint(const std::string& name) {
-  const auto& row = colourize::find_pretrained(name);
-  return shipped_file(fs::path(TINT_INSTALL_PRETRAINED_SUFFIX) / row.file,
-                      fs::path(TINT_SOURCE_PRETRAINED_DIR) / row.file,
-                      fmt::format("--pretrained {}: the shipped file {} was not found", name, row.file));
-}
-
-}  // namespace
-
 void add_export(CLI::App& app, SharedFlags& shared) {
   struct Flags {
-    std::string out, run, checkpoint, pretrained;
+    std::string out;
+    colourize::ColourizerChoice colourizer;
     detect::DetectorChoice detector;  // run: --detector-run
     bool shipped_detector = false, decode = false;
   };
@@ -40,18 +28,9 @@ void add_export(CLI::App& app, SharedFlags& shared) {
   auto* cmd = app.add_subcommand(
       "export", "Write a model as an ONNX file (opset 13) for OpenCV DNN, ONNX Runtime and other ONNX tools");
   cmd->add_option("-o,--out", f->out, "The .onnx file to write")->required();
-  auto* run = cmd->add_option("--run", f->run, "A colourization run directory: its checkpoint.pt's network");
-  auto* checkpoint = cmd->add_option("--checkpoint", f->checkpoint, "A colourization checkpoint.pt")->excludes(run);
-  std::vector<std::string> names;
-  std::string help = "A shipped colourizer:";
-  for (const auto& p : colourize::pretrained_colourizers()) {
-    names.push_back(p.name);
-    help += fmt::format("\n  {}: {}", p.name, p.about);
-  }
-  cmd->add_option("--pretrained", f->pretrained, help)
-      ->check(CLI::IsMember(names))
-      ->excludes(run)
-      ->excludes(checkpoint);
+  add_colourizer_flags(*cmd, f->colourizer, "A colourization run directory: its checkpoint.pt's network");
+  auto* run = cmd->get_option("--run");
+  auto* checkpoint = cmd->get_option("--checkpoint");
   auto* detector_run =
       cmd->add_option("--detector-run", f->detector.run, "A detection run directory: its fine-tuned cfg and weights");
   auto* cfg = cmd->add_option("--cfg", f->detector.cfg, "A darknet .cfg (with --weights)")->excludes(detector_run);
@@ -66,7 +45,7 @@ void add_export(CLI::App& app, SharedFlags& shared) {
   for (auto* d : std::vector<CLI::Option*>{detector_run, cfg, weights, names_option, shipped})
     for (auto* c : std::vector<CLI::Option*>{run, checkpoint, cmd->get_option("--pretrained")}) d->excludes(c);
   add_threads_flag(*cmd, shared);
-  cmd->callback([f, &shared] {
+  cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
     const auto& d = f->detector;
     if (f->shipped_detector || !d.run.empty() || !d.cfg.empty() || !d.weights.empty() || !d.names.empty()) {
@@ -77,22 +56,16 @@ void add_export(CLI::App& app, SharedFlags& shared) {
       fmt::print("{}\n", onnx_export::format_summary(summary));
       return;
     }
-    fs::path file;
-    std::string source;
-    if (!f->checkpoint.empty()) {
-      file = f->checkpoint;
-      source = "checkpoint " + file.filename().string();
-    } else if (!f->run.empty()) {
-      file = train::run_checkpoint(f->run, "--run");
-      source = "run " + fs::path(f->run).filename().string();
-    } else if (!f->pretrained.empty()) {
-      file = export_pretrained_checkpoint(f->pretrained);
-      source = "pretrained " + f->pretrained + " (" + file.filename().string() + ")";
-    } else {
+    const auto& c = f->colourizer;
+    if (c.run.empty() && c.checkpoint.empty() && cmd->count("--pretrained") == 0) {
       throw Error(
           "export: say which model: --run DIR, --checkpoint FILE or --pretrained NAME (a colourizer), or --detector, "
           "--cfg/--weights or --detector-run DIR (a detector)");
     }
+    const fs::path file = chosen_checkpoint(c);
+    const std::string source = !c.checkpoint.empty() ? "checkpoint " + file.filename().string()
+                               : !c.run.empty()      ? "run " + fs::path(c.run).filename().string()
+                                                : "pretrained " + c.pretrained + " (" + file.filename().string() + ")";
     const auto summary = onnx_export::export_colourizer(file, source, f->out, f->decode);
     fmt::print("{}\n", onnx_export::format_summary(summary));
   });

@@ -2,6 +2,7 @@
 // the rows of colourize::colourizer_choice_settings(), one of them given, and the colourizer they name.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,9 @@ namespace tint::cli {
 
 // `run_help` replaces --run's help where the command reads more of the run than its model.
 void add_colourizer_flags(CLI::App& cmd, colourize::ColourizerChoice& choice, const std::string& run_help = "");
+
+// The checkpoint the choice names (the shipped ones from the installed or source tree).
+std::filesystem::path chosen_checkpoint(const colourize::ColourizerChoice& choice);
 
 // The chosen model (the shipped ones from the installed or source tree), decoding as `decoding` says when given;
 // --decode / --temperature with a palette model is refused before any image is read.
