@@ -5,8 +5,15 @@ forward (build/bench/tint_detect_throughput --threads 1 --batch-sizes 1).
     build/tint export --detector -o raw.onnx
     /usr/bin/python3 bench/onnx_speed.py data/pretrained/yolo-fastest-1.1 raw.onnx
 """
-import cv2, numpy as np, time, json, subprocess, sys
+import sys
+import time
+
+import cv2
+import numpy as np
+
 cv2.setNumThreads(1)
+if len(sys.argv) != 3:
+    sys.exit("usage: onnx_speed.py DETECTOR_DIR FILE.onnx (see the docstring)")
 D, ONNX = sys.argv[1], sys.argv[2]
 x=np.random.default_rng(0).random((1,3,320,320),dtype=np.float32)
 nets={"OpenCV, tint's ONNX": cv2.dnn.readNetFromONNX(ONNX),
