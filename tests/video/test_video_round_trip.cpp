@@ -82,6 +82,48 @@ TEST(VideoRoundTrip, Mp4KeepsFramesTimestampsAndEveryAudioAndSubtitlePacket) { r
 
 TEST(VideoRoundTrip, MatroskaKeepsFramesTimestampsAndEveryAudioAndSubtitlePacket) { round_trip(".mkv"); }
 
+// Into another container: the packets' bytes stay, their timestamps change unit (MP4's 1/44100 and 1/22050 to
+// Matroska's 1/1000) and so keep their times within the coarser unit's rounding, all shifted alike: Matroska holds
+// no negative time, and the AAC streams start before 0 (their encoder's priming), so its muxer moves the whole file
+// later by the earliest stream's lead (as FFmpeg's CLI does), which keeps every stream in sync. MP4's mov_text
+// subtitles have no place in Matroska: refused, naming the stream.
+TEST(VideoRoundTrip, Mp4ToMatroskaRescalesTheCopiedPacketsTimestamps) {
+  TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
+  test::TempDir dir("tint-video");
+  clips::make_clip(dir / "clip.mp4");
+  {
+    video::VideoReader reader(dir / "clip.mp4");
+    const std::string refused = test::error_of([&] { video::VideoWriter w(dir / "out.mkv", reader); });
+    EXPECT_NE(refused.find(": a .mkv file cannot hold stream #3 of "), std::string::npos) << refused;
+    EXPECT_NE(refused.find("(subtitle mov_text)"), std::string::npos) << refused;
+  }
+  const fs::path in = dir / "sound.mp4", out = dir / "out.mkv";
+  clips::checked("ffmpeg -v error -i " + test::shell_quote((dir / "clip.mp4").string()) +
+                 " -map 0:v -map 0:a -c copy " + test::shell_quote(in.string()));
+  video::VideoReader reader(in);
+  video::VideoWriter writer(out, reader, video::VideoWriteOptions{18, "ultrafast"});
+  while (auto frame = reader.next()) writer.write(frame->image, frame->pts);
+  EXPECT_EQ(writer.finish(), 17);
+  const Timestamps before = timestamps_of(in), after = timestamps_of(out);
+  ASSERT_EQ(after.pts.size(), before.pts.size());
+  auto seconds = [](const Timestamps& t, size_t i) { return static_cast<double>(t.pts[i]) * t.num / t.den; };
+  // The shift: the earliest audio packet's lead before 0, 1024 samples at 22.05 kHz, in whole milliseconds.
+  const double shift = seconds(after, 0) - seconds(before, 0);
+  EXPECT_NEAR(shift, 0.046, 0.0006);
+  for (size_t i = 0; i < before.pts.size(); ++i) {
+    EXPECT_NEAR(seconds(after, i), seconds(before, i) + shift, 0.0006) << "frame " << i;
+  }
+  for (const std::string stream : {"a:0", "a:1"}) {
+    const auto expected = clips::timed_packets(in, stream), got = clips::timed_packets(out, stream);
+    ASSERT_EQ(got.size(), expected.size()) << stream;
+    ASSERT_GE(expected.size(), 40u) << stream;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].hash, expected[i].hash) << stream << " packet " << i;
+      EXPECT_NEAR(got[i].seconds, expected[i].seconds + shift, 0.0006) << stream << " packet " << i;
+    }
+  }
+}
+
 TEST(VideoWriter, UnfinishedLeavesNothingAndAnEarlierFileUntouched) {
   TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
   test::TempDir dir("tint-video");

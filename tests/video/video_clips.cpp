@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "tint/core/atomic_file.h"
 
@@ -49,6 +50,20 @@ std::vector<std::string> packet_hashes(const fs::path& path, const std::string& 
     if (!line.empty()) lines.push_back(line);
   }
   return lines;
+}
+
+std::vector<TimedPacket> timed_packets(const fs::path& path, const std::string& selector) {
+  // JSON: a packet's side data (AAC's skip samples) would break a CSV line.
+  const auto listed =
+      nlohmann::json::parse(checked(fmt::format("ffprobe -v error -select_streams {} -show_packets -show_data_hash "
+                                                "sha256 -show_entries packet=pts_time,data_hash "
+                                                "-of json {}",
+                                                selector, shell_quote(path.string()))));
+  std::vector<TimedPacket> packets;
+  for (const auto& packet : listed.at("packets")) {
+    packets.push_back({packet.at("data_hash").get<std::string>(), std::stod(packet.at("pts_time").get<std::string>())});
+  }
+  return packets;
 }
 
 std::string video_codec(const fs::path& path) {

@@ -29,6 +29,14 @@ void make_clip(const std::filesystem::path& path);
 // The packets of stream `selector` ("a:0", "s:0") as ffprobe lists them: one "pts,dts,duration,sha256" per packet.
 std::vector<std::string> packet_hashes(const std::filesystem::path& path, const std::string& selector);
 
+// The same packets as pairs of "sha256" and the pts in seconds, for files whose time bases differ (MP4's 1/44100
+// against Matroska's 1/1000).
+struct TimedPacket {
+  std::string hash;
+  double seconds = 0.0;
+};
+std::vector<TimedPacket> timed_packets(const std::filesystem::path& path, const std::string& selector);
+
 // ffprobe's name of the codec of the file's first video stream ("h264").
 std::string video_codec(const std::filesystem::path& path);
 
