@@ -10,6 +10,9 @@
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
 #include "tint/data/image_settings.h"
+#include "tint/video/transcode.h"
+#include "tint/video/video_settings.h"
+#include "tint/video/video_writer.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
@@ -59,15 +62,23 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
     colourize::ColourizeOptions options;
     data::ImageFileOptions files;  // --format png by default
     train::TrainConfig decoding;   // only --decode and --temperature are bound
+    video::VideoWriteOptions video;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd =
-      app.add_subcommand("colourize", "Colourize your own images (JPEG, PNG or WebP; any size, upright as EXIF says)");
-  cmd->add_option("inputs", f->inputs, "Image files or folders of images")->required();
-  cmd->add_option("-o,--out", f->out, "Output file, one input only: JPEG if it ends in .jpg/.jpeg, else PNG");
-  cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.jpg becomes NAME_colourized.png (or .jpg, --format)")
+      app.add_subcommand("colourize",
+                         "Colourize your own images (JPEG, PNG or WebP; any size, upright as EXIF says) and videos "
+                         "(.mp4, .mkv, .webm, .mov, .avi: every frame, sound and subtitles copied untouched)");
+  cmd->add_option("inputs", f->inputs, "Image or video files, or folders of images")->required();
+  cmd->add_option("-o,--out", f->out,
+                  "Output file, one input only: JPEG if it ends in .jpg/.jpeg, else PNG; for a video, .mp4, .mkv "
+                  "or .mov");
+  cmd->add_option("--out-dir", f->out_dir,
+                  "Output folder: NAME.jpg becomes NAME_colourized.png (or .jpg, --format), NAME.mp4 "
+                  "NAME_colourized.mp4 (.webm and .avi become .mkv)")
       ->capture_default_str();
   add_settings(*cmd, data::image_file_settings(), f->files);
+  add_settings(*cmd, video::video_write_settings(), f->video);
   add_colourizer_flags(*cmd, f->model);
   add_settings(*cmd, colourize::colourize_settings(), f->options);
   add_decoding_flags(*cmd, f->decoding);
@@ -81,6 +92,17 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
     const auto colourizer = chosen_colourizer(f->model, f->options.decoding);
     if (f->out.empty()) ensure_directory(f->out_dir);
     for_each_file(files, "colourizing", [&](const fs::path& file) {
+      if (video::is_video_name(file)) {
+        // Every frame exactly as a photo is colourized (its own lightness, the model's chroma).
+        const fs::path out =
+            f->out.empty()
+                ? fs::path(f->out_dir) / (file.stem().string() + "_colourized" + video::default_video_extension(file))
+                : fs::path(f->out);
+        const int64_t frames = video::transcode(file, out, f->video, [&](const torch::Tensor& frame) {
+          return colourizer.colourize_bytes(frame, f->options);
+        });
+        return fmt::format("{} -> {} ({} frames)", file.string(), out.string(), frames);
+      }
       const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
       fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)
                                     : fs::path(f->out);

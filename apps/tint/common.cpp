@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "tint/core/error.h"
+#include "tint/core/interrupt.h"
 #include "tint/core/runtime.h"
 #include "tint/data/image_io.h"
 #include "tint/report/progress.h"
@@ -86,6 +87,9 @@ void for_each_file(const std::vector<fs::path>& files, const std::string& label,
       const std::string line = each(files[i]);
       bar.clear();
       fmt::print("{}\n", line);
+    } catch (const Interrupted&) {
+      bar.clear();  // Ctrl-C ends the whole command, not one file of it
+      throw;
     } catch (const std::exception& e) {
       bar.clear();
       fmt::print(stderr, "tint: error: {}\n", message_of(e));
