@@ -96,13 +96,18 @@ Colourizer Colourizer::from_checkpoint(const std::filesystem::path& checkpoint) 
 
 torch::Tensor Colourizer::colourize(const torch::Tensor& image, const ColourizeOptions& options) const {
   auto out = torch::empty({3, image.size(1), image.size(2)}, torch::kFloat32);
-  render(image, options, out);
+  render(image, predict(image, options), options, out);
   return out;
 }
 
 torch::Tensor Colourizer::colourize_bytes(const torch::Tensor& image, const ColourizeOptions& options) const {
+  return colourize_bytes(image, predict(image, options), options);
+}
+
+torch::Tensor Colourizer::colourize_bytes(const torch::Tensor& image, const Prediction& prediction,
+                                          const ColourizeOptions& options) const {
   auto out = torch::empty({3, image.size(1), image.size(2)}, torch::kUInt8);
-  render(image, options, out);
+  render(image, prediction, options, out);
   return out;
 }
 
@@ -113,9 +118,13 @@ torch::Tensor Colourizer::picture(const torch::Tensor& image, const ColourizeOpt
   return report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour})}, 0, 1);
 }
 
-void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& options, torch::Tensor& out) const {
+Prediction Colourizer::predict(const torch::Tensor& image, const ColourizeOptions& options) const {
   TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3) && image.scalar_type() == torch::kUInt8,
               "colourize expects a (1|3, H, W) uint8 image, got ", image.sizes(), " ", image.scalar_type());
+  if (!predicts_ab_ && options.decoding) {
+    throw Error(fmt::format(
+        "--decode and --temperature apply to ab-bins models; this {} model predicts palette colours", model_name_));
+  }
   torch::InferenceMode guard;
   const int64_t h = image.size(1), w = image.size(2);
   int64_t wh, ww;
@@ -128,16 +137,29 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
     ww = round_to_4(double(w));
   }
   // The network sees exactly what it was trained on (data::to_network_input); the display intensity the prediction's
-  // chroma is added to is grey_of, strip by strip below.
+  // chroma is added to is grey_of, strip by strip in render.
   auto input = wh <= h && ww <= w ? shrunk_network_input(image, wh, ww)
                                   : resize(data::to_network_input(image.unsqueeze(0)), wh, ww);
-  if (predicts_ab_) return render_ab(image, input, options, out);
-  if (options.decoding) {
-    throw Error(fmt::format(
-        "--decode and --temperature apply to ab-bins models; this {} model predicts palette colours", model_name_));
-  }
-  auto ids = model_->forward(input).argmax(1);                                // (1, wh, ww)
-  const auto predicted = palette_.colourize(ids)[0];                          // (3, wh, ww)
+  const auto logits = model_->forward(input);
+  if (predicts_ab_) return {input, bins_.decode(logits, options.decoding.value_or(decoding_))[0]};  // (2, wh, ww)
+  return {input, palette_.colourize(logits.argmax(1))[0]};                                          // (3, wh, ww)
+}
+
+void Colourizer::render(const torch::Tensor& image, const Prediction& prediction, const ColourizeOptions& options,
+                        torch::Tensor& out) const {
+  TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3) && image.scalar_type() == torch::kUInt8,
+              "colourize expects a (1|3, H, W) uint8 image, got ", image.sizes(), " ", image.scalar_type());
+  TORCH_CHECK(prediction.colour.dim() == 3 && prediction.colour.size(0) == (predicts_ab_ ? 2 : 3),
+              "a prediction of another kind of colourizer");
+  torch::InferenceMode guard;
+  if (predicts_ab_) return render_ab(image, prediction, options, out);
+  render_palette(image, prediction, options, out);
+}
+
+void Colourizer::render_palette(const torch::Tensor& image, const Prediction& prediction,
+                                const ColourizeOptions& options, torch::Tensor& out) const {
+  const int64_t h = image.size(1), w = image.size(2);
+  const auto& predicted = prediction.colour;                                  // (3, wh, ww)
   const auto chroma_small = predicted - predicted.mean(0, /*keepdim=*/true);  // sums to zero over channels
   const float inf = std::numeric_limits<float>::infinity();
   write_strips(predicted, h, w, options, out, [&](int64_t begin, int64_t end) {
@@ -152,12 +174,13 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
   });
 }
 
-void Colourizer::render_ab(const torch::Tensor& image, const torch::Tensor& input, const ColourizeOptions& options,
+void Colourizer::render_ab(const torch::Tensor& image, const Prediction& prediction, const ColourizeOptions& options,
                            torch::Tensor& out) const {
   const int64_t h = image.size(1), w = image.size(2);
+  const auto& input = prediction.input;
   const int64_t wh = input.size(2), ww = input.size(3);
-  const auto ab_small = bins_.decode(model_->forward(input), options.decoding.value_or(decoding_))[0];  // (2, wh, ww)
-  torch::Tensor predicted;  // raw: (3, wh, ww) in [0, 1]
+  const auto& ab_small = prediction.colour;  // (2, wh, ww)
+  torch::Tensor predicted;                   // raw: (3, wh, ww) in [0, 1]
   if (options.raw) {
     // The lightness of the network's own grey input, read as the 8-bit grey it stands for (g * 256 / 255).
     auto grey = (input * (256.0f / 255.0f)).clamp(0.0f, 1.0f).expand({1, 3, wh, ww});

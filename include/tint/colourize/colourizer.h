@@ -39,6 +39,13 @@ struct ColourizeOptions {
   bool side_by_side = false;
 };
 
+// The network's colours for one image at the working resolution, before they are recombined with the image at full
+// resolution: what a video's temporal smoothing (temporal.h) carries from frame to frame.
+struct Prediction {
+  torch::Tensor input;   // (1, 1, wh, ww): the network's grey input (data::to_network_input's scale)
+  torch::Tensor colour;  // (2, wh, ww) ab for ab-bins models; (3, wh, ww) RGB palette colours in [0, 1] otherwise
+};
+
 class Colourizer {
  public:
   Colourizer(models::ColourNet model, data::Palette palette);
@@ -51,6 +58,11 @@ class Colourizer {
   torch::Tensor colourize(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
   // The same, as the bytes an image file holds: round(255 v), (3, H, W) uint8, a quarter of the float's memory.
   torch::Tensor colourize_bytes(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
+  // The two halves of colourize: the network's prediction at the working size, then the image recombined with it
+  // ((3, H, W) uint8; the prediction may have been changed in between: smoothed over a video's frames).
+  Prediction predict(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
+  torch::Tensor colourize_bytes(const torch::Tensor& image, const Prediction& prediction,
+                                const ColourizeOptions& options = {}) const;
   // What `tint colourize` writes: colourize_bytes, or with options.side_by_side grey | colourized as (3, H, 2W) float.
   torch::Tensor picture(const torch::Tensor& image, const ColourizeOptions& options = {}) const;
 
@@ -61,10 +73,12 @@ class Colourizer {
   const std::string& model_name() const { return model_name_; }
 
  private:
-  // Writes the colourized image into `out` ((3, H, W), float32 or uint8), strip by strip.
-  void render(const torch::Tensor& image, const ColourizeOptions& options, torch::Tensor& out) const;
-  // The ab-bins half of render: `input` (1, 1, wh, ww) is the network's input at the working size.
-  void render_ab(const torch::Tensor& image, const torch::Tensor& input, const ColourizeOptions& options,
+  // Writes the image colourized by `prediction` into `out` ((3, H, W), float32 or uint8), strip by strip.
+  void render(const torch::Tensor& image, const Prediction& prediction, const ColourizeOptions& options,
+              torch::Tensor& out) const;
+  void render_palette(const torch::Tensor& image, const Prediction& prediction, const ColourizeOptions& options,
+                      torch::Tensor& out) const;
+  void render_ab(const torch::Tensor& image, const Prediction& prediction, const ColourizeOptions& options,
                  torch::Tensor& out) const;
 
   models::ColourNet model_;
