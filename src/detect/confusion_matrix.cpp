@@ -86,8 +86,8 @@ ConfusionMatrix confusion_matrix(const std::vector<std::vector<data::Detection>>
     }
     for (const auto& t : truths[i]) {
       if (t.class_id < 0 || t.class_id >= num_classes)
-        throw Error(fmt::format("confusion matrix: image {}: a ground truth of class {}, expected 0..{}", i,
-                                t.class_id, num_classes - 1));
+        throw Error(fmt::format("confusion matrix: image {}: a ground truth of class {}, expected 0..{}", i, t.class_id,
+                                num_classes - 1));
     }
     count_image(detections[i], truths[i], m);
   }
@@ -105,8 +105,8 @@ nlohmann::json confusion_matrix_json(const ConfusionMatrix& m, const std::vector
     for (int c = 0; c < m.size(); ++c) row.push_back(m.at(r, c));
     counts.push_back(std::move(row));
   }
-  return {{"rows", "true"}, {"columns", "predicted"}, {"conf", m.conf},         {"iou", m.iou},
-          {"labels", labels}, {"counts", counts}};
+  return {{"rows", "true"}, {"columns", "predicted"}, {"conf", m.conf},
+          {"iou", m.iou},   {"labels", labels},       {"counts", counts}};
 }
 
 std::vector<int> occurring_classes(const ConfusionMatrix& m) {

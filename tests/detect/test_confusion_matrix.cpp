@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
@@ -49,7 +49,8 @@ Truths example_truths() {
           {truth_of({0, 0, 10, 10}, kCat), truth_of({50, 50, 60, 60}, kDog, true)}};
 }
 Detections example_detections() {
-  return {{found(kCatBox, 0.9f, kCat), found(kDogBox, 0.8f, kCat), found(kNowhere, 0.7f, kDog), found(kMissedDogBox, 0.1f, kDog)},
+  return {{found(kCatBox, 0.9f, kCat), found(kDogBox, 0.8f, kCat), found(kNowhere, 0.7f, kDog),
+           found(kMissedDogBox, 0.1f, kDog)},
           {found({0, 0, 10, 9}, 0.6f, kCat), found({0, 0, 10, 9.5f}, 0.5f, kDog)},
           {found({0, 0, 10, 5}, 0.9f, kCat), found({50, 50, 60, 60}, 0.9f, kDog)}};
 }
@@ -103,14 +104,15 @@ TEST(ConfusionMatrix, JsonAndTheClassesAPictureShows) {
   // A class that is only predicted occurs too.
   dets[0].push_back(found({200, 200, 210, 210}, 0.5f, 3));
   EXPECT_EQ(occurring_classes(confusion_matrix(dets, example_truths(), 4, 0.25f)), (std::vector<int>{0, 1, 3}));
-  EXPECT_NE(test::error_of([&] { confusion_matrix_json(m, {"cat"}); }).find("1 names for 4 classes"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { confusion_matrix_json(m, {"cat"}); }).find("1 names for 4 classes"),
+            std::string::npos);
   EXPECT_NE(test::error_of([&] { confusion_matrix(dets, example_truths(), 2, 0.25f); }).find("class 3"),
             std::string::npos);
 }
 
 TEST(ConfusionMatrix, DrawnAsAHeatMapWithItsDataAndScript) {
-  TINT_SKIP_IF_MISSING(test::missing_tool(report::gnuplot_available(),
-                                          "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
+  TINT_SKIP_IF_MISSING(
+      test::missing_tool(report::gnuplot_available(), "gnuplot (apt-get install gnuplot-nox; scripts/deps.sh does)"));
   test::TempDir tmp;
   const auto m = confusion_matrix(example_detections(), example_truths(), 4, 0.25f);
   plot_confusion_matrix(tmp / "confusion.png", m, {"cat", "dog", "bird", "fish"});
@@ -124,7 +126,7 @@ TEST(ConfusionMatrix, DrawnAsAHeatMapWithItsDataAndScript) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 9) << csv;
   EXPECT_NE(csv.find("0,0,0.333333,1,0\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find("0,2,0.666667,2,16777215\n"), std::string::npos) << csv;  // dark cell: white text
-  EXPECT_NE(csv.find("2,2,0, ,0\n"), std::string::npos) << csv;                  // zero: no text
+  EXPECT_NE(csv.find("2,2,0, ,0\n"), std::string::npos) << csv;                // zero: no text
   const auto gp = read_file(tmp / "confusion.gp");
   EXPECT_NE(gp.find("('cat' 0, 'dog' 1, 'background' 2)"), std::string::npos) << gp;
   EXPECT_EQ(gp.find("bird"), std::string::npos) << gp;
