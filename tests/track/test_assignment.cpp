@@ -153,6 +153,17 @@ TEST(Assignment, HandWorkedGatedCases) {
   EXPECT_EQ(tight.pairs, (std::vector<std::pair<int, int>>{{0, 0}}));
   EXPECT_EQ(tight.unmatched_rows, std::vector<int>{1});
   EXPECT_EQ(tight.unmatched_cols, std::vector<int>{1});
+  // Solving the full problem and then dropping the pairs above the limit is not the same: with costs
+  // [[0.4, 100], [0.0, 0.9]] and limit 0.5 the full optimum is (0,0) + (1,1) = 1.3 (against 100), and dropping
+  // (1,1) leaves (0,0), a mediocre pair, while the perfect pair (1,0) goes unmatched. Gated, (0,0) is worth -0.1 and
+  // (1,0) -0.5: (1,0) is kept.
+  CostMatrix trap(2, 2);
+  trap(0, 0) = 0.4, trap(0, 1) = 100, trap(1, 0) = 0.0, trap(1, 1) = 0.9;
+  EXPECT_EQ(solve_assignment(trap), (std::vector<int>{0, 1}));
+  const Matching gated = gated_assignment(trap, 0.5);
+  EXPECT_EQ(gated.pairs, (std::vector<std::pair<int, int>>{{1, 0}}));
+  EXPECT_EQ(gated.unmatched_rows, std::vector<int>{0});
+  EXPECT_EQ(gated.unmatched_cols, std::vector<int>{1});
   // Empty sides.
   EXPECT_TRUE(gated_assignment(CostMatrix(0, 3), 0.5).pairs.empty());
   EXPECT_EQ(gated_assignment(CostMatrix(2, 0), 0.5).unmatched_rows, (std::vector<int>{0, 1}));
