@@ -4,6 +4,7 @@
     /usr/bin/python3 bench/detect_map.py [--data DIR/coco128] [--conf 0.001,0.25] [--iou 0.6] [--size 320]
         [--resample darknet,antialias] [--cfg NET.cfg --weights NET.weights --names coco.names] [--build build]
         [--limit N] [--no-opencv]
+    /usr/bin/python3 bench/detect_map.py --check-evaluate [--data DIR/coco128] [--limit N] [model flags]
 
 tint: `build/tint detect DATA/images --conf C --iou I --resample R --threads 1`, its *_detections.json read back.
 OpenCV: Debian's python3-opencv, cv2.dnn.readNetFromDarknet on the same cfg and weights, blobFromImage (cv::resize
@@ -13,6 +14,14 @@ I, the best 300 per image (tint's cap). The evaluator is COCO's as tint detect e
 best-overlapping unmatched truth; the precision envelope read at recall k / 100; classes without truths left out.
 At the floor 0.001 its tint row must equal `tint detect evaluate`'s mAP (the check of this evaluator).
 Prints one line per (source, floor): mAP@0.5 and mAP@0.5:0.95 in %.
+
+--check-evaluate: COCO's summary as pycocotools' COCOeval computes it (evaluateImg per image and class, then
+accumulate; rewritten here in numpy, pycocotools itself not being installed) on tint's detections at the floor 0.001
+(`tint detect --conf 0.001 --iou 0.6`): mAP@0.5 and @0.5:0.95 (no cap on detections per image, as tint's), AP@0.5:0.95
+for small / medium / large objects (box area, at most 100 detections per image and class) and AR@1/10/100 and AR@100
+by size, beside `tint detect evaluate --json`'s numbers on the same images, and their largest difference. Two
+deliberate departures from pycocotools, both tint's: recall points k / 100 exactly (not linspace's), and boxes' area
+for segments' area.
 """
 import argparse
 import json
@@ -92,6 +101,146 @@ def mean_ap(detections, truths, num_classes):
     return 100 * aps[:, 0].mean(), 100 * aps.mean()
 
 
+# pycocotools' areaRng (bounds inclusive: an area of exactly 32^2 is small and medium).
+AREA_RANGES = {"all": (0.0, 1e10), "small": (0.0, 32.0 ** 2), "medium": (32.0 ** 2, 96.0 ** 2),
+               "large": (96.0 ** 2, 1e10)}
+
+
+def box_area(b):
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def evaluate_img(dts, gts, area_range, max_det, thresholds):
+    """COCOeval.evaluateImg for one image and class. dts: [(score, box)]; gts: [box]. Returns the kept detections'
+    scores, matched (T, D) and ignored (T, D) flags, and the number of truths that count, or None without either."""
+    if not dts and not gts:
+        return None
+    lo, hi = area_range
+    gt_ignore = np.array([box_area(g) < lo or box_area(g) > hi for g in gts], dtype=bool)
+    gt_order = np.argsort(gt_ignore, kind="mergesort")  # counted truths first
+    gts = [gts[i] for i in gt_order]
+    gt_ignore = gt_ignore[gt_order]
+    dt_order = np.argsort([-d[0] for d in dts], kind="mergesort")
+    dts = [dts[i] for i in dt_order]
+    if max_det is not None:
+        dts = dts[:max_det]
+    ious = (iou_matrix(np.array([d[1] for d in dts], dtype=np.float64).reshape(-1, 4),
+                       np.array(gts, dtype=np.float64).reshape(-1, 4)) if dts and gts else None)
+    T, D, G = len(thresholds), len(dts), len(gts)
+    gtm = np.zeros((T, G), dtype=bool)
+    dtm = np.zeros((T, D), dtype=bool)
+    dt_ignore = np.zeros((T, D), dtype=bool)
+    if ious is not None:
+        for ti, t in enumerate(thresholds):
+            for di in range(D):
+                best_iou, m = min(t, 1 - 1e-10), -1
+                for gi in range(G):
+                    if gtm[ti, gi]:
+                        continue
+                    if m > -1 and not gt_ignore[m] and gt_ignore[gi]:
+                        break
+                    if ious[di, gi] < best_iou:
+                        continue
+                    best_iou, m = ious[di, gi], gi
+                if m == -1:
+                    continue
+                dt_ignore[ti, di] = gt_ignore[m]
+                dtm[ti, di] = True
+                gtm[ti, m] = True
+    outside = np.array([box_area(d[1]) < lo or box_area(d[1]) > hi for d in dts], dtype=bool).reshape(1, -1)
+    dt_ignore = np.logical_or(dt_ignore, np.logical_and(~dtm, outside))
+    return np.array([d[0] for d in dts]), dtm, dt_ignore, int((~gt_ignore).sum())
+
+
+def accumulate(per_image, max_det, n_thresholds):
+    """COCOeval.accumulate for one class, area range and maxDet: (precision at the 101 recall points per threshold,
+    final recall per threshold), or None when no truth counts (pycocotools' -1)."""
+    per_image = [e for e in per_image if e is not None]
+    if not per_image:
+        return None
+    cut = (lambda a: a) if max_det is None else (lambda a: a[..., :max_det])
+    scores = np.concatenate([cut(e[0]) for e in per_image])
+    order = np.argsort(-scores, kind="mergesort")
+    dtm = np.concatenate([cut(e[1]) for e in per_image], axis=1)[:, order]
+    dt_ignore = np.concatenate([cut(e[2]) for e in per_image], axis=1)[:, order]
+    npig = sum(e[3] for e in per_image)
+    if npig == 0:
+        return None
+    tps = np.cumsum(np.logical_and(dtm, ~dt_ignore), axis=1).astype(np.float64)
+    fps = np.cumsum(np.logical_and(~dtm, ~dt_ignore), axis=1).astype(np.float64)
+    points = np.array([k / 100.0 for k in range(101)])
+    precision = np.zeros((n_thresholds, 101))
+    recall = np.zeros(n_thresholds)
+    for t in range(n_thresholds):
+        tp, fp = tps[t], fps[t]
+        nd = len(tp)
+        rc = tp / npig
+        pr = tp / (fp + tp + np.spacing(1))
+        recall[t] = rc[-1] if nd else 0
+        pr = pr.tolist()
+        for i in range(nd - 1, 0, -1):
+            if pr[i] > pr[i - 1]:
+                pr[i - 1] = pr[i]
+        idx = np.searchsorted(rc, points, side="left")
+        for ri, pi in enumerate(idx):
+            if pi < nd:
+                precision[t, ri] = pr[pi]
+    return precision, recall
+
+
+def coco_summary(detections, truths, num_classes):
+    """detections[i]: list of (score, class, x1, y1, x2, y2); truths[i]: list of (class, x1, y1, x2, y2). COCO's
+    numbers as tint detect evaluate --json names them (fractions)."""
+    thresholds = [(50 + 5 * t) / 100.0 for t in range(10)]
+    runs = {"all": [("all", None)], "size": [(a, 100) for a in ("small", "medium", "large")],
+            "ar": [("all", m) for m in (1, 10, 100)]}
+    sums = {}  # key -> list of per-class (precision, recall)
+    for c in range(num_classes):
+        dts = [[(d[0], d[2:]) for d in ds if d[1] == c] for ds in detections]
+        gts = [[t[1:] for t in ts if t[0] == c] for ts in truths]
+        for kind, passes in runs.items():
+            for area, max_det in passes:
+                per_image = [evaluate_img(d, g, AREA_RANGES[area], max_det, thresholds) for d, g in zip(dts, gts)]
+                r = accumulate(per_image, max_det, len(thresholds))
+                if r is not None:
+                    sums.setdefault((area, max_det), []).append(r)
+    mean = lambda key, f: float(np.mean([f(r) for r in sums[key]])) if key in sums else None
+    out = {"map50": mean(("all", None), lambda r: r[0][0].mean()), "map50_95": mean(("all", None), lambda r: r[0].mean())}
+    for a in ("small", "medium", "large"):
+        out["ap_" + a] = mean((a, 100), lambda r: r[0].mean())
+        out["ar100_" + a] = mean((a, 100), lambda r: r[1].mean())
+    for m in (1, 10, 100):
+        out[f"ar{m}"] = mean(("all", m), lambda r: r[1].mean())
+    return out
+
+
+def check_evaluate(args, images, truths, names):
+    """COCO's summary of tint's detections here beside tint detect evaluate's; returns the largest difference."""
+    found = tint_detections(args, images, 0.001, "darknet")
+    ours = coco_summary(found, truths, len(names))
+    with tempfile.TemporaryDirectory() as work:
+        listed = Path(work) / "images.txt"
+        listed.write_text("".join(p.name + "\n" for p in images))
+        report = Path(work) / "evaluation.json"
+        subprocess.run([str(Path(args.build) / "tint"), "detect", "evaluate", "--data", str(args.data), "--images",
+                        str(listed), "--json", str(report), "--threads", "1", "--iou", str(args.iou), "--size",
+                        str(args.size), "--resample", "darknet", "--cfg", args.cfg, "--weights", args.weights,
+                        "--names", args.names], check=True, stdout=subprocess.DEVNULL)
+        theirs = json.loads(report.read_text())
+    worst = 0.0
+    print(f"{'':12s} {'this evaluator':>15s} {'tint evaluate':>15s}")
+    for key, value in ours.items():
+        other = theirs.get(key)
+        show = lambda v: "-" if v is None else f"{100 * v:.3f} %"
+        print(f"{key:12s} {show(value):>15s} {show(other):>15s}")
+        if (value is None) != (other is None):
+            worst = float("inf")
+        elif value is not None:
+            worst = max(worst, abs(value - other))
+    print(f"largest difference: {100 * worst:.2g} points")
+    return worst
+
+
 def read_truths(data, limit):
     import cv2
     images = sorted(p for p in (data / "images").iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
@@ -158,10 +307,14 @@ def main():
     ap.add_argument("--resample", default="darknet,antialias", help="tint's resamplings to measure")
     ap.add_argument("--limit", type=int, default=0, help="only the first N images (0: all)")
     ap.add_argument("--no-opencv", action="store_true")
+    ap.add_argument("--check-evaluate", action="store_true",
+                    help="COCO's summary (AP by size, AR) of tint's detections beside tint detect evaluate's")
     ap.add_argument("--build", default=str(ROOT / "build"))
     args = ap.parse_args()
     names = [n for n in Path(args.names).read_text().split("\n") if n.strip()]
     images, truths = read_truths(args.data, args.limit)
+    if args.check_evaluate:
+        return 0 if check_evaluate(args, images, truths, names) < 1e-4 else 1
     for conf in (float(c) for c in args.conf.split(",")):
         rows = [(f"tint --resample {r}", lambda r=r: tint_detections(args, images, conf, r))
                 for r in args.resample.split(",") if r]

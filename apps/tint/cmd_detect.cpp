@@ -14,6 +14,7 @@
 #include "tint/detect/detector.h"
 #include "tint/detect/draw_detections.h"
 #include "tint/detect/evaluate_dataset.h"
+#include "tint/report/plot.h"
 #include "tint/report/progress.h"
 
 namespace tint::cli {
@@ -39,23 +40,33 @@ void resample_as_run(const CLI::App& cmd, const detect::DetectorChoice& choice, 
 
 void add_detect_evaluate(CLI::App& detect, SharedFlags& shared) {
   struct Flags {
-    std::string data, images, json;
+    std::string data, images, json, confusion;
     detect::DetectorChoice model;
     detect::DatasetEvaluationOptions options = detect::default_evaluation_options();
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = detect.add_subcommand(
-      "evaluate", "mAP@0.5 and mAP@0.5:0.95 as COCO defines them, a per-class AP table, precision and recall");
+      "evaluate",
+      "COCO's mAP@0.5, mAP@0.5:0.95, AP by object size and AR@1/10/100; per class AP, P, R, F1, TP, FP, FN; a "
+      "confusion matrix");
   cmd->add_option("--data", f->data, "Dataset folder: images/ with labels/ (YOLO txt) or annotations/ (Pascal VOC XML)")
       ->required();
   cmd->add_option("--images", f->images,
                   "Evaluate only the images this file lists (one name per line, or a CSV with a filename column)");
-  cmd->add_option("--json", f->json, "Also write the evaluation (per class and overall) to this JSON file");
+  cmd->add_option("--json", f->json,
+                  "Also write the evaluation (per class and overall, and the confusion matrix) to this JSON file");
+  cmd->add_option("--confusion-matrix", f->confusion,
+                  "Also draw the confusion matrix at --conf and IoU 0.5 into this PNG (with its .csv and .gp beside "
+                  "it; needs gnuplot)");
   add_detector_flags(*cmd, f->model);
   add_settings(*cmd, detect::evaluation_settings(), f->options);
   add_threads_flag(*cmd, shared);
   cmd->callback([f, &shared, cmd] {
     apply_threads(shared);
+    // Before the evaluation's minutes, not after them.
+    if (!f->confusion.empty() && !report::gnuplot_available())
+      throw Error(fmt::format("--confusion-matrix {}: gnuplot is not installed (Debian: apt-get install gnuplot-nox)",
+                              f->confusion));
     const auto model = detector_files(f->model);
     resample_as_run(*cmd, f->model, f->options.detect.resample);
     const auto detector = detect::Detector::from_files(model.cfg, model.weights, model.names);
@@ -71,6 +82,7 @@ void add_detect_evaluate(CLI::App& detect, SharedFlags& shared) {
                dataset.num_objects(), data::to_string(dataset.format), model.weights.string());
     fmt::print("{}", detect::format_evaluation(result, detector.names()));
     if (!f->json.empty()) write_file_atomic(f->json, detect::evaluation_json(result, detector.names()).dump(2) + "\n");
+    if (!f->confusion.empty()) detect::plot_confusion_matrix(f->confusion, result.confusion, detector.names());
   });
 }
 

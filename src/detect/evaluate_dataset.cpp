@@ -1,5 +1,7 @@
 #include "tint/detect/evaluate_dataset.h"
 
+#include <cmath>
+
 #include <fmt/core.h>
 
 #include "tint/core/error.h"
@@ -38,6 +40,8 @@ Evaluation evaluate_dataset(const Detector& detector, const data::DetectionDatas
 }
 
 nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::string>& names) {
+  // NaN (no truth in an area range) as null: JSON has no NaN.
+  const auto number = [](double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
   nlohmann::json classes = nlohmann::json::array();
   for (const auto& c : e.classes) {
     if (c.instances == 0 && c.detections == 0) continue;
@@ -47,12 +51,37 @@ nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::strin
                        {"instances", c.instances},
                        {"precision", c.precision},
                        {"recall", c.recall},
+                       {"f1", c.f1},
+                       {"true_positives", c.true_positives},
+                       {"false_positives", c.false_positives},
+                       {"false_negatives", c.false_negatives},
                        {"ap50", c.ap50()},
                        {"ap50_95", c.ap50_95()}});
   }
-  return {{"images", e.images},       {"instances", e.instances}, {"classes_with_instances", e.classes_with_instances},
-          {"map50", e.map50},         {"map50_95", e.map50_95},   {"conf", e.conf},
-          {"precision", e.precision}, {"recall", e.recall},       {"classes", classes}};
+  nlohmann::json json = {{"images", e.images},
+                         {"instances", e.instances},
+                         {"classes_with_instances", e.classes_with_instances},
+                         {"map50", e.map50},
+                         {"map50_95", e.map50_95},
+                         {"conf", e.conf},
+                         {"precision", e.precision},
+                         {"recall", e.recall},
+                         {"f1", e.f1},
+                         {"true_positives", e.true_positives},
+                         {"false_positives", e.false_positives},
+                         {"false_negatives", e.false_negatives},
+                         {"classes", classes},
+                         {"confusion_matrix", confusion_matrix_json(e.confusion, names)}};
+  // COCO's summary: ap_small, ap_medium, ap_large (AP@0.5:0.95), ar1, ar10, ar100, ar100_small, ... and the classes
+  // each size's means are over (classes_small, ...).
+  for (int a = 0; a < kNumAreaRanges; ++a) {
+    const std::string size = to_string(static_cast<AreaRange>(a));
+    json["ap_" + size] = number(e.ap_by_area[a]);
+    json["ar100_" + size] = number(e.ar_by_area[a]);
+    json["classes_" + size] = e.classes_by_area[a];
+  }
+  for (size_t m = 0; m < kMaxDetections.size(); ++m) json[fmt::format("ar{}", kMaxDetections[m])] = number(e.ar[m]);
+  return json;
 }
 
 }  // namespace tint::detect

@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "fine_tune_checkpoint.h"
 #include "fine_tune_schedule.h"
@@ -18,6 +19,7 @@
 #include "tint/data/image_io.h"
 #include "tint/data/preprocess.h"
 #include "tint/detect/augment.h"
+#include "tint/detect/confusion_matrix.h"
 #include "tint/detect/darknet_weights.h"
 #include "tint/detect/detector.h"
 #include "tint/detect/draw_detections.h"
@@ -50,13 +52,17 @@ void write_predictions(const fs::path& png, const Detector& detector, const std:
   data::write_image(png, report::make_grid({torch::stack(drawn)}, 4, 1));  // JPEG: photos, a tenth of PNG
 }
 
-// The validation columns of a metrics row: mAP, precision and recall (%) on the whole validation set.
-DetectEpoch validation_scores(const Detector& detector, const data::DetectionDataset& val, int side,
-                              Resample resample) {
+// The whole validation set evaluated (COCO's AP, P and R at 0.25, the confusion matrix).
+Evaluation validation_evaluation(const Detector& detector, const data::DetectionDataset& val, int side,
+                                 Resample resample) {
   auto options = default_evaluation_options();
   options.detect.size = side;
   options.detect.resample = resample;  // the run's: validation photos made into inputs as the training ones
-  const auto e = evaluate_dataset(detector, val, options);
+  return evaluate_dataset(detector, val, options);
+}
+
+// The validation columns of a metrics row: mAP, precision and recall (%).
+DetectEpoch validation_scores(const Evaluation& e) {
   DetectEpoch row;
   row.map50 = 100 * e.map50;
   row.map50_95 = 100 * e.map50_95;
@@ -101,12 +107,13 @@ class DetectionRun final : public runs::RunSteps {
   // Row 0: the starting model's validation, before any training (rank 0).
   void record_start() {
     const auto t0 = runs::Clock::now();
-    auto before = validation_scores(detector_, in_.val_set, in_.side, c_.resample);
+    const auto evaluation = validation_evaluation(detector_, in_.val_set, in_.side, c_.resample);
+    auto before = validation_scores(evaluation);
     before.box_loss = before.objectness_loss = before.class_loss = before.train_loss = kNoLoss;
     before.seconds = std::chrono::duration<double>(runs::Clock::now() - t0).count();
     history_.push_back(before);
     if (observer_) observer_->on_epoch(before, c_.epochs);
-    write_files(0);
+    write_files(0, evaluation);
   }
 
   void begin_epoch(int epoch) override {
@@ -151,7 +158,9 @@ class DetectionRun final : public runs::RunSteps {
 
   void end_epoch(int epoch, const std::vector<double>& mean, runs::Clock::time_point started) override {
     // Rank 0 validates on the whole set (the others wait at the next step's collectives).
-    auto row = dp_.leader() ? validation_scores(detector_, in_.val_set, in_.side, c_.resample) : DetectEpoch{};
+    const auto evaluation =
+        dp_.leader() ? validation_evaluation(detector_, in_.val_set, in_.side, c_.resample) : Evaluation{};
+    auto row = validation_scores(evaluation);
     row.epoch = epoch + 1;
     row.box_loss = mean.at(0);
     row.objectness_loss = mean.at(1);
@@ -160,7 +169,7 @@ class DetectionRun final : public runs::RunSteps {
     row.seconds = std::chrono::duration<double>(runs::Clock::now() - started).count();
     history_.push_back(row);
     if (dp_.leader()) {
-      write_files(epoch + 1);
+      write_files(epoch + 1, evaluation);
       WeightsHeader header;
       header.seen = uint64_t(epoch + 1) * uint64_t(in_.train_images.size());  // images seen in this fine-tuning
       save_weights(*model_, dir_ / run_files::kWeights, header);
@@ -170,11 +179,20 @@ class DetectionRun final : public runs::RunSteps {
   }
 
  private:
-  void write_files(int epoch) {
-    write_detect_metrics(dir_, history_, [this](const std::string& m) {
-      if (observer_) observer_->on_note(m);  // the numbers are in metrics.csv
-    });
+  void write_files(int epoch, const Evaluation& evaluation) {
+    const auto note = [this](const std::string& m) {
+      if (observer_) observer_->on_note(m);  // the numbers are in metrics.csv and evaluation.json
+    };
+    write_detect_metrics(dir_, history_, note);
     write_predictions(dir_ / run_files::predictions(epoch), detector_, in_.val_images, c_.preview_images);
+    auto json = evaluation_json(evaluation, in_.names);
+    json["epoch"] = epoch;
+    write_file_atomic(dir_ / kRunEvaluation, json.dump(2) + "\n");
+    try {
+      plot_confusion_matrix(dir_ / kRunConfusionMatrix, evaluation.confusion, in_.names);
+    } catch (const Error& e) {
+      note(fmt::format("confusion matrix not drawn: {}", e.what()));
+    }
   }
 
   const FineTuneConfig& c_;

@@ -134,6 +134,63 @@ std::string detect_map_plots(const std::vector<DetectRunData>& runs, std::vector
   return h + "</div>\n";
 }
 
+// evaluation.json as fine-tuning writes it (evaluation_json and "epoch"); null sizes read as NaN.
+DetectRunEvaluation read_run_evaluation(const fs::path& path) {
+  try {
+    const auto j = nlohmann::json::parse(read_file(path));
+    const auto number = [&](const char* key) {
+      const auto& v = j.at(key);
+      return v.is_null() ? std::nan("") : v.get<double>();
+    };
+    DetectRunEvaluation e;
+    e.epoch = j.at("epoch").get<int>();
+    e.ap_small = number("ap_small");
+    e.ap_medium = number("ap_medium");
+    e.ap_large = number("ap_large");
+    e.ar1 = number("ar1");
+    e.ar10 = number("ar10");
+    e.ar100 = number("ar100");
+    e.conf = number("conf");
+    e.precision = number("precision");
+    e.recall = number("recall");
+    e.f1 = number("f1");
+    e.true_positives = j.at("true_positives").get<int64_t>();
+    e.false_positives = j.at("false_positives").get<int64_t>();
+    e.false_negatives = j.at("false_negatives").get<int64_t>();
+    return e;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: not a detection run's evaluation ({})", path.string(), e.what()));
+  }
+}
+
+// A fraction in % for the page, a dash for NaN (no truth of that size).
+std::string percent_or_dash(double v) { return std::isnan(v) ? "&mdash;" : acc_text(100 * v); }
+
+// The latest validation beyond mAP: COCO's AP by size and AR, the counts at conf, and the confusion matrix.
+std::string evaluation_section(const DetectRunData& run, std::vector<std::string>& warnings) {
+  if (!run.evaluation) return "";
+  const auto& e = *run.evaluation;
+  std::string h = fmt::format(
+      "<h3>Validation after epoch {}: object sizes, recall, confusion</h3>\n<p class=\"note\">From evaluation.json "
+      "(in %): COCO's AP@0.5:0.95 for small (box area up to 32&sup2; pixels), medium and large objects, AR with at "
+      "most 1, 10 and 100 detections per image and class; precision, recall, F1 and the counts at confidence {:g}, "
+      "IoU 0.5 (docs/detection.md).</p>\n<table class=\"detect-coco\">\n<tr><th>AP small</th><th>AP medium</th>"
+      "<th>AP large</th><th>AR@1</th><th>AR@10</th><th>AR@100</th><th>precision</th><th>recall</th><th>F1</th>"
+      "<th>TP</th><th>FP</th><th>FN</th></tr>\n",
+      e.epoch, e.conf);
+  h += "<tr>";
+  for (double v : {e.ap_small, e.ap_medium, e.ap_large, e.ar1, e.ar10, e.ar100, e.precision, e.recall, e.f1})
+    h += fmt::format("<td class=\"num\">{}</td>", percent_or_dash(v));
+  h += fmt::format("<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n</table>\n",
+                   e.true_positives, e.false_positives, e.false_negatives);
+  h += figure(run.dir / detect::kRunConfusionMatrix,
+              fmt::format("Confusion matrix after epoch {}: true class down, predicted across, background last (the "
+                          "last column: missed objects; the last row: false detections); colour: share of the row",
+                          e.epoch),
+              "confusion", warnings);
+  return h;
+}
+
 }  // namespace
 
 DetectRunData read_detect_run(const fs::path& dir, const std::string& name) {
@@ -156,6 +213,8 @@ DetectRunData read_detect_run(const fs::path& dir, const std::string& name) {
   if (fs::is_regular_file(dir / detect::run_files::kNames, ec)) {
     run.classes = data::read_names(dir / detect::run_files::kNames);
   }
+  const fs::path evaluation = dir / detect::kRunEvaluation;
+  if (fs::is_regular_file(evaluation, ec)) run.evaluation = read_run_evaluation(evaluation);
   return run;
 }
 
@@ -220,6 +279,7 @@ std::string render_detect_run(const DetectRunData& run, const std::string& ancho
     if (best50_95 != best50) h += map_row("best mAP@0.5:0.95", run.metrics[best50_95]);
   }
   h += "</table>\n";
+  h += evaluation_section(run, warnings);
 
   // One above the other at full width: each is a row of several images at the network's input size.
   h += "<h3>Predictions on the validation images</h3>\n<p class=\"note\">The first validation images at the "

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -110,6 +111,65 @@ void plot_lines(const fs::path& png, const LinePlot& plot) {
                     gp_string(s.x_column), gp_string(s.y_column), s.style, title, s.second_axis ? " axes x1y2" : "");
   }
   gp += "\n";
+  write_file_atomic(script, gp);
+  run_gnuplot(script, png);
+}
+
+void plot_heat_map(const fs::path& png, const HeatMap& map) {
+  const size_t rows = map.row_labels.size(), columns = map.column_labels.size();
+  if (rows == 0 || columns == 0) throw Error(fmt::format("{}: a heat map needs rows and columns", png.string()));
+  if (map.colour.size() != rows || map.text.size() != rows)
+    throw Error(fmt::format("{}: {} row labels but {} rows of colours and {} of text", png.string(), rows,
+                            map.colour.size(), map.text.size()));
+  fs::path csv = png, script = png;
+  csv.replace_extension(".csv");
+  script.replace_extension(".gp");
+  std::string data = "column,row,colour,text,text_colour\n";
+  for (size_t r = 0; r < rows; ++r) {
+    if (map.colour[r].size() != columns || map.text[r].size() != columns)
+      throw Error(fmt::format("{}: row {} has {} colours and {} texts for {} columns", png.string(), r,
+                              map.colour[r].size(), map.text[r].size(), columns));
+    for (size_t c = 0; c < columns; ++c) {
+      const double v = map.colour[r][c];
+      const auto& t = map.text[r][c];
+      if (!(v >= 0 && v <= 1))
+        throw Error(fmt::format("{}: colour {} at ({}, {}) is outside [0, 1]", png.string(), v, r, c));
+      if (t.find_first_of(",\"'\n") != std::string::npos)
+        throw Error(
+            fmt::format("{}: the text '{}' at ({}, {}) holds a comma, quote or newline", png.string(), t, r, c));
+      // Dark cells get white text. An empty text is written as a space, which gnuplot reads as a column.
+      data += fmt::format("{},{},{:.6g},{},{}\n", c, r, v, t.empty() ? " " : t, v > 0.55 ? 0xffffff : 0);
+    }
+  }
+  size_t longest = 0;
+  for (const auto& l : map.row_labels) longest = std::max(longest, l.size());
+  for (const auto& l : map.column_labels) longest = std::max(longest, l.size());
+  // Room for the rotated column labels below and the row labels beside, the colour box on the right.
+  const int label_px = 60 + 7 * static_cast<int>(longest);
+  const int width = label_px + map.cell * static_cast<int>(columns) + 140;
+  const int height = label_px + map.cell * static_cast<int>(rows) + 60;
+  const auto tics = [](const std::vector<std::string>& labels) {
+    std::string t = "(";
+    for (size_t i = 0; i < labels.size(); ++i) t += fmt::format("{}{} {}", i ? ", " : "", gp_string(labels[i]), i);
+    return t + ")";
+  };
+  std::string gp;
+  gp += fmt::format("# Re-draw with: gnuplot {}\n", script.filename().string());
+  gp += fmt::format("if (!exists('out')) out = {}\n", gp_string(png.filename().string()));
+  gp += fmt::format("set terminal pngcairo size {},{} enhanced font 'Sans,9'\n", width, height);
+  gp += "set output out\nset datafile separator ','\nunset key\nset tics scale 0 noenhanced\n";
+  if (!map.title.empty()) gp += fmt::format("set title {} noenhanced\n", gp_string(map.title));
+  gp += fmt::format("set xlabel {}\nset ylabel {}\n", gp_string(map.x_label), gp_string(map.y_label));
+  gp += fmt::format("set xrange [-0.5:{}.5]\nset yrange [{}.5:-0.5]\n", columns - 1, rows - 1);  // row 0 on top
+  gp += fmt::format("set xtics {} rotate by 90 right\nset ytics {}\n", tics(map.column_labels), tics(map.row_labels));
+  gp += "set size ratio -1\nset cbrange [0:1]\nset palette defined (0 '#ffffff', 1 '#08306b')\n";
+  gp += fmt::format("set cblabel {}\n", gp_string(map.colour_label));
+  gp += fmt::format(
+      "plot {0} using (column('column')):(column('row')):(column('colour')) with image, \\\n"
+      "     {0} using (column('column')):(column('row')):(stringcolumn('text')):(column('text_colour')) "
+      "with labels font 'Sans,8' textcolor rgb variable\n",
+      gp_string(csv.filename().string()));
+  write_file_atomic(csv, data);
   write_file_atomic(script, gp);
   run_gnuplot(script, png);
 }

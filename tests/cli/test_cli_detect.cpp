@@ -296,7 +296,8 @@ std::vector<std::string> copy_test_photos(const fs::path& to) {
   return names;
 }
 
-// One row of the printed table: class name (may hold spaces), images, instances, P, R, mAP50, mAP50-95.
+// One row of the printed table: class name (may hold spaces), images, instances, P, R, F1, TP, FP, FN, mAP50,
+// mAP50-95.
 struct TableRow {
   std::string name;
   std::vector<std::string> cells;
@@ -315,13 +316,13 @@ std::vector<TableRow> parse_table(const std::string& out) {
     std::istringstream words(line);
     std::vector<std::string> w;
     for (std::string s; words >> s;) w.push_back(s);
-    if (w.size() < 7) {
+    if (w.size() < 11) {
       ADD_FAILURE() << "short table row: " << line;
       continue;
     }
     TableRow row;
-    row.cells.assign(w.end() - 6, w.end());
-    for (auto it = w.begin(); it != w.end() - 6; ++it) row.name += (row.name.empty() ? "" : " ") + *it;
+    row.cells.assign(w.end() - 10, w.end());
+    for (auto it = w.begin(); it != w.end() - 10; ++it) row.name += (row.name.empty() ? "" : " ") + *it;
     rows.push_back(row);
   }
   return rows;
@@ -355,10 +356,12 @@ TEST(CliDetectEvaluate, TheTablePrintsTheJsonAndTheLabelsAreCounted) {
   const auto rows = parse_table(r.out);
   ASSERT_EQ(rows.size(), j.at("classes").size() + 1) << r.out;
   const auto f3 = [](const json& v) { return fmt::format("{:.3f}", v.get<double>()); };
+  const auto n = [](const json& v) { return std::to_string(v.get<int64_t>()); };
   EXPECT_EQ(rows[0].name, "all");
   EXPECT_EQ(rows[0].cells,
             (std::vector<std::string>{std::to_string(kCocoImages.size()), std::to_string(objects), f3(j["precision"]),
-                                      f3(j["recall"]), f3(j["map50"]), f3(j["map50_95"])}));
+                                      f3(j["recall"]), f3(j["f1"]), n(j["true_positives"]), n(j["false_positives"]),
+                                      n(j["false_negatives"]), f3(j["map50"]), f3(j["map50_95"])}));
   double sum50 = 0, sum50_95 = 0;
   for (size_t i = 0; i < j.at("classes").size(); ++i) {
     const json& c = j["classes"][i];
@@ -369,10 +372,12 @@ TEST(CliDetectEvaluate, TheTablePrintsTheJsonAndTheLabelsAreCounted) {
     EXPECT_EQ(c.at("images").get<int64_t>(), images.count(id) ? images[id] : 0);
     const bool has = c.at("instances").get<int64_t>() > 0;
     EXPECT_EQ(rows[i + 1].name, c.at("class").get<std::string>());
-    EXPECT_EQ(rows[i + 1].cells,
-              (std::vector<std::string>{std::to_string(c["images"].get<int64_t>()),
-                                        std::to_string(c["instances"].get<int64_t>()), f3(c["precision"]),
-                                        f3(c["recall"]), has ? f3(c["ap50"]) : "-", has ? f3(c["ap50_95"]) : "-"}));
+    EXPECT_EQ(rows[i + 1].cells, (std::vector<std::string>{n(c["images"]), n(c["instances"]), f3(c["precision"]),
+                                                           f3(c["recall"]), f3(c["f1"]), n(c["true_positives"]),
+                                                           n(c["false_positives"]), n(c["false_negatives"]),
+                                                           has ? f3(c["ap50"]) : "-", has ? f3(c["ap50_95"]) : "-"}));
+    // The counts agree with P and R, and the misses with the instances.
+    EXPECT_EQ(c["true_positives"].get<int64_t>() + c["false_negatives"].get<int64_t>(), c["instances"].get<int64_t>());
     if (has) sum50 += c["ap50"].get<double>(), sum50_95 += c["ap50_95"].get<double>();
   }
   // Every labelled class has its row; mAP is the mean over them.
@@ -383,6 +388,89 @@ TEST(CliDetectEvaluate, TheTablePrintsTheJsonAndTheLabelsAreCounted) {
   EXPECT_NEAR(j["map50"].get<double>(), sum50 / double(instances.size()), 1e-12);
   EXPECT_NEAR(j["map50_95"].get<double>(), sum50_95 / double(instances.size()), 1e-12);
   EXPECT_GT(j["map50"].get<double>(), 0.3);  // a working detector on easy COCO images
+}
+
+// COCO's summary and the confusion matrix in --json, the text and the picture, on six COCO128 images: the classes with
+// a truth in each size range counted independently from the labels and the photos' sizes, the text lines equal to
+// the JSON, the matrix's rows summing to each class's instances, the micro totals to the classes' counts.
+TEST(CliDetectEvaluate, JsonHoldsSizesRecallCountsAndTheConfusionMatrix) {
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "coco128");
+  test::TempDir tmp;
+  const auto set = copy_coco_images(data, tmp / "coco6");
+  // Classes with a truth of box area (pixels) in [0, 32^2], [32^2, 96^2], [96^2, inf): COCO's inclusive bounds.
+  std::array<std::set<int>, 3> by_size;
+  std::map<int, int64_t> instances;
+  for (const auto& name : kCocoImages) {
+    const auto photo = data::read_image(set / "images" / (name + ".jpg"));
+    const double w = double(photo.size(2)), h = double(photo.size(1));
+    for (const auto& line : read_lines(set / "labels" / (name + ".txt"))) {
+      std::istringstream in(line);
+      int id = 0;
+      double cx = 0, cy = 0, bw = 0, bh = 0;
+      in >> id >> cx >> cy >> bw >> bh;
+      const double area = bw * w * bh * h;
+      if (area <= 32 * 32) by_size[0].insert(id);
+      if (area >= 32 * 32 && area <= 96 * 96) by_size[1].insert(id);
+      if (area >= 96 * 96) by_size[2].insert(id);
+      ++instances[id];
+    }
+  }
+  auto r = run_tint("detect evaluate --data " + q(set) + " --json " + q(tmp / "eval.json") + " --confusion-matrix " +
+                    q(tmp / "confusion.png") + " --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = read_json(tmp / "eval.json");
+  const auto text = [](const json& v) {
+    return v.is_null() ? std::string("-") : fmt::format("{:.3f}", v.get<double>());
+  };
+  const std::vector<std::string> sizes = {"small", "medium", "large"};
+  std::string ap_line = "AP@0.5:0.95 by size", ar_line;
+  for (size_t a = 0; a < 3; ++a) {
+    SCOPED_TRACE(sizes[a]);
+    EXPECT_EQ(j.at("classes_" + sizes[a]).get<size_t>(), by_size[a].size());
+    EXPECT_EQ(j.at("ap_" + sizes[a]).is_null(), by_size[a].empty());
+    ap_line += fmt::format("  {} {}", sizes[a], text(j["ap_" + sizes[a]]));
+  }
+  ar_line = fmt::format("AR@1 {}  AR@10 {}  AR@100 {}  (AR@100 by size: small {}  medium {}  large {})", text(j["ar1"]),
+                        text(j["ar10"]), text(j["ar100"]), text(j["ar100_small"]), text(j["ar100_medium"]),
+                        text(j["ar100_large"]));
+  EXPECT_NE(r.out.find(ap_line + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(ar_line + "\n"), std::string::npos) << r.out;
+  // More detections per image can only find more.
+  EXPECT_LE(j["ar1"].get<double>(), j["ar10"].get<double>());
+  EXPECT_LE(j["ar10"].get<double>(), j["ar100"].get<double>());
+  EXPECT_GT(j["ar100"].get<double>(), 0.2);
+
+  // Micro totals: the classes' counts summed; F1 of the summed P and R.
+  int64_t tp = 0, fp = 0, fn = 0;
+  for (const auto& c : j.at("classes")) {
+    tp += c.at("true_positives").get<int64_t>();
+    fp += c.at("false_positives").get<int64_t>();
+    fn += c.at("false_negatives").get<int64_t>();
+  }
+  EXPECT_EQ(j.at("true_positives").get<int64_t>(), tp);
+  EXPECT_EQ(j.at("false_positives").get<int64_t>(), fp);
+  EXPECT_EQ(j.at("false_negatives").get<int64_t>(), fn);
+  const double p = j["precision"], rc = j["recall"];
+  EXPECT_NEAR(j["f1"].get<double>(), 2 * p * rc / (p + rc), 1e-12);
+
+  // The confusion matrix: 80 classes and background, rows true; each class's row sums to its instances.
+  const json& m = j.at("confusion_matrix");
+  EXPECT_EQ(m.at("rows"), "true");
+  EXPECT_EQ(m.at("columns"), "predicted");
+  EXPECT_EQ(m.at("iou").get<double>(), 0.5);
+  EXPECT_EQ(m.at("labels").size(), 81u);
+  EXPECT_EQ(m["labels"][80], "background");
+  ASSERT_EQ(m.at("counts").size(), 81u);
+  for (size_t k = 0; k < 80; ++k) {
+    int64_t row = 0;
+    for (const auto& v : m["counts"][k]) row += v.get<int64_t>();
+    EXPECT_EQ(row, instances.count(int(k)) ? instances[int(k)] : 0) << coco_names().at(k);
+  }
+  EXPECT_EQ(m["counts"][80][80].get<int64_t>(), 0);
+  // The picture, with its data and script beside it.
+  EXPECT_GT(data::read_image(tmp / "confusion.png").size(2), 300);
+  EXPECT_TRUE(fs::exists(tmp / "confusion.csv"));
+  EXPECT_TRUE(fs::exists(tmp / "confusion.gp"));
 }
 
 // The whole pipeline checked end to end: label a dataset with the model's own detections (from `tint detect`'s JSON,

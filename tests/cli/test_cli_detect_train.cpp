@@ -150,9 +150,15 @@ TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
   auto r = run_tint(raccoon_job(data, tmp) + " --epochs 1 -o " + q(run));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"config.json", "metrics.csv", "model.cfg", "model.weights", "classes.names", "checkpoint.pt",
-                        "predictions_epoch_00.jpg", "predictions_epoch_01.jpg", "training_curve.png"}) {
+                        "predictions_epoch_00.jpg", "predictions_epoch_01.jpg", "training_curve.png", "evaluation.json",
+                        "confusion_matrix.png"}) {
     EXPECT_TRUE(fs::is_regular_file(run / f)) << f;
   }
+  // The latest validation in full: epoch 1's, the mAP metrics.csv holds (in %), a matrix of one class and background.
+  const json evaluation = json::parse(read_file(run / "evaluation.json"));
+  EXPECT_EQ(evaluation.at("epoch"), 1);
+  EXPECT_EQ(evaluation.at("confusion_matrix").at("labels"), json({"raccoon", "background"}));
+  EXPECT_TRUE(evaluation.contains("ar100"));
   EXPECT_EQ(read_file(run / "classes.names"), "raccoon\n");
   const json config = json::parse(read_file(run / "config.json"));
   EXPECT_EQ(config.at("freeze"), 10);
@@ -174,6 +180,7 @@ TEST(CliDetectTrain, RunDirectoryHoldsTheFineTunedModelAndItDetects) {
   EXPECT_GT(obj, 0);
   EXPECT_GT(cls, 0);
   EXPECT_NEAR(std::stod(csv[2][4]), box + obj + cls, 1e-6 * (box + obj + cls));
+  EXPECT_NEAR(std::stod(csv[2][5]), 100 * evaluation.at("map50").get<double>(), 1e-4);
   for (size_t c = 5; c <= 8; ++c) {
     EXPECT_GE(std::stod(csv[2][c]), 0) << csv[0][c];
     EXPECT_LE(std::stod(csv[2][c]), 100) << csv[0][c];

@@ -161,7 +161,7 @@ TEST(AveragePrecision, ClassesWithoutTruthsAreLeftOutOfTheMean) {
   const auto table = format_evaluation(e, {"cat", "dog", "bus"});
   EXPECT_NE(table.find("all"), std::string::npos) << table;
   EXPECT_NE(table.find("dog"), std::string::npos) << table;  // a row for its detections, with no AP
-  EXPECT_EQ(test::count_lines(table), 5u) << table;
+  EXPECT_EQ(test::count_lines(table), 2u + 5u) << table;     // the AP-by-size and AR lines, then the table
 }
 
 TEST(AveragePrecision, NothingToFindOrNothingFound) {

@@ -517,6 +517,35 @@ TEST(HtmlReportDetection, RunShowsItsSettingsMapBeforeAndAfterAndItsImages) {
   EXPECT_EQ(attribute_values(html, "src").size(), 3u);
 }
 
+// The latest validation in full (evaluation.json, as fine-tuning writes it, and its confusion matrix picture): COCO's
+// AP by size and AR, P, R, F1 and the counts, in %, under the mAP table; a size without truths (null) as a dash. A run
+// without the file (written before it existed) shows no such table (the test above).
+TEST(HtmlReportDetection, LatestValidationShowsSizesRecallCountsAndTheConfusionMatrix) {
+  test::TempDir tmp("tint-report");
+  const fs::path dir = tmp / "raccoon-ft";
+  write_fake_detect_run(dir, raccoon_run());
+  const nlohmann::json evaluation = {
+      {"epoch", 3},      {"ap_small", nullptr},  {"ap_medium", 0.123456}, {"ap_large", 0.5},     {"ar1", 0.25},
+      {"ar10", 0.375},   {"ar100", 0.4061},      {"conf", 0.25},          {"precision", 0.75},   {"recall", 0.6},
+      {"f1", 2.0 / 3.0}, {"true_positives", 12}, {"false_positives", 4},  {"false_negatives", 8}};
+  write_file_atomic(dir / "evaluation.json", evaluation.dump(2));
+  data::write_png(dir / "confusion_matrix.png", torch::rand({3, 12, 12}));
+  auto result = render_report({{dir}});
+  const std::string& html = result.html;
+  EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
+  expect_valid_page(html);
+  EXPECT_NE(html.find("<h3>Validation after epoch 3: object sizes, recall, confusion</h3>"), std::string::npos);
+  auto coco = table_cells(html, "detect-coco");
+  ASSERT_EQ(coco.size(), 1u);
+  EXPECT_EQ(coco[0], (std::vector<std::string>{"&mdash;", "12.35", "50.00", "25.00", "37.50", "40.61", "75.00", "60.00",
+                                               "66.67", "12", "4", "8"}));
+  EXPECT_NE(html.find(uri_of(dir / "confusion_matrix.png")), std::string::npos);
+  // A damaged file is named.
+  write_file_atomic(dir / "evaluation.json", "{\"epoch\": 3}");
+  EXPECT_NE(test::error_of([&] { render_report({{dir}}); }).find("evaluation.json: not a detection run's evaluation"),
+            std::string::npos);
+}
+
 TEST(HtmlReportDetection, MixedWithColourizationRunsEachKindHasItsOverviewTable) {
   TwoRuns colour;
   const fs::path raccoon = colour.tmp / "raccoon-ft", coco = colour.tmp / "coco-ft";

@@ -8,6 +8,8 @@
 //   model.cfg          the network (classes as trained)         predictions_epoch_NN.jpg   validation images
 //   model.weights      darknet weights: opens in darknet and OpenCV, and in `tint detect --run DIR`
 //   classes.names      the class list
+//   evaluation.json    the latest epoch's validation in full (`detect evaluate --json`'s fields and "epoch")
+//   confusion_matrix.png   its confusion matrix (+ .csv, .gp)
 #pragma once
 
 #include <filesystem>
@@ -23,6 +25,10 @@ namespace tint::detect {
 
 // The detection run's file names (runs/run_files.h lists every kind's).
 namespace run_files = runs::detection_files;
+// The latest validation in full, beside metrics.csv (kept here rather than in runs/run_files.h: only fine-tuning
+// writes them and only the report reads them; a run written before them lacks them).
+inline constexpr const char* kRunEvaluation = "evaluation.json";
+inline constexpr const char* kRunConfusionMatrix = "confusion_matrix.png";
 
 class FineTuneObserver {
  public:
