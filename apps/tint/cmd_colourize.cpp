@@ -11,8 +11,8 @@
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
 #include "tint/data/image_settings.h"
+#include "tint/media/colourize_video.h"
 #include "tint/report/progress.h"
-#include "tint/video/transcode.h"
 #include "tint/video/video_settings.h"
 #include "tint/video/video_writer.h"
 
@@ -103,18 +103,13 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
             f->out.empty()
                 ? fs::path(f->out_dir) / (file.stem().string() + "_colourized" + video::default_video_extension(file))
                 : fs::path(f->out);
-        colourize::TemporalSmoother smoother(f->temporal);
         report::ProgressBar bar;
-        const int64_t frames = video::transcode(
-            file, out, f->video,
-            [&](const torch::Tensor& frame) {
-              return colourizer.colourize_bytes(frame, smoother.smooth(colourizer.predict(frame, f->options)),
-                                                f->options);
-            },
-            [&](int64_t done, int64_t total) { bar.update(file.filename().string(), done, total, "frames"); });
+        const auto done = media::colourize_video(
+            colourizer, file, out, {f->options, f->temporal, f->video},
+            [&](int64_t frames, int64_t total) { bar.update(file.filename().string(), frames, total, "frames"); });
         bar.clear();
-        return fmt::format("{} -> {} ({} frames, {} scene cut(s))", file.string(), out.string(), frames,
-                           smoother.cuts());
+        return fmt::format("{} -> {} ({} frames, {} scene cut(s))", file.string(), out.string(), done.frames,
+                           done.cuts);
       }
       const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
       fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)

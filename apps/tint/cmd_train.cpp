@@ -103,9 +103,8 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
                   "Evaluate on the first N test images, photos or frames (0 = all; default: the run's --val-limit, all "
                   "photos and frames)")
       ->check(CLI::NonNegativeNumber);
-  for (auto* option : add_settings(*cmd, colourize::colourize_settings(), f->colourize, {"raw", "side-by-side"})) {
-    option->needs(cmd->get_option("--images"), video);
-  }
+  // --size applies to photos and videos alike (CLI11's needs() would ask for both).
+  add_settings(*cmd, colourize::colourize_settings(), f->colourize, {"raw", "side-by-side"});
   cmd->add_option("--sheet", f->sheet, "With --images: also write a sample sheet (truth | grey | colourized) here")
       ->needs(cmd->get_option("--images"));
   add_decoding_flags(*cmd, f->decoding);
@@ -115,6 +114,9 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
   cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
     const auto decoding = decoding_flags(*cmd, f->decoding);
+    if (f->images.empty() && f->video.empty() && cmd->count("--size") > 0) {
+      throw Error("--size: the working size of photos and videos: give --images DIR or --video FILE");
+    }
     if (!f->video.empty()) {
       if (cmd->count("--category") > 0) throw Error("--category: CIFAR-10's; --video scores the frames of a video");
       video::VideoReader reader(f->video);

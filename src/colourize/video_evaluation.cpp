@@ -90,8 +90,8 @@ VideoEvaluation evaluate_video(const Colourizer& colourizer, const NextFrame& ne
     const auto true_ab = data::rgb_to_lab(truth.unsqueeze(0)).slice(1, 1, 3);
     const auto prediction = colourizer.predict(grey_frame, options.colourize);
     per_frame.add(colourizer.colourize_bytes(grey_frame, prediction, options.colourize), truth, true_ab, still);
-    smoothed.add(colourizer.colourize_bytes(grey_frame, smoother.smooth(prediction), options.colourize), truth,
-                 true_ab, still);
+    smoothed.add(colourizer.colourize_bytes(grey_frame, smoother.smooth(prediction), options.colourize), truth, true_ab,
+                 still);
     grey.add(grey_frame.expand({3, -1, -1}), truth, true_ab, still);
     truth_colourfulness.add(truth.unsqueeze(0));
     truth_flicker.add(true_ab[0], still);
@@ -109,10 +109,11 @@ VideoEvaluation evaluate_video(const Colourizer& colourizer, const NextFrame& ne
 }
 
 std::string format_video_evaluation(const VideoEvaluation& e) {
-  std::string out = fmt::format("{} frames of {}x{}; flicker over {} still pixels ({:.1f} % of the frame pairs'); "
-                                "{} scene cut(s)\n",
-                                e.frames, e.width, e.height, e.still_pixels,
-                                100.0 * double(e.still_pixels) / double((e.frames - 1) * e.width * e.height), e.cuts);
+  std::string out = fmt::format(
+      "{} frames of {}x{}; flicker over {} still pixels ({:.1f} % of the frame pairs'); "
+      "{} scene cut(s)\n",
+      e.frames, e.width, e.height, e.still_pixels,
+      100.0 * double(e.still_pixels) / double((e.frames - 1) * e.width * e.height), e.cuts);
   out += fmt::format("{:<12} {:>7} {:>8} {:>14} {:>8}\n", "output", "AuC %", "PSNR dB", "colourfulness", "flicker");
   auto line = [&](const char* name, const VideoScores& s) {
     out += fmt::format("{:<12} {:>7.2f} {:>8.2f} {:>14.2f} {:>8.3f}\n", name, s.auc, s.psnr_db, s.colourfulness,
@@ -121,8 +122,8 @@ std::string format_video_evaluation(const VideoEvaluation& e) {
   line("per frame", e.per_frame);
   line("smoothed", e.smoothed);
   line("grey", e.grey);
-  out += fmt::format("{:<12} {:>7} {:>8} {:>14.2f} {:>8.3f}\n", "truth", "", "", e.truth_colourfulness,
-                     e.truth_flicker);
+  out +=
+      fmt::format("{:<12} {:>7} {:>8} {:>14.2f} {:>8.3f}\n", "truth", "", "", e.truth_colourfulness, e.truth_flicker);
   return out;
 }
 

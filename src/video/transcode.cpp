@@ -19,7 +19,7 @@ int64_t transcode(const std::filesystem::path& input, const std::filesystem::pat
       throw Interrupted(fmt::format("interrupted at frame {} of {}: {} was not written (nothing half-written is left)",
                                     done, input.string(), output.string()));
     }
-    writer.write(change(frame->image), frame->pts);
+    writer.write(change(*frame), frame->pts);
     ++done;
     if (progress) progress(done, reader.info().frame_count);
   }

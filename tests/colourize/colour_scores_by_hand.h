@@ -29,7 +29,8 @@ struct Curve {
   }
 };
 
-inline void add_pixels(Curve& curve, const torch::Tensor& out_bytes, const torch::Tensor& true_lab, const torch::Tensor& w) {
+inline void add_pixels(Curve& curve, const torch::Tensor& out_bytes, const torch::Tensor& true_lab,
+                       const torch::Tensor& w) {
   const auto pred = data::rgb_to_lab(out_bytes.unsqueeze(0)).to(torch::kFloat64).contiguous();
   const auto truth = true_lab.to(torch::kFloat64).contiguous();
   const auto weights = w.to(torch::kFloat64).contiguous();

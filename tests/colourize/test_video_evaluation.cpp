@@ -23,9 +23,8 @@ std::vector<torch::Tensor> frames() {
   const auto a = data::read_image(dir / "kodim06.jpg"), b = data::read_image(dir / "kodim12.jpg");
   auto f0 = a.slice(1, 100, 164).slice(2, 200, 296).contiguous();
   auto f1 = f0.clone();
-  f1.slice(1, 10, 30).slice(2, 10, 40).copy_((f1.slice(1, 10, 30).slice(2, 10, 40).to(torch::kInt32) + 40)
-                                                 .clamp(0, 255)
-                                                 .to(torch::kUInt8));
+  f1.slice(1, 10, 30).slice(2, 10, 40).copy_(
+      (f1.slice(1, 10, 30).slice(2, 10, 40).to(torch::kInt32) + 40).clamp(0, 255).to(torch::kUInt8));
   auto f2 = a.slice(1, 100, 164).slice(2, 203, 299).contiguous();
   auto f3 = b.slice(1, 50, 114).slice(2, 50, 146).contiguous();
   return {f0, f1, f2, f3};
@@ -142,10 +141,14 @@ TEST(VideoEvaluation, RefusesWhatCannotBeScored) {
   VideoEvaluationOptions options;
   EXPECT_NE(test::error_of([&] { evaluate_video(colourizer, source({a}), options); }).find("at least 2 frames"),
             std::string::npos);
-  EXPECT_NE(test::error_of([&] { evaluate_video(colourizer, source({a, b}), options); }).find("frame 2 is 20x16"),
+  EXPECT_NE(test::error_of([&] {
+              evaluate_video(colourizer, source({a, b}), options);
+            }).find("frame 2 is 20x16"),
             std::string::npos);
   options.temporal.strength = 0;
-  EXPECT_NE(test::error_of([&] { evaluate_video(colourizer, source({a, a}), options); }).find("--temporal 0"),
+  EXPECT_NE(test::error_of([&] {
+              evaluate_video(colourizer, source({a, a}), options);
+            }).find("--temporal 0"),
             std::string::npos);
 }
 

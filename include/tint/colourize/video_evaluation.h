@@ -45,9 +45,9 @@ struct VideoEvaluation {
 };
 
 struct VideoEvaluationOptions {
-  ColourizeOptions colourize;  // working size, decoding; raw and side_by_side are refused
-  TemporalOptions temporal;    // the smoothed output's; its strength must be above 0
-  int still_step = 2;          // of 255: the grey change up to which a pixel counts as still
+  ColourizeOptions colourize;             // working size, decoding; raw and side_by_side are refused
+  TemporalOptions temporal;               // the smoothed output's; its strength must be above 0
+  int still_step = 2;                     // of 255: the grey change up to which a pixel counts as still
   std::function<void(int64_t)> progress;  // frames done
 };
 

@@ -10,12 +10,13 @@
 
 #include <torch/types.h>
 
+#include "tint/video/video_reader.h"
 #include "tint/video/video_settings.h"
 
 namespace tint::video {
 
-// (3, H, W) uint8 in, (3, H, W) uint8 out, the same size.
-using FrameChange = std::function<torch::Tensor(const torch::Tensor& frame)>;
+// The frame read ((3, H, W) uint8 with its time) in, (3, H, W) uint8 out, the same size.
+using FrameChange = std::function<torch::Tensor(const VideoFrame& frame)>;
 // Frames done and the container's declared frame count (0 when it declares none), after each frame.
 using FrameProgress = std::function<void(int64_t done, int64_t declared_total)>;
 
