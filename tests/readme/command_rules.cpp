@@ -121,6 +121,11 @@ const std::vector<Rule>& command_rules() {
          [](Words& w, const Places& p) {
            one_thread(w);
            if (has(w, "--images")) set_flag(w, "--images", (p.source / "tests" / "data" / "photos").string());
+         },
+         // A --video other than the test's own clip.mp4 is one the page made with ffmpeg from the sample photos.
+         [](const Words& w) {
+           const auto at = flag_at(w, "--video");
+           return at && *at + 1 < w.size() && w[*at + 1] != "clip.mp4" ? Needs::detection_data : Needs::nothing;
          }},
         one_thread_rule("tint colourize", Needs::nothing,
                         "the photos are the test's fixtures (photo.jpg, holiday/...)"),
@@ -159,6 +164,16 @@ const std::vector<Rule>& command_rules() {
            if (const Rule* rule = rule_for(tint); rule != nullptr && rule->adapt) rule->adapt(tint, places);
            tint[0] = w[0];
            w = tint;
+         }},
+        // Test clips for the video pages, from the sample photos.
+        {"ffmpeg", true, Needs::detection_data, "../shared/data/detection becomes $TINT_DETECTION_DIR",
+         "a few seconds of 320x240 video from the sample photos (bus.jpg, Cats_and_dog.jpg), which live in the "
+         "detection data outside the repository",
+         [](Words& w, const Places& p) {
+           const std::string from = "../shared/data/detection";
+           for (auto& word : w) {
+             if (word.rfind(from, 0) == 0) word = p.detection.string() + word.substr(from.size());
+           }
          }},
         // Benchmarks: one short round.
         {"bench/compare.py", true, Needs::python_torch, "--rounds 1 --batches 2 --build BUILD",
