@@ -112,7 +112,7 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   auto* cmd = app.add_subcommand(
       "detect",
       "Find objects in images with a darknet YOLO model (default: Yolo-Fastest 1.1, 80 COCO classes); "
-      "`detect evaluate` measures mAP, `detect train` fine-tunes");
+      "`detect evaluate` measures mAP, `detect train` fine-tunes, `detect anchors` and `detect convert` prepare data");
   cmd->add_option("inputs", f->inputs, "Image files or folders of images (JPEG, PNG or WebP)");
   cmd->add_option("--out-dir", f->out_dir,
                   "Output folder: NAME.jpg gives NAME_detections.jpg (boxes drawn) and NAME_detections.json")
@@ -126,8 +126,9 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   add_threads_flag(*cmd, shared);
   add_detect_evaluate(*cmd, shared);
   add_detect_train(*cmd, shared);
+  add_detect_data_tools(*cmd);
   cmd->callback([f, &shared, cmd] {
-    if (cmd->get_subcommands().size() > 0) return;  // `detect evaluate` / `detect train` ran instead
+    if (cmd->get_subcommands().size() > 0) return;  // `detect evaluate` / `train` / `anchors` / `convert` ran instead
     apply_threads(shared);
     if (f->inputs.empty()) throw Error("detect: give image files or folders (or `detect evaluate`, `detect train`)");
     auto files = expand_inputs(f->inputs);
