@@ -38,7 +38,8 @@ WrittenDataset write_detection_dataset(const DetectionDataset& dataset, const fs
   if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec))) {
     throw Error(fmt::format("{}: already exists and is not an empty folder; give a new folder", out.string()));
   }
-  const fs::path absolute_out = fs::absolute(out, ec);
+  fs::path absolute_out = fs::absolute(out, ec).lexically_normal();
+  if (absolute_out.filename().empty()) absolute_out = absolute_out.parent_path();  // "new/" names the folder new
   const fs::path parent = absolute_out.parent_path();
   ensure_directory(parent);
   ConvertScratch scratch(parent / fmt::format(".{}.tmp-{}", absolute_out.filename().string(), ::getpid()));

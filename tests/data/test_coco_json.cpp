@@ -241,6 +241,10 @@ TEST(DetectionConvert, RefusesAnOccupiedTargetAndLeavesNothingOnFailure) {
   fs::create_directories(tmp / "empty");
   put_image(tmp / "src" / "images" / "a.png", 20, 20);
   EXPECT_EQ(write_detection_dataset(set, tmp / "empty", LabelFormat::Yolo).objects, 1);
+  // A folder named with a trailing '/': the dataset goes into it, not into a temporary folder inside it.
+  EXPECT_EQ(write_detection_dataset(set, tmp.path() / "slash/", LabelFormat::Coco).images, 1);
+  EXPECT_TRUE(fs::exists(tmp / "slash" / "annotations" / "instances.json"));
+  EXPECT_EQ(read_detection_dataset(tmp / "slash", {}).num_objects(), 1);
 }
 
 // YOLO labels written and read back: within half a unit of the 6th decimal; VOC XML escapes names.
