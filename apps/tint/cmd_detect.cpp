@@ -7,6 +7,7 @@
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/detection_dataset.h"
+#include "tint/data/detection_labels.h"
 #include "tint/data/image_io.h"
 #include "tint/data/image_settings.h"
 #include "tint/detect/detect_settings.h"
@@ -98,6 +99,7 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::vector<std::string> inputs;
     std::string out_dir = "detections";
+    bool save_labels = false;
     detect::DetectorChoice model;
     detect::DetectOptions options;
     data::ImageFileOptions files = [] {
@@ -110,19 +112,23 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   auto* cmd = app.add_subcommand(
       "detect",
       "Find objects in images with a darknet YOLO model (default: Yolo-Fastest 1.1, 80 COCO classes); "
-      "`detect evaluate` measures mAP, `detect train` fine-tunes");
+      "`detect evaluate` measures mAP, `detect train` fine-tunes, `detect anchors` and `detect convert` prepare data");
   cmd->add_option("inputs", f->inputs, "Image files or folders of images (JPEG, PNG or WebP)");
   cmd->add_option("--out-dir", f->out_dir,
                   "Output folder: NAME.jpg gives NAME_detections.jpg (boxes drawn) and NAME_detections.json")
       ->capture_default_str();
+  cmd->add_flag("--save-labels", f->save_labels,
+                "Also write NAME.txt in --out-dir: the detections as YOLO labels (class cx cy w h, normalised, 6 "
+                "decimals), to correct and then fine-tune on");
   add_settings(*cmd, data::image_file_settings(), f->files);
   add_detector_flags(*cmd, f->model);
   add_settings(*cmd, detect::detect_settings(), f->options);
   add_threads_flag(*cmd, shared);
   add_detect_evaluate(*cmd, shared);
   add_detect_train(*cmd, shared);
+  add_detect_data_tools(*cmd);
   cmd->callback([f, &shared, cmd] {
-    if (cmd->get_subcommands().size() > 0) return;  // `detect evaluate` / `detect train` ran instead
+    if (cmd->get_subcommands().size() > 0) return;  // `detect evaluate` / `train` / `anchors` / `convert` ran instead
     apply_threads(shared);
     if (f->inputs.empty()) throw Error("detect: give image files or folders (or `detect evaluate`, `detect train`)");
     auto files = expand_inputs(f->inputs);
@@ -141,6 +147,12 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
       const detect::DetectionContext context{file,          image.size(2), image.size(1), model.cfg,
                                              model.weights, input,         f->options};
       write_file_atomic(json, detect::detections_json(found, detector.names(), context).dump(2) + "\n");
+      if (f->save_labels) {
+        std::vector<data::LabelledBox> labels;
+        for (const auto& d : found) labels.push_back({d.box, d.class_id, false});
+        write_file_atomic(fs::path(f->out_dir) / (file.stem().string() + ".txt"),
+                          data::format_yolo_labels(labels, int(image.size(2)), int(image.size(1))));
+      }
       return fmt::format("{}: {} -> {}", file.string(), detect::detection_summary(found, detector.names()),
                          picture.string());
     });
