@@ -9,6 +9,7 @@
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/detection_dataset.h"
+#include "tint/data/detection_labels.h"
 #include "tint/data/image_io.h"
 #include "tint/data/image_settings.h"
 #include "tint/detect/detect_settings.h"
@@ -103,6 +104,7 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     std::vector<std::string> inputs;
     std::string out_dir = "detections";
+    bool save_labels = false;
     detect::DetectorChoice model;
     detect::DetectOptions options;
     media::VideoDetectOptions video;  // --track rows and --crf / --preset; its detect options are `options`
@@ -116,13 +118,16 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   auto* cmd = app.add_subcommand(
       "detect",
       "Find objects in images with a darknet YOLO model (default: Yolo-Fastest 1.1, 80 COCO classes); "
-      "`detect evaluate` measures mAP, `detect train` fine-tunes");
+      "`detect evaluate` measures mAP, `detect train` fine-tunes, `detect anchors` and `detect convert` prepare data");
   cmd->add_option("inputs", f->inputs,
                   "Image files (JPEG, PNG or WebP), videos (.mp4, .mkv, .webm, .mov, .avi), or folders of them");
   cmd->add_option("--out-dir", f->out_dir,
                   "Output folder: NAME.jpg gives NAME_detections.jpg (boxes drawn) and NAME_detections.json; NAME.mp4 "
                   "gives NAME_detections.mp4, NAME_detections.jsonl (a line per frame) and NAME_detections.mot.txt")
       ->capture_default_str();
+  cmd->add_flag("--save-labels", f->save_labels,
+                "Also write NAME.txt in --out-dir: the detections as YOLO labels (class cx cy w h, normalised, 6 "
+                "decimals), to correct and then fine-tune on");
   add_settings(*cmd, data::image_file_settings(), f->files);
   add_settings(*cmd, media::video_detect_settings(), f->video);
   add_settings(*cmd, video::video_write_settings(), f->video.write);
@@ -131,11 +136,12 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   add_threads_flag(*cmd, shared);
   add_detect_evaluate(*cmd, shared);
   add_detect_train(*cmd, shared);
+  add_detect_data_tools(*cmd);
   cmd->callback([f, &shared, cmd] {
-    if (cmd->get_subcommands().size() > 0) return;  // `detect evaluate` / `detect train` ran instead
+    if (cmd->get_subcommands().size() > 0) return;  // `detect evaluate` / `train` / `anchors` / `convert` ran instead
     apply_threads(shared);
     if (f->inputs.empty()) {
-      throw Error("detect: give image or video files or folders (or `detect evaluate`, `detect train`)");
+      throw Error("detect: give image or video files or folders (or `detect evaluate`, `train`, `anchors`, `convert`)");
     }
     auto files = expand_inputs(f->inputs, /*with_videos=*/true);
     if (files.empty()) throw Error("no images or videos found in the given folders");
@@ -170,6 +176,12 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
       const detect::DetectionContext context{file,          image.size(2), image.size(1), model.cfg,
                                              model.weights, input,         f->options};
       write_file_atomic(json, detect::detections_json(found, detector.names(), context).dump(2) + "\n");
+      if (f->save_labels) {
+        std::vector<data::LabelledBox> labels;
+        for (const auto& d : found) labels.push_back({d.box, d.class_id, false});
+        write_file_atomic(fs::path(f->out_dir) / (file.stem().string() + ".txt"),
+                          data::format_yolo_labels(labels, int(image.size(2)), int(image.size(1))));
+      }
       return fmt::format("{}: {} -> {}", file.string(), detect::detection_summary(found, detector.names()),
                          picture.string());
     });

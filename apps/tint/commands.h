@@ -67,6 +67,8 @@ void add_colourize(CLI::App& app, SharedFlags& shared);
 // detect: finding objects with a darknet YOLO model; detect evaluate, detect train (cmd_detect*.cpp).
 void add_detect(CLI::App& app, SharedFlags& shared);
 void add_detect_train(CLI::App& detect, SharedFlags& shared);
+// detect anchors, detect convert: tools for one's own detection data (cmd_detect_data.cpp).
+void add_detect_data_tools(CLI::App& detect);
 // The folder of the shipped Yolo-Fastest 1.1 (cfg, weights, coco.names).
 std::filesystem::path shipped_detector_dir();
 void add_report(CLI::App& app, SharedFlags& shared);

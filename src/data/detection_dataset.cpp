@@ -13,6 +13,7 @@
 #include "label_text.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/data/coco_json.h"
 #include "tint/data/detection_labels.h"
 #include "tint/data/image_io.h"
 #include "tint/data/image_size.h"
@@ -101,9 +102,104 @@ std::vector<size_t> select_images(const std::vector<fs::path>& relative, const f
   return {chosen.begin(), chosen.end()};
 }
 
+// The COCO layout: images/ and the instances JSON `json`.
+DetectionDataset read_coco_dataset(const fs::path& dir, const fs::path& json, const std::vector<std::string>& names,
+                                   const DetectionDatasetOptions& options) {
+  std::error_code ec;
+  const fs::path images_dir = dir / "images";
+  if (!fs::is_directory(images_dir, ec)) {
+    throw Error(fmt::format("{}: expected images/ beside the COCO annotations {}", dir.string(), json.string()));
+  }
+  const auto coco = read_coco_json(json);
+  if (!names.empty() && names.size() != coco.names.size()) {
+    throw Error(
+        fmt::format("{}: {} categories, but the names list has {} classes; class ids are the categories' "
+                    "positions",
+                    json.string(), coco.names.size(), names.size()));
+  }
+  const auto images = files_under(images_dir, [](const fs::path& p) { return is_readable_image_name(p); });
+  if (images.empty()) throw Error(fmt::format("{}: no images (.jpg, .jpeg, .png, .webp)", images_dir.string()));
+  std::map<std::string, size_t> by_path;
+  std::map<std::string, std::vector<size_t>> by_file_name;
+  for (size_t i = 0; i < images.size(); ++i) {
+    by_path.emplace(images[i].generic_string(), i);
+    by_file_name[images[i].filename().string()].push_back(i);
+  }
+  std::vector<const CocoImage*> entry_of(images.size(), nullptr);
+  for (const auto& image : coco.images) {
+    size_t index = 0;
+    if (const auto it = by_path.find(image.file_name); it != by_path.end()) {
+      index = it->second;
+    } else if (const auto named = by_file_name.find(image.file_name);
+               named != by_file_name.end() && named->second.size() == 1) {
+      index = named->second.front();
+    } else {
+      throw Error(
+          fmt::format("{}: image {} '{}' is not in {}{}", json.string(), image.id, image.file_name, images_dir.string(),
+                      named == by_file_name.end() ? "" : " (that name is found more than once: give its path)"));
+    }
+    if (entry_of[index] != nullptr) {
+      throw Error(fmt::format("{}: images {} and {} are both {}", json.string(), entry_of[index]->id, image.id,
+                              (images_dir / images[index]).string()));
+    }
+    entry_of[index] = &image;
+  }
+  DetectionDataset dataset;
+  dataset.dir = dir;
+  dataset.format = LabelFormat::Coco;
+  dataset.names = names.empty() ? coco.names : names;
+  for (const size_t i : select_images(images, options.image_list, images_dir)) {
+    DetectionImage record;
+    record.path = images_dir / images[i];
+    record.label_path = json;
+    if (entry_of[i] == nullptr) {
+      throw Error(
+          fmt::format("{}: image not listed in {}; every image needs an \"images\" entry (with no annotations "
+                      "when it has no objects)",
+                      record.path.string(), json.string()));
+    }
+    const auto size = read_image_size(record.path);
+    record.width = size.width;
+    record.height = size.height;
+    const CocoImage& entry = *entry_of[i];
+    if (entry.width != record.width || entry.height != record.height) {
+      throw Error(fmt::format("{}: image {} '{}' is {} x {} in the JSON but {} x {} on disk", json.string(), entry.id,
+                              entry.file_name, entry.width, entry.height, record.width, record.height));
+    }
+    record.objects = entry.objects;
+    dataset.images.push_back(std::move(record));
+  }
+  return dataset;
+}
+
 }  // namespace
 
-const char* to_string(LabelFormat format) { return format == LabelFormat::Yolo ? "YOLO" : "Pascal VOC"; }
+const char* to_string(LabelFormat format) {
+  switch (format) {
+    case LabelFormat::Yolo:
+      return "YOLO";
+    case LabelFormat::Voc:
+      return "Pascal VOC";
+    case LabelFormat::Coco:
+      return "COCO JSON";
+  }
+  return "?";
+}
+
+fs::path coco_json_of(const fs::path& dir, const DetectionDatasetOptions& options) {
+  if (!options.coco_json.empty()) return options.coco_json;
+  std::error_code ec;
+  const fs::path json = dir / "annotations" / "instances.json";
+  return fs::is_regular_file(json, ec) ? json : fs::path();
+}
+
+fs::path dataset_names_file(const fs::path& dir) {
+  std::error_code ec;
+  for (const fs::path& p : {dir / "classes.names", dir / "labels" / "classes.txt"}) {
+    if (fs::is_regular_file(p, ec)) return p;
+  }
+  return {};
+}
 
 int64_t DetectionDataset::num_objects() const {
   int64_t n = 0;
@@ -164,6 +260,7 @@ std::vector<ImageListEntry> read_image_list(const fs::path& file) {
 
 DetectionDataset read_detection_dataset(const fs::path& dir, const std::vector<std::string>& names,
                                         const DetectionDatasetOptions& options) {
+  if (const auto json = coco_json_of(dir, options); !json.empty()) return read_coco_dataset(dir, json, names, options);
   if (names.empty()) throw Error(fmt::format("{}: no class names to read the dataset with", dir.string()));
   std::error_code ec;
   const fs::path images_dir = dir / "images", labels_dir = dir / "labels", annotations_dir = dir / "annotations";

@@ -144,4 +144,60 @@ VocAnnotation read_voc_xml(const fs::path& file, const std::vector<std::string>&
   return parse_voc_xml(read_file(file), file.string(), names, width, height);
 }
 
+std::string format_voc_xml(const VocAnnotation& a, const std::vector<std::string>& names) {
+  if (a.width <= 0 || a.height <= 0) {
+    throw Error(fmt::format("{}: the image's size must be positive, got {} x {}", a.filename, a.width, a.height));
+  }
+  const auto escape = [](std::string_view s) {
+    std::string out;
+    for (const char c : s) {
+      switch (c) {
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
+        default:
+          out += c;
+      }
+    }
+    return out;
+  };
+  // Continuous corners [lo, hi) -> VOC's 1-based inclusive pixel range, rounded, clipped, at least one pixel.
+  const auto range = [](float lo, float hi, int side) {
+    long first = std::lround(lo) + 1, last = std::lround(hi);
+    first = std::clamp<long>(first, 1, side);
+    last = std::clamp<long>(last, first, side);
+    return std::pair{first, last};
+  };
+  std::string xml = fmt::format(
+      "<annotation>\n\t<folder>images</folder>\n\t<filename>{}</filename>\n\t<size>\n\t\t<width>{}</width>\n"
+      "\t\t<height>{}</height>\n\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>\n",
+      escape(a.filename), a.width, a.height);
+  for (const auto& o : a.objects) {
+    if (o.class_id < 0 || o.class_id >= static_cast<int>(names.size())) {
+      throw Error(fmt::format("{}: class id {} is out of range: the names list has {} classes", a.filename, o.class_id,
+                              names.size()));
+    }
+    const auto [xmin, xmax] = range(o.box.x1, o.box.x2, a.width);
+    const auto [ymin, ymax] = range(o.box.y1, o.box.y2, a.height);
+    xml += fmt::format(
+        "\t<object>\n\t\t<name>{}</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n"
+        "\t\t<difficult>{}</difficult>\n\t\t<bndbox>\n\t\t\t<xmin>{}</xmin>\n\t\t\t<ymin>{}</ymin>\n"
+        "\t\t\t<xmax>{}</xmax>\n\t\t\t<ymax>{}</ymax>\n\t\t</bndbox>\n\t</object>\n",
+        escape(names[o.class_id]), o.difficult ? 1 : 0, xmin, ymin, xmax, ymax);
+  }
+  return xml + "</annotation>\n";
+}
+
 }  // namespace tint::data

@@ -125,4 +125,19 @@ std::vector<LabelledBox> read_yolo_labels(const fs::path& file, int num_classes,
   return parse_yolo_labels(read_file(file), file.string(), num_classes, width, height);
 }
 
+std::string format_yolo_labels(const std::vector<LabelledBox>& boxes, int width, int height) {
+  if (width <= 0 || height <= 0) {
+    throw Error(fmt::format("YOLO labels: the image's size must be positive, got {} x {}", width, height));
+  }
+  std::string text;
+  for (const auto& b : boxes) {
+    const auto clip = [](double t, int side) { return std::min(1.0, std::max(0.0, t / side)); };
+    const double x1 = clip(b.box.x1, width), x2 = clip(b.box.x2, width);
+    const double y1 = clip(b.box.y1, height), y2 = clip(b.box.y2, height);
+    const double w = std::max(x2 - x1, 1e-6), h = std::max(y2 - y1, 1e-6);
+    text += fmt::format("{} {:.6f} {:.6f} {:.6f} {:.6f}\n", b.class_id, (x1 + x2) / 2, (y1 + y2) / 2, w, h);
+  }
+  return text;
+}
+
 }  // namespace tint::data

@@ -95,4 +95,19 @@ const SettingsTable<DatasetEvaluationOptions>& evaluation_settings() {
 }
 // clang-format on
 
+// A settings table reads as one row per setting: clang-format would break every row whose accessor is a
+// lambda onto several lines.
+// clang-format off
+const SettingsTable<AnchorOptions>& anchor_settings() {
+  using C = AnchorOptions;
+  static const SettingsTable<C> table{
+      integer<C, int>("num", "num", [](C& c) -> int& { return c.num; }, 1, 1024,
+                      "Anchors to find (Yolo-Fastest's cfg has 6: 3 per head)"),
+      integer<C, uint64_t>("seed", "seed", [](C& c) -> uint64_t& { return c.seed; }, 0, 0,
+                           "Seed of the k-means++ seeding (the same seed gives the same anchors)"),
+  };
+  return table;
+}
+// clang-format on
+
 }  // namespace tint::detect

@@ -17,6 +17,7 @@
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
+#include "tint/data/detection_labels.h"
 #include "tint/data/image_io.h"
 
 namespace tint::cli_detect_test {
@@ -294,6 +295,44 @@ std::vector<std::string> copy_test_photos(const fs::path& to) {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// --save-labels: NAME.txt beside the outputs holds the detections as YOLO labels; tint's own YOLO reader gives back
+// every detection, in order, with its class and its box within the 6 decimals written (0.5e-6 of the side per
+// coordinate, plus float rounding). An image without detections gets an empty file (no objects).
+TEST(CliDetect, SaveLabelsWritesTheDetectionsAsYoloLabels) {
+  test::TempDir tmp;
+  const fs::path set = tmp / "set";
+  const auto photos = copy_test_photos(set);
+  ASSERT_GE(photos.size(), 3u);
+  auto r = run_tint("detect " + q(set / "images") + " --save-labels --conf 0.2 --out-dir " + q(tmp / "out") +
+                    " --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t total = 0;
+  for (const auto& n : photos) {
+    SCOPED_TRACE(n);
+    const json j = read_json(tmp / "out" / (n + "_detections.json"));
+    const int w = j.at("width"), h = j.at("height");
+    const auto labels = data::read_yolo_labels(tmp / "out" / (n + ".txt"), int(coco_names().size()), w, h);
+    const auto& found = j.at("detections");
+    ASSERT_EQ(labels.size(), found.size());
+    for (size_t i = 0; i < labels.size(); ++i) {
+      EXPECT_EQ(labels[i].class_id, found[i].at("class_id").get<int>());
+      EXPECT_FALSE(labels[i].difficult);
+      const double tol_x = 1e-6 * w + 1e-4, tol_y = 1e-6 * h + 1e-4;
+      EXPECT_NEAR(labels[i].box.x1, found[i].at("x1").get<double>(), tol_x);
+      EXPECT_NEAR(labels[i].box.x2, found[i].at("x2").get<double>(), tol_x);
+      EXPECT_NEAR(labels[i].box.y1, found[i].at("y1").get<double>(), tol_y);
+      EXPECT_NEAR(labels[i].box.y2, found[i].at("y2").get<double>(), tol_y);
+    }
+    total += labels.size();
+  }
+  EXPECT_GE(total, 3u);
+  // The labelled folder reads as a YOLO dataset (images/ + labels/) with the model's names.
+  for (const auto& n : photos) fs::copy_file(tmp / "out" / (n + ".txt"), set / "labels" / (n + ".txt"));
+  auto e = run_tint("detect evaluate --data " + q(set) + " --threads 1");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find(fmt::format("{} objects", total)), std::string::npos) << e.out;
 }
 
 // One row of the printed table: class name (may hold spaces), images, instances, P, R, F1, TP, FP, FN, mAP50,

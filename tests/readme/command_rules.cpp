@@ -134,6 +134,10 @@ const std::vector<Rule>& command_rules() {
                         "train` made from the detection data"),
         one_thread_rule("tint optim", Needs::nothing, "about a second each (one thread is their default)"),
         one_thread_rule("tint detect evaluate", Needs::detection_data, "COCO128 (128 images) from $TINT_DETECTION_DIR"),
+        {"tint detect anchors", true, Needs::detection_data, "",
+         "k-means over COCO128's 929 boxes (or the raccoon fixture's): under a second; no LibTorch work to thread"},
+        {"tint detect convert", true, Needs::detection_data, "",
+         "hard-links the 16-image fixtures and writes their labels: under a second"},
         // Trainings: their own flags, on less data and fewer epochs.
         {"tint train", true, Needs::nothing, std::string(kSmallTraining) + "; --force unless --resume",
          std::string(kSmallTrainingWhy) + "; --force because a page shows alternative runs into one folder "

@@ -36,6 +36,12 @@ std::vector<LabelledBox> parse_yolo_labels(std::string_view text, const std::str
 // The label file of an image; a file that does not exist means the image has no objects (as in COCO128).
 std::vector<LabelledBox> read_yolo_labels(const std::filesystem::path& file, int num_classes, int width, int height);
 
+// YOLO label text of `boxes` in an image `width` x `height` pixels: one line `class cx cy w h` per box, normalised,
+// with 6 decimals (as darknet's voc_label.py and Ultralytics write), each box clipped to the image first; a box whose
+// side rounds to 0 is written as 0.000001 so that parse_yolo_labels reads every line back. YOLO has no "difficult"
+// flag: it is dropped. parse_yolo_labels(format_yolo_labels(b)) gives b within 0.5e-6 of each side.
+std::string format_yolo_labels(const std::vector<LabelledBox>& boxes, int width, int height);
+
 // One Pascal VOC annotation file.
 struct VocAnnotation {
   std::string filename;  // <filename>, as written (may be empty)
@@ -50,5 +56,11 @@ VocAnnotation parse_voc_xml(std::string_view xml, const std::string& name, const
                             int width = 0, int height = 0);
 VocAnnotation read_voc_xml(const std::filesystem::path& file, const std::vector<std::string>& names, int width = 0,
                            int height = 0);
+
+// A Pascal VOC annotation of `a` (its filename, size and objects; class ids index `names`, XML-escaped), as labelImg
+// writes one. Coordinates are VOC's integers, 1-based and inclusive: each corner is rounded to the nearest pixel
+// boundary (xmin = round(x1) + 1, xmax = round(x2), clipped to the image, at least one pixel wide and high), so a
+// box read back moves by at most 0.5 pixel per side (a box under one pixel grows to one).
+std::string format_voc_xml(const VocAnnotation& a, const std::vector<std::string>& names);
 
 }  // namespace tint::data

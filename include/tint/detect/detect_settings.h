@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tint/core/settings.h"
+#include "tint/detect/anchors.h"
 #include "tint/detect/detector.h"
 #include "tint/detect/evaluate_dataset.h"
 
@@ -40,5 +41,8 @@ const SettingsTable<DetectOptions>& detect_settings();
 // at which precision and recall are counted (AP reads every detection down to the options' own floor), and --decode
 // (full|dct).
 const SettingsTable<DatasetEvaluationOptions>& evaluation_settings();
+
+// `tint detect anchors`: --num (1..1024, default 6 as Yolo-Fastest's cfg) and --seed (of the k-means++ seeding).
+const SettingsTable<AnchorOptions>& anchor_settings();
 
 }  // namespace tint::detect
