@@ -72,7 +72,7 @@ void add_train(CLI::App& app, SharedFlags& shared) {
 void add_evaluate(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     colourize::ColourizerChoice model;
-    colourize::ColourizeOptions colourize;  // only --size is bound (photos)
+    colourize::ColourizeOptions colourize;  // --size and the upsampling are bound (photos, videos)
     std::string category, images, sheet, video;
     colourize::TemporalOptions temporal;
     int64_t limit = -1;
@@ -114,8 +114,10 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
   cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
     const auto decoding = decoding_flags(*cmd, f->decoding);
-    if (f->images.empty() && f->video.empty() && cmd->count("--size") > 0) {
-      throw Error("--size: the working size of photos and videos: give --images DIR or --video FILE");
+    for (const char* flag : {"--size", "--upsample", "--guide-radius", "--guide-eps"}) {
+      if (f->images.empty() && f->video.empty() && cmd->count(flag) > 0) {
+        throw Error(fmt::format("{}: colourizing photos and videos: give --images DIR or --video FILE", flag));
+      }
     }
     if (!f->video.empty()) {
       if (cmd->count("--category") > 0) throw Error("--category: CIFAR-10's; --video scores the frames of a video");
