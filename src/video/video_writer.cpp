@@ -10,6 +10,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include <ATen/Parallel.h>
 #include <fmt/core.h>
 
 #include "tint/core/error.h"
@@ -127,6 +128,10 @@ VideoWriter::VideoWriter(const fs::path& path, VideoReader& source, const VideoW
   enc->color_trc = AVCOL_TRC_SMPTE170M;
   enc->color_range = AVCOL_RANGE_MPEG;
   if (format->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  // x264's frame threads, as many as the process's intra-op threads (--threads, core/runtime.h): libavcodec's
+  // default is one, which left the encoder, the slowest stage at 720p and above, on one core whatever --threads
+  // said (docs/video.md, "Speed"). The frames are encoded on x264's threads while the next frame's network runs.
+  enc->thread_count = std::max(1, torch::get_num_threads());
   av_opt_set(enc->priv_data, "preset", options.preset.c_str(), 0);
   av_opt_set(enc->priv_data, "crf", std::to_string(options.crf).c_str(), 0);
   ffmpeg::clear_last_log();

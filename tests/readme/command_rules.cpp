@@ -202,6 +202,20 @@ const std::vector<Rule>& command_rules() {
            set_flag(w, "--json", (p.work / "detect_compare.json").string());
            set_flag(w, "--csv", (p.work / "detect_compare.csv").string());
          }},
+        {"bench/video_compare.py", true, Needs::opencv_and_detection_data,
+         "--seconds 1 --rounds 1 --sizes 1280x720 --threads 1 --data DETECTION --build BUILD, its json in the "
+         "test's folder",
+         "a benchmark of tens of minutes (clips of seconds at 720p and 1080p, x264 at preset medium, in turns); "
+         "needs python3-opencv, FFmpeg's CLI and the detection data (bus.jpg)",
+         [](Words& w, const Places& p) {
+           set_flag(w, "--seconds", "1");
+           set_flag(w, "--rounds", "1");
+           set_flag(w, "--sizes", "1280x720");
+           set_flag(w, "--threads", "1");
+           set_flag(w, "--data", p.detection.string());
+           set_flag(w, "--build", p.build.string());
+           if (has(w, "--json")) set_flag(w, "--json", (p.work / "video_compare.json").string());
+         }},
         {"bench/detect_map.py", true, Needs::opencv_and_detection_data,
          "--limit 8 --conf 0.25 --resample darknet --data DETECTION/coco128 --build BUILD",
          "tint detect and OpenCV over COCO128 at each floor and resampling take minutes; needs python3-opencv and "
