@@ -65,11 +65,14 @@ void write_strips(const torch::Tensor& raw, int64_t h, int64_t w, const Colouriz
 }
 
 // The predicted chroma `small` ((C, wh, ww)) brought to full resolution strip by strip, bilinearly or guided by the
-// grey (the guided coefficients are fitted once, at the working size, against the network's grey input).
+// grey (the guided coefficients are fitted once, at the working size, against the network's grey input). At the
+// image's own size there is nothing to upsample: the prediction is taken as it is, bilinear taps being the identity.
 class ChromaUpsampler {
  public:
-  ChromaUpsampler(const torch::Tensor& small, const torch::Tensor& input, const ColourizeOptions& options)
-      : small_(small), guided_(options.upsample == Upsample::guided && !options.raw) {
+  ChromaUpsampler(const torch::Tensor& small, const torch::Tensor& input, const ColourizeOptions& options, int64_t H,
+                  int64_t W)
+      : small_(small),
+        guided_(options.upsample == Upsample::guided && !options.raw && (small.size(1) != H || small.size(2) != W)) {
     if (guided_) coefficients_ = guided_coefficients(input, small, options.guide_radius, options.guide_eps);
   }
   bool guided() const { return guided_; }
@@ -225,7 +228,7 @@ void Colourizer::render_palette(const torch::Tensor& image, const Prediction& pr
   const auto& predicted = prediction.colour;                                  // (3, wh, ww)
   const auto chroma_small = predicted - predicted.mean(0, /*keepdim=*/true);  // sums to zero over channels
   const float inf = std::numeric_limits<float>::infinity();
-  const ChromaUpsampler upsampler(chroma_small, prediction.input, options);
+  const ChromaUpsampler upsampler(chroma_small, prediction.input, options, h, w);
   write_strips(predicted, h, w, options, out, [&](int64_t begin, int64_t end) {
     auto grey = grey_of(image.slice(1, begin, end));  // (1, n, W), 8-bit scale
     auto chroma = upsampler.rows(grey, h, w, begin, end);
@@ -250,7 +253,7 @@ void Colourizer::render_ab(const torch::Tensor& image, const Prediction& predict
     auto grey = (input * (256.0f / 255.0f)).clamp(0.0f, 1.0f).expand({1, 3, wh, ww});
     predicted = data::recombine(data::rgb_to_lab(grey).slice(1, 0, 1), ab_small.unsqueeze(0))[0];
   }
-  const ChromaUpsampler upsampler(ab_small, input, options);
+  const ChromaUpsampler upsampler(ab_small, input, options, h, w);
   write_strips(predicted, h, w, options, out, [&](int64_t begin, int64_t end) {
     auto pixels = image.slice(1, begin, end);
     auto grey = upsampler.guided() ? grey_of(pixels) : torch::Tensor();
