@@ -19,3 +19,7 @@ set(TINT_TEXT Freetype::Freetype Fontconfig::Fontconfig)
 find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)
 set(TINT_ONNX onnx_proto)
+# Video (src/video/): Debian's FFmpeg 5.1 libraries demux, decode, convert to RGB and mux; libavcodec's libx264
+# encodes H.264.
+pkg_check_modules(TINT_FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
+set(TINT_VIDEO PkgConfig::TINT_FFMPEG)

@@ -4,8 +4,8 @@
 # Each group is what one script needs, so that `scripts/tint` does not pull in a browser or a second compiler:
 #   build   compile and run the `tint` binary (scripts/tint)
 #   test    + GoogleTest, Google Benchmark, headless Chromium for the report page test, OpenCV's Python module for the
-#           detection and export tests, onnx's for the export tests, clang-format-14 for the layout check
-#           (scripts/test, sanitize.sh)
+#           detection and export tests, onnx's for the export tests, clang-format-14 for the layout check, FFmpeg's
+#           CLI for the video tests (scripts/test, sanitize.sh)
 #   fuzz    + clang-14 with libFuzzer and its OpenMP runtime headers (scripts/fuzz.sh)
 # .ci/run installs `all` in a fresh Debian 12 chroot and configures every build, so a package missing here fails CI.
 set -euo pipefail
@@ -19,6 +19,7 @@ build=(
   libfreetype-dev libfontconfig-dev fonts-dejavu-core   # labels drawn on detections (src/report/text.cpp)
   gnuplot-nox                        # training curves and sweep plots are drawn by gnuplot, run as a process
   libonnx-dev libprotobuf-dev        # tint export writes ONNX through libonnx's protobuf classes (src/export/)
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev   # video in and out (src/video/; H.264 by libx264)
 )
 # libstb-dev: only bench/bench_image_codecs.cpp, which times stb_image (tint's old decoder) against the codecs above.
 # python3-opencv: the independent reader the darknet tests compare with (tests/detect/test_darknet_opencv.cpp), and
@@ -26,7 +27,11 @@ build=(
 # python3-onnx: onnx's checker, the other independent reader of the exported files (tests/export/onnx_reference.py).
 # python3: scripts/reproduce, which the reproduce tests run (tests/CMakeLists.txt).
 # clang-format-14: scripts/format --check, a test of the suite (ctest -L format).
-test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev python3 python3-opencv python3-onnx clang-format-14)
+# ffmpeg: the video tests make their clips at test time with FFmpeg's CLI (nothing downloaded) and hold tint's reader
+# and writer to what ffmpeg and ffprobe decode and list (tests/video/); espeak-ng: the spoken audio track of the
+# clips the video commands' tests will use (issue 31).
+test=(googletest libgtest-dev libbenchmark-dev chromium libstb-dev python3 python3-opencv python3-onnx clang-format-14
+      ffmpeg espeak-ng)
 # g++ finds OpenMP in libgomp; clang-14 needs LLVM's libomp headers and library (libomp-14-dev) for -fopenmp.
 fuzz=(clang-14 libclang-rt-14-dev libomp-14-dev)
 

@@ -6,10 +6,15 @@
 #include "settings_flags.h"
 #include "tint/colourize/colourize_settings.h"
 #include "tint/colourize/colourizer.h"
+#include "tint/colourize/temporal.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
 #include "tint/data/image_settings.h"
+#include "tint/media/colourize_video.h"
+#include "tint/report/progress.h"
+#include "tint/video/video_settings.h"
+#include "tint/video/video_writer.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
@@ -59,15 +64,25 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
     colourize::ColourizeOptions options;
     data::ImageFileOptions files;  // --format png by default
     train::TrainConfig decoding;   // only --decode and --temperature are bound
+    video::VideoWriteOptions video;
+    colourize::TemporalOptions temporal;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd =
-      app.add_subcommand("colourize", "Colourize your own images (JPEG, PNG or WebP; any size, upright as EXIF says)");
-  cmd->add_option("inputs", f->inputs, "Image files or folders of images")->required();
-  cmd->add_option("-o,--out", f->out, "Output file, one input only: JPEG if it ends in .jpg/.jpeg, else PNG");
-  cmd->add_option("--out-dir", f->out_dir, "Output folder: NAME.jpg becomes NAME_colourized.png (or .jpg, --format)")
+      app.add_subcommand("colourize",
+                         "Colourize your own images (JPEG, PNG or WebP; any size, upright as EXIF says) and videos "
+                         "(.mp4, .mkv, .webm, .mov, .avi: every frame, sound and subtitles copied untouched)");
+  cmd->add_option("inputs", f->inputs, "Image or video files, or folders of them")->required();
+  cmd->add_option("-o,--out", f->out,
+                  "Output file, one input only: JPEG if it ends in .jpg/.jpeg, else PNG; for a video, .mp4, .mkv "
+                  "or .mov");
+  cmd->add_option("--out-dir", f->out_dir,
+                  "Output folder: NAME.jpg becomes NAME_colourized.png (or .jpg, --format), NAME.mp4 "
+                  "NAME_colourized.mp4 (.webm and .avi become .mkv)")
       ->capture_default_str();
   add_settings(*cmd, data::image_file_settings(), f->files);
+  add_settings(*cmd, video::video_write_settings(), f->video);
+  add_settings(*cmd, colourize::temporal_settings(), f->temporal);
   add_colourizer_flags(*cmd, f->model);
   add_settings(*cmd, colourize::colourize_settings(), f->options);
   add_decoding_flags(*cmd, f->decoding);
@@ -75,12 +90,27 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
   cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
     f->options.decoding = decoding_flags(*cmd, f->decoding);
-    auto files = expand_inputs(f->inputs);
-    if (files.empty()) throw Error("no images found in the given folders");
+    auto files = expand_inputs(f->inputs, /*with_videos=*/true);
+    if (files.empty()) throw Error("no images or videos found in the given folders");
     if (!f->out.empty() && files.size() != 1) throw Error("-o/--out takes one input; use --out-dir for several");
     const auto colourizer = chosen_colourizer(f->model, f->options.decoding);
     if (f->out.empty()) ensure_directory(f->out_dir);
     for_each_file(files, "colourizing", [&](const fs::path& file) {
+      if (video::is_video_name(file)) {
+        // Every frame as a photo is colourized (its own lightness, the model's chroma), the chroma carried from
+        // frame to frame where the picture is still (colourize/temporal.h).
+        const fs::path out =
+            f->out.empty()
+                ? fs::path(f->out_dir) / (file.stem().string() + "_colourized" + video::default_video_extension(file))
+                : fs::path(f->out);
+        report::ProgressBar bar;
+        const auto done = media::colourize_video(
+            colourizer, file, out, {f->options, f->temporal, f->video},
+            [&](int64_t frames, int64_t total) { bar.update(file.filename().string(), frames, total, "frames"); });
+        bar.clear();
+        return fmt::format("{} -> {} ({} frames, {} scene cut(s))", file.string(), out.string(), done.frames,
+                           done.cuts);
+      }
       const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
       fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)
                                     : fs::path(f->out);

@@ -1,5 +1,7 @@
 // `tint detect`, `tint detect evaluate`: flags from the detection library's settings rows (detect_settings.h) and
 // the image-file rows (data/image_settings.h); the work and the JSON are the library's.
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "commands.h"
@@ -15,8 +17,11 @@
 #include "tint/detect/detector.h"
 #include "tint/detect/draw_detections.h"
 #include "tint/detect/evaluate_dataset.h"
+#include "tint/media/detect_video.h"
 #include "tint/report/plot.h"
 #include "tint/report/progress.h"
+#include "tint/video/video_settings.h"
+#include "tint/video/video_writer.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
@@ -102,6 +107,7 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
     bool save_labels = false;
     detect::DetectorChoice model;
     detect::DetectOptions options;
+    media::VideoDetectOptions video;  // --track rows and --crf / --preset; its detect options are `options`
     data::ImageFileOptions files = [] {
       data::ImageFileOptions o;
       o.format = "jpg";
@@ -113,14 +119,18 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
       "detect",
       "Find objects in images with a darknet YOLO model (default: Yolo-Fastest 1.1, 80 COCO classes); "
       "`detect evaluate` measures mAP, `detect train` fine-tunes, `detect anchors` and `detect convert` prepare data");
-  cmd->add_option("inputs", f->inputs, "Image files or folders of images (JPEG, PNG or WebP)");
+  cmd->add_option("inputs", f->inputs,
+                  "Image files (JPEG, PNG or WebP), videos (.mp4, .mkv, .webm, .mov, .avi), or folders of them");
   cmd->add_option("--out-dir", f->out_dir,
-                  "Output folder: NAME.jpg gives NAME_detections.jpg (boxes drawn) and NAME_detections.json")
+                  "Output folder: NAME.jpg gives NAME_detections.jpg (boxes drawn) and NAME_detections.json; NAME.mp4 "
+                  "gives NAME_detections.mp4, NAME_detections.jsonl (a line per frame) and NAME_detections.mot.txt")
       ->capture_default_str();
   cmd->add_flag("--save-labels", f->save_labels,
                 "Also write NAME.txt in --out-dir: the detections as YOLO labels (class cx cy w h, normalised, 6 "
                 "decimals), to correct and then fine-tune on");
   add_settings(*cmd, data::image_file_settings(), f->files);
+  add_settings(*cmd, media::video_detect_settings(), f->video);
+  add_settings(*cmd, video::video_write_settings(), f->video.write);
   add_detector_flags(*cmd, f->model);
   add_settings(*cmd, detect::detect_settings(), f->options);
   add_threads_flag(*cmd, shared);
@@ -130,15 +140,34 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
   cmd->callback([f, &shared, cmd] {
     if (cmd->get_subcommands().size() > 0) return;  // `detect evaluate` / `train` / `anchors` / `convert` ran instead
     apply_threads(shared);
-    if (f->inputs.empty()) throw Error("detect: give image files or folders (or `detect evaluate`, `detect train`)");
-    auto files = expand_inputs(f->inputs);
-    if (files.empty()) throw Error("no images found in the given folders");
+    if (f->inputs.empty()) {
+      throw Error("detect: give image or video files or folders (or `detect evaluate`, `train`, `anchors`, `convert`)");
+    }
+    auto files = expand_inputs(f->inputs, /*with_videos=*/true);
+    if (files.empty()) throw Error("no images or videos found in the given folders");
     const auto model = detector_files(f->model);
     resample_as_run(*cmd, f->model, f->options.resample);
     const auto detector = detect::Detector::from_files(model.cfg, model.weights, model.names);
     const auto input = detector.input_size(f->options);
     ensure_directory(f->out_dir);
     for_each_file(files, "detecting", [&](const fs::path& file) {
+      if (video::is_video_name(file)) {
+        auto options = f->video;
+        options.detect = f->options;
+        // ByteTrack's second stage matches the low-scoring boxes (down to its low threshold, 0.1) to the tracks:
+        // the detector must hand them over.
+        if (options.track) options.detect.post.conf = std::min(options.detect.post.conf, options.tracking.low_thresh);
+        const std::string stem = (fs::path(f->out_dir) / (file.stem().string() + "_detections")).string();
+        const media::VideoDetectFiles out{stem + video::default_video_extension(file), stem + ".jsonl",
+                                          stem + ".mot.txt"};
+        report::ProgressBar bar;
+        const auto done = media::detect_video(detector, file, out, options, [&](int64_t frames, int64_t total) {
+          bar.update(file.filename().string(), frames, total, "frames");
+        });
+        bar.clear();
+        return fmt::format("{}: {} frames, {} boxes{} -> {}", file.string(), done.frames, done.boxes,
+                           options.track ? fmt::format(", {} identities", done.tracks) : "", out.video.string());
+      }
       const auto image = data::read_image(file, f->files.read);
       const auto found = detector.detect(image, f->options);
       const fs::path stem = fs::path(f->out_dir) / (file.stem().string() + "_detections");

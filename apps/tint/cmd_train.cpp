@@ -6,12 +6,14 @@
 #include "decoding_flags.h"
 #include "settings_flags.h"
 #include "tint/colourize/photo_evaluation.h"
+#include "tint/colourize/video_evaluation.h"
 #include "tint/core/error.h"
 #include "tint/data/image_io.h"
 #include "tint/distributed/group.h"
 #include "tint/report/progress.h"
 #include "tint/train/console_observer.h"
 #include "tint/train/evaluation.h"
+#include "tint/video/video_reader.h"
 
 namespace tint::cli {
 
@@ -70,8 +72,9 @@ void add_train(CLI::App& app, SharedFlags& shared) {
 void add_evaluate(CLI::App& app, SharedFlags& shared) {
   struct Flags {
     colourize::ColourizerChoice model;
-    colourize::ColourizeOptions colourize;  // only --size is bound (photos)
-    std::string category, images, sheet;
+    colourize::ColourizeOptions colourize;  // --size and the upsampling are bound (photos, videos)
+    std::string category, images, sheet, video;
+    colourize::TemporalOptions temporal;
     int64_t limit = -1;
     bool json = false;
     train::TrainConfig decoding;  // only --decode and --temperature are bound
@@ -80,21 +83,28 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
   auto* cmd =
       app.add_subcommand("evaluate",
                          "Validation loss, accuracy and colour scores (AuC, PSNR, colourfulness) of a saved run "
-                         "on CIFAR-10, or of any colourizer on your colour photos (--images)");
+                         "on CIFAR-10, or of any colourizer on your colour photos (--images) or a colour video "
+                         "(--video: accuracy and flicker, frame by frame and smoothed)");
   add_colourizer_flags(*cmd, f->model,
                        "Run directory holding checkpoint.pt (on CIFAR-10 its category, limit and decoding are the "
                        "defaults)");
   cmd->add_option("--images", f->images,
                   "Score on the colour photos of this folder instead: each made grey, colourized as `tint colourize` "
                   "writes it, compared with its own colours (with --run, --checkpoint or --pretrained)");
+  auto* video =
+      cmd->add_option("--video", f->video,
+                      "Score on this colour video instead: each frame made grey, colourized frame by frame and "
+                      "smoothed (--temporal) as `tint colourize` writes it; AuC, PSNR, colourfulness, flicker")
+          ->excludes(cmd->get_option("--images"));
+  for (auto* option : add_settings(*cmd, colourize::temporal_settings(), f->temporal)) option->needs(video);
   cmd->add_option("--category", f->category,
                   "Evaluate on this CIFAR-10 category's test images (name, index or all; default: the run's own)");
   cmd->add_option("--limit", f->limit,
-                  "Evaluate on the first N test images or photos (0 = all; default: the run's --val-limit, all photos)")
+                  "Evaluate on the first N test images, photos or frames (0 = all; default: the run's --val-limit, all "
+                  "photos and frames)")
       ->check(CLI::NonNegativeNumber);
-  for (auto* option : add_settings(*cmd, colourize::colourize_settings(), f->colourize, {"raw", "side-by-side"})) {
-    option->needs(cmd->get_option("--images"));
-  }
+  // --size applies to photos and videos alike (CLI11's needs() would ask for both).
+  add_settings(*cmd, colourize::colourize_settings(), f->colourize, {"raw", "side-by-side"});
   cmd->add_option("--sheet", f->sheet, "With --images: also write a sample sheet (truth | grey | colourized) here")
       ->needs(cmd->get_option("--images"));
   add_decoding_flags(*cmd, f->decoding);
@@ -104,6 +114,47 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
   cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
     const auto decoding = decoding_flags(*cmd, f->decoding);
+    for (const char* flag : {"--size", "--upsample", "--guide-radius", "--guide-eps"}) {
+      if (f->images.empty() && f->video.empty() && cmd->count(flag) > 0) {
+        throw Error(fmt::format("{}: colourizing photos and videos: give --images DIR or --video FILE", flag));
+      }
+    }
+    if (!f->video.empty()) {
+      if (cmd->count("--category") > 0) throw Error("--category: CIFAR-10's; --video scores the frames of a video");
+      video::VideoReader reader(f->video);
+      const auto colourizer = chosen_colourizer(f->model, decoding);
+      colourize::VideoEvaluationOptions options;
+      options.colourize = f->colourize;
+      options.colourize.decoding = decoding;
+      options.temporal = f->temporal;
+      const int64_t limit = f->limit > 0 ? f->limit : 0;
+      const int64_t declared = reader.info().frame_count;  // 0 when the container does not say
+      const int64_t total = limit > 0 && declared > 0 ? std::min(limit, declared) : std::max(limit, declared);
+      report::ProgressBar bar;
+      options.progress = [&](int64_t done) { bar.update("scoring frames", done, total, "frames"); };
+      int64_t read = 0;
+      const auto evaluation = colourize::evaluate_video(
+          colourizer,
+          [&]() -> std::optional<torch::Tensor> {
+            if (limit > 0 && read == limit) return std::nullopt;
+            auto frame = reader.next();
+            if (!frame) return std::nullopt;
+            ++read;
+            return frame->image;
+          },
+          options);
+      bar.clear();
+      if (f->json) {
+        auto j = colourize::video_evaluation_to_json(evaluation);
+        j["video"] = f->video;
+        j["model"] = colourizer.model_name();
+        j["temporal"] = f->temporal.strength;
+        fmt::print("{}\n", j.dump(2));
+      } else {
+        fmt::print("{}: {}", f->video, colourize::format_video_evaluation(evaluation));
+      }
+      return;
+    }
     if (!f->images.empty()) {
       if (cmd->count("--category") > 0) throw Error("--category: CIFAR-10's; --images scores the photos of a folder");
       if (!std::filesystem::is_directory(f->images)) throw Error(fmt::format("--images {}: not a folder", f->images));
@@ -135,7 +186,7 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
     if (f->model.run.empty()) {
       throw Error(
           "--run DIR: evaluating on CIFAR-10 reads a run's settings (or score any colourizer on photos with "
-          "--images DIR)");
+          "--images DIR, on a video with --video FILE)");
     }
     train::EvaluateRunOptions options;
     options.category = f->category;

@@ -46,8 +46,9 @@ std::filesystem::path resolve_data_dir(const SharedFlags& shared);
 std::filesystem::path shipped_file(const std::filesystem::path& install_suffix,
                                    const std::filesystem::path& source_path, const std::string& missing);
 
-// Image files as given; folders expand to the image files they hold (sorted, not recursive).
-std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs);
+// Files as given; folders expand to the image files they hold, and the videos too `with_videos` (sorted, not
+// recursive).
+std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs, bool with_videos = false);
 
 // Runs `each` on every file under a progress bar labelled `label`, printing the line it returns. A file whose `each`
 // throws is reported on stderr and skipped, so one bad file does not stop the batch; an Error then counts them.

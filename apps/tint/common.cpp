@@ -6,9 +6,11 @@
 
 #include "commands.h"
 #include "tint/core/error.h"
+#include "tint/core/interrupt.h"
 #include "tint/core/runtime.h"
 #include "tint/data/image_io.h"
 #include "tint/report/progress.h"
+#include "tint/video/video_writer.h"
 
 namespace tint::cli {
 namespace fs = std::filesystem;
@@ -58,14 +60,16 @@ fs::path shipped_file(const fs::path& install_suffix, const fs::path& source_pat
   throw Error(missing);
 }
 
-std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
+std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs, bool with_videos) {
   std::vector<fs::path> files;
   for (const auto& in : inputs) {
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
       std::vector<fs::path> found;
       for (const auto& entry : fs::directory_iterator(in, ec)) {
-        if (entry.is_regular_file() && data::is_readable_image_name(entry.path())) found.push_back(entry.path());
+        const bool wanted =
+            data::is_readable_image_name(entry.path()) || (with_videos && video::is_video_name(entry.path()));
+        if (entry.is_regular_file() && wanted) found.push_back(entry.path());
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
@@ -86,6 +90,9 @@ void for_each_file(const std::vector<fs::path>& files, const std::string& label,
       const std::string line = each(files[i]);
       bar.clear();
       fmt::print("{}\n", line);
+    } catch (const Interrupted&) {
+      bar.clear();  // Ctrl-C ends the whole command, not one file of it
+      throw;
     } catch (const std::exception& e) {
       bar.clear();
       fmt::print(stderr, "tint: error: {}\n", message_of(e));
@@ -93,7 +100,9 @@ void for_each_file(const std::vector<fs::path>& files, const std::string& label,
     }
   }
   bar.clear();
-  if (failed > 0) throw Error(fmt::format("{} of {} images failed", failed, files.size()));
+  const bool videos =
+      std::any_of(files.begin(), files.end(), [](const fs::path& f) { return video::is_video_name(f); });
+  if (failed > 0) throw Error(fmt::format("{} of {} {} failed", failed, files.size(), videos ? "files" : "images"));
 }
 
 int apply_threads(const SharedFlags& shared) { return configure_threads(shared.threads); }

@@ -43,6 +43,15 @@ const SettingsTable<ColourizeOptions>& colourize_settings() {
                      "input's lightness) instead of recombining with the input's full-resolution grey or lightness"),
       switch_flag<C>("side-by-side", "side_by_side", [](C& c) -> bool& { return c.side_by_side; },
                      "Write grey | colourized next to each other"),
+      enumeration<C, Upsample>("upsample", "upsample", [](C& c) -> Upsample& { return c.upsample; }, upsample_names(),
+                               "How the colours predicted at --size reach full resolution: guided (a guided filter "
+                               "by the full-resolution grey, so colour stops at edges) or bilinear (blurred across "
+                               "them)"),
+      integer<C, int>("guide-radius", "guide_radius", [](C& c) -> int& { return c.guide_radius; }, 0, 16,
+                      "--upsample guided: the guided filter's window radius, in pixels at --size (0 = bilinear)"),
+      real<C>("guide-eps", "guide_eps", [](C& c) -> double& { return c.guide_eps; }, 0.0, false,
+              "--upsample guided: the guided filter's regularisation (grey on 0..1: edges whose variance is well "
+              "below it are smoothed over)"),
   };
   return table;
 }

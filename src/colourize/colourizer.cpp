@@ -63,7 +63,73 @@ void write_strips(const torch::Tensor& raw, int64_t h, int64_t w, const Colouriz
     out.slice(1, begin, end).copy_(out.scalar_type() == torch::kUInt8 ? data::to_bytes(strip) : strip);
   }
 }
+
+// The predicted chroma `small` ((C, wh, ww)) brought to full resolution strip by strip, bilinearly or guided by the
+// grey (the guided coefficients are fitted once, at the working size, against the network's grey input). At the
+// image's own size there is nothing to upsample: the prediction is taken as it is, bilinear taps being the identity.
+class ChromaUpsampler {
+ public:
+  ChromaUpsampler(const torch::Tensor& small, const torch::Tensor& input, const ColourizeOptions& options, int64_t H,
+                  int64_t W)
+      : small_(small),
+        guided_(options.upsample == Upsample::guided && !options.raw && (small.size(1) != H || small.size(2) != W)) {
+    if (guided_) coefficients_ = guided_coefficients(input, small, options.guide_radius, options.guide_eps);
+  }
+  bool guided() const { return guided_; }
+  // grey: the strip's full-resolution grey_of (8-bit scale), needed when guided().
+  torch::Tensor rows(const torch::Tensor& grey, int64_t H, int64_t W, int64_t begin, int64_t end) const {
+    if (!guided_) return bilinear_rows(small_, H, W, begin, end);
+    // The network's input is the source's mean over 256, grey_of's over 255: the guide on the input's scale.
+    return guided_rows(coefficients_, grey * (255.0f / 256.0f), H, W, begin, end);
+  }
+
+ private:
+  torch::Tensor small_;
+  bool guided_;
+  GuidedCoefficients coefficients_;
+};
+
+// The mean over the (2r + 1)^2 window around each pixel, of the pixels inside the image. x: (N, C, h, w).
+torch::Tensor box_mean(const torch::Tensor& x, int radius) {
+  if (radius == 0) return x;
+  auto options = F::AvgPool2dFuncOptions(2 * radius + 1).stride(1).padding(radius).count_include_pad(false);
+  return F::avg_pool2d(x, options);
+}
 }  // namespace
+
+const std::vector<std::pair<Upsample, std::string>>& upsample_names() {
+  static const std::vector<std::pair<Upsample, std::string>> names{{Upsample::bilinear, "bilinear"},
+                                                                   {Upsample::guided, "guided"}};
+  return names;
+}
+
+GuidedCoefficients guided_coefficients(const torch::Tensor& guide, const torch::Tensor& chroma, int radius,
+                                       double eps) {
+  TORCH_CHECK(chroma.dim() == 3 && guide.numel() == chroma.size(1) * chroma.size(2),
+              "guided_coefficients: a (1, h, w) guide and a (C, h, w) chroma");
+  TORCH_CHECK(radius >= 0 && eps > 0.0, "guided_coefficients: radius >= 0 and eps > 0");
+  const int64_t h = chroma.size(1), w = chroma.size(2);
+  const auto I = guide.reshape({1, 1, h, w}).to(torch::kFloat64);
+  const auto p = chroma.unsqueeze(0).to(torch::kFloat64);  // (1, C, h, w)
+  const auto mean_I = box_mean(I, radius), mean_p = box_mean(p, radius);
+  const auto var_I = box_mean(I * I, radius) - mean_I * mean_I;
+  const auto cov_Ip = box_mean(I * p, radius) - mean_I * mean_p;
+  const auto a = cov_Ip / (var_I + eps);
+  const auto b = mean_p - a * mean_I;
+  const auto flat = chroma.reshape({chroma.size(0), -1});
+  return {box_mean(a, radius)[0].to(torch::kFloat32), box_mean(b, radius)[0].to(torch::kFloat32),
+          std::get<0>(flat.min(1)).view({-1, 1, 1}).to(torch::kFloat32),
+          std::get<0>(flat.max(1)).view({-1, 1, 1}).to(torch::kFloat32)};
+}
+
+torch::Tensor guided_rows(const GuidedCoefficients& coefficients, const torch::Tensor& guide, int64_t H, int64_t W,
+                          int64_t begin, int64_t end) {
+  TORCH_CHECK(guide.dim() == 3 && guide.size(0) == 1 && guide.size(1) == end - begin && guide.size(2) == W,
+              "guided_rows: the guide is the strip's (1, end - begin, W) grey");
+  const auto a = bilinear_rows(coefficients.a, H, W, begin, end);
+  const auto b = bilinear_rows(coefficients.b, H, W, begin, end);
+  return torch::clamp(a * guide + b, coefficients.lo, coefficients.hi);
+}
 
 torch::Tensor grey_of(const torch::Tensor& image) {
   TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3), "expected a (1|3, H, W) image");
@@ -96,13 +162,18 @@ Colourizer Colourizer::from_checkpoint(const std::filesystem::path& checkpoint) 
 
 torch::Tensor Colourizer::colourize(const torch::Tensor& image, const ColourizeOptions& options) const {
   auto out = torch::empty({3, image.size(1), image.size(2)}, torch::kFloat32);
-  render(image, options, out);
+  render(image, predict(image, options), options, out);
   return out;
 }
 
 torch::Tensor Colourizer::colourize_bytes(const torch::Tensor& image, const ColourizeOptions& options) const {
+  return colourize_bytes(image, predict(image, options), options);
+}
+
+torch::Tensor Colourizer::colourize_bytes(const torch::Tensor& image, const Prediction& prediction,
+                                          const ColourizeOptions& options) const {
   auto out = torch::empty({3, image.size(1), image.size(2)}, torch::kUInt8);
-  render(image, options, out);
+  render(image, prediction, options, out);
   return out;
 }
 
@@ -113,9 +184,13 @@ torch::Tensor Colourizer::picture(const torch::Tensor& image, const ColourizeOpt
   return report::make_grid({torch::cat({grey.expand({1, 3, -1, -1}), colour})}, 0, 1);
 }
 
-void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& options, torch::Tensor& out) const {
+Prediction Colourizer::predict(const torch::Tensor& image, const ColourizeOptions& options) const {
   TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3) && image.scalar_type() == torch::kUInt8,
               "colourize expects a (1|3, H, W) uint8 image, got ", image.sizes(), " ", image.scalar_type());
+  if (!predicts_ab_ && options.decoding) {
+    throw Error(fmt::format(
+        "--decode and --temperature apply to ab-bins models; this {} model predicts palette colours", model_name_));
+  }
   torch::InferenceMode guard;
   const int64_t h = image.size(1), w = image.size(2);
   int64_t wh, ww;
@@ -128,21 +203,35 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
     ww = round_to_4(double(w));
   }
   // The network sees exactly what it was trained on (data::to_network_input); the display intensity the prediction's
-  // chroma is added to is grey_of, strip by strip below.
+  // chroma is added to is grey_of, strip by strip in render.
   auto input = wh <= h && ww <= w ? shrunk_network_input(image, wh, ww)
                                   : resize(data::to_network_input(image.unsqueeze(0)), wh, ww);
-  if (predicts_ab_) return render_ab(image, input, options, out);
-  if (options.decoding) {
-    throw Error(fmt::format(
-        "--decode and --temperature apply to ab-bins models; this {} model predicts palette colours", model_name_));
-  }
-  auto ids = model_->forward(input).argmax(1);                                // (1, wh, ww)
-  const auto predicted = palette_.colourize(ids)[0];                          // (3, wh, ww)
+  const auto logits = model_->forward(input);
+  if (predicts_ab_) return {input, bins_.decode(logits, options.decoding.value_or(decoding_))[0]};  // (2, wh, ww)
+  return {input, palette_.colourize(logits.argmax(1))[0]};                                          // (3, wh, ww)
+}
+
+void Colourizer::render(const torch::Tensor& image, const Prediction& prediction, const ColourizeOptions& options,
+                        torch::Tensor& out) const {
+  TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3) && image.scalar_type() == torch::kUInt8,
+              "colourize expects a (1|3, H, W) uint8 image, got ", image.sizes(), " ", image.scalar_type());
+  TORCH_CHECK(prediction.colour.dim() == 3 && prediction.colour.size(0) == (predicts_ab_ ? 2 : 3),
+              "a prediction of another kind of colourizer");
+  torch::InferenceMode guard;
+  if (predicts_ab_) return render_ab(image, prediction, options, out);
+  render_palette(image, prediction, options, out);
+}
+
+void Colourizer::render_palette(const torch::Tensor& image, const Prediction& prediction,
+                                const ColourizeOptions& options, torch::Tensor& out) const {
+  const int64_t h = image.size(1), w = image.size(2);
+  const auto& predicted = prediction.colour;                                  // (3, wh, ww)
   const auto chroma_small = predicted - predicted.mean(0, /*keepdim=*/true);  // sums to zero over channels
   const float inf = std::numeric_limits<float>::infinity();
+  const ChromaUpsampler upsampler(chroma_small, prediction.input, options, h, w);
   write_strips(predicted, h, w, options, out, [&](int64_t begin, int64_t end) {
     auto grey = grey_of(image.slice(1, begin, end));  // (1, n, W), 8-bit scale
-    auto chroma = bilinear_rows(chroma_small, h, w, begin, end);
+    auto chroma = upsampler.rows(grey, h, w, begin, end);
     chroma = chroma - chroma.mean(0, /*keepdim=*/true);  // interpolation keeps the zero sum, up to rounding
     // Largest s <= 1 with grey + s * chroma inside [0, 1] in every channel.
     auto up = torch::where(chroma > 0, (1.0f - grey) / chroma, torch::full_like(chroma, inf));
@@ -152,22 +241,25 @@ void Colourizer::render(const torch::Tensor& image, const ColourizeOptions& opti
   });
 }
 
-void Colourizer::render_ab(const torch::Tensor& image, const torch::Tensor& input, const ColourizeOptions& options,
+void Colourizer::render_ab(const torch::Tensor& image, const Prediction& prediction, const ColourizeOptions& options,
                            torch::Tensor& out) const {
   const int64_t h = image.size(1), w = image.size(2);
+  const auto& input = prediction.input;
   const int64_t wh = input.size(2), ww = input.size(3);
-  const auto ab_small = bins_.decode(model_->forward(input), options.decoding.value_or(decoding_))[0];  // (2, wh, ww)
-  torch::Tensor predicted;  // raw: (3, wh, ww) in [0, 1]
+  const auto& ab_small = prediction.colour;  // (2, wh, ww)
+  torch::Tensor predicted;                   // raw: (3, wh, ww) in [0, 1]
   if (options.raw) {
     // The lightness of the network's own grey input, read as the 8-bit grey it stands for (g * 256 / 255).
     auto grey = (input * (256.0f / 255.0f)).clamp(0.0f, 1.0f).expand({1, 3, wh, ww});
     predicted = data::recombine(data::rgb_to_lab(grey).slice(1, 0, 1), ab_small.unsqueeze(0))[0];
   }
+  const ChromaUpsampler upsampler(ab_small, input, options, h, w);
   write_strips(predicted, h, w, options, out, [&](int64_t begin, int64_t end) {
     auto pixels = image.slice(1, begin, end);
+    auto grey = upsampler.guided() ? grey_of(pixels) : torch::Tensor();
     if (pixels.size(0) == 1) pixels = pixels.expand({3, -1, -1});
     auto lightness = data::rgb_to_lab(pixels).slice(0, 0, 1);  // (1, n, W): the input's own L
-    auto ab = bilinear_rows(ab_small, h, w, begin, end);       // (2, n, W)
+    auto ab = upsampler.rows(grey, h, w, begin, end);          // (2, n, W)
     return data::recombine(lightness.unsqueeze(0), ab.unsqueeze(0))[0];
   });
 }

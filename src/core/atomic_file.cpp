@@ -8,10 +8,12 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <utility>
 
 #include <fmt/core.h>
 
 #include "tint/core/error.h"
+#include "tint/core/pending_file.h"
 
 namespace tint {
 namespace fs = std::filesystem;
@@ -89,6 +91,33 @@ void ensure_directory(const fs::path& dir) {
   if (fs::exists(dir, ec)) throw Error(fmt::format("{}: exists and is not a directory", dir.string()));
   fs::create_directories(dir, ec);
   if (ec) throw Error(fmt::format("cannot create directory {}: {}", dir.string(), ec.message()));
+}
+
+PendingFile::PendingFile(fs::path destination)
+    : destination_(std::move(destination)),
+      temporary_(temp_name_for(destination_.parent_path().empty() ? fs::path(".") / destination_ : destination_)) {}
+
+PendingFile::~PendingFile() {
+  if (!published_) ::unlink(temporary_.c_str());
+}
+
+void PendingFile::publish() {
+  auto fail = [this](int err) {
+    ::unlink(temporary_.c_str());
+    published_ = true;  // nothing left to remove
+    throw Error(fmt::format("cannot write {}: {}", destination_.string(), std::strerror(err)));
+  };
+  // The writer closed its handle; open again to sync what it wrote before the rename makes it visible.
+  int fd = ::open(temporary_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(errno);
+  if (::fsync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    fail(err);
+  }
+  ::close(fd);
+  if (::rename(temporary_.c_str(), destination_.c_str()) != 0) fail(errno);
+  published_ = true;
 }
 
 }  // namespace tint

@@ -7,18 +7,20 @@
 
 namespace tint::detect {
 
+nlohmann::json detection_json(const data::Detection& d, const std::vector<std::string>& names) {
+  return {{"class", names.at(d.class_id)},
+          {"class_id", d.class_id},
+          {"score", d.score},
+          {"x1", d.box.x1},
+          {"y1", d.box.y1},
+          {"x2", d.box.x2},
+          {"y2", d.box.y2}};
+}
+
 nlohmann::json detections_json(const std::vector<data::Detection>& found, const std::vector<std::string>& names,
                                const DetectionContext& context) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& d : found) {
-    list.push_back({{"class", names.at(d.class_id)},
-                    {"class_id", d.class_id},
-                    {"score", d.score},
-                    {"x1", d.box.x1},
-                    {"y1", d.box.y1},
-                    {"x2", d.box.x2},
-                    {"y2", d.box.y2}});
-  }
+  for (const auto& d : found) list.push_back(detection_json(d, names));
   const auto& o = context.options;
   return {{"image", context.image.string()},
           {"width", context.width},

@@ -78,6 +78,10 @@ torch::Tensor draw_detections(const torch::Tensor& image, const std::vector<data
     throw Error(fmt::format("draw_detections: expected a (C, H, W) image with C = 1 or 3, got {}",
                             image.defined() ? c10::str(image.sizes()) : std::string("an undefined tensor")));
   }
+  const bool with_ids = options.ids != nullptr && !options.ids->empty();
+  if (with_ids && options.ids->size() != detections.size()) {
+    throw Error(fmt::format("draw_detections: {} ids for {} detections", options.ids->size(), detections.size()));
+  }
   // Everything is checked before anything is drawn.
   std::vector<std::string> labels(detections.size());
   for (size_t i = 0; i < detections.size(); ++i) {
@@ -91,6 +95,7 @@ torch::Tensor draw_detections(const torch::Tensor& image, const std::vector<data
                       i, b.x1, b.y1, b.x2, b.y2, d.score));
     }
     labels[i] = detection_label(d, class_names);
+    if (with_ids) labels[i] = fmt::format("#{} {}", (*options.ids)[i], labels[i]);
   }
   const DrawStyle style = draw_style(image.size(2), image.size(1), options);
   const report::Font& font = options.font != nullptr ? *options.font : report::label_font();

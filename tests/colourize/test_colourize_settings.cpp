@@ -76,5 +76,31 @@ TEST(ColourizeSettings, SizeIsRangeCheckedAndTheSwitchesTakeNoValue) {
   EXPECT_TRUE(options.side_by_side);
 }
 
+TEST(ColourizeSettings, UpsamplingChoiceAndTheGuidedFiltersParameters) {
+  ColourizeOptions options;
+  const auto* upsample = find_setting(colourize_settings(), "upsample");
+  ASSERT_NE(upsample, nullptr);
+  EXPECT_EQ(upsample->range, "bilinear|guided");
+  upsample->parse(options, "bilinear");
+  EXPECT_EQ(options.upsample, Upsample::bilinear);
+  upsample->parse(options, "guided");
+  EXPECT_EQ(options.upsample, Upsample::guided);
+  EXPECT_NE(error_of([&] { upsample->parse(options, "bicubic"); }).find("--upsample"), std::string::npos);
+  const auto* radius = find_setting(colourize_settings(), "guide-radius");
+  const auto* eps = find_setting(colourize_settings(), "guide-eps");
+  ASSERT_NE(radius, nullptr);
+  ASSERT_NE(eps, nullptr);
+  radius->parse(options, "2");
+  eps->parse(options, "0.01");
+  EXPECT_EQ(options.guide_radius, 2);
+  EXPECT_EQ(options.guide_eps, 0.01);
+  for (const char* bad : {"-1", "17", "x"}) {
+    EXPECT_NE(error_of([&] { radius->parse(options, bad); }).find("--guide-radius"), std::string::npos) << bad;
+  }
+  for (const char* bad : {"0", "-0.1", "nan"}) {
+    EXPECT_NE(error_of([&] { eps->parse(options, bad); }).find("--guide-eps"), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace tint::colourize

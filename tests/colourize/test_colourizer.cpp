@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <algorithm>
+#include <functional>
 #include <tuple>
 
 #include "support/test_support.h"
@@ -201,7 +203,8 @@ TEST(ColourizeAbBins, MatchesTheWholeImageComputationAndKeepsTheLightness) {
       ASSERT_TRUE(colourizer.predicts_ab());
       auto image = smooth_image(channels, h, w);
       ColourizeOptions thin;
-      thin.strip_pixels = w * 5;  // strips of 5 rows
+      thin.strip_pixels = w * 5;           // strips of 5 rows
+      thin.upsample = Upsample::bilinear;  // as torch's interpolate (guided: GuidedUpsampling below)
       auto out = colourizer.colourize(image, thin);
       // The working size: the shorter side 32, the other in proportion, both rounded to multiples of 4.
       const double scale = 32.0 / double(std::min(h, w));
@@ -219,6 +222,7 @@ TEST(ColourizeAbBins, MatchesTheWholeImageComputationAndKeepsTheLightness) {
       EXPECT_LT(dl.max().item<float>(), 1e-3f);
       // A decoding given with the call replaces the model's own.
       ColourizeOptions mean;
+      mean.upsample = Upsample::bilinear;
       mean.decoding = data::AbDecoding{data::AbDecode::Mean, 1};
       EXPECT_LT((colourizer.colourize(image, mean) - whole_image_ab(m, image, wh, ww, *mean.decoding))
                     .abs()
@@ -251,6 +255,179 @@ TEST(ColourizeAbBins, PaletteModelsRefuseADecoding) {
   options.decoding = data::AbDecoding{};
   EXPECT_NE(test::error_of([&] { colourizer.colourize(smooth_image(3, 8, 8), options); }).find("ab-bins models"),
             std::string::npos);
+}
+
+// The guided upsampling written out by hand in double precision: box means by explicit sums over the window's pixels
+// inside the image, the coefficients per window, their means, bilinear taps (align_corners = false), the clamp.
+// guide (h, w), chroma (C, h, w), full (H, W): returns (C, H, W).
+torch::Tensor brute_force_guided(const torch::Tensor& guide_small, const torch::Tensor& chroma_small,
+                                 const torch::Tensor& full_guide, int r, double eps) {
+  const auto I = guide_small.to(torch::kFloat64).contiguous();
+  const auto P = chroma_small.to(torch::kFloat64).contiguous();
+  const auto G = full_guide.to(torch::kFloat64).contiguous();
+  const int64_t C = P.size(0), h = I.size(0), w = I.size(1), H = G.size(0), W = G.size(1);
+  auto i_at = [&](int64_t y, int64_t x) { return I[y][x].item<double>(); };
+  auto p_at = [&](int64_t c, int64_t y, int64_t x) { return P[c][y][x].item<double>(); };
+  // box(f)(y, x): the mean of f over the pixels of [y - r, y + r] x [x - r, x + r] inside the image.
+  auto box = [&](int64_t y, int64_t x, const std::function<double(int64_t, int64_t)>& f) {
+    double sum = 0;
+    int n = 0;
+    for (int64_t v = std::max<int64_t>(0, y - r); v <= std::min(h - 1, y + r); ++v) {
+      for (int64_t u = std::max<int64_t>(0, x - r); u <= std::min(w - 1, x + r); ++u) {
+        sum += f(v, u);
+        ++n;
+      }
+    }
+    return sum / n;
+  };
+  std::vector<double> a(size_t(C * h * w)), b(size_t(C * h * w)), mean_a(a.size()), mean_b(a.size());
+  auto at = [&](int64_t c, int64_t y, int64_t x) { return size_t((c * h + y) * w + x); };
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t y = 0; y < h; ++y) {
+      for (int64_t x = 0; x < w; ++x) {
+        const double mi = box(y, x, i_at), mp = box(y, x, [&](int64_t v, int64_t u) { return p_at(c, v, u); });
+        const double var = box(y, x, [&](int64_t v, int64_t u) { return i_at(v, u) * i_at(v, u); }) - mi * mi;
+        const double cov = box(y, x, [&](int64_t v, int64_t u) { return i_at(v, u) * p_at(c, v, u); }) - mi * mp;
+        a[at(c, y, x)] = cov / (var + eps);
+        b[at(c, y, x)] = mp - a[at(c, y, x)] * mi;
+      }
+    }
+    for (int64_t y = 0; y < h; ++y) {
+      for (int64_t x = 0; x < w; ++x) {
+        mean_a[at(c, y, x)] = box(y, x, [&](int64_t v, int64_t u) { return a[at(c, v, u)]; });
+        mean_b[at(c, y, x)] = box(y, x, [&](int64_t v, int64_t u) { return b[at(c, v, u)]; });
+      }
+    }
+  }
+  // Bilinear taps: source = max(0, (j + 0.5) in / out - 0.5), between floor(source) and the next sample.
+  auto tap = [](int64_t j, int64_t in, int64_t out) {
+    const double source = std::max(0.0, (j + 0.5) * double(in) / double(out) - 0.5);
+    const int64_t first = std::min<int64_t>(in - 1, int64_t(std::floor(source)));
+    return std::make_tuple(first, std::min<int64_t>(in - 1, first + 1), std::min(1.0, source - double(first)));
+  };
+  auto out = torch::empty({C, H, W}, torch::kFloat64);
+  for (int64_t c = 0; c < C; ++c) {
+    const double lo = P[c].min().item<double>(), hi = P[c].max().item<double>();
+    auto upsampled = [&](const std::vector<double>& m, int64_t y, int64_t x) {
+      auto [y0, y1, wy] = tap(y, h, H);
+      auto [x0, x1, wx] = tap(x, w, W);
+      return (1 - wy) * ((1 - wx) * m[at(c, y0, x0)] + wx * m[at(c, y0, x1)]) +
+             wy * ((1 - wx) * m[at(c, y1, x0)] + wx * m[at(c, y1, x1)]);
+    };
+    for (int64_t y = 0; y < H; ++y) {
+      for (int64_t x = 0; x < W; ++x) {
+        const double q = upsampled(mean_a, y, x) * G[y][x].item<double>() + upsampled(mean_b, y, x);
+        out[c][y][x] = std::clamp(q, lo, hi);
+      }
+    }
+  }
+  return out;
+}
+
+TEST(GuidedUpsampling, MatchesABruteForceDoublePrecisionFilter) {
+  torch::manual_seed(3);
+  for (auto [r, eps, h, w, H, W] : std::vector<std::tuple<int, double, int64_t, int64_t, int64_t, int64_t>>{
+           {1, 1e-3, 7, 9, 29, 40}, {2, 1e-2, 6, 5, 13, 21}, {0, 1e-3, 4, 6, 9, 9}, {3, 1e-4, 5, 8, 5, 8}}) {
+    SCOPED_TRACE("r " + std::to_string(r) + ", " + std::to_string(h) + "x" + std::to_string(w));
+    // A guide with structure (so the fitted a is far from 0) and noise, and chroma partly following it.
+    auto guide = (torch::linspace(0, 1, w).view({1, 1, w}) + 0.3 * torch::rand({1, h, w})).clamp(0, 1);
+    auto chroma = torch::cat({40 * guide - 20 + 5 * torch::randn({1, h, w}), 30 * torch::randn({1, h, w})});
+    auto full = torch::rand({1, H, W});
+    const auto coefficients = guided_coefficients(guide, chroma, r, eps);
+    auto rows = torch::cat({guided_rows(coefficients, full.slice(1, 0, H / 2), H, W, 0, H / 2),
+                            guided_rows(coefficients, full.slice(1, H / 2, H), H, W, H / 2, H)},
+                           1);
+    auto expected = brute_force_guided(guide[0], chroma, full[0], r, eps);
+    EXPECT_LT((rows.to(torch::kFloat64) - expected).abs().max().item<double>(), 2e-4);  // chroma of size ~40
+    if (r == 0) {  // a one-pixel window has no variance: a = 0, b = the chroma, which is bilinear upsampling
+      EXPECT_LT((rows - bilinear_rows(chroma, H, W, 0, H)).abs().max().item<float>(), 1e-5f);
+    }
+  }
+}
+
+TEST(GuidedUpsampling, StripsDoNotChangeTheResult) {
+  torch::manual_seed(4);
+  auto guide = torch::rand({1, 8, 12}), chroma = torch::randn({3, 8, 12}), full = torch::rand({1, 50, 77});
+  const auto coefficients = guided_coefficients(guide, chroma, 1, 1e-3);
+  const auto whole = guided_rows(coefficients, full, 50, 77, 0, 50);
+  std::vector<torch::Tensor> single;
+  for (int64_t y = 0; y < 50; ++y)
+    single.push_back(guided_rows(coefficients, full.slice(1, y, y + 1), 50, 77, y, y + 1));
+  EXPECT_TRUE(torch::cat(single, 1).equal(whole));
+  // Through the colourizer, palette and ab-bins models alike: one row per strip or the whole image, the same output.
+  const auto m = random_ab_model();
+  auto image = smooth_image(3, 61, 45);
+  for (const auto& colourizer : {random_colourizer(), Colourizer(m.model, m.bins)}) {
+    ColourizeOptions whole_image, thin;
+    whole_image.upsample = thin.upsample = Upsample::guided;
+    thin.strip_pixels = 1;
+    EXPECT_TRUE(colourizer.colourize(image, whole_image).equal(colourizer.colourize(image, thin)));
+  }
+}
+
+// A step edge's transition width: the pixels of a row where the chroma is between 20 % and 80 % of the way across.
+int64_t transition_width(const torch::Tensor& row) {
+  const auto lo = row.min().item<float>(), hi = row.max().item<float>();
+  const auto t = (row - lo) / (hi - lo);
+  return t.gt(0.2).logical_and(t.lt(0.8)).sum().item<int64_t>();
+}
+
+// A vertical step in the grey at a column no working pixel's border falls on, and the network's chroma following the
+// working-size grey (softened, as a network's is): guided, the chroma steps where the full-resolution grey steps;
+// bilinear, it ramps over about a working pixel's width (8 full-resolution pixels).
+TEST(GuidedUpsampling, AStepInTheGuideGivesAStepInTheChroma) {
+  const int64_t H = 64, W = 96, h = 8, w = 12, edge = 45;
+  auto image = torch::full({1, H, W}, 50, torch::kUInt8);
+  image.slice(2, edge, W).fill_(200);
+  const auto guide = shrunk_network_input(image, h, w)[0];  // (1, h, w): column 5 straddles the edge
+  auto chroma = (guide - guide.mean()) * 60.0f;
+  chroma = torch::cat({chroma, -chroma});  // two channels: ab-like
+  auto softened = chroma.clone();          // the neighbours' average, half-and-half
+  softened.slice(2, 1, w - 1) =
+      0.5f * chroma.slice(2, 1, w - 1) + 0.25f * (chroma.slice(2, 0, w - 2) + chroma.slice(2, 2, w));
+  const ColourizeOptions defaults;
+  const auto full_grey = grey_of(image) * (255.0f / 256.0f);
+  const auto guided = guided_rows(guided_coefficients(guide, softened, defaults.guide_radius, defaults.guide_eps),
+                                  full_grey, H, W, 0, H);
+  const auto bilinear = bilinear_rows(softened, H, W, 0, H);
+  const auto guided_width = transition_width(guided[0][H / 2]), bilinear_width = transition_width(bilinear[0][H / 2]);
+  EXPECT_EQ(guided_width, 0) << guided[0][H / 2];
+  EXPECT_GE(bilinear_width, 8) << bilinear[0][H / 2];
+  // Guided, most of the change is one pixel's step (the rest a slow drift, the softened chroma's); bilinear, none is.
+  auto largest_step = [](const torch::Tensor& row) {
+    return (row.slice(0, 1) - row.slice(0, 0, -1)).abs().max().item<float>() / (row.max() - row.min()).item<float>();
+  };
+  EXPECT_GT(largest_step(guided[0][H / 2]), 0.7f);
+  EXPECT_LT(largest_step(bilinear[0][H / 2]), 0.15f);
+  // And the step is where the grey's is: between columns edge - 1 and edge.
+  const auto row = guided[0][H / 2];
+  EXPECT_LT(row[edge - 1].item<float>(), 0.5f * (row.min() + row.max()).item<float>());
+  EXPECT_GT(row[edge].item<float>(), 0.5f * (row.min() + row.max()).item<float>());
+}
+
+// The promises of colourizer.h hold guided as bilinear: a palette model's output grey is the input's, an ab-bins
+// model's L the input's wherever the colour is in gamut.
+TEST(GuidedUpsampling, KeepsTheGreyAndTheLightness) {
+  ColourizeOptions guided;
+  guided.upsample = Upsample::guided;
+  for (auto [channels, h, w] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{3, 64, 96}, {1, 45, 33}}) {
+    SCOPED_TRACE(std::to_string(channels) + "x" + std::to_string(h) + "x" + std::to_string(w));
+    auto image = smooth_image(channels, h, w);
+    image.slice(2, w / 3, w / 2).fill_(20);  // an edge for the guide
+    const auto palette_out = random_colourizer().colourize(image, guided);
+    EXPECT_LT((palette_out.mean(0) - grey_of(image)[0]).abs().max().item<float>(), 1e-5f);
+    EXPECT_GT((palette_out - palette_out.mean(0, true)).abs().max().item<float>(), 0.05f);
+
+    const auto m = random_ab_model();
+    const auto out = Colourizer(m.model, m.bins).colourize(image, guided);
+    auto rgb_image = image.size(0) == 1 ? image.expand({3, -1, -1}) : image;
+    auto lab_in = data::rgb_to_lab(rgb_image.unsqueeze(0));
+    auto lab_out = data::rgb_to_lab(out.unsqueeze(0));
+    auto unclipped = data::xyz_to_rgb(data::lab_to_xyz(torch::cat({lab_in.slice(1, 0, 1), lab_out.slice(1, 1, 3)}, 1)));
+    auto in_gamut = (unclipped.amin(1) > 1e-3).logical_and(unclipped.amax(1) < 1 - 1e-3);
+    ASSERT_GT(in_gamut.to(torch::kFloat32).mean().item<float>(), 0.2f);
+    EXPECT_LT((lab_out.select(1, 0) - lab_in.select(1, 0)).abs().masked_select(in_gamut).max().item<float>(), 1e-3f);
+  }
 }
 
 }  // namespace

@@ -121,6 +121,11 @@ const std::vector<Rule>& command_rules() {
          [](Words& w, const Places& p) {
            one_thread(w);
            if (has(w, "--images")) set_flag(w, "--images", (p.source / "tests" / "data" / "photos").string());
+         },
+         // A --video other than the test's own clip.mp4 is one the page made with ffmpeg from the sample photos.
+         [](const Words& w) {
+           const auto at = flag_at(w, "--video");
+           return at && *at + 1 < w.size() && w[*at + 1] != "clip.mp4" ? Needs::detection_data : Needs::nothing;
          }},
         one_thread_rule("tint colourize", Needs::nothing,
                         "the photos are the test's fixtures (photo.jpg, holiday/...)"),
@@ -164,6 +169,16 @@ const std::vector<Rule>& command_rules() {
            tint[0] = w[0];
            w = tint;
          }},
+        // Test clips for the video pages, from the sample photos.
+        {"ffmpeg", true, Needs::detection_data, "../shared/data/detection becomes $TINT_DETECTION_DIR",
+         "a few seconds of 320x240 video from the sample photos (bus.jpg, Cats_and_dog.jpg), which live in the "
+         "detection data outside the repository",
+         [](Words& w, const Places& p) {
+           const std::string from = "../shared/data/detection";
+           for (auto& word : w) {
+             if (word.rfind(from, 0) == 0) word = p.detection.string() + word.substr(from.size());
+           }
+         }},
         // Benchmarks: one short round.
         {"bench/compare.py", true, Needs::python_torch, "--rounds 1 --batches 2 --build BUILD",
          "a benchmark: 5 rounds of 20 batches per model take minutes; needs the README's python3-torch",
@@ -186,6 +201,20 @@ const std::vector<Rule>& command_rules() {
            set_flag(w, "--build", p.build.string());
            set_flag(w, "--json", (p.work / "detect_compare.json").string());
            set_flag(w, "--csv", (p.work / "detect_compare.csv").string());
+         }},
+        {"bench/video_compare.py", true, Needs::opencv_and_detection_data,
+         "--seconds 1 --rounds 1 --sizes 1280x720 --threads 1 --data DETECTION --build BUILD, its json in the "
+         "test's folder",
+         "a benchmark of tens of minutes (clips of seconds at 720p and 1080p, x264 at preset medium, in turns); "
+         "needs python3-opencv, FFmpeg's CLI and the detection data (bus.jpg)",
+         [](Words& w, const Places& p) {
+           set_flag(w, "--seconds", "1");
+           set_flag(w, "--rounds", "1");
+           set_flag(w, "--sizes", "1280x720");
+           set_flag(w, "--threads", "1");
+           set_flag(w, "--data", p.detection.string());
+           set_flag(w, "--build", p.build.string());
+           if (has(w, "--json")) set_flag(w, "--json", (p.work / "video_compare.json").string());
          }},
         {"bench/detect_map.py", true, Needs::opencv_and_detection_data,
          "--limit 8 --conf 0.25 --resample darknet --data DETECTION/coco128 --build BUILD",

@@ -1,6 +1,8 @@
 #include "readme/fixtures.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
 #include <vector>
 
 #include "support/test_support.h"
@@ -46,6 +48,13 @@ void make_fixtures(const fs::path& work, const fs::path& source, const std::opti
   // A PNG whose header declares 100,000 x 100,000 pixels (docs/images.md's refusal).
   copy_into(images / "bomb.png", work / "bomb.png");
   write_bytes(work / "raccoon.names", "raccoon\n");
+  // A colour clip with a sound track: 2 s at 10 frames/s panning over the street photo, a 440 Hz tone.
+  const std::string clip = "ffmpeg -v error -y -loop 1 -i '" + (work / "photo.jpg").string() +
+                           "' -f lavfi -i sine=frequency=440:sample_rate=44100 -vf "
+                           "\"scale=320:-2,crop=240:160:x='20*t':y=0,format=yuv420p\" -t 2 -r 10 -c:v libx264 -preset "
+                           "ultrafast -c:a aac -shortest '" +
+                           (work / "clip.mp4").string() + "'";
+  if (std::system(clip.c_str()) != 0) throw std::runtime_error("the README test's clip: ffmpeg failed: " + clip);
   if (!detection) return;
   fs::create_directory_symlink(*detection / "coco128", work / "coco128");
   copy_first_images(*detection / "raccoon", work / "raccoon", "annotations", ".xml", 16);

@@ -1,5 +1,5 @@
 // The settings of colourizing as settings tables (core/settings.h): which model colourizes (--run, --checkpoint,
-// --pretrained) and how (--size, --raw, --side-by-side). `tint colourize` binds these rows; a command that reads a
+// --pretrained) and how (--size, --raw, --side-by-side, --upsample). `tint colourize` binds these rows; a command that reads a
 // colourizer (export, video) binds the same ones, so each flag is declared once with its range and help, as the
 // detectors' are (detect/detect_settings.h).
 #pragma once
@@ -31,7 +31,8 @@ const SettingsTable<ColourizerChoice>& colourizer_choice_settings();
 std::filesystem::path colourizer_checkpoint(const ColourizerChoice& choice,
                                             const std::filesystem::path& pretrained_dir);
 
-// --size (0..4096: the shorter side at which the network runs; 0 = the image's own), --raw, --side-by-side.
+// --size (0..4096: the shorter side at which the network runs; 0 = the image's own), --raw, --side-by-side,
+// --upsample (bilinear|guided), --guide-radius (0..16), --guide-eps (> 0).
 const SettingsTable<ColourizeOptions>& colourize_settings();
 
 }  // namespace tint::colourize

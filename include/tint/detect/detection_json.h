@@ -29,6 +29,10 @@ struct DetectionContext {
 nlohmann::json detections_json(const std::vector<data::Detection>& found, const std::vector<std::string>& names,
                                const DetectionContext& context);
 
+// {"class", "class_id", "score", "x1", "y1", "x2", "y2"} of one detection. Throws std::out_of_range for a class id
+// without a name.
+nlohmann::json detection_json(const data::Detection& detection, const std::vector<std::string>& names);
+
 // "4 person, 1 bus": the count of each class, most frequent first (ties in class order), or "nothing".
 std::string detection_summary(const std::vector<data::Detection>& found, const std::vector<std::string>& names);
 

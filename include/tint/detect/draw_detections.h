@@ -18,6 +18,8 @@ struct DrawOptions {
   int label_pixel_size = 0;            // the label font's pixel size; 0: from the image size
   bool labels = true;                  // false: boxes only
   const report::Font* font = nullptr;  // nullptr: report::label_font() (DejaVu Sans Bold through fontconfig)
+  // Tracked objects: an identity per detection, shown before the label ("#3 person 0.93"); nullptr or empty: none.
+  const std::vector<int>* ids = nullptr;
 };
 
 // Sizes for an image of width x height: the line thickness and the label font, both proportional to the geometric

@@ -72,6 +72,8 @@ class ByteTracker {
   const ByteTrackSettings& settings() const { return settings_; }
   // Lost tracks are kept this many frames (the buffer scaled by the frame rate).
   int max_time_lost() const { return max_time_lost_; }
+  // Identities given so far (ids run 1..identities()).
+  int identities() const { return next_id_ - 1; }
 
  private:
   enum class State { tracked, lost, removed };

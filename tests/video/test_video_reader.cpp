@@ -1,0 +1,108 @@
+// VideoReader against FFmpeg's CLI: the frames it decodes are the CLI's own rgb24 decode (its autorotation
+// included: a clip whose display matrix turns it comes out upright), and bad inputs are one-line errors naming the
+// file: missing, not a video, truncated (naming the time where it stops).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "support/test_support.h"
+#include "tint/core/atomic_file.h"
+#include "tint/core/error.h"
+#include "tint/video/video_reader.h"
+#include "video_clips.h"
+
+namespace tint {
+namespace {
+namespace fs = std::filesystem;
+namespace clips = test::video;
+
+// Every frame of `path` as VideoReader decodes it, (N, 3, H, W).
+torch::Tensor read_all(const fs::path& path) {
+  video::VideoReader reader(path);
+  std::vector<torch::Tensor> frames;
+  while (auto frame = reader.next()) frames.push_back(frame->image);
+  return torch::stack(frames);
+}
+
+void expect_as_ffmpeg_decodes(const fs::path& path) {
+  const torch::Tensor ours = read_all(path);
+  const torch::Tensor theirs = clips::ffmpeg_frames(path, ours.size(3), ours.size(2));
+  ASSERT_EQ(ours.sizes(), theirs.sizes());
+  // The same YUV -> RGB conversion (swscale, bicubic, the frame's matrix) as the CLI's scale filter: at most a
+  // rounding step apart.
+  const auto difference = (ours.to(torch::kInt32) - theirs.to(torch::kInt32)).abs();
+  EXPECT_LE(difference.max().item<int>(), 1) << path;
+  EXPECT_LT(difference.to(torch::kFloat).mean().item<float>(), 0.05f) << path;
+}
+
+TEST(VideoReader, FramesAreFfmpegsOwnDecode) {
+  TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
+  test::TempDir dir("tint-video");
+  clips::make_clip(dir / "clip.mp4");
+  video::VideoReader reader(dir / "clip.mp4");
+  EXPECT_EQ(reader.info().width, 64);
+  EXPECT_EQ(reader.info().height, 48);
+  EXPECT_EQ(reader.info().rotation, 0);
+  EXPECT_EQ(reader.info().codec, "h264");
+  expect_as_ffmpeg_decodes(dir / "clip.mp4");
+}
+
+TEST(VideoReader, ARotatedClipComesOutUpright) {
+  TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
+  test::TempDir dir("tint-video");
+  clips::make_clip(dir / "clip.mp4");
+  // The same stream with a display matrix saying "turn it a quarter": the stored frames are 64x48.
+  clips::checked("ffmpeg -v error -y -i " + test::shell_quote((dir / "clip.mp4").string()) +
+                 " -map 0 -c copy -metadata:s:v rotate=90 " + test::shell_quote((dir / "rotated.mp4").string()));
+  video::VideoReader reader(dir / "rotated.mp4");
+  EXPECT_NE(reader.info().rotation, 0);
+  EXPECT_EQ(reader.info().width, 48);
+  EXPECT_EQ(reader.info().height, 64);
+  const auto frame = reader.next();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->image.sizes(), (std::vector<int64_t>{3, 64, 48}));
+  expect_as_ffmpeg_decodes(dir / "rotated.mp4");
+  // Upright is a turn of the stored picture, not a transpose or a flip of it.
+  const torch::Tensor stored = read_all(dir / "clip.mp4")[0];
+  const torch::Tensor shown = frame->image;
+  const bool clockwise = torch::equal(shown, stored.transpose(1, 2).flip({2}));
+  const bool counterclockwise = torch::equal(shown, stored.transpose(1, 2).flip({1}));
+  EXPECT_TRUE(clockwise != counterclockwise);
+}
+
+TEST(VideoReader, ATruncatedFileIsAOneLineErrorNamingTheTime) {
+  TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
+  test::TempDir dir("tint-video");
+  for (const std::string name : {"clip.mkv", "clip.mp4"}) {
+    const fs::path whole = dir / name, cut = dir / ("cut-" + name);
+    if (name == "clip.mp4") {
+      // An MP4 whose index comes first (+faststart), as streamed files are: the index promises what the cut lacks.
+      clips::make_clip(dir / "slow.mp4");
+      clips::checked("ffmpeg -v error -y -i " + test::shell_quote((dir / "slow.mp4").string()) +
+                     " -map 0 -c copy -movflags +faststart " + test::shell_quote(whole.string()));
+    } else {
+      clips::make_clip(whole);
+    }
+    const std::string bytes = read_file(whole);
+    test::write_bytes(cut, bytes.substr(0, bytes.size() * 2 / 3));
+    const std::string message = test::error_of([&] {
+      video::VideoReader reader(cut);
+      while (reader.next()) {}
+    });
+    EXPECT_EQ(message.rfind(cut.string() + ": truncated", 0), 0u) << message;
+    EXPECT_NE(message.find(" s"), std::string::npos) << message;
+    EXPECT_EQ(test::count_lines(message + "\n"), 1u) << message;
+  }
+}
+
+TEST(VideoReader, AMissingFileOrNotAVideoIsAOneLineError) {
+  test::TempDir dir("tint-video");
+  EXPECT_EQ(test::error_of([&] { video::VideoReader r(dir / "none.mp4"); }),
+            (dir / "none.mp4").string() + ": no such file");
+  test::write_bytes(dir / "notes.mp4", "these are notes, not a video\n");
+  const std::string message = test::error_of([&] { video::VideoReader r(dir / "notes.mp4"); });
+  EXPECT_EQ(message.rfind((dir / "notes.mp4").string() + ": not a video FFmpeg can read: ", 0), 0u) << message;
+  EXPECT_EQ(test::count_lines(message + "\n"), 1u) << message;
+}
+
+}  // namespace
+}  // namespace tint
