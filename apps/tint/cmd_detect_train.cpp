@@ -68,14 +68,7 @@ void add_detect_train(CLI::App& detect, SharedFlags& shared) {
       job.default_cfg = shipped / "yolo-fastest-1.1.cfg";
       job.default_weights = shipped / "yolo-fastest-1.1.weights";
       job.default_names = shipped / "coco.names";
-      job.overwrite = f->force;
-      if (!f->resume.empty()) {
-        job.resume = true;
-        job.run_dir = f->resume;
-        if (cmd->count("--epochs") > 0) job.epochs_override = f->config.epochs;
-      } else {
-        job.run_dir = f->out;
-      }
+      set_run_directory(job, *cmd, f->resume, f->out, f->config.epochs, f->force);
       DetectConsole console;
       const auto result = detect::fine_tune(job, &console);
       if (group != nullptr && group->rank() != 0) return;

@@ -44,14 +44,8 @@ void add_train(CLI::App& app, SharedFlags& shared) {
       job.group = group;
       job.config = f->config;
       job.data_dir = resolve_data_dir(shared);
-      job.overwrite = f->force;
-      if (!f->resume.empty()) {
-        job.resume = true;
-        job.run_dir = f->resume;
-        if (cmd->count("--epochs") > 0) job.epochs_override = f->config.epochs;
-      } else {
-        job.run_dir = f->out.empty() ? "runs/" + f->config.model : f->out;
-      }
+      set_run_directory(job, *cmd, f->resume, f->out.empty() ? "runs/" + f->config.model : f->out, f->config.epochs,
+                        f->force);
       train::ConsoleObserver observer;
       auto result = train::train(job, &observer);
       if (group != nullptr && group->rank() != 0) return;

@@ -35,6 +35,21 @@ void add_nproc_flag(CLI::App& cmd, int& nproc);
 // Threads per worker default to the cores / workers on this machine.
 void run_data_parallel(SharedFlags& shared, int nproc, const std::function<void(distributed::Group*)>& job);
 
+// Where a training job (train::TrainJob, detect::FineTuneJob) runs: `--resume DIR` continues DIR (to --epochs when
+// given), else a fresh run in `out`; `--force` allows it over an earlier run.
+template <class Job>
+void set_run_directory(Job& job, const CLI::App& cmd, const std::string& resume, const std::string& out, int epochs,
+                       bool force) {
+  job.overwrite = force;
+  if (!resume.empty()) {
+    job.resume = true;
+    job.run_dir = resume;
+    if (cmd.count("--epochs") > 0) job.epochs_override = epochs;
+  } else {
+    job.run_dir = out;
+  }
+}
+
 void add_threads_flag(CLI::App& cmd, SharedFlags& shared);
 void add_data_flag(CLI::App& cmd, SharedFlags& shared);
 

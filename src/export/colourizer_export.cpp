@@ -10,7 +10,6 @@
 
 #include "layer_exporters.h"
 #include "onnx_graph.h"
-#include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/models/layers.h"
 #include "tint/models/padding.h"
@@ -187,10 +186,7 @@ ExportSummary export_colourizer(const std::filesystem::path& checkpoint, const s
   auto net = train::load_model(reader);
   ExportSummary summary;
   const auto bytes = colourizer_onnx(*net, info, summary);
-  write_file_atomic(out, bytes);
-  summary.file = out;
-  summary.bytes = static_cast<int64_t>(bytes.size());
-  return summary;
+  return write_onnx_file(out, bytes, summary);
 }
 
 }  // namespace tint::onnx_export

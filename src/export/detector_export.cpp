@@ -8,7 +8,6 @@
 
 #include "layer_exporters.h"
 #include "onnx_graph.h"
-#include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/data/detection_labels.h"
 #include "tint/detect/darknet_weights.h"
@@ -272,10 +271,7 @@ ExportSummary export_detector(const std::filesystem::path& cfg, const std::files
   if (!names.empty()) info.class_names = data::read_names(names);
   ExportSummary summary;
   const auto bytes = detector_onnx(*model, info, summary);
-  write_file_atomic(out, bytes);
-  summary.file = out;
-  summary.bytes = static_cast<int64_t>(bytes.size());
-  return summary;
+  return write_onnx_file(out, bytes, summary);
 }
 
 }  // namespace tint::onnx_export

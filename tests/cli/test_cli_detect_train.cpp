@@ -346,6 +346,35 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
   EXPECT_TRUE(read_file(run / "model.weights") == read_file(tmp / "straight" / "model.weights"));
 }
 
+// The argv of a 3-epoch fine-tuning by two workers (1 image each of every global batch of 2) into `run`, for tests
+// that signal it while it runs.
+std::vector<std::string> two_worker_args(const fs::path& data, const test::TempDir& tmp, const fs::path& run) {
+  return {"detect",
+          "train",
+          "--data",
+          (data / "raccoon").string(),
+          "--train-images",
+          (tmp / "train.txt").string(),
+          "--val-images",
+          (tmp / "val.txt").string(),
+          "--names",
+          (tmp / "raccoon.names").string(),
+          "--batch-size",
+          "1",
+          "--freeze",
+          "10",
+          "--preview-images",
+          "3",
+          "--threads",
+          "1",
+          "--epochs",
+          "3",
+          "--nproc",
+          "2",
+          "-o",
+          run.string()};
+}
+
 // Two data-parallel workers (each 1 image of every global batch of 2): the run records its world size, Ctrl-C on the
 // launcher saves a checkpoint that both continue from, and the result is the uninterrupted 2-worker run's exactly.
 TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
@@ -357,30 +386,7 @@ TEST(CliDetectTrain, TwoWorkersInterruptedResumeExactly) {
   ASSERT_EQ(straight.exit_code, 0) << straight.err;
   EXPECT_EQ(nlohmann::json::parse(read_file(tmp / "straight" / "config.json")).at("world_size"), 2);
   const fs::path run = tmp / "interrupted";
-  std::vector<std::string> args = {"detect",
-                                   "train",
-                                   "--data",
-                                   (data / "raccoon").string(),
-                                   "--train-images",
-                                   (tmp / "train.txt").string(),
-                                   "--val-images",
-                                   (tmp / "val.txt").string(),
-                                   "--names",
-                                   (tmp / "raccoon.names").string(),
-                                   "--batch-size",
-                                   "1",
-                                   "--freeze",
-                                   "10",
-                                   "--preview-images",
-                                   "3",
-                                   "--threads",
-                                   "1",
-                                   "--epochs",
-                                   "3",
-                                   "--nproc",
-                                   "2",
-                                   "-o",
-                                   run.string()};
+  const auto args = two_worker_args(data, tmp, run);
   interrupt_after_first_checkpoint(args, run, tmp);
   auto resumed = run_tint("detect train --resume " + q(run) + " --threads 1 --nproc 2");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
@@ -395,30 +401,7 @@ TEST(CliDetectTrain, TwoWorkersListenOnLoopbackOnlyAndNotAtAllForTheirStore) {
   TINT_SKIP_WITHOUT_DETECTION_DATA(data, "raccoon");
   test::TempDir tmp;
   const fs::path run = tmp / "run";
-  std::vector<std::string> args = {"detect",
-                                   "train",
-                                   "--data",
-                                   (data / "raccoon").string(),
-                                   "--train-images",
-                                   (tmp / "train.txt").string(),
-                                   "--val-images",
-                                   (tmp / "val.txt").string(),
-                                   "--names",
-                                   (tmp / "raccoon.names").string(),
-                                   "--batch-size",
-                                   "1",
-                                   "--freeze",
-                                   "10",
-                                   "--preview-images",
-                                   "3",
-                                   "--threads",
-                                   "1",
-                                   "--epochs",
-                                   "3",
-                                   "--nproc",
-                                   "2",
-                                   "-o",
-                                   run.string()};
+  const auto args = two_worker_args(data, tmp, run);
   raccoon_job(data, tmp);  // writes the lists and names
   test::TintProcess child(args, tmp / "out", tmp / "err");
   const auto samples = test::sample_listeners(child, [&] { return fs::exists(run / "checkpoint.pt"); });

@@ -10,15 +10,6 @@ namespace tint::colourize {
 namespace {
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(ColourizerChoice, NamesTheCheckpointOfEachWayOfChoosing) {
   const fs::path shipped = "/shipped";
   ColourizerChoice choice;
@@ -39,17 +30,18 @@ TEST(ColourizerChoice, RefusesADetectionRunAndTwoChoices) {
   const auto old_runs = test::source_dir() / "tests" / "data" / "old-runs";
   ColourizerChoice detection;
   detection.run = (old_runs / "detect-run").string();
-  const auto message = error_of([&] { colourizer_checkpoint(detection, "/shipped"); });
+  const auto message = test::error_of([&] { colourizer_checkpoint(detection, "/shipped"); });
   EXPECT_NE(message.find("--run"), std::string::npos) << message;
   EXPECT_NE(message.find("detect"), std::string::npos) << message;
 
   ColourizerChoice both;
   both.run = (old_runs / "colour-palette").string();
   both.checkpoint = "model.pt";
-  EXPECT_EQ(error_of([&] { colourizer_checkpoint(both, "/shipped"); }), "--run and --checkpoint: give one of them");
+  EXPECT_EQ(test::error_of([&] { colourizer_checkpoint(both, "/shipped"); }),
+            "--run and --checkpoint: give one of them");
 
   ColourizerChoice unknown;
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(test::error_of([&] {
               find_setting(colourizer_choice_settings(), "pretrained")->parse(unknown, "zebra");
             }).find("--pretrained"),
             std::string::npos);
@@ -62,7 +54,7 @@ TEST(ColourizeSettings, SizeIsRangeCheckedAndTheSwitchesTakeNoValue) {
   size->parse(options, "128");
   EXPECT_EQ(options.working_side, 128);
   for (const char* bad : {"-1", "4097", "12.5", ""}) {
-    EXPECT_NE(error_of([&] { size->parse(options, bad); }).find("--size"), std::string::npos) << bad;
+    EXPECT_NE(test::error_of([&] { size->parse(options, bad); }).find("--size"), std::string::npos) << bad;
   }
   for (const char* name : {"raw", "side-by-side"}) {
     const auto* row = find_setting(colourize_settings(), name);
@@ -85,7 +77,7 @@ TEST(ColourizeSettings, UpsamplingChoiceAndTheGuidedFiltersParameters) {
   EXPECT_EQ(options.upsample, Upsample::bilinear);
   upsample->parse(options, "guided");
   EXPECT_EQ(options.upsample, Upsample::guided);
-  EXPECT_NE(error_of([&] { upsample->parse(options, "bicubic"); }).find("--upsample"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { upsample->parse(options, "bicubic"); }).find("--upsample"), std::string::npos);
   const auto* radius = find_setting(colourize_settings(), "guide-radius");
   const auto* eps = find_setting(colourize_settings(), "guide-eps");
   ASSERT_NE(radius, nullptr);
@@ -95,10 +87,10 @@ TEST(ColourizeSettings, UpsamplingChoiceAndTheGuidedFiltersParameters) {
   EXPECT_EQ(options.guide_radius, 2);
   EXPECT_EQ(options.guide_eps, 0.01);
   for (const char* bad : {"-1", "17", "x"}) {
-    EXPECT_NE(error_of([&] { radius->parse(options, bad); }).find("--guide-radius"), std::string::npos) << bad;
+    EXPECT_NE(test::error_of([&] { radius->parse(options, bad); }).find("--guide-radius"), std::string::npos) << bad;
   }
   for (const char* bad : {"0", "-0.1", "nan"}) {
-    EXPECT_NE(error_of([&] { eps->parse(options, bad); }).find("--guide-eps"), std::string::npos) << bad;
+    EXPECT_NE(test::error_of([&] { eps->parse(options, bad); }).find("--guide-eps"), std::string::npos) << bad;
   }
 }
 

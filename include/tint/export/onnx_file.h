@@ -25,6 +25,10 @@ struct ExportSummary {
   int64_t bytes = 0;    // of the file
 };
 
+// Writes the serialized model `bytes` to `out` atomically (write_file_atomic) and returns `summary` with the file and
+// its size filled in.
+ExportSummary write_onnx_file(const std::filesystem::path& out, const std::string& bytes, ExportSummary summary);
+
 // "model.onnx: unet, ab-bin logits (244), opset 13, 17 nodes, 155812 weights, 623964 bytes".
 std::string format_summary(const ExportSummary& summary);
 
