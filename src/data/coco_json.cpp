@@ -79,6 +79,10 @@ CocoAnnotations parse_coco_json(std::string_view text, const std::string& name) 
   } catch (const json::parse_error& e) {
     throw Error(fmt::format("{}:{}: not valid JSON: {}", name,
                             label_text::line_of(text, static_cast<std::ptrdiff_t>(e.byte) - 1), e.what()));
+  } catch (const json::exception& e) {
+    // The parser's other refusals, such as a number beyond double's range (out_of_range 406, found by
+    // fuzz_coco_json: fuzz/regressions/coco_json_number_overflow.json), have no byte position.
+    throw Error(fmt::format("{}: not valid JSON: {}", name, e.what()));
   }
   if (!root.is_object())
     throw Error(fmt::format("{}: expected a JSON object with images, annotations, categories", name));

@@ -13,6 +13,7 @@
 #include "tint/core/checkpoint_archive.h"
 #include "tint/core/error.h"
 #include "tint/data/cifar10.h"
+#include "tint/data/coco_json.h"
 #include "tint/data/image_io.h"
 #include "tint/detect/darknet_cfg.h"
 #include "tint/detect/darknet_model.h"
@@ -289,6 +290,14 @@ TEST(FuzzRegressions, CheckpointHistoryWithAnEpochPastInt) {
             file.string() +
                 ": corrupt 'history' in checkpoint (history row 1 does not start with its epoch, an "
                 "integer from 1 (it starts with 1e+300))");
+}
+
+// A number beyond double's range: nlohmann's parser throws out_of_range (406), not parse_error, which the COCO reader
+// once let escape (fuzz_coco_json, a crash); now one error naming the file.
+TEST(FuzzRegressions, CocoJsonWithANumberBeyondDouble) {
+  expect_error_containing(
+      [] { data::parse_coco_json(read_file(regression("coco_json_number_overflow.json")), "instances.json"); },
+      "instances.json: not valid JSON: [json.exception.out_of_range.406] number overflow");
 }
 
 // Every input kept in fuzz/regressions/ has a test in this file: its name appears here as a string literal (the
