@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <utility>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -67,6 +68,28 @@ const json& coco_array(const json& root, const char* key, const std::string& nam
   return *it;
 }
 
+// Adds `key` (with `value` for a map) to the ids or names seen so far in one array; a second one is refused, named
+// by `what` ("image id 7", "file_name 'a.jpg'").
+template <class Seen, class Key, class... Value>
+void add_once(Seen& seen, const std::string& where, const std::string& what, const Key& key, Value&&... value) {
+  if (!seen.emplace(key, std::forward<Value>(value)...).second) {
+    throw Error(fmt::format("{}: {} is given twice", where, what));
+  }
+}
+
+// Calls visit(element, where) on each element of the top-level array `key`, each of which must be an object
+// (`holding` says what it should hold).
+template <class Visit>
+void for_each_object(const json& root, const char* key, const std::string& name, const char* holding, Visit visit) {
+  const json& array = coco_array(root, key, name);
+  for (size_t i = 0; i < array.size(); ++i) {
+    const json& element = array[i];
+    const auto where = coco_where(name, key, i, element);
+    if (!element.is_object()) throw Error(fmt::format("{}: expected an object with {}", where, holding));
+    visit(element, where);
+  }
+}
+
 // A JSON number rounded to 1/1000: what format_coco_json writes for a coordinate.
 double coco_milli(double v) { return std::round(v * 1000.0) / 1000.0; }
 
@@ -90,100 +113,86 @@ CocoAnnotations parse_coco_json(std::string_view text, const std::string& name) 
 
   std::map<int64_t, int> category_class;
   std::set<std::string> category_names;
-  const json& categories = coco_array(root, "categories", name);
-  for (size_t i = 0; i < categories.size(); ++i) {
-    const json& c = categories[i];
-    const auto where = coco_where(name, "categories", i, c);
-    if (!c.is_object()) throw Error(fmt::format("{}: expected an object with \"id\" and \"name\"", where));
+  for_each_object(root, "categories", name, "\"id\" and \"name\"", [&](const json& c, const std::string& where) {
     const int64_t id = coco_integer(c, "id", where);
     const auto n = coco_text(c, "name", where);
-    if (!category_class.emplace(id, static_cast<int>(out.names.size())).second) {
-      throw Error(fmt::format("{}: category id {} is given twice", where, id));
-    }
-    if (!category_names.insert(n).second) throw Error(fmt::format("{}: category name '{}' is given twice", where, n));
+    add_once(category_class, where, fmt::format("category id {}", id), id, static_cast<int>(out.names.size()));
+    add_once(category_names, where, fmt::format("category name '{}'", n), n);
     out.names.push_back(n);
-  }
+  });
   if (out.names.empty()) throw Error(fmt::format("{}: \"categories\" is empty; expected at least one class", name));
 
   std::map<int64_t, size_t> image_index;
   std::set<std::string> file_names;
-  const json& images = coco_array(root, "images", name);
-  for (size_t i = 0; i < images.size(); ++i) {
-    const json& m = images[i];
-    const auto where = coco_where(name, "images", i, m);
-    if (!m.is_object()) throw Error(fmt::format("{}: expected an object with id, file_name, width, height", where));
+  for_each_object(root, "images", name, "id, file_name, width, height", [&](const json& m, const std::string& where) {
     CocoImage image;
     image.id = coco_integer(m, "id", where);
     image.file_name = coco_text(m, "file_name", where);
     image.width = coco_side(m, "width", where);
     image.height = coco_side(m, "height", where);
-    if (!image_index.emplace(image.id, out.images.size()).second) {
-      throw Error(fmt::format("{}: image id {} is given twice", where, image.id));
-    }
-    if (!file_names.insert(image.file_name).second) {
-      throw Error(fmt::format("{}: file_name '{}' is given twice", where, image.file_name));
-    }
+    add_once(image_index, where, fmt::format("image id {}", image.id), image.id, out.images.size());
+    add_once(file_names, where, fmt::format("file_name '{}'", image.file_name), image.file_name);
     out.images.push_back(std::move(image));
-  }
+  });
 
-  const json& annotations = coco_array(root, "annotations", name);
   std::set<int64_t> annotation_ids;
-  for (size_t i = 0; i < annotations.size(); ++i) {
-    const json& a = annotations[i];
-    const auto where = coco_where(name, "annotations", i, a);
-    if (!a.is_object()) throw Error(fmt::format("{}: expected an object with image_id, category_id, bbox", where));
-    if (a.contains("id") && !annotation_ids.insert(coco_integer(a, "id", where)).second) {
-      throw Error(fmt::format("{}: annotation id {} is given twice", where, a["id"].dump()));
-    }
-    const int64_t image_id = coco_integer(a, "image_id", where);
-    const auto image = image_index.find(image_id);
-    if (image == image_index.end()) throw Error(fmt::format("{}: image_id {} is not in \"images\"", where, image_id));
-    const int64_t category_id = coco_integer(a, "category_id", where);
-    const auto category = category_class.find(category_id);
-    if (category == category_class.end()) {
-      throw Error(fmt::format("{}: category_id {} is not in \"categories\"", where, category_id));
-    }
-    LabelledBox box;
-    box.class_id = category->second;
-    if (const auto crowd = a.find("iscrowd"); crowd != a.end()) {
-      if (crowd->is_boolean()) {
-        box.difficult = crowd->get<bool>();
-      } else if (crowd->is_number_integer() && (*crowd == 0 || *crowd == 1)) {
-        box.difficult = *crowd == 1;
-      } else {
-        throw Error(fmt::format("{}: \"iscrowd\" is {}; expected 0 or 1", where, crowd->dump()));
-      }
-    }
-    const json& bbox = coco_member(a, "bbox", where);
-    double v[4];
-    if (!bbox.is_array() || bbox.size() != 4) {
-      throw Error(fmt::format("{}: \"bbox\" is {}; expected [x, y, width, height]", where, bbox.dump()));
-    }
-    for (int k = 0; k < 4; ++k) {
-      if (!bbox[k].is_number() || !std::isfinite(v[k] = bbox[k].get<double>())) {
-        throw Error(
-            fmt::format("{}: \"bbox\" {} holds a non-number; expected [x, y, width, height]", where, bbox.dump()));
-      }
-    }
-    CocoImage& im = out.images[image->second];
-    if (!(v[2] > 0) || !(v[3] > 0)) {
-      throw Error(fmt::format("{}: bbox width {} height {}: expected both > 0", where, bbox[2].dump(), bbox[3].dump()));
-    }
-    const double x1 = v[0], y1 = v[1], x2 = v[0] + v[2], y2 = v[1] + v[3];
-    if (x1 < -kCocoEdgeSlack || y1 < -kCocoEdgeSlack || x2 > im.width + kCocoEdgeSlack ||
-        y2 > im.height + kCocoEdgeSlack) {
-      throw Error(fmt::format("{}: bbox {} reaches outside image {} ({} x {})", where, bbox.dump(), im.id, im.width,
-                              im.height));
-    }
-    box.box =
-        Box{static_cast<float>(std::max(0.0, x1)), static_cast<float>(std::max(0.0, y1)),
-            static_cast<float>(std::min<double>(im.width, x2)), static_cast<float>(std::min<double>(im.height, y2))};
-    if (!(box.box.x2 > box.box.x1) || !(box.box.y2 > box.box.y1)) {
-      throw Error(fmt::format("{}: bbox {} has no area inside image {} ({} x {})", where, bbox.dump(), im.id, im.width,
-                              im.height));
-    }
-    im.objects.push_back(box);
-  }
+  for_each_object(
+      root, "annotations", name, "image_id, category_id, bbox", [&](const json& a, const std::string& where) {
+        if (a.contains("id")) {
+          const int64_t id = coco_integer(a, "id", where);
+          add_once(annotation_ids, where, fmt::format("annotation id {}", id), id);
+        }
+        const int64_t image_id = coco_integer(a, "image_id", where);
+        const auto image = image_index.find(image_id);
+        if (image == image_index.end())
+          throw Error(fmt::format("{}: image_id {} is not in \"images\"", where, image_id));
+        const int64_t category_id = coco_integer(a, "category_id", where);
+        const auto category = category_class.find(category_id);
+        if (category == category_class.end()) {
+          throw Error(fmt::format("{}: category_id {} is not in \"categories\"", where, category_id));
+        }
+        LabelledBox box;
+        box.class_id = category->second;
+        if (const auto crowd = a.find("iscrowd"); crowd != a.end()) {
+          if (crowd->is_boolean()) {
+            box.difficult = crowd->get<bool>();
+          } else if (crowd->is_number_integer() && (*crowd == 0 || *crowd == 1)) {
+            box.difficult = *crowd == 1;
+          } else {
+            throw Error(fmt::format("{}: \"iscrowd\" is {}; expected 0 or 1", where, crowd->dump()));
+          }
+        }
+        const json& bbox = coco_member(a, "bbox", where);
+        double v[4];
+        if (!bbox.is_array() || bbox.size() != 4) {
+          throw Error(fmt::format("{}: \"bbox\" is {}; expected [x, y, width, height]", where, bbox.dump()));
+        }
+        for (int k = 0; k < 4; ++k) {
+          if (!bbox[k].is_number() || !std::isfinite(v[k] = bbox[k].get<double>())) {
+            throw Error(
+                fmt::format("{}: \"bbox\" {} holds a non-number; expected [x, y, width, height]", where, bbox.dump()));
+          }
+        }
+        CocoImage& im = out.images[image->second];
+        if (!(v[2] > 0) || !(v[3] > 0)) {
+          throw Error(
+              fmt::format("{}: bbox width {} height {}: expected both > 0", where, bbox[2].dump(), bbox[3].dump()));
+        }
+        const double x1 = v[0], y1 = v[1], x2 = v[0] + v[2], y2 = v[1] + v[3];
+        if (x1 < -kCocoEdgeSlack || y1 < -kCocoEdgeSlack || x2 > im.width + kCocoEdgeSlack ||
+            y2 > im.height + kCocoEdgeSlack) {
+          throw Error(fmt::format("{}: bbox {} reaches outside image {} ({} x {})", where, bbox.dump(), im.id, im.width,
+                                  im.height));
+        }
+        box.box = Box{static_cast<float>(std::max(0.0, x1)), static_cast<float>(std::max(0.0, y1)),
+                      static_cast<float>(std::min<double>(im.width, x2)),
+                      static_cast<float>(std::min<double>(im.height, y2))};
+        if (!(box.box.x2 > box.box.x1) || !(box.box.y2 > box.box.y1)) {
+          throw Error(fmt::format("{}: bbox {} has no area inside image {} ({} x {})", where, bbox.dump(), im.id,
+                                  im.width, im.height));
+        }
+        im.objects.push_back(box);
+      });
   return out;
 }
 

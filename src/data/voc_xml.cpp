@@ -10,6 +10,7 @@
 #include "label_text.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/core/markup_escape.h"
 #include "tint/data/detection_labels.h"
 
 namespace tint::data {
@@ -148,31 +149,6 @@ std::string format_voc_xml(const VocAnnotation& a, const std::vector<std::string
   if (a.width <= 0 || a.height <= 0) {
     throw Error(fmt::format("{}: the image's size must be positive, got {} x {}", a.filename, a.width, a.height));
   }
-  const auto escape = [](std::string_view s) {
-    std::string out;
-    for (const char c : s) {
-      switch (c) {
-        case '&':
-          out += "&amp;";
-          break;
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        case '\'':
-          out += "&apos;";
-          break;
-        default:
-          out += c;
-      }
-    }
-    return out;
-  };
   // Continuous corners [lo, hi) -> VOC's 1-based inclusive pixel range, rounded, clipped, at least one pixel.
   const auto range = [](float lo, float hi, int side) {
     long first = std::lround(lo) + 1, last = std::lround(hi);
@@ -183,7 +159,7 @@ std::string format_voc_xml(const VocAnnotation& a, const std::vector<std::string
   std::string xml = fmt::format(
       "<annotation>\n\t<folder>images</folder>\n\t<filename>{}</filename>\n\t<size>\n\t\t<width>{}</width>\n"
       "\t\t<height>{}</height>\n\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>\n",
-      escape(a.filename), a.width, a.height);
+      escape_markup(a.filename), a.width, a.height);
   for (const auto& o : a.objects) {
     if (o.class_id < 0 || o.class_id >= static_cast<int>(names.size())) {
       throw Error(fmt::format("{}: class id {} is out of range: the names list has {} classes", a.filename, o.class_id,
@@ -195,7 +171,7 @@ std::string format_voc_xml(const VocAnnotation& a, const std::vector<std::string
         "\t<object>\n\t\t<name>{}</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n"
         "\t\t<difficult>{}</difficult>\n\t\t<bndbox>\n\t\t\t<xmin>{}</xmin>\n\t\t\t<ymin>{}</ymin>\n"
         "\t\t\t<xmax>{}</xmax>\n\t\t\t<ymax>{}</ymax>\n\t\t</bndbox>\n\t</object>\n",
-        escape(names[o.class_id]), o.difficult ? 1 : 0, xmin, ymin, xmax, ymax);
+        escape_markup(names[o.class_id]), o.difficult ? 1 : 0, xmin, ymin, xmax, ymax);
   }
   return xml + "</annotation>\n";
 }

@@ -11,6 +11,7 @@
 #include "page_parts.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/core/markup_escape.h"
 #include "tint/data/detection_labels.h"
 #include "tint/report/html.h"
 #include "tint/report/plot.h"
@@ -20,7 +21,6 @@
 namespace tint::pages {
 namespace fs = std::filesystem;
 using detect::DetectEpoch;
-using report::html_escape;
 
 namespace {
 
@@ -86,7 +86,8 @@ std::string map_row(const std::string& label, const DetectEpoch& e) {
   return fmt::format(
       "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
       "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-      html_escape(label), e.epoch, acc_text(e.map50), acc_text(e.map50_95), acc_text(e.precision), acc_text(e.recall));
+      escape_markup(label), e.epoch, acc_text(e.map50), acc_text(e.map50_95), acc_text(e.precision),
+      acc_text(e.recall));
 }
 
 std::string loss_cell(double v) { return std::isnan(v) ? "&mdash;" : loss_text(v); }
@@ -125,8 +126,8 @@ std::string detect_map_plots(const std::vector<DetectRunData>& runs, std::vector
       report::plot_lines(png, plot);
     } catch (const Error& e) {
       warnings.push_back(fmt::format("comparison plot 'Validation {}' left out: {}", title, e.what()));
-      h += fmt::format("<p class=\"missing\">Validation {} plot not drawn: {}</p>\n", html_escape(title),
-                       html_escape(e.what()));
+      h += fmt::format("<p class=\"missing\">Validation {} plot not drawn: {}</p>\n", escape_markup(title),
+                       escape_markup(e.what()));
       continue;
     }
     h += figure(png, fmt::format("Validation {} per epoch, one line per detection run", title), "curve", warnings);
@@ -226,7 +227,7 @@ std::string render_detect_run(const DetectRunData& run, const std::string& ancho
   std::string h = fmt::format(
       "<section class=\"run detect\" id=\"{}\">\n<h2>Detection run: {}</h2>\n"
       "<p class=\"path\">{}</p>\n",
-      anchor, html_escape(run.name), html_escape(run.dir.string()));
+      anchor, escape_markup(run.name), escape_markup(run.dir.string()));
   if (run.classes.empty()) {
     warnings.push_back(
         fmt::format("{}: missing, its classes left out of the report", (run.dir / detect::run_files::kNames).string()));
@@ -259,12 +260,12 @@ std::string render_detect_run(const DetectRunData& run, const std::string& ancho
   }
   h += "</div>\n<div>\n<h3>Settings</h3>\n<table class=\"detect-settings\">\n<tr><th>setting</th><th>value</th></tr>\n";
   for (const auto& [key, value] : key_settings(run)) {
-    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", html_escape(key), html_escape(value));
+    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", escape_markup(key), escape_markup(value));
   }
   h += "</table>\n<details>\n<summary>Every setting (config.json)</summary>\n<table class=\"config\">\n"
        "<tr><th>setting</th><th>value</th></tr>\n";
   for (const auto& [key, value] : run.config_entries) {
-    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", html_escape(key), html_escape(value));
+    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", escape_markup(key), escape_markup(value));
   }
   h += "</table>\n</details>\n</div>\n</div>\n";
 
@@ -337,11 +338,11 @@ std::string render_detect_comparison(const std::vector<DetectRunData>& runs, con
         "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-        anchors[i], html_escape(r.name), html_escape(folder_name(r.config.data)), html_escape(model_text(r.config)),
-        r.config.freeze, last.epoch, r.config.batch_size, acc_text(before.map50), best50 == i ? " best" : "",
-        done ? acc_text(last.map50) : "&mdash;", acc_text(before.map50_95), best50_95 == i ? " best" : "",
-        done ? acc_text(last.map50_95) : "&mdash;", r.metrics[best_detect_row(r.metrics, &DetectEpoch::map50)].epoch,
-        seconds_text(detect_seconds(r)));
+        anchors[i], escape_markup(r.name), escape_markup(folder_name(r.config.data)),
+        escape_markup(model_text(r.config)), r.config.freeze, last.epoch, r.config.batch_size, acc_text(before.map50),
+        best50 == i ? " best" : "", done ? acc_text(last.map50) : "&mdash;", acc_text(before.map50_95),
+        best50_95 == i ? " best" : "", done ? acc_text(last.map50_95) : "&mdash;",
+        r.metrics[best_detect_row(r.metrics, &DetectEpoch::map50)].epoch, seconds_text(detect_seconds(r)));
   }
   h += "</table>\n";
   if (runs.size() >= 2) h += detect_map_plots(runs, warnings);

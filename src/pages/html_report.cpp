@@ -13,6 +13,7 @@
 #include "page_parts.h"
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
+#include "tint/core/markup_escape.h"
 #include "tint/core/runtime.h"
 #include "tint/report/html.h"
 #include "tint/report/plot.h"
@@ -117,7 +118,7 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
   std::string h;
   const auto& last = run.metrics.back();
   h += fmt::format("<section class=\"run\" id=\"{}\">\n<h2>Run: {}</h2>\n<p class=\"path\">{}</p>\n", run_anchor(index),
-                   html_escape(run.name), html_escape(run.dir.string()));
+                   escape_markup(run.name), escape_markup(run.dir.string()));
   const size_t best_acc = best_index(run.metrics, &train::EpochMetrics::val_acc, false);
   const std::string epochs = last.epoch == run.config.epochs ? std::to_string(last.epoch)
                                                              : fmt::format("{} of {}", last.epoch, run.config.epochs);
@@ -144,7 +145,7 @@ std::string render_run(const RunData& run, size_t index, int max_sample_epochs, 
               warnings);
   h += "</div>\n<div>\n<h3>Config</h3>\n<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n";
   for (const auto& [key, value] : run.config_entries) {
-    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", html_escape(key), html_escape(value));
+    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", escape_markup(key), escape_markup(value));
   }
   h += "</table>\n</div>\n</div>\n";
 
@@ -223,18 +224,18 @@ std::string summary_cell(const std::string& column, const std::string& cell) {
 
 std::string render_sweep(const Section& s, std::vector<std::string>& warnings) {
   std::string h = fmt::format("<section class=\"sweep\">\n<h2>Sweep: {}</h2>\n<p class=\"path\">{}</p>\n",
-                              html_escape(s.name), html_escape(s.dir.string()));
+                              escape_markup(s.name), escape_markup(s.dir.string()));
   h += "<h3>Summary</h3>\n<p class=\"note\">From summary.csv: the final epoch of each run.</p>\n<table "
        "class=\"summary\">\n<tr>";
   const auto& header = s.summary.front();
-  for (const auto& c : header) h += "<th>" + html_escape(c) + "</th>";
+  for (const auto& c : header) h += "<th>" + escape_markup(c) + "</th>";
   h += "</tr>\n";
   for (size_t r = 1; r < s.summary.size(); ++r) {
     h += "<tr>";
     for (size_t c = 0; c < s.summary[r].size(); ++c) {
       const std::string column = c < header.size() ? header[c] : "";
       h += fmt::format("<td{}>{}</td>", c > 0 ? " class=\"num\"" : "",
-                       html_escape(summary_cell(column, s.summary[r][c])));
+                       escape_markup(summary_cell(column, s.summary[r][c])));
     }
     h += "</tr>\n";
   }
@@ -274,7 +275,8 @@ std::string comparison_plots(const std::vector<RunData>& runs, std::vector<std::
       plot_lines(png, plot);
     } catch (const Error& e) {
       warnings.push_back(fmt::format("comparison plot '{}' left out: {}", title, e.what()));
-      h += fmt::format("<p class=\"missing\">{} plot not drawn: {}</p>\n", html_escape(title), html_escape(e.what()));
+      h += fmt::format("<p class=\"missing\">{} plot not drawn: {}</p>\n", escape_markup(title),
+                       escape_markup(e.what()));
       continue;
     }
     h += figure(png, fmt::format("{} per epoch, one line per run", title), "curve", warnings);
@@ -304,7 +306,7 @@ std::string render_colour_comparison(const std::vector<RunData>& runs, bool mixe
         "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num{}\">{}</td>"
         "{}<td class=\"num\">{}</td></tr>\n",
-        run_anchor(i), html_escape(r.name), html_escape(r.config.model), r.config.net.kernel, r.config.batch_size,
+        run_anchor(i), escape_markup(r.name), escape_markup(r.config.model), r.config.net.kernel, r.config.batch_size,
         last.epoch, loss_text(last.train_loss), compare && i == best_loss ? " best" : "", loss_text(last.val_loss),
         compare && i == best_acc ? " best" : "", acc_text(last.val_acc), colour ? colour_cells(last.colour) : "",
         seconds_text(total_seconds(r)));
@@ -424,26 +426,26 @@ ReportResult render_report(const ReportOptions& options) {
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   h += fmt::format("<meta name=\"generator\" content=\"tint {}\">\n<title>{}</title>\n<style>{}</style>\n</head>\n",
-                   version(), html_escape(options.title), kStyle);
+                   version(), escape_markup(options.title), kStyle);
   h += fmt::format(
       "<body>\n<main>\n<header>\n<h1>{}</h1>\n<p class=\"meta\">{} run{} &middot; written by tint {} on "
       "{}</p>\n</header>\n",
-      html_escape(options.title), total_runs, total_runs == 1 ? "" : "s", version(), now_text());
+      escape_markup(options.title), total_runs, total_runs == 1 ? "" : "s", version(), now_text());
   h += "<nav>\n<ol>\n";
   if (total_runs >= 2) h += "<li><a href=\"#comparison\">Comparison</a></li>\n";
   for (const auto& s : sections) {  // in page order
     for (size_t i : s.runs) {
-      h += fmt::format("<li><a href=\"#{}\">{}</a></li>\n", run_anchor(i), html_escape(runs[i].name));
+      h += fmt::format("<li><a href=\"#{}\">{}</a></li>\n", run_anchor(i), escape_markup(runs[i].name));
     }
     if (s.detect_run) {
       h += fmt::format("<li><a href=\"#{}\">{} (detection)</a></li>\n", detect_anchor(*s.detect_run),
-                       html_escape(detect_runs[*s.detect_run].name));
+                       escape_markup(detect_runs[*s.detect_run].name));
     }
   }
   h += "</ol>\n</nav>\n";
   if (!warnings.empty()) {
     h += "<div class=\"warnings\"><strong>Left out of this report:</strong>\n<ul>\n";
-    for (const auto& w : warnings) h += "<li>" + html_escape(w) + "</li>\n";
+    for (const auto& w : warnings) h += "<li>" + escape_markup(w) + "</li>\n";
     h += "</ul>\n</div>\n";
   }
   h += body;

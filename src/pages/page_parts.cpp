@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "tint/core/error.h"
+#include "tint/core/markup_escape.h"
 #include "tint/report/html.h"
 
 namespace tint::pages {
@@ -27,18 +28,17 @@ std::string seconds_text(double v) { return fmt::format("{:.1f}", v); }
 
 std::string figure(const fs::path& file, const std::string& caption, const std::string& css_class,
                    std::vector<std::string>& warnings, double display_scale) {
-  using report::html_escape;
   std::error_code ec;
   if (!fs::exists(file, ec)) {
     warnings.push_back(fmt::format("{}: missing, left out of the report", file.string()));
-    return fmt::format("<p class=\"missing\">{} is missing.</p>\n", html_escape(file.filename().string()));
+    return fmt::format("<p class=\"missing\">{} is missing.</p>\n", escape_markup(file.filename().string()));
   }
   report::InlineImage image;
   try {
     image = report::read_inline_image(file);
   } catch (const Error& e) {
     warnings.push_back(fmt::format("{}, left out of the report", e.what()));
-    return fmt::format("<p class=\"missing\">{} could not be read.</p>\n", html_escape(file.filename().string()));
+    return fmt::format("<p class=\"missing\">{} could not be read.</p>\n", escape_markup(file.filename().string()));
   }
   std::string size;
   if (image.width > 0) {
@@ -46,12 +46,12 @@ std::string figure(const fs::path& file, const std::string& caption, const std::
                        std::lround(image.height * display_scale));
   }
   return fmt::format("<figure class=\"{}\"><img src=\"{}\"{} alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
-                     css_class, report::data_uri(image), size, html_escape(caption), html_escape(caption));
+                     css_class, report::data_uri(image), size, escape_markup(caption), escape_markup(caption));
 }
 
 std::string final_box(const std::string& label, const std::string& value, bool key) {
   return fmt::format("<div class=\"final{}\"><span class=\"label\">{}</span><span class=\"value\">{}</span></div>",
-                     key ? " key" : "", report::html_escape(label), report::html_escape(value));
+                     key ? " key" : "", escape_markup(label), escape_markup(value));
 }
 
 ScratchDir::ScratchDir() {

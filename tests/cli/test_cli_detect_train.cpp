@@ -288,6 +288,41 @@ TEST(CliDetectTrain, ResumeFromAnotherWorkingDirectory) {
   EXPECT_EQ(read_csv(tmp / "run" / "metrics.csv").size(), 4u);  // header, epochs 0, 1, 2
 }
 
+// The argv of a 3-epoch raccoon fine-tuning into `run` (lists and names as raccoon_job writes them), by `workers`
+// processes, for tests that signal it while it runs.
+std::vector<std::string> fine_tune_args(const fs::path& data, const test::TempDir& tmp, const fs::path& run,
+                                        int batch_size, int workers) {
+  std::vector<std::string> args = {"detect",
+                                   "train",
+                                   "--data",
+                                   (data / "raccoon").string(),
+                                   "--train-images",
+                                   (tmp / "train.txt").string(),
+                                   "--val-images",
+                                   (tmp / "val.txt").string(),
+                                   "--names",
+                                   (tmp / "raccoon.names").string(),
+                                   "--batch-size",
+                                   std::to_string(batch_size),
+                                   "--freeze",
+                                   "10",
+                                   "--preview-images",
+                                   "3",
+                                   "--threads",
+                                   "1",
+                                   "--epochs",
+                                   "3",
+                                   "-o",
+                                   run.string()};
+  if (workers > 1) args.insert(args.end() - 2, {"--nproc", std::to_string(workers)});
+  return args;
+}
+
+// Two workers (1 image each of every global batch of 2).
+std::vector<std::string> two_worker_args(const fs::path& data, const test::TempDir& tmp, const fs::path& run) {
+  return fine_tune_args(data, tmp, run, /*batch_size=*/1, /*workers=*/2);
+}
+
 // Killed (SIGKILL, through the test-only hook of core/atomic_file.cpp) just before and just after the first
 // checkpoint's rename, then started again: the run ends with exactly the numbers of an uninterrupted one. And Ctrl-C
 // (SIGINT) during epoch 2 saves a checkpoint, exits 130 naming the resume command, and the resumed run is exact too.
@@ -315,28 +350,7 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
   }
 
   const fs::path run = tmp / "interrupted";
-  std::vector<std::string> args = {"detect",
-                                   "train",
-                                   "--data",
-                                   (data / "raccoon").string(),
-                                   "--train-images",
-                                   (tmp / "train.txt").string(),
-                                   "--val-images",
-                                   (tmp / "val.txt").string(),
-                                   "--names",
-                                   (tmp / "raccoon.names").string(),
-                                   "--batch-size",
-                                   "3",
-                                   "--freeze",
-                                   "10",
-                                   "--preview-images",
-                                   "3",
-                                   "--threads",
-                                   "1",
-                                   "--epochs",
-                                   "3",
-                                   "-o",
-                                   run.string()};
+  const auto args = fine_tune_args(data, tmp, run, /*batch_size=*/3, /*workers=*/1);
   const std::string err = interrupt_after_first_checkpoint(args, run, tmp);
   EXPECT_NE(err.find("tint detect train --resume " + run.string()), std::string::npos) << err;
   auto resumed = run_tint("detect train --resume " + q(run) + " --threads 1");
@@ -344,35 +358,6 @@ TEST(CliDetectTrain, KilledAroundTheCheckpointOrInterruptedItResumesExactly) {
   EXPECT_NE(resumed.out.find("resuming " + run.string()), std::string::npos) << resumed.out;
   EXPECT_EQ(metrics_without_seconds(run), expected);
   EXPECT_TRUE(read_file(run / "model.weights") == read_file(tmp / "straight" / "model.weights"));
-}
-
-// The argv of a 3-epoch fine-tuning by two workers (1 image each of every global batch of 2) into `run`, for tests
-// that signal it while it runs.
-std::vector<std::string> two_worker_args(const fs::path& data, const test::TempDir& tmp, const fs::path& run) {
-  return {"detect",
-          "train",
-          "--data",
-          (data / "raccoon").string(),
-          "--train-images",
-          (tmp / "train.txt").string(),
-          "--val-images",
-          (tmp / "val.txt").string(),
-          "--names",
-          (tmp / "raccoon.names").string(),
-          "--batch-size",
-          "1",
-          "--freeze",
-          "10",
-          "--preview-images",
-          "3",
-          "--threads",
-          "1",
-          "--epochs",
-          "3",
-          "--nproc",
-          "2",
-          "-o",
-          run.string()};
 }
 
 // Two data-parallel workers (each 1 image of every global batch of 2): the run records its world size, Ctrl-C on the

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "detection_cases.h"
 #include "support/test_support.h"
 #include "tint/core/error.h"
 #include "tint/detect/average_precision.h"
@@ -17,14 +18,7 @@
 namespace tint::detect {
 namespace {
 
-using data::Box;
-using data::Detection;
-using data::LabelledBox;
-using Detections = std::vector<std::vector<Detection>>;
-using Truths = std::vector<std::vector<LabelledBox>>;
-
-LabelledBox truth(Box b, int cls = 0, bool difficult = false) { return {b, cls, difficult}; }
-Detection detection(Box b, float score, int cls = 0) { return {b, cls, score}; }
+using namespace test_cases;  // NOLINT(google-build-using-namespace): the cases' vocabulary
 
 constexpr Box kA{0, 0, 10, 10};
 constexpr Box kB{20, 0, 30, 10};

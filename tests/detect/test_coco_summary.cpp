@@ -6,20 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include "detection_cases.h"
 #include "support/test_support.h"
 #include "tint/detect/average_precision.h"
 
 namespace tint::detect {
 namespace {
 
-using data::Box;
-using data::Detection;
-using data::LabelledBox;
-using Detections = std::vector<std::vector<Detection>>;
-using Truths = std::vector<std::vector<LabelledBox>>;
-
-LabelledBox gt(Box b, int cls = 0, bool difficult = false) { return {b, cls, difficult}; }
-Detection det(Box b, float score, int cls = 0) { return {b, cls, score}; }
+using namespace test_cases;  // NOLINT(google-build-using-namespace): the cases' vocabulary
 
 constexpr int kSmall = static_cast<int>(AreaRange::small);
 constexpr int kMedium = static_cast<int>(AreaRange::medium);
@@ -33,9 +27,9 @@ TEST(CocoSummary, CountsF1AndMicroTotalsAtTheConfidence) {
   // Class 2: no truth, one detection 0.5 -> FP 1; P 0, R 0, F1 0.
   // Totals: TP 2, FP 2, FN 1 -> P 2/4, R 2/3, F1 = 2 (1/2)(2/3) / (1/2 + 2/3) = (2/3) / (7/6) = 4/7.
   const Box a{0, 0, 10, 10}, b{20, 0, 30, 10}, far{100, 100, 110, 110}, d{50, 50, 70, 70};
-  const Truths truths = {{gt(a), gt(b)}, {gt(a, 1), gt(d, 1, true)}};
-  const Detections dets = {{det(a, 0.9f), det(far, 0.8f), det(b, 0.1f)},
-                           {det(a, 0.7f, 1), det(d, 0.6f, 1), det(far, 0.5f, 2)}};
+  const Truths truths = {{truth(a), truth(b)}, {truth(a, 1), truth(d, 1, true)}};
+  const Detections dets = {{detection(a, 0.9f), detection(far, 0.8f), detection(b, 0.1f)},
+                           {detection(a, 0.7f, 1), detection(d, 0.6f, 1), detection(far, 0.5f, 2)}};
   const auto e = evaluate_detections(dets, truths, 3, {0.25f});
   const auto& c0 = e.classes[0];
   EXPECT_EQ(c0.true_positives, 1);
@@ -64,8 +58,8 @@ TEST(CocoSummary, ApBySizeIgnoresTruthsAndUnmatchedDetectionsOutsideTheRange) {
   // Detections: L' 0.95 on L's top 62 rows (IoU 6200 / 10000 = 0.62, area 6200: medium), M 0.9 (exact),
   // F 0.85 (a 10x10 false positive: small), S 0.8 (exact).
   const Box s{0, 0, 10, 10}, m{100, 0, 150, 50}, l{200, 0, 300, 100}, l_part{200, 0, 300, 62}, f{400, 400, 410, 410};
-  const Truths truths = {{gt(s), gt(m), gt(l)}};
-  const Detections dets = {{det(l_part, 0.95f), det(m, 0.9f), det(f, 0.85f), det(s, 0.8f)}};
+  const Truths truths = {{truth(s), truth(m), truth(l)}};
+  const Detections dets = {{detection(l_part, 0.95f), detection(m, 0.9f), detection(f, 0.85f), detection(s, 0.8f)}};
   const auto e = evaluate_detections(dets, truths, 1);
   // small (S counts): L' matches nothing it may and is medium -> ignored; M matches the ignored truth M -> ignored;
   //   F (small, unmatched) FP; S TP. Ranks FP, TP: precision 0, 1/2, envelope 1/2, 1/2; recall 0, 1 -> AP 1/2 at
@@ -89,7 +83,7 @@ TEST(CocoSummary, AreaBoundsAreInclusiveAndEmptyRangesAreNaN) {
   // A 32 x 32 truth (area 1024 = 32^2) is small and medium both, as pycocotools compares (area < lo or area > hi
   // is ignored); found exactly: AP 1 in both. No truth is large: NaN (COCO's -1), no class counted.
   const Box b{0, 0, 32, 32};
-  const auto e = evaluate_detections({{det(b, 0.9f)}}, {{gt(b)}}, 1);
+  const auto e = evaluate_detections({{detection(b, 0.9f)}}, {{truth(b)}}, 1);
   EXPECT_EQ(area_bounds(AreaRange::small), std::make_pair(0.0, 1024.0));
   EXPECT_EQ(area_bounds(AreaRange::medium), std::make_pair(1024.0, 9216.0));
   EXPECT_TRUE(std::isinf(area_bounds(AreaRange::large).second));
@@ -100,7 +94,7 @@ TEST(CocoSummary, AreaBoundsAreInclusiveAndEmptyRangesAreNaN) {
   EXPECT_EQ(e.classes_by_area, (std::array<int, 3>{1, 1, 0}));
   // 32 x 33 (1056) is medium only.
   const Box c{0, 0, 32, 33};
-  const auto f = evaluate_detections({{det(c, 0.9f)}}, {{gt(c)}}, 1);
+  const auto f = evaluate_detections({{detection(c, 0.9f)}}, {{truth(c)}}, 1);
   EXPECT_TRUE(std::isnan(f.ap_by_area[kSmall]));
   EXPECT_NEAR(f.ap_by_area[kMedium], 1.0, 1e-12);
 }
@@ -109,8 +103,8 @@ TEST(CocoSummary, ApBySizeAveragesTheClassesWithTruthsInTheRange) {
   // Class 0: a small truth, found (small AP 1). Class 1: a small truth, missed (small AP 0), and a large one, found
   // (large AP 1). small = (1 + 0) / 2 = 0.5 over 2 classes; large = 1 over class 1 alone; medium: none, NaN.
   const Box s1{0, 0, 10, 10}, s2{50, 50, 60, 60}, big{100, 100, 300, 300};
-  const Truths truths = {{gt(s1, 0), gt(s2, 1), gt(big, 1)}};
-  const Detections dets = {{det(s1, 0.9f, 0), det(big, 0.8f, 1)}};
+  const Truths truths = {{truth(s1, 0), truth(s2, 1), truth(big, 1)}};
+  const Detections dets = {{detection(s1, 0.9f, 0), detection(big, 0.8f, 1)}};
   const auto e = evaluate_detections(dets, truths, 2);
   EXPECT_NEAR(e.ap_by_area[kSmall], 0.5, 1e-12);
   EXPECT_NEAR(e.ap_by_area[kLarge], 1.0, 1e-12);
@@ -128,8 +122,9 @@ TEST(CocoSummary, AverageRecallCountsEachImagesBestDetectionsPerClass) {
   //   Means over classes 0 and 1: AR@1 = (1/3 + 0) / 2 = 1/6; AR@10 = AR@100 = (13/15 + 0) / 2 = 13/30.
   const Box a{0, 0, 10, 10}, b{20, 0, 30, 10}, b_part{20, 0, 30, 7.5f}, c{0, 0, 20, 20}, d{50, 50, 60, 60},
       f{100, 100, 110, 110};
-  const Truths truths = {{gt(a), gt(b)}, {gt(c), gt(d, 1)}};
-  const Detections dets = {{det(f, 0.9f), det(a, 0.8f), det(b_part, 0.7f)}, {det(c, 0.99f, 2), det(c, 0.95f)}};
+  const Truths truths = {{truth(a), truth(b)}, {truth(c), truth(d, 1)}};
+  const Detections dets = {{detection(f, 0.9f), detection(a, 0.8f), detection(b_part, 0.7f)},
+                           {detection(c, 0.99f, 2), detection(c, 0.95f)}};
   const auto e = evaluate_detections(dets, truths, 3);
   EXPECT_NEAR(e.ar[0], 1.0 / 6, 1e-12);
   EXPECT_NEAR(e.ar[1], 13.0 / 30, 1e-12);
@@ -139,14 +134,14 @@ TEST(CocoSummary, AverageRecallCountsEachImagesBestDetectionsPerClass) {
 }
 
 TEST(CocoSummary, AverageRecallWithoutInstancesIsNaN) {
-  const auto e = evaluate_detections({{det({0, 0, 10, 10}, 0.9f)}}, {{}}, 1);
+  const auto e = evaluate_detections({{detection({0, 0, 10, 10}, 0.9f)}}, {{}}, 1);
   for (double v : e.ar) EXPECT_TRUE(std::isnan(v));
   for (double v : e.ap_by_area) EXPECT_TRUE(std::isnan(v));
 }
 
 TEST(CocoSummary, TheTextShowsSizesRecallAndCounts) {
   const Box a{0, 0, 10, 10};
-  const auto e = evaluate_detections({{det(a, 0.9f), det({50, 50, 60, 60}, 0.8f)}}, {{gt(a)}}, 1);
+  const auto e = evaluate_detections({{detection(a, 0.9f), detection({50, 50, 60, 60}, 0.8f)}}, {{truth(a)}}, 1);
   const auto text = format_evaluation(e, {"thing"});
   // small AP 1 (the false positive after the hit costs nothing); no medium or large truth: dashes.
   EXPECT_NE(text.find("AP@0.5:0.95 by size  small 1.000  medium -  large -\n"), std::string::npos) << text;

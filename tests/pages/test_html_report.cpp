@@ -25,13 +25,6 @@ using train::read_metrics_csv;
 namespace {
 namespace fs = std::filesystem;
 
-TEST(HtmlEscape, EscapesEveryMarkupCharacter) {
-  EXPECT_EQ(html_escape("<a href=\"x\">Tom & 'Jerry'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
-  EXPECT_EQ(html_escape("plain text, 1.5%"), "plain text, 1.5%");
-  EXPECT_EQ(html_escape("&amp;"), "&amp;amp;");  // already-escaped text is escaped again: files hold text, not HTML
-}
-
 TEST(Base64, MatchesRfc4648TestVectors) {
   // RFC 4648 section 10.
   const std::pair<const char*, const char*> vectors[] = {{"", ""},

@@ -9,10 +9,6 @@
 
 namespace tint::report {
 
-// Escapes & < > " ' so that any text (file contents, names, paths) is safe both between tags and inside a
-// double- or single-quoted attribute.
-std::string html_escape(std::string_view text);
-
 // Standard base64 (RFC 4648 section 4: alphabet A-Z a-z 0-9 + /, '=' padding, no line breaks).
 std::string base64_encode(std::string_view bytes);
 
