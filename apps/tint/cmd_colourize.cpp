@@ -43,6 +43,10 @@ fs::path chosen_checkpoint(const colourize::ColourizerChoice& choice) {
   return colourize::colourizer_checkpoint(choice, shipped ? shipped_pretrained_dir() : fs::path());
 }
 
+int working_side(const CLI::App& cmd, const colourize::Colourizer& colourizer, int given) {
+  return cmd.count("--size") > 0 ? given : colourizer.training_side();
+}
+
 colourize::Colourizer chosen_colourizer(const colourize::ColourizerChoice& choice,
                                         const std::optional<data::AbDecoding>& decoding) {
   const fs::path checkpoint = chosen_checkpoint(choice);
@@ -94,6 +98,7 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
     if (files.empty()) throw Error("no images or videos found in the given folders");
     if (!f->out.empty() && files.size() != 1) throw Error("-o/--out takes one input; use --out-dir for several");
     const auto colourizer = chosen_colourizer(f->model, f->options.decoding);
+    f->options.working_side = working_side(*cmd, colourizer, f->options.working_side);
     if (f->out.empty()) ensure_directory(f->out_dir);
     for_each_file(files, "colourizing", [&](const fs::path& file) {
       if (video::is_video_name(file)) {

@@ -56,7 +56,7 @@ void add_sweep(CLI::App& app, SharedFlags& shared) {
 void add_compare(CLI::App& app, SharedFlags& shared) {
   auto f = std::make_shared<SweepFlags>();
   f->job.parameter = "model";
-  f->job.values = models::model_names();  // every network of the model table
+  f->job.values = models::source_model_names();  // the source's three networks
   auto* cmd = app.add_subcommand("compare", "Train several networks with the same settings and compare them");
   cmd->add_option("--models", f->job.values, "Comma-separated networks")->delimiter(',')->capture_default_str();
   add_settings(*cmd, train::train_settings(), f->job.base, {"model"});

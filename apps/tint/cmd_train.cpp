@@ -119,6 +119,7 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
       const auto colourizer = chosen_colourizer(f->model, decoding);
       colourize::VideoEvaluationOptions options;
       options.colourize = f->colourize;
+      options.colourize.working_side = working_side(*cmd, colourizer, f->colourize.working_side);
       options.colourize.decoding = decoding;
       options.temporal = f->temporal;
       const int64_t limit = f->limit > 0 ? f->limit : 0;
@@ -158,6 +159,7 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
       const auto colourizer = chosen_colourizer(f->model, decoding);
       colourize::PhotoEvaluationOptions options;
       options.colourize = f->colourize;
+      options.colourize.working_side = working_side(*cmd, colourizer, f->colourize.working_side);
       options.colourize.decoding = decoding;
       report::ProgressBar bar;
       options.progress = [&bar](int64_t done, int64_t total) { bar.update("scoring photos", done, total); };

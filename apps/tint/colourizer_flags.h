@@ -23,4 +23,8 @@ std::filesystem::path chosen_checkpoint(const colourize::ColourizerChoice& choic
 colourize::Colourizer chosen_colourizer(const colourize::ColourizerChoice& choice,
                                         const std::optional<data::AbDecoding>& decoding);
 
+// The working size: --size as given on `cmd`, else the side the model learned its colours at
+// (Colourizer::training_side: 32 for CIFAR-10 models, a photo run's --photo-side).
+int working_side(const CLI::App& cmd, const colourize::Colourizer& colourizer, int given);
+
 }  // namespace tint::cli

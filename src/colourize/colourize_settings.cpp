@@ -37,7 +37,8 @@ const SettingsTable<ColourizeOptions>& colourize_settings() {
   using C = ColourizeOptions;
   static const SettingsTable<C> table{
       integer<C, int>("size", "working_side", [](C& c) -> int& { return c.working_side; }, 0, 4096,
-                      "Shorter side at which the network runs (multiple of 4; 0 = the image's own size)"),
+                      "Shorter side at which the network runs (default: the side the model was trained at, 32 for CIFAR-10 "
+                      "models; rounded to a multiple of 4, or 16 for deep-unet; 0 = the image's own size)"),
       switch_flag<C>("raw", "raw", [](C& c) -> bool& { return c.raw; },
                      "Write the network's own prediction at --size (palette colours, or the decoded ab on the grey "
                      "input's lightness) instead of recombining with the input's full-resolution grey or lightness"),

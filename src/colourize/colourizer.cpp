@@ -21,7 +21,10 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-int64_t round_to_4(double v) { return std::max<int64_t>(4, static_cast<int64_t>(std::lround(v / 4.0)) * 4); }
+// The nearest multiple of m (the network's size_multiple), at least m.
+int64_t round_to_multiple(double v, int m) {
+  return std::max<int64_t>(m, static_cast<int64_t>(std::lround(v / m)) * m);
+}
 
 // Enlarging a small image to the working size: bilinear.
 torch::Tensor resize(const torch::Tensor& x, int64_t h, int64_t w) {  // (N, C, H, W)
@@ -154,10 +157,12 @@ Colourizer::Colourizer(models::ColourNet model, data::AbBins bins, data::AbDecod
 Colourizer Colourizer::from_checkpoint(const std::filesystem::path& checkpoint) {
   train::CheckpointReader reader(checkpoint);
   const auto& meta = reader.meta();
-  if (meta.config.target == train::ColourTarget::ab_bins) {
-    return Colourizer(train::load_model(reader), meta.bins, train::ab_decoding(meta.config));
-  }
-  return Colourizer(train::load_model(reader), meta.palette);
+  auto colourizer = meta.config.target == train::ColourTarget::ab_bins
+                        ? Colourizer(train::load_model(reader), meta.bins, train::ab_decoding(meta.config))
+                        : Colourizer(train::load_model(reader), meta.palette);
+  // CIFAR-10 runs learned colours on 32-pixel thumbnails; photo runs at their --photo-side.
+  colourizer.training_side_ = meta.config.images_dir.empty() ? 32 : meta.config.photo_side;
+  return colourizer;
 }
 
 torch::Tensor Colourizer::colourize(const torch::Tensor& image, const ColourizeOptions& options) const {
@@ -193,14 +198,15 @@ Prediction Colourizer::predict(const torch::Tensor& image, const ColourizeOption
   }
   torch::InferenceMode guard;
   const int64_t h = image.size(1), w = image.size(2);
+  const int multiple = model_->size_multiple();
   int64_t wh, ww;
   if (options.working_side > 0) {
     const double scale = double(options.working_side) / double(std::min(h, w));
-    wh = round_to_4(h * scale);
-    ww = round_to_4(w * scale);
+    wh = round_to_multiple(h * scale, multiple);
+    ww = round_to_multiple(w * scale, multiple);
   } else {
-    wh = round_to_4(double(h));
-    ww = round_to_4(double(w));
+    wh = round_to_multiple(double(h), multiple);
+    ww = round_to_multiple(double(w), multiple);
   }
   // The network sees exactly what it was trained on (data::to_network_input); the display intensity the prediction's
   // chroma is added to is grey_of, strip by strip in render.

@@ -55,8 +55,8 @@ void ColourNetImpl::add_to_figure(const std::string& layer_name, std::vector<std
 
 torch::Tensor ColourNetImpl::run_layers(const torch::Tensor& grey) {
   TORCH_CHECK(!layers_.empty(), name_, " has no layers");
-  TORCH_CHECK(grey.dim() == 4 && grey.size(2) % 4 == 0 && grey.size(3) % 4 == 0, name_,
-              " expects (N, C, H, W) with H and W divisible by 4, got ", grey.sizes());
+  TORCH_CHECK(grey.dim() == 4 && grey.size(2) % size_multiple_ == 0 && grey.size(3) % size_multiple_ == 0, name_,
+              " expects (N, C, H, W) with H and W divisible by ", size_multiple_, ", got ", grey.sizes());
   std::vector<torch::Tensor> outputs(layers_.size());
   auto output_of = [&](const std::string& in) -> const torch::Tensor& {
     if (in == "input") return grey;

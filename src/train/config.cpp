@@ -7,6 +7,7 @@
 
 #include "tint/core/error.h"
 #include "tint/models/model_table.h"
+#include "tint/train/photo_set.h"
 
 namespace tint::train {
 
@@ -81,6 +82,19 @@ const SettingsTable<TrainConfig>& train_settings() {
                              "Seed of the palette, initialization and shuffling"),
         text<C>("category", "category", [](C& c) -> std::string& { return c.category; },
                 "CIFAR-10 category (name or index), or all (every class; the palette or bins then over all)"),
+        folder<C>("images", "images", [](C& c) -> std::filesystem::path& { return c.images_dir; },
+                "Train on the colour photos of this folder (JPEG, PNG, WebP; grey ones left out) instead of CIFAR-10"),
+        integer<C, int>("crop", "crop", [](C& c) -> int& { return c.crop; }, 16, 1024,
+                        "--images: side of the training squares, in pixels at the working scale"),
+        integer<C, int>("photo-side", "photo_side", [](C& c) -> int& { return c.photo_side; }, 16, 4096,
+                        "--images: the working scale, the shorter side photos are shrunk to (colourize's --size)"),
+        integer<C, int>("crops-per-photo", "crops_per_photo", [](C& c) -> int& { return c.crops_per_photo; }, 1, 1024,
+                        "--images: random squares cut from each training photo every epoch"),
+        real_at_most<C>("scale-jitter", "scale_jitter", [](C& c) -> double& { return c.scale_jitter; }, 1.0, 4.0,
+                        "--images: each square's photo is shrunk to photo-side times s, s log-uniform in "
+                        "[1/jitter, jitter]"),
+        real_at_most<C>("val-fraction", "val_fraction", [](C& c) -> double& { return c.val_fraction; }, 0.0, 0.5,
+                        "--images: the fraction of photos held out for validation (every 1/f-th by name)"),
         boolean<C>("shuffle", "shuffle", [](C& c) -> bool& { return c.shuffle; }, /*negated_flag=*/true,
                    "Keep the training order fixed across epochs, as the source notebook did (default: reshuffle "
                    "every epoch)"),
@@ -152,6 +166,10 @@ models::ModelConfig network_config(const TrainConfig& c) {
   TrainConfig resolved = c;
   resolve_head(resolved);
   return resolved.net;
+}
+
+PhotoCropSettings photo_crop_settings(const TrainConfig& c) {
+  return {c.crop, c.photo_side, c.crops_per_photo, c.scale_jitter};
 }
 
 data::AbDecoding ab_decoding(const TrainConfig& c) { return {data::ab_decode_from_string(c.decode), c.temperature}; }

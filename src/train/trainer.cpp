@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 
 #include <fmt/core.h>
@@ -25,6 +26,7 @@
 #include "tint/train/checkpoint.h"
 #include "tint/train/loss.h"
 #include "tint/train/palette_job.h"
+#include "tint/train/photo_set.h"
 #include "tint/train/precision.h"
 #include "tint/train/run_dir.h"
 
@@ -128,11 +130,16 @@ namespace {
 // A colourization run as the run skeleton (runs/run_loop.h) drives it: its step, its validation and its files.
 class ColourRun final : public runs::RunSteps {
  public:
-  ColourRun(const TrainConfig& c, const ColourData& train_set, const ColourData& val_set, const ColourTargets& targets,
-            const EvalPassOptions& eval, models::ColourNet model, torch::optim::Optimizer& optimizer,
-            distributed::DataParallel& dp, fs::path dir, std::vector<EpochMetrics>& history, TrainObserver* observer)
+  // `epoch_data`, when set, gives each epoch's training set (photo runs draw new crops every epoch); `train_set` is
+  // epoch `train_epoch`'s.
+  ColourRun(const TrainConfig& c, ColourData train_set, int train_epoch, std::function<ColourData(int)> epoch_data,
+            const ColourData& val_set, const ColourTargets& targets, const EvalPassOptions& eval,
+            models::ColourNet model, torch::optim::Optimizer& optimizer, distributed::DataParallel& dp, fs::path dir,
+            std::vector<EpochMetrics>& history, TrainObserver* observer)
       : c_(c),
-        train_(train_set),
+        train_(std::move(train_set)),
+        train_epoch_(train_epoch),
+        epoch_data_(std::move(epoch_data)),
         val_(val_set),
         targets_(targets),
         eval_(eval),
@@ -145,6 +152,10 @@ class ColourRun final : public runs::RunSteps {
 
   void begin_epoch(int epoch) override {
     model_->train();
+    if (epoch_data_ && epoch != train_epoch_) {
+      train_ = epoch_data_(epoch);
+      train_epoch_ = epoch;
+    }
     order_ = c_.shuffle
                  ? data::seeded_permutation(train_.size(), runs::derive_seed(c_.seed, runs::SeedStream::epoch_order,
                                                                              static_cast<uint64_t>(epoch)))
@@ -202,7 +213,9 @@ class ColourRun final : public runs::RunSteps {
 
  private:
   const TrainConfig& c_;
-  const ColourData& train_;
+  ColourData train_;
+  int train_epoch_;
+  std::function<ColourData(int)> epoch_data_;
   const ColourData& val_;
   const ColourTargets& targets_;
   const EvalPassOptions& eval_;
@@ -248,8 +261,11 @@ void write_fresh_run(const fs::path& dir, const TrainConfig& c, const ColourTarg
 
 std::string start_text(const TrainConfig& c, models::ColourNetImpl& model, int64_t train_images, int64_t val_images,
                        const ColourTargets& targets, const distributed::DataParallel& dp, distributed::Group* group) {
-  return fmt::format("training {} ({} weights) on {} '{}' images, validating on {}{}{}", c.model,
-                     models::count_weights(model), train_images, c.category, val_images,
+  const std::string what = c.images_dir.empty()
+                               ? fmt::format("{} '{}' images, validating on {}", train_images, c.category, val_images)
+                               : fmt::format("{} squares of {} px an epoch from {}, validating on {} photos at {} px",
+                                             train_images, c.crop, c.images_dir.string(), val_images, c.photo_side);
+  return fmt::format("training {} ({} weights) on {}{}{}", c.model, models::count_weights(model), what,
                      targets.is_palette() ? std::string() : targets_text(targets),
                      dp.distributed() ? fmt::format("; {} workers x batch {} = global batch {}, {}", dp.size(),
                                                     c.batch_size, int64_t{c.batch_size} * dp.size(), group->transport())
@@ -290,11 +306,35 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   check_target_settings(c);
   if (dp.leader()) ensure_directory(dir);
 
-  auto train_images = data::read_category(job.data_dir, data::Split::Train, c.category).images;
-  auto val_images = data::read_category(job.data_dir, data::Split::Test, c.category).images;
-  if (train_images.size(0) == 0) throw Error(fmt::format("no training images of category '{}'", c.category));
+  // CIFAR-10's category, or photos: their crops drawn anew every epoch (the first epoch's fit the run's ab bins).
+  torch::Tensor train_images, val_images;
+  std::shared_ptr<const PhotoSet> photos;
+  if (c.images_dir.empty()) {
+    train_images = data::read_category(job.data_dir, data::Split::Train, c.category).images;
+    val_images = data::read_category(job.data_dir, data::Split::Test, c.category).images;
+    if (train_images.size(0) == 0) throw Error(fmt::format("no training images of category '{}'", c.category));
+  } else {
+    if (!reader) c.images_dir = fs::absolute(c.images_dir).lexically_normal();  // a resume from elsewhere finds them
+    photos = std::make_shared<const PhotoSet>(read_photo_set(c.images_dir, c.val_fraction));
+    if (observer) {
+      observer->on_note(fmt::format(
+          "read {} photos from {}: {} for training, {} held out for validation{}",
+          photos->train.size() + photos->val.size(), c.images_dir.string(), photos->train.size(), photos->val.size(),
+          photos->grey_files.empty() ? std::string()
+                                     : fmt::format(" ({} grey ones left out)", photos->grey_files.size())));
+    }
+    train_images = epoch_crops(photos->train, photo_crop_settings(c), c.seed, 0);
+    val_images = centre_crops(photos->val, c.photo_side);
+  }
   const ColourTargets targets = reader ? colour_targets(reader->meta()) : fresh_targets(c, train_images, dp, observer);
-  const auto train_set = prepare(train_images, targets, c.train_limit);
+  auto train_set = prepare(train_images, targets, c.train_limit);
+  train_images = torch::Tensor();  // train_set holds what the run uses
+  std::function<ColourData(int)> epoch_data;
+  if (photos) {
+    epoch_data = [photos, &c, &targets](int epoch) {
+      return prepare(epoch_crops(photos->train, photo_crop_settings(c), c.seed, epoch), targets, c.train_limit);
+    };
+  }
   const auto val_set = prepare(val_images, targets, c.val_limit);
   if (val_set.size() == 0) throw Error(fmt::format("no validation images of category '{}'", c.category));
   // ab-bins runs score their colours every epoch; palette runs keep the source's numbers (`tint evaluate` scores them).
@@ -319,17 +359,19 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   const int64_t global_batch = int64_t{c.batch_size} * dp.size();
   if (observer) observer->on_note(start_text(c, *model, train_set.size(), val_set.size(), targets, dp, job.group));
 
-  ColourRun run(c, train_set, val_set, targets, eval_options, model, optimizer, dp, dir, history, observer);
+  const int64_t train_items = train_set.size();
+  ColourRun run(c, std::move(train_set), 0, std::move(epoch_data), val_set, targets, eval_options, model, optimizer, dp,
+                dir, history, observer);
   runs::LoopSettings loop;
   loop.epochs = c.epochs;
-  loop.items = train_set.size();
+  loop.items = train_items;
   loop.global_batch = global_batch;
   loop.broadcast_buffers = !c.sync_batchnorm;
   loop.dir = dir;
   loop.kind = runs::RunKind::colourization;
   if (observer) loop.on_batch = [observer](int e, int64_t b, int64_t n) { observer->on_batch(e, b, n); };
   runs::run_epochs(run, optimizer, dp, loop, from);
-  return {history, dir, train_set.size(), val_set.size()};
+  return {history, dir, train_items, val_set.size()};
 }
 
 }  // namespace tint::train

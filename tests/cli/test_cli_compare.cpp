@@ -71,7 +71,7 @@ TEST_F(CliCompare, PrintsAndWritesEachRunsOwnMetrics) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   const auto printed = printed_table(r.out);
-  const auto& models = models::model_names();  // the default list: every network
+  const auto& models = models::source_model_names();  // the default list: the source's three networks
   ASSERT_EQ(printed.size(), models.size()) << r.out;
   const Rows summary = split_csv(out / "summary.csv");
   ASSERT_EQ(summary.size(), models.size() + 1);

@@ -73,7 +73,7 @@ TEST_P(ColourNetExport, OpenCVGivesTintsLogitsOnPhotos) {
     // One forward pass first: it puts the weights in the network's memory format (channels-last), as they are after
     // training, whose storage order is not ONNX's (O, I, kH, kW).
     torch::NoGradGuard no_grad;
-    net->forward(torch::zeros({1, 1, 4, 4}));
+    net->forward(torch::zeros({1, 1, net->size_multiple(), net->size_multiple()}));
   }
   ASSERT_TRUE(net->parameters()[0].is_contiguous(torch::MemoryFormat::ChannelsLast));
   ColourizerInfo info;

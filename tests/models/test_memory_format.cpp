@@ -58,7 +58,7 @@ TEST_P(MemoryFormatTest, WeightsLoadedInNchwAreConvertedAtTheNextForward) {
   auto saved = make_model(GetParam(), c);
   saved->set_memory_format(MemoryFormat::Contiguous);
   saved->eval();
-  auto x = torch::rand({2, 1, 8, 8});
+  auto x = torch::rand({2, 1, 16, 16});
   torch::Tensor expected;
   {
     torch::NoGradGuard no_grad;

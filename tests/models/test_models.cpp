@@ -91,6 +91,31 @@ TEST(ModelWeights, MatchClosedForms) {
         }
 }
 
+TEST(ModelWeights, DeepUNetMatchesItsClosedForm) {
+  //   DeepUNet: k^2 (NIC NF + NF 2NF + 2NF 4NF + 4NF 8NF + 8NF 4NF + 8NF 2NF + 4NF NF + 2NF H) + (H + NIC) NC k_final^2
+  //   with H = NC, k_final = k for the figure's head; H = NF, k_final = 1 for the pointwise one.
+  for (int k : {3, 4})
+    for (int nf : {4, 7})
+      for (const char* head : {"figure", "pointwise"}) {
+        ModelConfig c{k, 1, nf, 24};
+        c.head = head;
+        const bool figure = c.head == "figure";
+        const int64_t h = figure ? 24 : nf, kf = figure ? k : 1;
+        const int64_t body = nf + nf * 2 * nf + 2 * nf * 4 * nf + 4 * nf * 8 * nf + 8 * nf * 4 * nf + 8 * nf * 2 * nf +
+                             4 * nf * nf + 2 * nf * h;
+        EXPECT_EQ(count_weights(*make_model("deep-unet", c)), k * k * body + (h + 1) * 24 * kf * kf) << head;
+      }
+}
+
+TEST(ModelShapes, DeepUNetNeedsSidesDivisibleBy16) {
+  auto model = make_model("deep-unet", ModelConfig{3, 1, 4, 8});
+  EXPECT_EQ(model->size_multiple(), 16);
+  EXPECT_EQ(make_model("unet", ModelConfig{3, 1, 4, 8})->size_multiple(), 4);
+  model->eval();
+  EXPECT_EQ(model->forward(torch::rand({1, 1, 48, 80})).sizes(), (std::vector<int64_t>{1, 8, 48, 80}));
+  EXPECT_THROW(model->forward(torch::rand({1, 1, 40, 48})), c10::Error);
+}
+
 TEST(Padding, SourceValuesForKernel3) {
   EXPECT_EQ(halving_padding(3), 1);
   EXPECT_EQ(doubling_padding(3).padding, 1);

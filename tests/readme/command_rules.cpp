@@ -139,12 +139,20 @@ const std::vector<Rule>& command_rules() {
         {"tint detect convert", true, Needs::detection_data, "",
          "hard-links the 16-image fixtures and writes their labels: under a second"},
         // Trainings: their own flags, on less data and fewer epochs.
-        {"tint train", true, Needs::nothing, std::string(kSmallTraining) + "; --force unless --resume",
+        {"tint train", true, Needs::nothing,
+         std::string(kSmallTraining) +
+             "; --force unless --resume; --images becomes the repository's three Kodak photos (tests/data/photos) "
+             "with --val-fraction 0.5",
          std::string(kSmallTrainingWhy) + "; --force because a page shows alternative runs into one folder "
-                                          "(runs/conv-transpose), which a second run refuses by design",
-         [](Words& w, const Places&) {
+                                          "(runs/conv-transpose), which a second run refuses by design; the pages' "
+                                          "photo folders are data outside the repository",
+         [](Words& w, const Places& p) {
            small_colour_training(w);
            if (!has(w, "--resume")) add_switch(w, "--force");
+           if (has(w, "--images")) {
+             set_flag(w, "--images", (p.source / "tests" / "data" / "photos").string());
+             set_flag(w, "--val-fraction", "0.5");  // one of the three photos held out
+           }
          }},
         {"tint sweep", true, Needs::nothing, std::string(kSmallTraining) + "; --values as written",
          std::string(kSmallTrainingWhy) + "; once per value",

@@ -66,6 +66,16 @@ Missing missing_detection_data(const std::vector<std::string>& relative_paths) {
                        "../shared/data/detection)");
 }
 
+fs::path photo_data_dir() { return setting("TINT_PHOTOS_DIR", TINT_TEST_PHOTOS_DIR); }
+
+Missing missing_photo_data(const std::vector<std::string>& relative_paths) {
+  std::vector<fs::path> paths;
+  for (const auto& p : relative_paths) paths.push_back(photo_data_dir() / p);
+  return missing_files(paths,
+                       "the real photos (set TINT_PHOTOS_DIR, or CMake's TINT_TEST_PHOTOS_DIR, to "
+                       "../shared/data/photos)");
+}
+
 fs::path embedded_yolo_fastest_dir() { return source_dir() / "data" / "pretrained" / "yolo-fastest-1.1"; }
 
 fs::path test_photos_dir() { return source_dir() / "tests" / "data" / "photos"; }

@@ -38,6 +38,11 @@ Missing missing_full_cifar10();
 std::filesystem::path detection_data_dir();
 Missing missing_detection_data(const std::vector<std::string>& relative_paths);
 
+// The real photos (../shared/data/photos: kodak24/ for evaluation only, imagenet-sample/ for training): $TINT_PHOTOS_DIR,
+// else CMake's TINT_TEST_PHOTOS_DIR. Tests name the files or folders they use, relative to it.
+std::filesystem::path photo_data_dir();
+Missing missing_photo_data(const std::vector<std::string>& relative_paths);
+
 // The embedded Yolo-Fastest 1.1 (data/pretrained/yolo-fastest-1.1/: the .cfg, .weights and coco.names, the same
 // bytes as the detection data's): what every test that needs only this model uses, so that it runs in any clone.
 std::filesystem::path embedded_yolo_fastest_dir();
@@ -155,6 +160,10 @@ class TintProcess {
 
 // TINT_SKIP_WITHOUT_DETECTION_DATA(data, "samples/bus.jpg", "coco128"): `data` is the detection data folder, which
 // holds every listed path. A test names what it reads (at least one path), so that the skip names what is missing.
+#define TINT_SKIP_WITHOUT_PHOTO_DATA(dir_var, ...)                       \
+  TINT_SKIP_IF_MISSING(::tint::test::missing_photo_data({__VA_ARGS__})); \
+  const std::filesystem::path dir_var = ::tint::test::photo_data_dir()
+
 #define TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, ...)                                        \
   static_assert(std::initializer_list<const char*>{__VA_ARGS__}.size() > 0,                   \
                 "TINT_SKIP_WITHOUT_DETECTION_DATA: name the detection files the test reads"); \

@@ -112,7 +112,8 @@ TEST(SettingsTable, InvalidValuesAreRefusedWithTheSameMessageEverywhere) {
       }
       auto j = to_json(TrainConfig{});
       j[row.key] = value_json;
-      if (row.range == "an existing file") continue;  // "" in config.json means no palette file, not an error
+      // "" in config.json means no palette file or photo folder, not an error.
+      if (row.range == "an existing file" || row.range == "an existing folder") continue;
       const std::string json_error = error_of([&] { config_from_json(j, "config.json"); });
       EXPECT_FALSE(json_error.empty()) << "config.json accepted it";
       // Where JSON holds a value of the right type, the row's own check refuses it, with the flag's message.

@@ -43,7 +43,9 @@ enum class Upsample { bilinear, guided };
 const std::vector<std::pair<Upsample, std::string>>& upsample_names();  // "bilinear", "guided"
 
 struct ColourizeOptions {
-  int working_side = 32;  // the shorter side at which the network runs (rounded to a multiple of 4); 0 = native
+  // The shorter side at which the network runs (rounded to a multiple of the network's size_multiple: 4 for the
+  // source's nets); 0 = native.
+  int working_side = 32;
   // Output the network's own picture at the working resolution (nearest upsampling), not recombined at full
   // resolution: the predicted palette colours, or the decoded ab on the lightness of the network's grey input.
   bool raw = false;
@@ -90,6 +92,9 @@ class Colourizer {
   const data::AbBins& bins() const { return bins_; }              // ab-bins models
   const data::AbDecoding& decoding() const { return decoding_; }  // ab-bins models: the default decoding
   const std::string& model_name() const { return model_name_; }
+  // The shorter side the model learned its colours at, the working size that suits it: 32 for CIFAR-10 runs (and
+  // models not read from a checkpoint), a photo run's --photo-side. `tint colourize` uses it unless --size is given.
+  int training_side() const { return training_side_; }
 
  private:
   // Writes the image colourized by `prediction` into `out` ((3, H, W), float32 or uint8), strip by strip.
@@ -106,6 +111,7 @@ class Colourizer {
   data::AbBins bins_;
   data::AbDecoding decoding_;
   std::string model_name_;
+  int training_side_ = 32;
 };
 
 // (C, H, W) uint8 -> (1, H, W) float in [0, 1]: the mean of R, G and B on the 8-bit display scale (/ 255), the

@@ -323,6 +323,10 @@ Setting<Config> optional_text(std::string flag, std::string key, std::function<s
 template <class Config>
 Setting<Config> path(std::string flag, std::string key, std::function<std::filesystem::path&(Config&)> field,
                      std::string help);
+// A folder path; empty means "none". A flag value must name an existing folder.
+template <class Config>
+Setting<Config> folder(std::string flag, std::string key, std::function<std::filesystem::path&(Config&)> field,
+                       std::string help);
 
 // A boolean. With `negated_flag`, the flag is --no-<flag> and sets the field to false (the default being true).
 template <class Config>
@@ -458,26 +462,43 @@ void settings_from_json(const SettingsTable<Config>& table, const nlohmann::json
   }
 }
 
+namespace settings_detail {
+// A path to something that must exist when given: a regular file, or a folder.
 template <class Config>
-Setting<Config> path(std::string flag, std::string key, std::function<std::filesystem::path&(Config&)> field,
-                     std::string help) {
-  namespace d = settings_detail;
-  auto s = d::row<Config>(std::move(flag), std::move(key), std::move(help));
-  s.range = "an existing file";
+Setting<Config> existing_path(std::string flag, std::string key, std::function<std::filesystem::path&(Config&)> field,
+                              std::string help, bool folder) {
+  auto s = row<Config>(std::move(flag), std::move(key), std::move(help));
+  const std::string what = folder ? "an existing folder" : "an existing file";
+  s.range = what;
   auto get = [field](const Config& c) -> const std::filesystem::path& { return field(const_cast<Config&>(c)); };
   const std::string name = "--" + s.flag;
   s.show = [get](const Config& c) { return get(c).string(); };
-  s.parse = [field, name](Config& c, const std::string& t) {
+  s.parse = [field, name, what, folder](Config& c, const std::string& t) {
     std::error_code ec;
-    if (t.empty() || !std::filesystem::is_regular_file(t, ec))
-      throw Error(name + ": '" + t + "' is not an existing file");
+    if (t.empty() || !(folder ? std::filesystem::is_directory(t, ec) : std::filesystem::is_regular_file(t, ec)))
+      throw Error(name + ": '" + t + "' is not " + what);
     field(c) = t;
   };
-  d::string_json(s, field);
+  string_json(s, field);
   s.check = [](const Config&) {};
   s.valid_examples = {};
-  s.invalid_examples = {"", "/nonexistent/palette.json"};
+  s.invalid_examples = {"", folder ? "/nonexistent/photos" : "/nonexistent/palette.json"};
   return s;
+}
+}  // namespace settings_detail
+
+template <class Config>
+Setting<Config> path(std::string flag, std::string key, std::function<std::filesystem::path&(Config&)> field,
+                     std::string help) {
+  return settings_detail::existing_path<Config>(std::move(flag), std::move(key), std::move(field), std::move(help),
+                                                /*folder=*/false);
+}
+
+template <class Config>
+Setting<Config> folder(std::string flag, std::string key, std::function<std::filesystem::path&(Config&)> field,
+                       std::string help) {
+  return settings_detail::existing_path<Config>(std::move(flag), std::move(key), std::move(field), std::move(help),
+                                                /*folder=*/true);
 }
 
 }  // namespace tint

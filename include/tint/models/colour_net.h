@@ -23,11 +23,13 @@ namespace tint::models {
 
 class ColourNetImpl : public torch::nn::Module {
  public:
-  // (N, NIC, H, W) greyscale -> (N, NC, H, W) per-pixel colour logits; H and W divisible by 4.
+  // (N, NIC, H, W) greyscale -> (N, NC, H, W) per-pixel colour logits; H and W divisible by size_multiple().
   // Runs the layers in the network's memory format, whatever the layout of `grey` and of loaded weights.
   torch::Tensor forward(const torch::Tensor& grey);
   // The model table's name, e.g. "conv-transpose".
   const std::string& name() const { return name_; }
+  // What H and W must be divisible by: 2 to the number of halvings (4 for the source's nets, which halve twice).
+  int size_multiple() const { return size_multiple_; }
 
   // One layer of the figure and what feeds it: "input" is the network's input, any other name an earlier layer's
   // output; several inputs are concatenated along channels in this order.
@@ -44,7 +46,8 @@ class ColourNetImpl : public torch::nn::Module {
   torch::MemoryFormat memory_format() const { return format_; }
 
  protected:
-  explicit ColourNetImpl(std::string name) : name_(std::move(name)) {}
+  explicit ColourNetImpl(std::string name, int size_multiple = 4)
+      : name_(std::move(name)), size_multiple_(size_multiple) {}
 
   // Registers `module` as the figure's next layer, fed by `inputs` (see Layer), and returns it.
   template <class Holder>
@@ -59,6 +62,7 @@ class ColourNetImpl : public torch::nn::Module {
   torch::Tensor run_layers(const torch::Tensor& grey);
 
   std::string name_;
+  int size_multiple_;
   std::vector<Layer> layers_;
   std::vector<int> last_use_;  // per layer: the index of the last layer that reads its output
   torch::MemoryFormat format_ = torch::MemoryFormat::ChannelsLast;

@@ -16,13 +16,16 @@ struct ModelEntry {
   std::string name;    // CLI name, e.g. "conv-transpose"
   std::string figure;  // where the source draws it, and what it is
   std::function<ColourNet(const ModelConfig&)> make;
+  bool source = true;  // one of the source's three networks (`tint compare` trains these unless told otherwise)
 };
 
-// In the order the source introduces them: pool-upsample, conv-transpose, unet.
+// In the order the source introduces them: pool-upsample, conv-transpose, unet; then tint's own (deep-unet).
 const std::vector<ModelEntry>& model_table();
 
 // The names of model_table(), in its order.
 const std::vector<std::string>& model_names();
+// The source's three, in its order.
+const std::vector<std::string>& source_model_names();
 
 // The row named `name`; throws tint::Error listing the valid names for an unknown one.
 const ModelEntry& find_model(const std::string& name);

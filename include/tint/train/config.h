@@ -35,6 +35,15 @@ struct TrainConfig {
   int epochs = 25;
   uint64_t seed = 0;
   std::string category = "horse";  // a class name or index, or "all" (every class)
+  // Photos instead of CIFAR-10 (train/photo_set.h): a folder of colour photos, trained on as random crop x crop squares
+  // of the photos shrunk to shorter side photo_side (times a jitter), crops_per_photo per photo per epoch, with
+  // every 1/val_fraction-th photo held out. Empty: CIFAR-10's category.
+  std::filesystem::path images_dir;
+  int crop = 64;
+  int photo_side = 128;
+  int crops_per_photo = 8;
+  double scale_jitter = 1.25;
+  double val_fraction = 0.1;
   // The source kept the training order fixed; tint reshuffles every epoch (seeded by seed and epoch) unless false.
   bool shuffle = true;
   int64_t train_limit = 0;             // use only the first N training images (0 = all)
@@ -83,6 +92,10 @@ void validate(const TrainConfig& config);
 // both. `tint train` also refuses the flags a target cannot use when they are given (--num-colours with ab-bins,
 // --decode and --temperature with palette): check_applicable() with the flags given.
 void check_target_settings(const TrainConfig& config);
+
+// The crop settings of a photo run.
+struct PhotoCropSettings;
+PhotoCropSettings photo_crop_settings(const TrainConfig& config);
 
 // The ab decoding `config.decode` and `config.temperature` name.
 // Replaces head "auto" by the head its target trains (see TrainConfig::net); an explicit head stays as it is.
