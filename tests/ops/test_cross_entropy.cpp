@@ -1,15 +1,20 @@
 // The fused softmax cross-entropy equals the direct formula computed in double on the same logits (loss and
-// gradient), for float32 and bfloat16, mean and sum, on the fused path (its autograd function and kernel); NaN and
+// gradient), for float32 and bfloat16, mean and sum, on the fused path (its autograd function and kernel), with each
+// of its two kernels (lanes and wide, ops/cross_entropy_kernels.h) at every width, and by finite differences; NaN and
 // infinite logits, bad ids, thread-count independence; other inputs on LibTorch's path; and the vectorized exp and
 // log it is built on, against std::exp and std::log.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "fused_checks.h"
 #include "ops/cpu_loops.h"
+#include "ops/cross_entropy_kernels.h"
 #include "tint/ops/cross_entropy.h"
 
 namespace tint::ops {
@@ -77,6 +82,139 @@ INSTANTIATE_TEST_SUITE_P(
                       CrossEntropyCase{37, 24, torch::kFloat, true, true},
                       CrossEntropyCase{1100, 181, torch::kBFloat16, false, true}));
 
+// Each kernel at widths on both sides of the dispatch threshold and at the ab bins' (244 for all of CIFAR-10, 313 in
+// Zhang et al.), against a brute force in double written here (std::exp and std::log, row by row, not LibTorch's
+// log_softmax): the loss and every gradient value, hard rows with and without weights.
+struct KernelCase {
+  cpu::RowKernel kernel;
+  int64_t rows, classes;
+  torch::ScalarType dtype;
+  bool sum, weighted;
+};
+void PrintTo(const KernelCase& c, std::ostream* os) {
+  *os << (c.kernel == cpu::RowKernel::wide ? "wide " : "lanes ") << c.rows << "x" << c.classes << " " << c.dtype
+      << (c.sum ? " sum" : " mean") << (c.weighted ? " weighted" : "");
+}
+
+// The loss and the gradient of logits (float values of the op's input) by the formula, in double.
+std::pair<double, std::vector<double>> brute_force(const torch::Tensor& logits, const torch::Tensor& ids,
+                                                   const torch::Tensor& weights, bool sum) {
+  const auto x = logits.to(torch::kDouble).contiguous();
+  const int64_t rows = x.size(0), k = x.size(1);
+  const double* px = x.data_ptr<double>();
+  const int64_t* pid = ids.data_ptr<int64_t>();
+  double total = 0.0;
+  std::vector<double> gradient(rows * k);
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* row = px + r * k;
+    double m = row[0];
+    for (int64_t j = 1; j < k; ++j) m = std::max(m, row[j]);
+    double s = 0.0;
+    for (int64_t j = 0; j < k; ++j) s += std::exp(row[j] - m);
+    const double w = weights.defined() ? weights[r].item<double>() : 1.0;
+    total += w * (m + std::log(s) - row[pid[r]]);
+    const double scale = w / (sum ? 1.0 : static_cast<double>(rows));
+    for (int64_t j = 0; j < k; ++j) {
+      gradient[r * k + j] = (std::exp(row[j] - m) / s - (j == pid[r] ? 1.0 : 0.0)) * scale;
+    }
+  }
+  return {sum ? total : total / rows, gradient};
+}
+
+class CrossEntropyKernelsMatchBruteForce : public ::testing::TestWithParam<KernelCase> {};
+
+TEST_P(CrossEntropyKernelsMatchBruteForce, LossAndGradient) {
+  const auto& c = GetParam();
+  torch::manual_seed(c.classes + 7 * c.rows);
+  auto logits = (torch::randn({c.rows, c.classes}) * 4).to(c.dtype).requires_grad_(true);
+  const auto ids = torch::randint(0, c.classes, {c.rows});
+  const auto weights = c.weighted ? torch::rand({c.rows}) * 3 : torch::Tensor();
+  const auto [expected, expected_gradient] = brute_force(logits.detach(), ids, weights, c.sum);
+
+  take_kernels_run();
+  auto loss = cpu::cross_entropy_with(c.kernel, logits, ids, c.sum, weights);
+  EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
+  EXPECT_TRUE(made_by(loss, kCrossEntropyFunction));
+  EXPECT_NEAR(loss.item<double>(), expected, 2e-6 * std::abs(expected) + 1e-6);
+  loss.backward();
+  ASSERT_EQ(logits.grad().scalar_type(), c.dtype);
+  const auto gradient = logits.grad().to(torch::kDouble).contiguous();
+  const double* pg = gradient.data_ptr<double>();
+  double largest = 0.0, error = 0.0;
+  for (size_t i = 0; i < expected_gradient.size(); ++i) {
+    largest = std::max(largest, std::abs(expected_gradient[i]));
+    error = std::max(error, std::abs(pg[i] - expected_gradient[i]));
+  }
+  // float32: a few ulp of the largest value; bfloat16 gradients are rounded to 8 bits of mantissa.
+  EXPECT_LE(error, (c.dtype == torch::kBFloat16 ? 8e-3 : 2e-6) * largest);
+}
+
+std::vector<KernelCase> kernel_cases() {
+  std::vector<KernelCase> cases;
+  for (auto kernel : {cpu::RowKernel::lanes, cpu::RowKernel::wide}) {
+    for (int64_t classes : {1, 17, 63, 64, 244, 313}) {
+      // 1100 rows: a whole block of 1024 and a partial one ending in a partial lane group (76 = 4 x 16 + 12).
+      cases.push_back({kernel, 1100, classes, torch::kFloat, false, true});
+      cases.push_back({kernel, 37, classes, torch::kFloat, true, false});
+      cases.push_back({kernel, 37, classes, torch::kBFloat16, false, false});
+      cases.push_back({kernel, 5, classes, torch::kBFloat16, true, true});
+    }
+  }
+  return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Widths, CrossEntropyKernelsMatchBruteForce, ::testing::ValuesIn(kernel_cases()));
+
+// cross_entropy runs the lanes kernel below kWideClasses and the wide one from it on: its results equal, to the bit,
+// those of the kernel forced, and the two kernels agree within float rounding (their sums run in other orders).
+TEST(CrossEntropy, ChoosesTheKernelByWidth) {
+  for (int64_t classes : {cpu::kWideClasses - 1, cpu::kWideClasses, int64_t{244}}) {
+    torch::manual_seed(classes);
+    const auto base = torch::randn({300, classes}) * 3;
+    const auto ids = torch::randint(0, classes, {300});
+    const auto weights = torch::rand({300});
+    auto run = [&](cpu::RowKernel kernel) {
+      auto x = base.clone().requires_grad_(true);
+      auto loss = cpu::cross_entropy_with(kernel, x, ids, false, weights);
+      loss.backward();
+      return std::make_pair(loss, x.grad());
+    };
+    const auto chosen = run(cpu::RowKernel::by_width);
+    const auto forced = run(classes >= cpu::kWideClasses ? cpu::RowKernel::wide : cpu::RowKernel::lanes);
+    const auto other = run(classes >= cpu::kWideClasses ? cpu::RowKernel::lanes : cpu::RowKernel::wide);
+    EXPECT_TRUE(torch::equal(chosen.first, forced.first)) << classes;
+    EXPECT_TRUE(torch::equal(chosen.second, forced.second)) << classes;
+    EXPECT_NEAR(chosen.first.item<double>(), other.first.item<double>(), 1e-6 * other.first.item<double>());
+    EXPECT_TRUE(torch::allclose(chosen.second, other.second, 1e-5, 1e-9)) << classes;
+  }
+}
+
+// The gradient by central differences of the loss itself (float32, summed, so that a step of 1e-2 moves it by much
+// more than its rounding): every kernel's gradient is the derivative of the loss it returns.
+TEST(CrossEntropy, GradientMatchesFiniteDifferences) {
+  for (auto kernel : {cpu::RowKernel::lanes, cpu::RowKernel::wide}) {
+    torch::manual_seed(3);
+    const int64_t rows = 3, classes = 244;
+    const auto base = torch::randn({rows, classes});
+    const auto ids = torch::randint(0, classes, {rows});
+    const auto weights = torch::rand({rows}) + 0.5;
+    auto x = base.clone().requires_grad_(true);
+    cpu::cross_entropy_with(kernel, x, ids, true, weights).backward();
+    const double h = 1e-2;
+    for (int64_t r = 0; r < rows; ++r) {
+      // The labelled logit (gradient near weight * (p - 1)), the row's largest and two others.
+      for (int64_t j : {ids[r].item<int64_t>(), base[r].argmax().item<int64_t>(), int64_t{0}, classes - 1}) {
+        auto plus = base.clone(), minus = base.clone();
+        plus[r][j] += h, minus[r][j] -= h;
+        torch::NoGradGuard no_grad;
+        const double difference = (cpu::cross_entropy_with(kernel, plus, ids, true, weights).item<double>() -
+                                   cpu::cross_entropy_with(kernel, minus, ids, true, weights).item<double>()) /
+                                  (2 * h);
+        EXPECT_NEAR(x.grad()[r][j].item<double>(), difference, 2e-3) << "row " << r << " class " << j;
+      }
+    }
+  }
+}
+
 // Weights on LibTorch's path (NCHW logits) mean the same: each pixel's term times its weight, then mean or sum.
 TEST(CrossEntropy, WeightsOnLibTorchsPathMatchTheFormula) {
   torch::manual_seed(5);
@@ -97,46 +235,53 @@ TEST(CrossEntropy, WeightsOnLibTorchsPathMatchTheFormula) {
 }
 
 TEST(CrossEntropy, LargeLogitsDoNotOverflow) {
-  const auto logits = torch::tensor({{1000.0f, 0.0f, -1000.0f}, {-5000.0f, -5001.0f, -5002.0f}});
-  const auto ids = torch::tensor({0, 2});
-  // Row 0: log(1 + e^-1000 + e^-2000) ~ 0; row 1: 2 + log(1 + e^-1 + e^-2).
-  const double expected = (0.0 + 2.0 + std::log(1 + std::exp(-1.0) + std::exp(-2.0))) / 2;
-  take_kernels_run();
-  EXPECT_NEAR(cross_entropy(logits, ids).item<double>(), expected, 1e-5);
-  EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
+  for (auto kernel : {cpu::RowKernel::lanes, cpu::RowKernel::wide}) {
+    const auto logits = torch::tensor({{1000.0f, 0.0f, -1000.0f}, {-5000.0f, -5001.0f, -5002.0f}});
+    const auto ids = torch::tensor({0, 2});
+    // Row 0: log(1 + e^-1000 + e^-2000) ~ 0; row 1: 2 + log(1 + e^-1 + e^-2).
+    const double expected = (0.0 + 2.0 + std::log(1 + std::exp(-1.0) + std::exp(-2.0))) / 2;
+    take_kernels_run();
+    EXPECT_NEAR(cpu::cross_entropy_with(kernel, logits, ids, false, {}).item<double>(), expected, 1e-5);
+    EXPECT_TRUE(selected_variant_ran(take_kernels_run()));
+  }
 }
 
 TEST(CrossEntropy, NonFiniteLogitsGiveNaNAsLibTorch) {
   namespace F = torch::nn::functional;
-  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
-    auto logits = torch::randn({40, 24});
-    logits.index_put_({17, 3}, bad);
-    const auto ids = torch::randint(0, 24, {40});
-    take_kernels_run();
-    const auto ours = cross_entropy(logits, ids);
-    EXPECT_TRUE(selected_variant_ran(take_kernels_run())) << bad;
-    const auto ref = F::cross_entropy(logits, ids);
-    EXPECT_EQ(std::isnan(ours.item<float>()), std::isnan(ref.item<float>())) << bad;
-    EXPECT_EQ(std::isinf(ours.item<float>()), std::isinf(ref.item<float>())) << bad;
+  for (auto kernel : {cpu::RowKernel::lanes, cpu::RowKernel::wide}) {
+    auto cross_entropy = [kernel](const torch::Tensor& x, const torch::Tensor& ids) {
+      return cpu::cross_entropy_with(kernel, x, ids, false, {});
+    };
+    for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+      auto logits = torch::randn({40, 24});
+      logits.index_put_({17, 3}, bad);
+      const auto ids = torch::randint(0, 24, {40});
+      take_kernels_run();
+      const auto ours = cross_entropy(logits, ids);
+      EXPECT_TRUE(selected_variant_ran(take_kernels_run())) << bad;
+      const auto ref = F::cross_entropy(logits, ids);
+      EXPECT_EQ(std::isnan(ours.item<float>()), std::isnan(ref.item<float>())) << bad;
+      EXPECT_EQ(std::isinf(ours.item<float>()), std::isinf(ref.item<float>())) << bad;
+    }
+    // A -inf logit is a probability of 0: the loss stays finite unless it is the labelled one.
+    auto with_minus_inf = torch::randn({4, 5});
+    with_minus_inf.index_put_({1, 2}, -INFINITY);
+    const auto other = torch::tensor({0, 1, 3, 4}), labelled = torch::tensor({0, 2, 3, 4});
+    const auto finite = cross_entropy(with_minus_inf, other);
+    EXPECT_NEAR(finite.item<float>(), torch::nn::functional::cross_entropy(with_minus_inf, other).item<float>(), 1e-5);
+    EXPECT_TRUE(std::isinf(cross_entropy(with_minus_inf, labelled).item<float>()));
+    auto logits = torch::randn({40, 24}).requires_grad_(true);
+    {
+      torch::NoGradGuard no_grad;
+      logits.index_put_({5, 0}, std::nanf(""));
+    }
+    auto loss = cross_entropy(logits, torch::zeros({40}, torch::kLong));
+    EXPECT_TRUE(made_by(loss, kCrossEntropyFunction));
+    EXPECT_TRUE(std::isnan(loss.item<float>()));
+    loss.backward();
+    EXPECT_TRUE(logits.grad()[5].isnan().all().item<bool>()) << "the NaN row's gradient";
+    EXPECT_FALSE(logits.grad()[6].isnan().any().item<bool>());
   }
-  // A -inf logit is a probability of 0: the loss stays finite unless it is the labelled one.
-  auto with_minus_inf = torch::randn({4, 5});
-  with_minus_inf.index_put_({1, 2}, -INFINITY);
-  const auto other = torch::tensor({0, 1, 3, 4}), labelled = torch::tensor({0, 2, 3, 4});
-  const auto finite = cross_entropy(with_minus_inf, other);
-  EXPECT_NEAR(finite.item<float>(), torch::nn::functional::cross_entropy(with_minus_inf, other).item<float>(), 1e-5);
-  EXPECT_TRUE(std::isinf(cross_entropy(with_minus_inf, labelled).item<float>()));
-  auto logits = torch::randn({40, 24}).requires_grad_(true);
-  {
-    torch::NoGradGuard no_grad;
-    logits.index_put_({5, 0}, std::nanf(""));
-  }
-  auto loss = cross_entropy(logits, torch::zeros({40}, torch::kLong));
-  EXPECT_TRUE(made_by(loss, kCrossEntropyFunction));
-  EXPECT_TRUE(std::isnan(loss.item<float>()));
-  loss.backward();
-  EXPECT_TRUE(logits.grad()[5].isnan().all().item<bool>()) << "the NaN row's gradient";
-  EXPECT_FALSE(logits.grad()[6].isnan().any().item<bool>());
 }
 
 // The gradient is computed with the loss and kept: a scaled loss scales it, and a graph kept for a second backward
@@ -212,22 +357,24 @@ TEST(CrossEntropy, IdOutOfRangeThrowsNamingIt) {
 }
 
 TEST(CrossEntropy, ResultsDoNotDependOnTheThreadCount) {
-  torch::manual_seed(2);
-  const auto base = torch::randn({5000, 24});
-  const auto ids = torch::randint(0, 24, {5000});
-  const int threads = at::get_num_threads();
-  std::vector<torch::Tensor> results;
-  for (int t : {1, 2, 3}) {
-    at::set_num_threads(t);
-    auto x = base.clone().requires_grad_(true);
-    auto loss = cross_entropy(x, ids);
-    EXPECT_TRUE(made_by(loss, kCrossEntropyFunction)) << t;
-    loss.backward();
-    results.push_back(torch::cat({loss.reshape({1}), x.grad().flatten()}));
+  for (int64_t classes : {24, 244}) {  // the lanes and the wide kernel
+    torch::manual_seed(2);
+    const auto base = torch::randn({5000, classes});
+    const auto ids = torch::randint(0, classes, {5000});
+    const int threads = at::get_num_threads();
+    std::vector<torch::Tensor> results;
+    for (int t : {1, 2, 3}) {
+      at::set_num_threads(t);
+      auto x = base.clone().requires_grad_(true);
+      auto loss = cross_entropy(x, ids);
+      EXPECT_TRUE(made_by(loss, kCrossEntropyFunction)) << t;
+      loss.backward();
+      results.push_back(torch::cat({loss.reshape({1}), x.grad().flatten()}));
+    }
+    at::set_num_threads(threads);
+    EXPECT_TRUE(torch::equal(results[0], results[1])) << classes;
+    EXPECT_TRUE(torch::equal(results[0], results[2])) << classes;
   }
-  at::set_num_threads(threads);
-  EXPECT_TRUE(torch::equal(results[0], results[1]));
-  EXPECT_TRUE(torch::equal(results[0], results[2]));
 }
 
 // bfloat16 logits in a layout the fused path does not take are still computed in float32 (as autocast would).

@@ -3,8 +3,10 @@
 // The colourization loss reads channels-last logits as a (pixels, colours) matrix: 102,400 rows of 24 at the source's
 // batch size. LibTorch's log_softmax + nll_loss pair vectorizes along a row, which is 1.5 AVX-512 vectors here, and
 // writes the whole log-softmax matrix forward and again backward; it took an eighth of a training step. This op
-// works on groups of 16 rows with one row per vector lane and reads the logits once: when the logits require a
-// gradient, it is computed with the loss (the exponentials are at hand) and the backward pass only scales it.
+// reads the logits once: when the logits require a gradient, it is computed with the loss (the exponentials are at
+// hand) and the backward pass only scales it. Narrow rows (palettes) go through a kernel that holds one row per
+// vector lane, 16 rows at a time; rows of 64 classes or more (ab bins: 244 for all of CIFAR-10, 313 in Zhang et al.)
+// through one that runs vectors along each row (src/ops/cross_entropy_kernels.h).
 #pragma once
 
 #include <torch/types.h>
