@@ -42,7 +42,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         __builtin_trap();
       }
     }
-  } catch (const tint::Error&) {
-  }
+  } catch (const tint::Error&) {}
   return 0;
 }

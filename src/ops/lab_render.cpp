@@ -100,7 +100,7 @@ TINT_INLINE Floats root(Floats a, Floats a_to_p) {
   const Ints bits = (Ints)a;
   Ints third = bits >> 2;
   for (int s = 4; s <= 22; s += 2) third += bits >> s;  // bits (1/4 + 1/16 + ... + 1/4^11), under bits / 3 by 1e-7
-  constexpr double kOneBits = 1065353216.0;               // the bits of 1.0f
+  constexpr double kOneBits = 1065353216.0;             // the bits of 1.0f
   const Ints offset = Ints{} + int32_t(kOneBits * (1.0 - double(kP) / kN));
   Floats z = (Floats)((third >> kShift) * kP + offset);
   for (int k = 0; k < kIterations; ++k) {

@@ -42,7 +42,8 @@ struct Reference {
   static double f_inverse(double v) { return v > 6.0 / 29.0 ? v * v * v : (116.0 * v - 16.0) / (24389.0 / 27.0); }
   // The L of sRGB bytes (r, g, b).
   double lightness(int r, int g, int b) const {
-    const double y = to_xyz[1][0] * linear(r / 255.0) + to_xyz[1][1] * linear(g / 255.0) + to_xyz[1][2] * linear(b / 255.0);
+    const double y =
+        to_xyz[1][0] * linear(r / 255.0) + to_xyz[1][1] * linear(g / 255.0) + to_xyz[1][2] * linear(b / 255.0);
     return 116.0 * f(y / white[1]) - 16.0;
   }
   // Lab -> sRGB in [0, 1], clipped per channel in linear RGB.
@@ -133,16 +134,20 @@ WorkingChroma bilinear(const torch::Tensor& ab) { return {ab, torch::Tensor()}; 
 TEST(LabRender, RandomImagesAndChromaMatchFloat64) {
   torch::manual_seed(7);
   double worst = 0;
-  for (auto [C, H, W, h, w] : std::vector<std::array<int64_t, 5>>{
-           {3, 37, 53, 5, 7}, {1, 40, 33, 6, 4}, {3, 1, 1, 1, 1}, {3, 1, 17, 2, 3}, {3, 19, 1, 4, 1}, {3, 9, 31, 9, 31}}) {
-    SCOPED_TRACE(std::to_string(C) + "x" + std::to_string(H) + "x" + std::to_string(W) + " from " +
-                 std::to_string(h) + "x" + std::to_string(w));
+  for (auto [C, H, W, h, w] : std::vector<std::array<int64_t, 5>>{{3, 37, 53, 5, 7},
+                                                                  {1, 40, 33, 6, 4},
+                                                                  {3, 1, 1, 1, 1},
+                                                                  {3, 1, 17, 2, 3},
+                                                                  {3, 19, 1, 4, 1},
+                                                                  {3, 9, 31, 9, 31}}) {
+    SCOPED_TRACE(std::to_string(C) + "x" + std::to_string(H) + "x" + std::to_string(W) + " from " + std::to_string(h) +
+                 "x" + std::to_string(w));
     const auto image = torch::randint(0, 256, {C, H, W}, torch::kUInt8);
     // Far outside the gamut too: sRGB's ab lie within about [-87, 99] x [-108, 95].
     const auto ab = torch::rand({2, h, w}) * 240.0f - 120.0f;
     worst = std::max(worst, check(image, bilinear(ab)));
-    WorkingChroma guided{torch::randn({2, h, w}) * 80.0f, torch::rand({2, h, w}) * 160.0f - 80.0f, {-60.0f, -90.0f},
-                         {70.0f, 50.0f}};
+    WorkingChroma guided{
+        torch::randn({2, h, w}) * 80.0f, torch::rand({2, h, w}) * 160.0f - 80.0f, {-60.0f, -90.0f}, {70.0f, 50.0f}};
     worst = std::max(worst, check(image, guided));
   }
   std::cout << "largest |fused - float64| in sRGB [0, 1]: " << worst << "\n";
@@ -180,9 +185,9 @@ TEST(LabRender, NoChromaGivesEveryGreyBackExactly) {
 
 TEST(LabRender, SaturatedColoursComeBackFromTheirOwnAb) {
   // The primaries, secondaries and a few dark and light colours, each given its own ab: the colour itself returns.
-  const std::vector<std::array<int, 3>> colours{{255, 0, 0}, {0, 255, 0},   {0, 0, 255},    {255, 255, 0},
-                                                {0, 255, 255}, {255, 0, 255}, {1, 0, 0},      {0, 0, 3},
-                                                {254, 255, 250}, {12, 200, 7}, {128, 128, 129}, {70, 20, 240}};
+  const std::vector<std::array<int, 3>> colours{{255, 0, 0},     {0, 255, 0},   {0, 0, 255},     {255, 255, 0},
+                                                {0, 255, 255},   {255, 0, 255}, {1, 0, 0},       {0, 0, 3},
+                                                {254, 255, 250}, {12, 200, 7},  {128, 128, 129}, {70, 20, 240}};
   const int64_t n = int64_t(colours.size());
   auto image = torch::empty({3, 1, n}, torch::kUInt8);
   for (int64_t i = 0; i < n; ++i)
@@ -206,8 +211,8 @@ TEST(LabRender, ThreadsAndRowsDoNotChangeTheResult) {
   EXPECT_TRUE(one.equal(several));
   // A row computed alone is the same row: the first row's taps do not depend on the rows around it.
   const auto top = image.slice(1, 0, 1);
-  const auto alone = render(top, WorkingChroma{guided.a.slice(1, 0, 1), guided.b.slice(1, 0, 1), {-40, -40}, {40, 40}},
-                            torch::kFloat);
+  const auto alone =
+      render(top, WorkingChroma{guided.a.slice(1, 0, 1), guided.b.slice(1, 0, 1), {-40, -40}, {40, 40}}, torch::kFloat);
   EXPECT_TRUE(alone.equal(one.slice(1, 0, 1))) << "row 0 of a one-row image reads working row 0 only";
 }
 

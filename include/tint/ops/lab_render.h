@@ -4,10 +4,10 @@
 // data::recombine does it with LibTorch's float64 operators (data/lab.h has the definitions).
 //
 // Why: data::rgb_to_lab and data::recombine over a 720p frame make a dozen full-frame float64 temporaries and call
-// pow on every one of them; with the upsampling's own tensors that was about 1.5 s of a loaded core per frame, 99 %
-// of `tint colourize VIDEO`'s time (docs/video.md, "Speed"). Here each pixel is read once and written once, the cube
-// roots and the companding's power come from a vectorized Halley iteration instead of pow, and the rows are split
-// over the intra-op threads (at::parallel_for).
+// pow on every one of them; with the upsampling's own tensors that was 217 ms of CPU per 720p frame against 5 ms
+// for the rest of colourizing it (bench/bench_colourize.cpp; docs/video.md, "Speed"); this pass takes 12 ms. Here each pixel is
+// read once and written once, the cube roots and the companding's power come from a vectorized Halley iteration
+// instead of pow, and the rows are split over the intra-op threads (at::parallel_for).
 //
 // Accuracy (tests/ops/test_lab_render.cpp, against a scalar float64 transcription of data/lab.h): within 1e-5 of the
 // float64 result in sRGB on [0, 1], so bytes are round(255 v) of it, or one level off where 255 v lies within
