@@ -30,7 +30,8 @@ torch::Tensor frame() {
   torch::manual_seed(0);
   auto y = torch::linspace(0, 1, kHeight).view({1, kHeight, 1}), x = torch::linspace(0, 1, kWidth).view({1, 1, kWidth});
   auto disc = ((y - 0.5).pow(2) + (x - 0.4).pow(2) * 0.3).lt(0.05).to(torch::kFloat);
-  auto rgb = torch::cat({x.expand({1, kHeight, kWidth}), y.expand({1, kHeight, kWidth}), disc.expand({1, kHeight, kWidth})});
+  auto rgb =
+      torch::cat({x.expand({1, kHeight, kWidth}), y.expand({1, kHeight, kWidth}), disc.expand({1, kHeight, kWidth})});
   rgb = rgb + 0.05 * torch::randn({3, kHeight, kWidth});
   return (rgb.clamp(0, 1) * 255).round().to(torch::kUInt8).contiguous();
 }
