@@ -330,6 +330,22 @@ TEST(FuzzRegressions, VideoSeedsStillRead) {
       truncated.string() + ": ");
 }
 
+// An MPEG-4 stream whose header declares YUV matrix code 191, which FFmpeg passes on in AVFrame::colorspace unchecked;
+// the reader loaded it as an AVColorSpace, undefined behaviour (fuzz_video, UBSan). Now read as an int: the first
+// frame converts with sws's default matrix, and the damaged header after it is one error naming the file.
+TEST(FuzzRegressions, VideoWithAnUnknownYuvMatrixCode) {
+  const auto path = regression("video_matrix_code_191.bin");
+  expect_error_containing(
+      [&] {
+        video::VideoReader reader(path);
+        const auto first = reader.next();
+        ASSERT_TRUE(first.has_value());
+        EXPECT_EQ(first->image.sizes(), (std::vector<int64_t>{3, 48, 64}));
+        while (reader.next()) {}
+      },
+      path.string() + ": corrupt video data at 0.100 s: Invalid data found when processing input (header damaged)");
+}
+
 // Every input kept in fuzz/regressions/ has a test in this file: its name appears here as a string literal (the
 // tests read them by name; a missing file fails the test that names it). A file added without a test fails here.
 TEST(FuzzRegressions, EveryRegressionInputIsTested) {
