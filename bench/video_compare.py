@@ -35,7 +35,9 @@ and the median of the rounds' ratios tint / reference (above 1: tint is faster).
 that both sides did the same work: the boxes found, and the mean absolute difference between tint's and the
 reference's colourized frames (0-255 scale), beside the difference between tint's frames and the input's.
 --data is the detection data folder (samples/bus.jpg): default $TINT_DETECTION_DIR, else ../shared/data/detection
-beside the source tree. --json writes the table, the settings and every run.
+beside the source tree. --json writes the table, the settings and every run. --measures times only some of the
+measures (`--measures "colourize,ffmpeg transcode"`: what colourization's speed needs; "detect --track" brings the
+reference's detect along, which it is compared with).
 """
 import argparse
 import json
@@ -55,6 +57,7 @@ from bench_common import load_average, write_atomic
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PYTHON = "/usr/bin/python3"
+MEASURES = ("detect", "detect --track", "colourize", "ffmpeg decode", "ffmpeg transcode")
 
 
 def check(cmd, **kwargs):
@@ -117,9 +120,15 @@ def main():
     ap.add_argument("--data", default=os.environ.get("TINT_DETECTION_DIR",
                                                      str(ROOT.parent / "shared" / "data" / "detection")))
     ap.add_argument("--build", default=str(ROOT / "build"))
+    ap.add_argument("--measures", default=",".join(MEASURES),
+                    help="which to time, comma-separated (default all): " + ", ".join(MEASURES))
     ap.add_argument("--json", help="also write the table, the settings and every run to this file")
     ap.add_argument("--keep", help="make the clips and outputs in this folder and keep them (default: a temporary one)")
     args = ap.parse_args()
+    measures = [m.strip() for m in args.measures.split(",")]
+    unknown = [m for m in measures if m not in MEASURES]
+    if unknown:
+        sys.exit(f"--measures: unknown {', '.join(unknown)}; expected some of {', '.join(MEASURES)}")
 
     tint = pathlib.Path(args.build) / "tint"
     if not tint.exists():
@@ -182,6 +191,9 @@ def main():
                         "-preset", args.preset, "-crf", str(args.crf), "-threads", n, "-c:a", "copy",
                         str(out / "ffmpeg-transcode.mp4")]),
                 ]
+                # The reference's detect run is what "detect --track" is compared with, so it runs for either.
+                wanted = set(measures) | ({"detect"} if "detect --track" in measures else set())
+                commands = [c for c in commands if c[0] in wanted]
                 fps = {}
                 for r in range(args.rounds):
                     for measure, side, cmd in (commands if r % 2 == 0 else commands[::-1]):
@@ -195,7 +207,7 @@ def main():
                         runs.append(run)
                 if not checks:
                     checks = same_work(clip, out, width, height, runs)
-                for measure in ("detect", "detect --track", "colourize", "ffmpeg decode", "ffmpeg transcode"):
+                for measure in (m for m in MEASURES if m in measures):
                     base = "detect" if measure == "detect --track" else measure
                     mine = fps.get((measure, "tint")) or fps.get((measure, "ffmpeg"))
                     theirs = fps.get((base, "reference"))
@@ -213,9 +225,11 @@ def main():
                     rows.append(row)
                     print(line, flush=True)
         print(f"load average at end {load_average():.2f}")
-        if checks:
+        if "tint_boxes" in checks:
             print(f"same work, {checks['size']} at {checks['threads']} thread(s): boxes over the clip tint "
-                  f"{checks['tint_boxes']}, reference {checks['reference_boxes']}; colourized frames "
+                  f"{checks['tint_boxes']}, reference {checks['reference_boxes']}")
+        if "colour_vs_reference" in checks:
+            print(f"same work, {checks['size']} at {checks['threads']} thread(s): colourized frames "
                   f"{checks['frames']}: mean |tint - reference| {checks['colour_vs_reference']:.2f}, "
                   f"mean |tint - input| {checks['colour_vs_input']:.2f} (0-255)")
         if args.json:
@@ -235,20 +249,22 @@ def main():
 def same_work(clip, out, width, height, runs):
     """Boxes found by both detects; tint's and the reference's colourized frames against each other."""
     size = f"{width}x{height}"
-    tint_boxes = 0
+    checks = {"size": size, "threads": runs[0]["threads"]}
     jsonl = out / "tint-detect" / (clip.stem + "_detections.jsonl")
-    for line in jsonl.read_text().splitlines():
-        tint_boxes += len(json.loads(line)["detections"])
-    reference_boxes = next(r["reference"]["boxes"] for r in runs
-                           if r["side"] == "reference" and r["measure"] == "detect" and r["size"] == size)
+    if jsonl.exists():  # detect was measured
+        checks["tint_boxes"] = sum(len(json.loads(line)["detections"]) for line in jsonl.read_text().splitlines())
+        checks["reference_boxes"] = next(r["reference"]["boxes"] for r in runs
+                                         if r["side"] == "reference" and r["measure"] == "detect" and r["size"] == size)
+    if not (out / "tint-colourize.mp4").exists():  # colourize was not
+        return checks
     picks = [5, 25, 50, 75]
     source = rgb_frames(clip, width, height, picks)
     mine = rgb_frames(out / "tint-colourize.mp4", width, height, picks)
     theirs = rgb_frames(out / "ref-colourize.mp4", width, height, picks)
-    return {"size": size, "threads": runs[0]["threads"], "tint_boxes": tint_boxes, "reference_boxes": reference_boxes,
-            "frames": picks[:len(mine)],
-            "colour_vs_reference": float(np.mean([np.abs(a - b).mean() for a, b in zip(mine, theirs)])),
-            "colour_vs_input": float(np.mean([np.abs(a - b).mean() for a, b in zip(mine, source)]))}
+    checks.update({"frames": picks[:len(mine)],
+                   "colour_vs_reference": float(np.mean([np.abs(a - b).mean() for a, b in zip(mine, theirs)])),
+                   "colour_vs_input": float(np.mean([np.abs(a - b).mean() for a, b in zip(mine, source)]))})
+    return checks
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 # a sanitizer report or an exception other than tint::Error; the input is saved as <build>/artifacts/<name>/crash-*.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS (default 30)] [HARNESS ...]   harnesses: cifar10 palette_json ab_bins_json
-#        config_json image detection_labels coco_json darknet checkpoint metrics_csv (default: all). Environment:
+#        config_json image detection_labels coco_json darknet checkpoint metrics_csv video (default: all). Environment:
 #        TINT_FUZZ_BUILD_DIR (default ./build-fuzz), TINT_FUZZ_JOBS (build and run parallelism, default nproc),
 #        TINT_FUZZ_SEED (libFuzzer's -seed, default 1 so that CI runs repeat; 0 = a random seed each run),
 #        TINT_CONFIGURE_ONLY=1 (install and configure, then stop). Installs the `fuzz` package group of scripts/deps.sh
@@ -17,7 +17,7 @@ build="${TINT_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-30}"
 shift || true
 harnesses=("$@")
-[[ ${#harnesses[@]} -gt 0 ]] || harnesses=(cifar10 palette_json ab_bins_json config_json image detection_labels coco_json darknet checkpoint metrics_csv)
+[[ ${#harnesses[@]} -gt 0 ]] || harnesses=(cifar10 palette_json ab_bins_json config_json image detection_labels coco_json darknet checkpoint metrics_csv video)
 
 "$root/scripts/deps.sh" fuzz
 if [[ ! -f "$build/CMakeCache.txt" ]]; then

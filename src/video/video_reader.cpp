@@ -8,6 +8,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <system_error>
 
 #include <fmt/core.h>
@@ -45,6 +46,19 @@ torch::Tensor rotated(const torch::Tensor& image, int clockwise) {
     default:
       return image;
   }
+}
+
+// An enum field of an FFmpeg struct, read as the int it holds. FFmpeg copies a frame's YUV matrix from the bitstream (an
+// 8-bit code in an H.264 or MPEG-4 header) without checking it against AVColorSpace, and loading an enum variable
+// that holds no enumerator is undefined behaviour in C++ (fuzz_video, UBSan: "load of value 191, which is not a valid
+// value for type 'enum AVColorSpace'"). Copying the bytes reads no enum; sws_getCoefficients takes an int and gives
+// its default matrix for codes it does not know.
+template <typename Enum>
+int enum_value(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int), "FFmpeg's enums are ints");
+  int value = 0;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
 }
 
 // Seconds of the video stream as its container declares them: MP4's track duration, Matroska's DURATION tag (which
@@ -223,8 +237,8 @@ std::optional<VideoFrame> VideoReader::next() {
     r.scaler_height = frame->height;
     r.scaler_format = frame->format;
   }
-  const int full_range = frame->color_range == AVCOL_RANGE_JPEG ? 1 : 0;
-  sws_setColorspaceDetails(r.scaler.get(), sws_getCoefficients(frame->colorspace), full_range,
+  const int full_range = enum_value(frame->color_range) == AVCOL_RANGE_JPEG ? 1 : 0;
+  sws_setColorspaceDetails(r.scaler.get(), sws_getCoefficients(enum_value(frame->colorspace)), full_range,
                            sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
   auto stored = torch::empty({r.stored_height, r.stored_width, 3}, torch::kUInt8);  // (H, W, 3)
   uint8_t* planes[4] = {stored.data_ptr<uint8_t>(), nullptr, nullptr, nullptr};

@@ -24,6 +24,7 @@
 #include "tint/train/config.h"
 #include "tint/train/run_dir.h"
 #include "tint/train/trainer.h"
+#include "tint/video/video_reader.h"
 
 namespace tint {
 namespace {
@@ -298,6 +299,51 @@ TEST(FuzzRegressions, CocoJsonWithANumberBeyondDouble) {
   expect_error_containing(
       [] { data::parse_coco_json(read_file(regression("coco_json_number_overflow.json")), "instances.json"); },
       "instances.json: not valid JSON: [json.exception.out_of_range.406] number overflow");
+}
+
+// fuzz_video's seeds (fuzz/corpus/README.md): the clips read whole, at their size, and the truncated one is refused
+// with one error naming the file.
+TEST(FuzzRegressions, VideoSeedsStillRead) {
+  struct Clip {
+    const char* name;
+    int64_t width, height, frames;
+  };
+  for (const Clip& clip : {Clip{"h264_5frames.mp4", 64, 48, 5}, Clip{"mpeg4_aac_5frames.mkv", 64, 48, 5},
+                           Clip{"vp9_3frames.webm", 64, 48, 3}, Clip{"h264_48x64.mov", 48, 64, 3}}) {
+    SCOPED_TRACE(clip.name);
+    video::VideoReader reader(seed("video", clip.name));
+    EXPECT_EQ(reader.info().width, clip.width);
+    EXPECT_EQ(reader.info().height, clip.height);
+    int64_t frames = 0;
+    while (auto frame = reader.next()) {
+      EXPECT_EQ(frame->image.sizes(), (std::vector<int64_t>{3, clip.height, clip.width}));
+      ++frames;
+    }
+    EXPECT_EQ(frames, clip.frames);
+  }
+  const auto truncated = seed("video", "h264_truncated.mp4");
+  expect_error_containing(
+      [&] {
+        video::VideoReader reader(truncated);
+        while (reader.next()) {}
+      },
+      truncated.string() + ": ");
+}
+
+// An MPEG-4 stream whose header declares YUV matrix code 191, which FFmpeg passes on in AVFrame::colorspace unchecked;
+// the reader loaded it as an AVColorSpace, undefined behaviour (fuzz_video, UBSan). Now read as an int: the first
+// frame converts with sws's default matrix, and the damaged header after it is one error naming the file.
+TEST(FuzzRegressions, VideoWithAnUnknownYuvMatrixCode) {
+  const auto path = regression("video_matrix_code_191.bin");
+  expect_error_containing(
+      [&] {
+        video::VideoReader reader(path);
+        const auto first = reader.next();
+        ASSERT_TRUE(first.has_value());
+        EXPECT_EQ(first->image.sizes(), (std::vector<int64_t>{3, 48, 64}));
+        while (reader.next()) {}
+      },
+      path.string() + ": corrupt video data at 0.100 s: Invalid data found when processing input (header damaged)");
 }
 
 // Every input kept in fuzz/regressions/ has a test in this file: its name appears here as a string literal (the

@@ -20,8 +20,10 @@
 // above hold for both.
 //
 // Only the network works on a whole image, at the working resolution. Everything at full resolution (the network's
-// input, shrunk by area averaging; the upsampled chroma; the recombination) runs over strips of rows, so a
-// 12,000 x 9,000 photo needs its decoded bytes, its output and a few megabytes, not gigabytes of float copies.
+// input, shrunk by area averaging; the upsampled chroma; the recombination) runs over rows, so a 12,000 x 9,000 photo
+// needs its decoded bytes, its output and a few megabytes, not gigabytes of float copies: for ab-bins models one
+// fused float32 pass per pixel (ops/lab_render.h: upsampling, the pixel's L, Lab -> sRGB, rounding) split over the
+// intra-op threads, for palette models and raw output LibTorch's operators over strips of rows (strip_pixels).
 #pragma once
 
 #include <filesystem>
@@ -49,7 +51,9 @@ struct ColourizeOptions {
   // Output the network's own picture at the working resolution (nearest upsampling), not recombined at full
   // resolution: the predicted palette colours, or the decoded ab on the lightness of the network's grey input.
   bool raw = false;
-  int64_t strip_pixels = int64_t{1} << 22;  // full-resolution pixels per strip (whole rows, at least one)
+  // Full-resolution pixels per strip (whole rows, at least one) where LibTorch's operators do the work: palette models
+  // and raw output (ab-bins models' fused pass holds a few rows per thread whatever this says).
+  int64_t strip_pixels = int64_t{1} << 22;
   // ab-bins models: how to decode, instead of the model's own (its run's --decode / --temperature). A palette model
   // refuses it (tint::Error): its prediction is the argmax colour.
   std::optional<data::AbDecoding> decoding;
