@@ -258,6 +258,50 @@ TEST(DarknetModel, EveryLayerTypeComputesAsDarknet) {
   }
 }
 
+// yolov3-tiny's 12th layer: [maxpool] size=2 stride=1 keeps the size, darknet padding the one extra row and column
+// after the map (padding = size - 1 = 1, of which 1 / 2 = 0 before). Hand-worked on one 3 x 3 channel: each output is
+// the max of its cell, the one to the right, below and below right, where they exist.
+TEST(DarknetModel, MaxpoolOfStrideOneKeepsTheSizeAndPadsAfter) {
+  DarknetModel model(parse_cfg(R"([net]
+width=3
+height=3
+channels=1
+
+[maxpool]
+size=2
+stride=1
+
+[convolutional]
+filters=6
+size=1
+activation=linear
+
+[yolo]
+mask=0
+anchors=1,1
+classes=1
+num=1
+)",
+                               "pool.cfg"));
+  ASSERT_EQ(model->layers()[0].out_height, 3);
+  ASSERT_EQ(model->layers()[0].out_width, 3);
+  // The 1x1 convolution's first output channel copies its input, so the head shows the pooled map.
+  {
+    torch::NoGradGuard no_grad;
+    auto conv = model->conv(1)->conv;
+    conv->weight.zero_();
+    conv->weight[0][0][0][0] = 1;
+    conv->bias.zero_();
+  }
+  model->eval();
+  const auto x = torch::tensor({1.f, 5.f, 2.f, 4.f, -3.f, 0.f, -1.f, 7.f, -2.f}).view({1, 1, 3, 3});
+  torch::NoGradGuard no_grad;
+  const auto pooled = model->forward(x)[0][0][0];
+  const auto want = torch::tensor({5.f, 5.f, 2.f, 7.f, 7.f, 0.f, 7.f, 7.f, -2.f}).view({3, 3});
+  EXPECT_TRUE(torch::equal(pooled, want)) << pooled;
+  EXPECT_TRUE(torch::equal(pooled.to(torch::kDouble), ref_maxpool(x[0].to(torch::kDouble), 2, 1, 1)[0]));
+}
+
 TEST(DarknetModel, FoldedBatchnormMatchesTheSeparateOne) {
   auto model = small_model();
   const auto x = torch::rand({2, 2, 6, 8});
