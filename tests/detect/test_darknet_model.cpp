@@ -16,6 +16,7 @@
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/detect/darknet_model.h"
+#include "tint/detect/darknet_weights.h"
 
 namespace tint::detect {
 namespace darknet_model_test {
@@ -659,6 +660,31 @@ TEST(DarknetModel, RefusesAnInputOfTheWrongShape) {
 // Forward timings (not a check, so not run by default), at LibTorch's thread count (OMP_NUM_THREADS), channels-last
 // and NCHW models run in turns so that a busy machine slows both alike:
 //   tint_test_detect --gtest_also_run_disabled_tests --gtest_filter='*ForwardTimings*'
+// Bad input in the tiny models' files is one line naming the file and what is wrong: a route's group_id past its
+// groups (yolov4-tiny's first CSP split, line 61, layer 3), a weights file one value short (the last layer that has
+// weights, with the expected and actual sizes).
+TEST(DarknetModel, TinyYoloFilesWithBadValuesAreOneLineErrors) {
+  TINT_SKIP_WITHOUT_DETECTION_DATA(detection, "yolov4-tiny/yolov4-tiny.cfg", "yolov3-tiny/yolov3-tiny.cfg");
+  std::string text = read_file(detection / "yolov4-tiny" / "yolov4-tiny.cfg");
+  const auto at = text.find("group_id=1");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 10, "group_id=2");
+  const std::string bad = test::error_of([&] { DarknetModel(parse_cfg(text, "yolov4-tiny.cfg")); });
+  EXPECT_EQ(bad, "yolov4-tiny.cfg:61: layer 3 [route]: option 'group_id': expected 0 to 1 (groups=2), got 2");
+  test::TempDir tmp;
+  for (const std::string name : {"yolov4-tiny", "yolov3-tiny"}) {
+    SCOPED_TRACE(name);
+    auto model = build_darknet_model(detection / name / (name + ".cfg"));
+    const auto file = tmp / (name + ".weights");
+    const std::string full = encode_weights(*model, WeightsHeader{});
+    write_file_atomic(file, std::string_view(full).substr(0, full.size() - 4));
+    const std::string error = test::error_of([&] { load_weights(*model, file); });
+    EXPECT_EQ(error.find(file.string()), 0u) << error;
+    EXPECT_NE(error.find(std::to_string(full.size())), std::string::npos) << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  }
+}
+
 TEST(DarknetModel, DISABLED_ForwardTimings) {
   TINT_SKIP_WITHOUT_DETECTION_DATA(data, "yolo-fastest-1.1/yolo-fastest-1.1-xl.cfg");
   using Clock = std::chrono::steady_clock;
