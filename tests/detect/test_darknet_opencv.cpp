@@ -327,9 +327,9 @@ TEST(DarknetOpenCV, TinyYoloArchitecturesMatchOpenCVWithGeneratedWeights) {
 }
 
 // With the real weights (yolov4-tiny/yolov4-tiny.weights, yolov3-tiny/yolov3-tiny.weights in the detection data):
-// raw heads within 1e-4 of OpenCV's with OpenCV's epsilon, and final detections as for Yolo-Fastest on bus.jpg and
-// two COCO128 photos at 416 x 416. The weights are not in the shared data (its yolov4-tiny/README.md says why), so
-// this skips without them even under TINT_REQUIRE_DATA=1.
+// raw heads within 1e-4 of OpenCV's with OpenCV's epsilon, and final detections as for Yolo-Fastest on bus.jpg,
+// Cats_and_dog.jpg and a COCO128 photo at 416 x 416. The weights are not in the shared data (its
+// yolov4-tiny/README.md says why), so this skips without them even under TINT_REQUIRE_DATA=1.
 TEST(DarknetOpenCV, TinyYolosWithTheirRealWeightsMatchOpenCV) {
   TINT_SKIP_WITHOUT_TINY_CFGS(detection);
   std::vector<std::string> present, absent;
