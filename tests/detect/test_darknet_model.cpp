@@ -16,6 +16,7 @@
 #include "tint/core/atomic_file.h"
 #include "tint/core/error.h"
 #include "tint/detect/darknet_model.h"
+#include "tint/detect/darknet_weights.h"
 
 namespace tint::detect {
 namespace darknet_model_test {
@@ -256,6 +257,50 @@ TEST(DarknetModel, EveryLayerTypeComputesAsDarknet) {
       EXPECT_LT(test::max_error(heads[1][n], want[1]), 1e-5);
     }
   }
+}
+
+// yolov3-tiny's 12th layer: [maxpool] size=2 stride=1 keeps the size, darknet padding the one extra row and column
+// after the map (padding = size - 1 = 1, of which 1 / 2 = 0 before). Hand-worked on one 3 x 3 channel: each output is
+// the max of its cell, the one to the right, below and below right, where they exist.
+TEST(DarknetModel, MaxpoolOfStrideOneKeepsTheSizeAndPadsAfter) {
+  DarknetModel model(parse_cfg(R"([net]
+width=3
+height=3
+channels=1
+
+[maxpool]
+size=2
+stride=1
+
+[convolutional]
+filters=6
+size=1
+activation=linear
+
+[yolo]
+mask=0
+anchors=1,1
+classes=1
+num=1
+)",
+                               "pool.cfg"));
+  ASSERT_EQ(model->layers()[0].out_height, 3);
+  ASSERT_EQ(model->layers()[0].out_width, 3);
+  // The 1x1 convolution's first output channel copies its input, so the head shows the pooled map.
+  {
+    torch::NoGradGuard no_grad;
+    auto conv = model->conv(1)->conv;
+    conv->weight.zero_();
+    conv->weight[0][0][0][0] = 1;
+    conv->bias.zero_();
+  }
+  model->eval();
+  const auto x = torch::tensor({1.f, 5.f, 2.f, 4.f, -3.f, 0.f, -1.f, 7.f, -2.f}).view({1, 1, 3, 3});
+  torch::NoGradGuard no_grad;
+  const auto pooled = model->forward(x)[0][0][0];
+  const auto want = torch::tensor({5.f, 5.f, 2.f, 7.f, 7.f, 0.f, 7.f, 7.f, -2.f}).view({3, 3});
+  EXPECT_TRUE(torch::equal(pooled, want)) << pooled;
+  EXPECT_TRUE(torch::equal(pooled.to(torch::kDouble), ref_maxpool(x[0].to(torch::kDouble), 2, 1, 1)[0]));
 }
 
 TEST(DarknetModel, FoldedBatchnormMatchesTheSeparateOne) {
@@ -615,6 +660,31 @@ TEST(DarknetModel, RefusesAnInputOfTheWrongShape) {
 // Forward timings (not a check, so not run by default), at LibTorch's thread count (OMP_NUM_THREADS), channels-last
 // and NCHW models run in turns so that a busy machine slows both alike:
 //   tint_test_detect --gtest_also_run_disabled_tests --gtest_filter='*ForwardTimings*'
+// Bad input in the tiny models' files is one line naming the file and what is wrong: a route's group_id past its
+// groups (yolov4-tiny's first CSP split, line 61, layer 3), a weights file one value short (the last layer that has
+// weights, with the expected and actual sizes).
+TEST(DarknetModel, TinyYoloFilesWithBadValuesAreOneLineErrors) {
+  TINT_SKIP_WITHOUT_DETECTION_DATA(detection, "yolov4-tiny/yolov4-tiny.cfg", "yolov3-tiny/yolov3-tiny.cfg");
+  std::string text = read_file(detection / "yolov4-tiny" / "yolov4-tiny.cfg");
+  const auto at = text.find("group_id=1");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 10, "group_id=2");
+  const std::string bad = test::error_of([&] { DarknetModel(parse_cfg(text, "yolov4-tiny.cfg")); });
+  EXPECT_EQ(bad, "yolov4-tiny.cfg:61: layer 3 [route]: option 'group_id': expected 0 to 1 (groups=2), got 2");
+  test::TempDir tmp;
+  for (const std::string name : {"yolov4-tiny", "yolov3-tiny"}) {
+    SCOPED_TRACE(name);
+    auto model = build_darknet_model(detection / name / (name + ".cfg"));
+    const auto file = tmp / (name + ".weights");
+    const std::string full = encode_weights(*model, WeightsHeader{});
+    write_file_atomic(file, std::string_view(full).substr(0, full.size() - 4));
+    const std::string error = test::error_of([&] { load_weights(*model, file); });
+    EXPECT_EQ(error.find(file.string()), 0u) << error;
+    EXPECT_NE(error.find(std::to_string(full.size())), std::string::npos) << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  }
+}
+
 TEST(DarknetModel, DISABLED_ForwardTimings) {
   TINT_SKIP_WITHOUT_DETECTION_DATA(data, "yolo-fastest-1.1/yolo-fastest-1.1-xl.cfg");
   using Clock = std::chrono::steady_clock;
