@@ -14,9 +14,9 @@ DeepUNetImpl::DeepUNetImpl(const ModelConfig& c) : ColourNetImpl(kName, /*size_m
   block3 = add_layer("block3", down_block(2 * nf, 4 * nf, k), {"block2"});
   block4 = add_layer("block4", down_block(4 * nf, 8 * nf, k), {"block3"});
   block5 = add_layer("block5", up_block(8 * nf, 4 * nf, k, d), {"block4"});
-  block6 = add_layer("block6", up_block(8 * nf, 2 * nf, k, d), {"block5", "block3"});  // skip
-  block7 = add_layer("block7", up_block(4 * nf, nf, k, d), {"block6", "block2"});      // skip
-  block8 = add_layer("block8", up_block(2 * nf, head_channels(c), k, d), {"block7", "block1"});  // skip
+  block6 = add_layer("block6", up_block(8 * nf, 2 * nf, k, d), {"block5", "block3"});                       // skip
+  block7 = add_layer("block7", up_block(4 * nf, nf, k, d), {"block6", "block2"});                           // skip
+  block8 = add_layer("block8", up_block(2 * nf, head_channels(c), k, d), {"block7", "block1"});             // skip
   final = add_layer("final", SameConv2d(head_channels(c) + nic, nc, head_kernel(c)), {"block8", "input"});  // + input
 }
 

@@ -59,9 +59,10 @@ PhotoSet read_photo_set(const fs::path& dir, double val_fraction) {
     (held_out ? set.val_files : set.train_files).push_back(colour_files[i]);
   }
   if (set.train.empty() || set.val.empty()) {
-    throw Error(fmt::format("--images {}: {} colour photos ({} grey left out) cannot give both training and "
-                            "validation photos at --val-fraction {:g}",
-                            dir.string(), colour_files.size(), set.grey_files.size(), val_fraction));
+    throw Error(
+        fmt::format("--images {}: {} colour photos ({} grey left out) cannot give both training and "
+                    "validation photos at --val-fraction {:g}",
+                    dir.string(), colour_files.size(), set.grey_files.size(), val_fraction));
   }
   return set;
 }
@@ -74,8 +75,8 @@ torch::Tensor epoch_crops(const std::vector<torch::Tensor>& photos, const PhotoC
   at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const auto& photo = photos[static_cast<size_t>(i / s.crops_per_photo)];
-      std::mt19937_64 g(runs::derive_seed(seed, runs::SeedStream::item, static_cast<uint64_t>(epoch),
-                                          static_cast<uint64_t>(i)));
+      std::mt19937_64 g(
+          runs::derive_seed(seed, runs::SeedStream::item, static_cast<uint64_t>(epoch), static_cast<uint64_t>(i)));
       const double scale = std::exp((2.0 * unit(g) - 1.0) * log_jitter);
       data::CropWindow w;
       w.side = source_side(photo, s.photo_side * scale, s.crop);

@@ -32,7 +32,8 @@ torch::Tensor flat_photo(int k) {
 
 TEST(PhotoSet, HoldsOutEveryTenthColourPhotoAndLeavesOutGreyOnes) {
   test::TempDir dir;
-  for (int k = 0; k < 20; ++k) data::write_png(dir.path() / fmt::format("p{:02}.png", k), flat_photo(k).to(torch::kFloat32) / 255.0);
+  for (int k = 0; k < 20; ++k)
+    data::write_png(dir.path() / fmt::format("p{:02}.png", k), flat_photo(k).to(torch::kFloat32) / 255.0);
   data::write_png(dir.path() / "grey.png", torch::full({3, 16, 16}, 0.5));
   std::ofstream(dir.path() / "notes.txt") << "not a photo";
   const auto set = read_photo_set(dir.path(), 0.1);

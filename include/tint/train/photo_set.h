@@ -26,9 +26,9 @@
 namespace tint::train {
 
 struct PhotoCropSettings {
-  int crop = 64;              // side of a training square (pixels at the working scale)
-  int photo_side = 128;       // the working scale: the shorter side photos are shrunk to (before jitter)
-  int crops_per_photo = 8;    // squares per training photo per epoch
+  int crop = 64;               // side of a training square (pixels at the working scale)
+  int photo_side = 128;        // the working scale: the shorter side photos are shrunk to (before jitter)
+  int crops_per_photo = 8;     // squares per training photo per epoch
   double scale_jitter = 1.25;  // s in [1 / jitter, jitter]; 1 = no scale augmentation
 };
 
