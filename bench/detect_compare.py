@@ -6,8 +6,9 @@
                             [--repeats 20] [--size N] [--batch-sizes 1,16] [--train-steps 8] [--no-train]
                             [--generated-weights] [--data DIR] [--build build] [--json FILE] [--csv FILE]
 
-A model's files are DATA/yolo-fastest-1.1/MODEL.{cfg,weights} for the Yolo-Fastest models, DATA/MODEL/MODEL.{cfg,
-weights} for the others (yolov4-tiny, yolov3-tiny); the input side is the cfg's width unless --size is given.
+A model's files are DATA/yolo-fastest-1.1/MODEL.{cfg,weights} for the Yolo-Fastest models; for the others (yolov4-tiny,
+yolov3-tiny) the cfg and names embedded in the repository (data/darknet/) and the weights DATA/MODEL/MODEL.weights; the
+input side is the cfg's width unless --size is given.
 --generated-weights: a model whose .weights file is absent is timed with generated values instead
 (build/bench/tint_darknet_generated_weights writes them into the build folder, and both implementations read that
 file). They detect nothing, so only the forward rows are kept for such a model (its detect and post times would
@@ -127,8 +128,13 @@ def main():
           f"{'tint ms':>9} {'OpenCV ms':>10} {'speed':>7}")
     rows, runs = [], []
     for model in args.models.split(","):
-        files = data / ("yolo-fastest-1.1" if model.startswith("yolo-fastest") else model)
-        cfg, weights = str(files / f"{model}.cfg"), str(files / f"{model}.weights")
+        if model.startswith("yolo-fastest"):
+            files = data / "yolo-fastest-1.1"
+            cfg, weights, names = files / f"{model}.cfg", files / f"{model}.weights", files / "coco.names"
+        else:
+            embedded = ROOT / "data" / "darknet"
+            cfg, weights, names = embedded / f"{model}.cfg", data / model / f"{model}.weights", embedded / "coco.names"
+        cfg, weights, names = str(cfg), str(weights), str(names)
         if not pathlib.Path(cfg).exists():
             sys.exit(f"{cfg} is missing")
         size = args.size or cfg_width(cfg)
@@ -141,7 +147,7 @@ def main():
                   "--warmup", str(args.warmup), "--repeats", str(args.repeats)]
         label_model = f"{model} generated" if generated else model
         for threads in (int(t) for t in args.threads.split(",")):
-            tint = [str(tint_binary), "--cfg", cfg, "--weights", weights, "--names", str(files / "coco.names"),
+            tint = [str(tint_binary), "--cfg", cfg, "--weights", weights, "--names", names,
                     "--threads", str(threads)] + common
             train = not args.no_train and not generated
             if train:

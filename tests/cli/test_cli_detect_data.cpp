@@ -1,7 +1,7 @@
 // `tint detect anchors` and `tint detect convert` end to end: on a small set built here (every clone) and on COCO128
 // (detection data): the printed anchors and avg IoU, the written cfg that the shipped weights still load, and
 // conversions YOLO -> COCO -> VOC -> YOLO whose boxes stay within the rounding each format writes. And `tint detect`
-// and `tint export` given yolov4-tiny's and yolov3-tiny's cfgs (detection data) with generated weights.
+// and `tint export` given yolov4-tiny's and yolov3-tiny's cfgs (embedded in data/darknet/) with generated weights.
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -38,17 +38,16 @@ fs::path two_size_set(const fs::path& dir) {
 }
 
 // `tint detect --cfg --weights --names` with another darknet model than the default: yolov4-tiny's and yolov3-tiny's
-// cfgs (416 x 416 inputs) with generated weights (their real ones are not in the detection data). The binary's boxes
+// cfgs (416 x 416 inputs) with generated weights (their real ones are not at hand). The binary's boxes
 // on bus.jpg are the library's Detector's on the same photo and settings (the generated values find many boxes at
 // conf 0.3, which makes the comparison a real one), and `tint export` writes the same model as ONNX.
 TEST(CliDetectTinyYolos, DetectAndExportTakeTheirCfgs) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "samples/bus.jpg", "yolov4-tiny/yolov4-tiny.cfg", "yolov4-tiny/coco.names",
-                                   "yolov3-tiny/yolov3-tiny.cfg", "yolov3-tiny/coco.names");
+  TINT_SKIP_WITHOUT_DETECTION_DATA(data, "samples/bus.jpg");
   test::TempDir tmp;
   const auto bus = data / "samples" / "bus.jpg";
   for (const std::string name : {"yolov4-tiny", "yolov3-tiny"}) {
     SCOPED_TRACE(name);
-    const auto cfg = data / name / (name + ".cfg"), names = data / name / "coco.names";
+    const auto cfg = test::embedded_darknet_cfg(name), names = test::embedded_coco_names();
     const auto weights = tmp / (name + ".weights");
     {
       auto model = detect::build_darknet_model(cfg);

@@ -664,8 +664,7 @@ TEST(DarknetModel, RefusesAnInputOfTheWrongShape) {
 // groups (yolov4-tiny's first CSP split, line 61, layer 3), a weights file one value short (the last layer that has
 // weights, with the expected and actual sizes).
 TEST(DarknetModel, TinyYoloFilesWithBadValuesAreOneLineErrors) {
-  TINT_SKIP_WITHOUT_DETECTION_DATA(detection, "yolov4-tiny/yolov4-tiny.cfg", "yolov3-tiny/yolov3-tiny.cfg");
-  std::string text = read_file(detection / "yolov4-tiny" / "yolov4-tiny.cfg");
+  std::string text = read_file(test::embedded_darknet_cfg("yolov4-tiny"));
   const auto at = text.find("group_id=1");
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 10, "group_id=2");
@@ -674,7 +673,7 @@ TEST(DarknetModel, TinyYoloFilesWithBadValuesAreOneLineErrors) {
   test::TempDir tmp;
   for (const std::string name : {"yolov4-tiny", "yolov3-tiny"}) {
     SCOPED_TRACE(name);
-    auto model = build_darknet_model(detection / name / (name + ".cfg"));
+    auto model = build_darknet_model(test::embedded_darknet_cfg(name));
     const auto file = tmp / (name + ".weights");
     const std::string full = encode_weights(*model, WeightsHeader{});
     write_file_atomic(file, std::string_view(full).substr(0, full.size() - 4));

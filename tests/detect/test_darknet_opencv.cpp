@@ -297,9 +297,8 @@ void expect_tiny_heads(const DarknetModel& model, const std::string& name) {
   EXPECT_EQ(out[model->yolo_layers()[0]].out_channels, 255);
 }
 
-#define TINT_SKIP_WITHOUT_TINY_CFGS(dir_var)                                                                    \
-  TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, "samples/bus.jpg", "coco128/images", "yolov4-tiny/yolov4-tiny.cfg", \
-                                   "yolov3-tiny/yolov3-tiny.cfg");                                              \
+#define TINT_SKIP_WITHOUT_TINY_CFGS(dir_var)                                      \
+  TINT_SKIP_WITHOUT_DETECTION_DATA(dir_var, "samples/bus.jpg", "coco128/images"); \
   TINT_SKIP_IF_MISSING(test::missing_python_cv2())
 
 // The architectures, without their real weights: each cfg filled with generated weights (fill_generated_weights),
@@ -313,7 +312,7 @@ TEST(DarknetOpenCV, TinyYoloArchitecturesMatchOpenCVWithGeneratedWeights) {
   test::TempDir tmp;
   for (const std::string name : {"yolov4-tiny", "yolov3-tiny"}) {
     SCOPED_TRACE(name);
-    const auto cfg = detection / name / (name + ".cfg");
+    const auto cfg = test::embedded_darknet_cfg(name);
     DarknetModel model = build_darknet_model(cfg, kOpenCVBatchnormEpsilon);
     expect_tiny_heads(model, name);
     fill_generated_weights(*model, 1);
@@ -328,8 +327,8 @@ TEST(DarknetOpenCV, TinyYoloArchitecturesMatchOpenCVWithGeneratedWeights) {
 
 // With the real weights (yolov4-tiny/yolov4-tiny.weights, yolov3-tiny/yolov3-tiny.weights in the detection data):
 // raw heads within 1e-4 of OpenCV's with OpenCV's epsilon, and final detections as for Yolo-Fastest on bus.jpg,
-// Cats_and_dog.jpg and a COCO128 photo at 416 x 416. The weights are not in the shared data (its
-// yolov4-tiny/README.md says why), so this skips without them even under TINT_REQUIRE_DATA=1.
+// Cats_and_dog.jpg and a COCO128 photo at 416 x 416. The weights are not in the shared data (data/darknet/README.md
+// says why), so this skips without them even under TINT_REQUIRE_DATA=1.
 TEST(DarknetOpenCV, TinyYolosWithTheirRealWeightsMatchOpenCV) {
   TINT_SKIP_WITHOUT_TINY_CFGS(detection);
   std::vector<std::string> present, absent;
@@ -340,7 +339,7 @@ TEST(DarknetOpenCV, TinyYolosWithTheirRealWeightsMatchOpenCV) {
   const auto inputs = photo_inputs(detection, 416).narrow(0, 0, 3).contiguous();
   test::TempDir tmp;
   for (const std::string name : {"yolov4-tiny", "yolov3-tiny"}) {
-    const auto cfg = detection / name / (name + ".cfg");
+    const auto cfg = test::embedded_darknet_cfg(name);
     const auto weights = detection / name / (name + ".weights");
     if (!fs::exists(weights)) continue;
     SCOPED_TRACE(name);

@@ -110,16 +110,15 @@ TEST(DetectorExport, OpenCVGivesYoloFastestXlsRawHeadsOnPhotos) {
   expect_opencv_gives_the_heads(*model, file, detector_inputs(320), "yolo-fastest-1.1-xl");
 }
 
-// yolov4-tiny and yolov3-tiny (their cfgs from the detection data; their real weights are not there, see its
-// yolov4-tiny/README.md): with generated weights written as a darknet file, the exported file gives tint's raw heads
+// yolov4-tiny and yolov3-tiny (their cfgs embedded in data/darknet/; their real weights are not at hand, see the
+// README there): with generated weights written as a darknet file, the exported file gives tint's raw heads
 // in OpenCV within 1e-4. Their route groups (Slice), maxpool of stride 1 (asymmetric Pad) and upsampling at 416 x 416.
 TEST(DetectorExport, OpenCVGivesTinyYolosRawHeadsWithGeneratedWeights) {
   TINT_SKIP_IF_MISSING(test::missing_onnx_reference());
-  TINT_SKIP_WITHOUT_DETECTION_DATA(detection, "yolov4-tiny/yolov4-tiny.cfg", "yolov3-tiny/yolov3-tiny.cfg");
   test::TempDir tmp("tint-export");
   for (const std::string name : {"yolov4-tiny", "yolov3-tiny"}) {
     SCOPED_TRACE(name);
-    const auto cfg = detection / name / (name + ".cfg");
+    const auto cfg = test::embedded_darknet_cfg(name);
     auto model = detect::build_darknet_model(cfg);
     detect::fill_generated_weights(*model, 1);
     model->eval();

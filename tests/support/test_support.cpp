@@ -78,6 +78,10 @@ Missing missing_photo_data(const std::vector<std::string>& relative_paths) {
 
 fs::path embedded_yolo_fastest_dir() { return source_dir() / "data" / "pretrained" / "yolo-fastest-1.1"; }
 
+fs::path embedded_darknet_cfg(const std::string& name) { return source_dir() / "data" / "darknet" / (name + ".cfg"); }
+
+fs::path embedded_coco_names() { return source_dir() / "data" / "darknet" / "coco.names"; }
+
 fs::path test_photos_dir() { return source_dir() / "tests" / "data" / "photos"; }
 
 fs::path test_photo(const std::string& name) { return test_photos_dir() / name; }

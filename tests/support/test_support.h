@@ -46,6 +46,10 @@ Missing missing_photo_data(const std::vector<std::string>& relative_paths);
 // The embedded Yolo-Fastest 1.1 (data/pretrained/yolo-fastest-1.1/: the .cfg, .weights and coco.names, the same
 // bytes as the detection data's): what every test that needs only this model uses, so that it runs in any clone.
 std::filesystem::path embedded_yolo_fastest_dir();
+// The embedded darknet cfgs without weights (data/darknet/: AlexeyAB's yolov4-tiny.cfg and yolov3-tiny.cfg, coco.names):
+// `name`.cfg there. Their real weights, where someone has them, are `name`/`name`.weights in the detection data.
+std::filesystem::path embedded_darknet_cfg(const std::string& name);
+std::filesystem::path embedded_coco_names();
 // Photos in the source tree for end-to-end detection tests (tests/data/photos/: three Kodak PhotoCD images, which
 // Kodak released for unrestricted use; see the README there), so that `tint detect` is tested in every clone.
 std::filesystem::path test_photos_dir();
