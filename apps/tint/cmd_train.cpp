@@ -1,3 +1,5 @@
+#include <optional>
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
@@ -11,8 +13,10 @@
 #include "tint/data/image_io.h"
 #include "tint/distributed/group.h"
 #include "tint/report/progress.h"
+#include "tint/runs/run_kind.h"
 #include "tint/train/console_observer.h"
 #include "tint/train/evaluation.h"
+#include "tint/train/photo_set.h"
 #include "tint/video/video_reader.h"
 
 namespace tint::cli {
@@ -81,7 +85,7 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
                          "(--video: accuracy and flicker, frame by frame and smoothed)");
   add_colourizer_flags(*cmd, f->model,
                        "Run directory holding checkpoint.pt (on CIFAR-10 its category, limit and decoding are the "
-                       "defaults)");
+                       "defaults; a run trained on photos is scored on the photos it held out)");
   cmd->add_option("--images", f->images,
                   "Score on the colour photos of this folder instead: each made grey, colourized as `tint colourize` "
                   "writes it, compared with its own colours (with --run, --checkpoint or --pretrained)");
@@ -99,8 +103,8 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
       ->check(CLI::NonNegativeNumber);
   // --size applies to photos and videos alike (CLI11's needs() would ask for both).
   add_settings(*cmd, colourize::colourize_settings(), f->colourize, {"raw", "side-by-side"});
-  cmd->add_option("--sheet", f->sheet, "With --images: also write a sample sheet (truth | grey | colourized) here")
-      ->needs(cmd->get_option("--images"));
+  cmd->add_option("--sheet", f->sheet,
+                  "With --images, or --run of a photo run: also write a sample sheet (truth | grey | colourized) here");
   add_decoding_flags(*cmd, f->decoding);
   cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
   add_data_flag(*cmd, shared);
@@ -108,8 +112,15 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
   cmd->callback([f, cmd, &shared] {
     apply_threads(shared);
     const auto decoding = decoding_flags(*cmd, f->decoding);
-    for (const char* flag : {"--size", "--upsample", "--guide-radius", "--guide-eps"}) {
-      if (f->images.empty() && f->video.empty() && cmd->count(flag) > 0) {
+    // A run trained on photos (`tint train --images`) is scored on the photos it held out, not on CIFAR-10.
+    std::optional<train::TrainConfig> photo_run;
+    if (f->images.empty() && f->video.empty() && !f->model.run.empty()) {
+      auto config = train::config_from_json(runs::read_config(f->model.run, runs::RunKind::colourization),
+                                            (std::filesystem::path(f->model.run) / "config.json").string());
+      if (!config.images_dir.empty()) photo_run = std::move(config);
+    }
+    for (const char* flag : {"--size", "--upsample", "--guide-radius", "--guide-eps", "--sheet"}) {
+      if (f->images.empty() && f->video.empty() && !photo_run && cmd->count(flag) > 0) {
         throw Error(fmt::format("{}: colourizing photos and videos: give --images DIR or --video FILE", flag));
       }
     }
@@ -150,11 +161,8 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
       }
       return;
     }
-    if (!f->images.empty()) {
-      if (cmd->count("--category") > 0) throw Error("--category: CIFAR-10's; --images scores the photos of a folder");
-      if (!std::filesystem::is_directory(f->images)) throw Error(fmt::format("--images {}: not a folder", f->images));
-      auto files = expand_inputs({f->images});
-      if (files.empty()) throw Error(fmt::format("--images {}: no JPEG, PNG or WebP photos there", f->images));
+    // Photos: those of --images DIR, or the photos a photo run (`tint train --images`) held out for validation.
+    const auto score_photos = [&](std::vector<std::filesystem::path> files, nlohmann::json where) {
       if (f->limit > 0 && size_t(f->limit) < files.size()) files.resize(size_t(f->limit));
       const auto colourizer = chosen_colourizer(f->model, decoding);
       colourize::PhotoEvaluationOptions options;
@@ -170,13 +178,38 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
       }
       if (f->json) {
         auto j = colourize::photo_evaluation_to_json(evaluation);
-        j["images"] = f->images;
+        j.update(where);
         j["model"] = colourizer.model_name();
         fmt::print("{}\n", j.dump(2));
       } else {
         fmt::print("{}", colourize::format_photo_evaluation(evaluation));
         if (!f->sheet.empty()) fmt::print("wrote {}\n", f->sheet);
       }
+    };
+    if (!f->images.empty()) {
+      if (cmd->count("--category") > 0) throw Error("--category: CIFAR-10's; --images scores the photos of a folder");
+      if (!std::filesystem::is_directory(f->images)) throw Error(fmt::format("--images {}: not a folder", f->images));
+      auto files = expand_inputs({f->images});
+      if (files.empty()) throw Error(fmt::format("--images {}: no JPEG, PNG or WebP photos there", f->images));
+      score_photos(std::move(files), {{"images", f->images}});
+      return;
+    }
+    if (photo_run) {
+      if (cmd->count("--category") > 0)
+        throw Error("--category: CIFAR-10's; --run " + f->model.run + " trained on photos");
+      const auto& config = *photo_run;
+      if (!std::filesystem::is_directory(config.images_dir)) {
+        throw Error(fmt::format("--run {}: its photos ({}, config.json's images) are not a folder here", f->model.run,
+                                config.images_dir.string()));
+      }
+      const auto set = train::read_photo_set(config.images_dir, config.val_fraction);
+      if (!f->json) {
+        fmt::print(
+            "{} held-out photos of {} (1 in {:g} of its colour photos, in name order; the run trained on the other "
+            "{})\n",
+            set.val_files.size(), config.images_dir.string(), 1.0 / config.val_fraction, set.train_files.size());
+      }
+      score_photos(set.val_files, {{"run", f->model.run}, {"images", config.images_dir.string()}, {"held_out", true}});
       return;
     }
     if (f->model.run.empty()) {

@@ -31,6 +31,12 @@ void CheckpointWriter::put_state(torch::nn::Module& model, torch::optim::Optimiz
   archive_.write("optimizer", optimizer_archive);
 }
 
+void CheckpointWriter::put_model(torch::nn::Module& model) {
+  torch::serialize::OutputArchive model_archive;
+  model.save(model_archive);
+  archive_.write("model", model_archive);
+}
+
 void CheckpointWriter::save(const fs::path& path) const {
   std::ostringstream bytes;
   archive_.save_to(bytes);
@@ -198,7 +204,11 @@ void CheckpointArchive::restore_model(torch::nn::Module& model) {
 void CheckpointArchive::restore_optimizer(torch::optim::Optimizer& optimizer) {
   torch::serialize::InputArchive sub;
   try {
-    if (!archive_.try_read("optimizer", sub)) throw Error(fmt::format("{}: checkpoint has no optimizer state", name_));
+    if (!archive_.try_read("optimizer", sub))
+      throw Error(
+          fmt::format("{}: checkpoint has no optimizer state (weights only: it runs the model but "
+                      "cannot resume training)",
+                      name_));
     optimizer.load(sub);
   } catch (const c10::Error& e) {
     throw Error(fmt::format("{}: optimizer state does not match: {}", name_, e.what_without_backtrace()));

@@ -14,11 +14,8 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kMagic = "tint-checkpoint";
 constexpr int64_t kVersion = 1;
-}  // namespace
 
-void save_checkpoint(const fs::path& path, const CheckpointMeta& meta, torch::nn::Module& model,
-                     torch::optim::Optimizer& optimizer) {
-  CheckpointWriter archive(kMagic, kVersion);
+void put_meta(CheckpointWriter& archive, const CheckpointMeta& meta) {
   archive.put("epoch", int64_t{meta.epoch});
   archive.put("config", to_json(meta.config));
   if (meta.config.target == ColourTarget::ab_bins) {
@@ -29,7 +26,22 @@ void save_checkpoint(const fs::path& path, const CheckpointMeta& meta, torch::nn
   archive.put("history", history_to_json(meta.history));
   archive.put("batches_done", meta.batches_done);
   archive.put("partial_loss_sum", meta.partial_loss_sum);
+}
+
+}  // namespace
+
+void save_checkpoint(const fs::path& path, const CheckpointMeta& meta, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer) {
+  CheckpointWriter archive(kMagic, kVersion);
+  put_meta(archive, meta);
   archive.put_state(model, optimizer);
+  archive.save(path);
+}
+
+void save_weights_only(const fs::path& path, const CheckpointMeta& meta, torch::nn::Module& model) {
+  CheckpointWriter archive(kMagic, kVersion);
+  put_meta(archive, meta);
+  archive.put_model(model);
   archive.save(path);
 }
 

@@ -62,6 +62,19 @@ models::ColourNet load_model(CheckpointReader& reader) {
 
 namespace {
 
+// A photo run's squares go through the network whole, which halves them size_multiple() times and joins the skips
+// again: a side it does not divide would fail in the middle of the first step, so say it before reading any photo.
+void check_photo_sides(const TrainConfig& c) {
+  if (c.images_dir.empty()) return;
+  const int multiple = make_model(c)->size_multiple();
+  for (const auto& [flag, side] : {std::pair<const char*, int>{"--crop", c.crop}, {"--photo-side", c.photo_side}}) {
+    if (side % multiple != 0) {
+      throw Error(fmt::format("{} {}: --model {} needs a multiple of {} (it halves its input to 1/{} and back)", flag,
+                              side, c.model, multiple, multiple));
+    }
+  }
+}
+
 // The targets of a fresh run, decided on rank 0 (fitted there, or read from its --palette file) and sent to all:
 // the palette, or the ab bins of the training images the run uses, whose count becomes the network's num_colours.
 ColourTargets fresh_targets(TrainConfig& c, const torch::Tensor& train_images, distributed::DataParallel& dp,
@@ -304,6 +317,7 @@ TrainResult train(const TrainJob& job, TrainObserver* observer) {
   TrainConfig c = run_settings(job, reader.get(), dp.size(), observer);
   validate(c);
   check_target_settings(c);
+  check_photo_sides(c);
   if (dp.leader()) ensure_directory(dir);
 
   // CIFAR-10's category, or photos: their crops drawn anew every epoch (the first epoch's fit the run's ab bins).

@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "tint/core/atomic_file.h"
@@ -172,6 +173,83 @@ TEST(CliTrain, ForceStartsAfreshAndTintDataSelectsTheData) {
   auto embedded = run_tint("train --epochs 1 " + kSmall + palette + " --out '" + (tmp / "r3").string() + "'",
                            "TINT_DATA='" + test::embedded_data_dir().string() + "'");
   EXPECT_EQ(embedded.exit_code, 0) << embedded.err;
+}
+
+// `tint train --images` on the repository's three Kodak photos (--val-fraction 0.5 holds out the second in name
+// order, kodim12.jpg), then `tint evaluate --run` of that run: it scores the held-out photo, exactly as `tint evaluate
+// --images` scores a folder holding only that photo with the run's checkpoint, and so does its weights-only export.
+// A --crop or --photo-side the network
+// cannot halve down is one line naming the flag, before any run folder is made.
+TEST(CliTrain, PhotoRunsAreScoredOnTheirHeldOutPhotosAndExportWeightsOnly) {
+  test::TempDir tmp;
+  const std::string photos = test::test_photos_dir().string(), run = (tmp / "run").string();
+  const std::string small = " --images '" + photos +
+                            "' --val-fraction 0.5 --target ab-bins --num-filters 8 --epochs 1 --crops-per-photo 2 "
+                            "--batch-size 4 --samples 1 --threads 1";
+  auto r = run_tint("train" + small + " --model unet --crop 32 --photo-side 32 --out '" + run + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("read 3 photos from " + photos + ": 2 for training, 1 held out for validation"),
+            std::string::npos)
+      << r.out;
+
+  auto held = run_tint("evaluate --run '" + run + "' --json --threads 1");
+  ASSERT_EQ(held.exit_code, 0) << held.err;
+  const auto j = nlohmann::json::parse(held.out);
+  ASSERT_EQ(j.at("photos").size(), 1u);
+  EXPECT_EQ(fs::path(j.at("photos")[0].at("file").get<std::string>()).filename(), "kodim12.jpg");
+  EXPECT_EQ(j.at("held_out"), true);
+  const auto one = tmp / "one";
+  fs::create_directories(one);
+  fs::copy_file(fs::path(photos) / "kodim12.jpg", one / "kodim12.jpg");
+  auto folder = run_tint("evaluate --checkpoint '" + (fs::path(run) / "checkpoint.pt").string() + "' --images '" +
+                         one.string() + "' --json --threads 1");
+  ASSERT_EQ(folder.exit_code, 0) << folder.err;
+  const auto k = nlohmann::json::parse(folder.out);
+  EXPECT_EQ(j.at("colourized"), k.at("colourized"));
+  EXPECT_EQ(j.at("truth_colourfulness"), k.at("truth_colourfulness"));
+  auto text = run_tint("evaluate --run '" + run + "' --threads 1");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("1 held-out photos of " + photos + " (1 in 2 of its colour photos"), std::string::npos)
+      << text.out;
+  // `tint export -o FILE.pt`: the run's checkpoint without Adam's moments (how data/pretrained/ ships a model): it
+  // scores exactly as the run does, at a third of the size, and training refuses to resume from it.
+  const auto shipped = tmp / "photo.pt";
+  auto exported = run_tint("export --run '" + run + "' -o '" + shipped.string() + "'");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find("epoch 1, without the optimizer's state"), std::string::npos) << exported.out;
+  const auto full_size = fs::file_size(fs::path(run) / "checkpoint.pt");
+  EXPECT_LT(fs::file_size(shipped), full_size / 2);
+  auto from_shipped =
+      run_tint("evaluate --checkpoint '" + shipped.string() + "' --images '" + one.string() + "' --json --threads 1");
+  ASSERT_EQ(from_shipped.exit_code, 0) << from_shipped.err;
+  EXPECT_EQ(nlohmann::json::parse(from_shipped.out).at("colourized"), k.at("colourized"));
+  const auto resumed = tmp / "resumed";
+  fs::create_directories(resumed);
+  for (const char* file : {"config.json", "metrics.csv"}) fs::copy_file(fs::path(run) / file, resumed / file);
+  fs::copy_file(shipped, resumed / "checkpoint.pt");
+  auto resume = run_tint("train --resume '" + resumed.string() + "' --epochs 2 --threads 1");
+  EXPECT_EQ(resume.exit_code, 2);
+  EXPECT_EQ(test::count_lines(resume.err), 1u) << resume.err;
+  EXPECT_NE(resume.err.find("has no optimizer state (weights only"), std::string::npos) << resume.err;
+
+  // The CIFAR-10 flag has nothing to choose here.
+  auto category = run_tint("evaluate --run '" + run + "' --category cat");
+  EXPECT_NE(category.exit_code, 0);
+  EXPECT_EQ(test::count_lines(category.err), 1u) << category.err;
+
+  for (const auto& [bad, says] : std::vector<std::pair<std::string, std::string>>{
+           {" --model deep-unet --crop 40", "--crop 40: --model deep-unet needs a multiple of 16"},
+           {" --model deep-unet --crop 32 --photo-side 72",
+            "--photo-side 72: --model deep-unet needs a multiple of 16"},
+           {" --model unet --crop 30", "--crop 30: --model unet needs a multiple of 4"}}) {
+    SCOPED_TRACE(bad);
+    const auto out = tmp / "bad";
+    auto e = run_tint("train" + small + bad + " --out '" + out.string() + "'");
+    EXPECT_EQ(e.exit_code, 2);
+    EXPECT_EQ(test::count_lines(e.err), 1u) << e.err;
+    EXPECT_NE(e.err.find(says), std::string::npos) << e.err;
+    EXPECT_FALSE(fs::exists(out));
+  }
 }
 
 }  // namespace

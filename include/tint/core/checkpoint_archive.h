@@ -24,6 +24,8 @@ class CheckpointWriter {
   void put(const std::string& key, int64_t value);
   void put(const std::string& key, double value);
   void put_state(torch::nn::Module& model, torch::optim::Optimizer& optimizer);
+  // The module's state alone: a file that runs the model but cannot resume training (restore_optimizer says so).
+  void put_model(torch::nn::Module& model);
   void save(const std::filesystem::path& path) const;  // atomically
 
  private:

@@ -37,6 +37,10 @@ ColourTargets colour_targets(const CheckpointMeta& meta);
 void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& meta, torch::nn::Module& model,
                      torch::optim::Optimizer& optimizer);
 
+// The same without the optimizer's state (Adam's two moments: two thirds of a checkpoint), for shipping a model
+// (`tint export -o FILE.pt`): everything that runs or scores it reads it, `tint train --resume` refuses it.
+void save_weights_only(const std::filesystem::path& path, const CheckpointMeta& meta, torch::nn::Module& model);
+
 // Reads and checks a checkpoint. The archive stays open so that the caller can build the model from the config
 // and then restore its weights (and the optimizer's state) from it.
 class CheckpointReader {
