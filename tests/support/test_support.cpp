@@ -46,6 +46,13 @@ fs::path setting(const char* name, const char* cmake_default) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : cmake_default;
 }
+
+// The first of `relative_paths` missing under `dir` (a data folder the setting `how` names).
+Missing missing_under(const fs::path& dir, const std::vector<std::string>& relative_paths, const std::string& how) {
+  std::vector<fs::path> paths;
+  for (const auto& p : relative_paths) paths.push_back(dir / p);
+  return missing_files(paths, how);
+}
 }  // namespace
 
 fs::path full_cifar10_dir() { return setting("TINT_CIFAR10_DIR", TINT_TEST_CIFAR10_DIR); }
@@ -59,9 +66,7 @@ Missing missing_full_cifar10() {
 fs::path detection_data_dir() { return setting("TINT_DETECTION_DIR", TINT_TEST_DETECTION_DIR); }
 
 Missing missing_detection_data(const std::vector<std::string>& relative_paths) {
-  std::vector<fs::path> paths;
-  for (const auto& p : relative_paths) paths.push_back(detection_data_dir() / p);
-  return missing_files(paths,
+  return missing_under(detection_data_dir(), relative_paths,
                        "the detection data (set TINT_DETECTION_DIR, or CMake's TINT_TEST_DETECTION_DIR, to "
                        "../shared/data/detection)");
 }
@@ -69,9 +74,7 @@ Missing missing_detection_data(const std::vector<std::string>& relative_paths) {
 fs::path photo_data_dir() { return setting("TINT_PHOTOS_DIR", TINT_TEST_PHOTOS_DIR); }
 
 Missing missing_photo_data(const std::vector<std::string>& relative_paths) {
-  std::vector<fs::path> paths;
-  for (const auto& p : relative_paths) paths.push_back(photo_data_dir() / p);
-  return missing_files(paths,
+  return missing_under(photo_data_dir(), relative_paths,
                        "the real photos (set TINT_PHOTOS_DIR, or CMake's TINT_TEST_PHOTOS_DIR, to "
                        "../shared/data/photos)");
 }
