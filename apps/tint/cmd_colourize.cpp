@@ -70,6 +70,7 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
     train::TrainConfig decoding;   // only --decode and --temperature are bound
     video::VideoWriteOptions video;
     colourize::TemporalOptions temporal;
+    int nproc = 0;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd =
@@ -91,8 +92,8 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
   add_settings(*cmd, colourize::colourize_settings(), f->options);
   add_decoding_flags(*cmd, f->decoding);
   add_threads_flag(*cmd, shared);
+  add_nproc_flag(*cmd, f->nproc, kFilesNprocHelp);
   cmd->callback([f, cmd, &shared] {
-    apply_threads(shared);
     f->options.decoding = decoding_flags(*cmd, f->decoding);
     auto files = expand_inputs(f->inputs, /*with_videos=*/true);
     if (files.empty()) throw Error("no images or videos found in the given folders");
@@ -100,28 +101,37 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
     const auto colourizer = chosen_colourizer(f->model, f->options.decoding);
     f->options.working_side = working_side(*cmd, colourizer, f->options.working_side);
     if (f->out.empty()) ensure_directory(f->out_dir);
-    for_each_file(files, "colourizing", [&](const fs::path& file) {
-      if (video::is_video_name(file)) {
-        // Every frame as a photo is colourized (its own lightness, the model's chroma), the chroma carried from
-        // frame to frame where the picture is still (colourize/temporal.h).
-        const fs::path out =
-            f->out.empty()
-                ? fs::path(f->out_dir) / (file.stem().string() + "_colourized" + video::default_video_extension(file))
-                : fs::path(f->out);
-        report::ProgressBar bar;
-        const auto done = media::colourize_video(
-            colourizer, file, out, {f->options, f->temporal, f->video},
-            [&](int64_t frames, int64_t total) { bar.update(file.filename().string(), frames, total, "frames"); });
-        bar.clear();
-        return fmt::format("{} -> {} ({} frames, {} scene cut(s))", file.string(), out.string(), done.frames,
-                           done.cuts);
-      }
-      const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
-      fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)
-                                    : fs::path(f->out);
-      data::write_image(out, picture, f->files.write);
-      return fmt::format("{} -> {}", file.string(), out.string());
+    // Everything above runs in this process and in every worker (--nproc), which checks the flags before any starts.
+    std::string failed;
+    run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
+      failed = for_each_file(
+          files, "colourizing",
+          [&](const fs::path& file) {
+            if (video::is_video_name(file)) {
+              // Every frame as a photo is colourized (its own lightness, the model's chroma), the chroma carried from
+              // frame to frame where the picture is still (colourize/temporal.h).
+              const fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized" +
+                                                                            video::default_video_extension(file))
+                                                  : fs::path(f->out);
+              report::ProgressBar bar;
+              const auto done = media::colourize_video(colourizer, file, out, {f->options, f->temporal, f->video},
+                                                       [&](int64_t frames, int64_t total) {
+                                                         bar.update(file.filename().string(), frames, total, "frames");
+                                                       });
+              bar.clear();
+              return fmt::format("{} -> {} ({} frames, {} scene cut(s))", file.string(), out.string(), done.frames,
+                                 done.cuts);
+            }
+            const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
+            fs::path out = f->out.empty()
+                               ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)
+                               : fs::path(f->out);
+            data::write_image(out, picture, f->files.write);
+            return fmt::format("{} -> {}", file.string(), out.string());
+          },
+          group);
     });
+    if (!failed.empty()) throw Error(failed);
   });
 }
 

@@ -28,8 +28,10 @@ struct ExitStatus {
   int code;
 };
 
-// --nproc N: run the command as N data-parallel workers on this machine.
-void add_nproc_flag(CLI::App& cmd, int& nproc);
+// --nproc N: run the command as N data-parallel workers on this machine (`help` says what each worker does).
+void add_nproc_flag(CLI::App& cmd, int& nproc, const std::string& help = "");
+// The help of --nproc for commands that share files out (colourize, detect).
+extern const char* const kFilesNprocHelp;
 // Runs `job` once: as N local workers (--nproc N > 1: this process launches and waits for them), as one worker of
 // the job the torchrun environment describes (RANK, WORLD_SIZE, ...; `job` gets its group), or alone (nullptr).
 // Threads per worker default to the cores / workers on this machine.
@@ -66,9 +68,13 @@ std::filesystem::path shipped_file(const std::filesystem::path& install_suffix,
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs, bool with_videos = false);
 
 // Runs `each` on every file under a progress bar labelled `label`, printing the line it returns. A file whose `each`
-// throws is reported on stderr and skipped, so one bad file does not stop the batch; an Error then counts them.
-void for_each_file(const std::vector<std::filesystem::path>& files, const std::string& label,
-                   const std::function<std::string(const std::filesystem::path&)>& each);
+// throws is reported on stderr and skipped, so one bad file does not stop the batch; the message returned then counts
+// them (empty when none failed), for the caller to raise once the workers have finished together.
+// With workers (`group`: --nproc or torchrun), worker r takes files r, r + size, r + 2 size, ...; the counts are summed
+// over the workers, and rank 0 prints one summary line and alone returns the message.
+[[nodiscard]] std::string for_each_file(const std::vector<std::filesystem::path>& files, const std::string& label,
+                                        const std::function<std::string(const std::filesystem::path&)>& each,
+                                        distributed::Group* group = nullptr);
 
 // Applies --threads; returns the count in effect.
 int apply_threads(const SharedFlags& shared);

@@ -3,12 +3,14 @@
 #include <cstdlib>
 
 #include <fmt/core.h>
+#include <torch/types.h>
 
 #include "commands.h"
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
 #include "tint/core/runtime.h"
 #include "tint/data/image_io.h"
+#include "tint/distributed/group.h"
 #include "tint/report/progress.h"
 #include "tint/video/video_writer.h"
 
@@ -80,16 +82,21 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs, bool
   return files;
 }
 
-void for_each_file(const std::vector<fs::path>& files, const std::string& label,
-                   const std::function<std::string(const fs::path&)>& each) {
+std::string for_each_file(const std::vector<fs::path>& files, const std::string& label,
+                          const std::function<std::string(const fs::path&)>& each, distributed::Group* group) {
+  const size_t rank = group != nullptr ? static_cast<size_t>(group->rank()) : 0;
+  const size_t workers = group != nullptr ? static_cast<size_t>(group->size()) : 1;
+  const int64_t mine = files.size() > rank ? static_cast<int64_t>((files.size() - rank + workers - 1) / workers) : 0;
   report::ProgressBar bar;
-  int failed = 0;
-  for (size_t i = 0; i < files.size(); ++i) {
-    bar.update(label, static_cast<int64_t>(i), static_cast<int64_t>(files.size()));
+  int64_t done = 0, failed = 0;
+  for (size_t i = rank; i < files.size(); i += workers) {
+    bar.update(label, done + failed, mine);
     try {
       const std::string line = each(files[i]);
       bar.clear();
       fmt::print("{}\n", line);
+      std::fflush(stdout);  // whole lines, as the workers share the terminal or pipe
+      ++done;
     } catch (const Interrupted&) {
       bar.clear();  // Ctrl-C ends the whole command, not one file of it
       throw;
@@ -102,7 +109,16 @@ void for_each_file(const std::vector<fs::path>& files, const std::string& label,
   bar.clear();
   const bool videos =
       std::any_of(files.begin(), files.end(), [](const fs::path& f) { return video::is_video_name(f); });
-  if (failed > 0) throw Error(fmt::format("{} of {} {} failed", failed, files.size(), videos ? "files" : "images"));
+  const std::string noun = videos ? "files" : "images";
+  if (group != nullptr) {
+    auto counts = torch::tensor({done, failed}, torch::kInt64);
+    group->allreduce_sum(counts);
+    done = counts[0].item<int64_t>();
+    failed = counts[1].item<int64_t>();
+    if (group->rank() != 0) return {};  // rank 0 speaks for the job
+    fmt::print("{} {} shared by {} workers: {} done, {} failed\n", files.size(), noun, workers, done, failed);
+  }
+  return failed > 0 ? fmt::format("{} of {} {} failed", failed, files.size(), noun) : std::string();
 }
 
 int apply_threads(const SharedFlags& shared) { return configure_threads(shared.threads); }

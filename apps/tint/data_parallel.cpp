@@ -10,6 +10,7 @@
 #include "tint/distributed/group.h"
 #include "tint/distributed/launcher.h"
 #include "tint/distributed/world.h"
+#include "tint/report/progress.h"
 
 namespace tint::cli {
 
@@ -36,6 +37,7 @@ void run_worker(SharedFlags& shared, const distributed::World& world,
     std::fprintf(stderr, "tint: %s\n", notice.c_str());
   }
   distributed::Group group(world);
+  if (world.rank != 0) report::ProgressBar::disable_all();  // rank 0's bar has the terminal
   // Workers on one machine share its cores.
   const auto threads = distributed::threads_per_worker(shared.threads, world, group.machine_workers(), core_count());
   configure_threads(threads.threads);
@@ -62,11 +64,17 @@ void run_worker(SharedFlags& shared, const distributed::World& world,
 
 }  // namespace
 
-void add_nproc_flag(CLI::App& cmd, int& nproc) {
+const char* const kFilesNprocHelp =
+    "Workers to run on this machine, the files shared out among them (each with its share of the cores; one summary "
+    "at the end); across machines, one worker per process with torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT "
+    "and the inputs and --out-dir on a filesystem they share";
+
+void add_nproc_flag(CLI::App& cmd, int& nproc, const std::string& help) {
   cmd.add_option("--nproc", nproc,
-                 "Data-parallel workers to run on this machine (each takes --batch-size images of every global batch; "
-                 "across machines, start one worker per process with torchrun's RANK, WORLD_SIZE, MASTER_ADDR, "
-                 "MASTER_PORT instead: see README)")
+                 !help.empty() ? help
+                               : "Data-parallel workers to run on this machine (each takes --batch-size images of "
+                                 "every global batch; across machines, start one worker per process with torchrun's "
+                                 "RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT instead: see README)")
       ->check(CLI::Range(1, 1024));
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <climits>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -97,6 +98,11 @@ std::string store_listener_notice(const World& world) {
 }
 
 Group::Group(const World& world) : world_(world) {
+  // Gloo writes to its peers' sockets with writev, which raises SIGPIPE once a peer has gone (a worker that stopped):
+  // its default action killed this worker on the spot, before it could say which peer left (a CI run saw a test die
+  // so). Python, which PyTorch's launchers run workers in, ignores SIGPIPE from its start; a worker of tint's does
+  // the same from here on, and Gloo's write then fails with EPIPE, which the collectives turn into their one line.
+  std::signal(SIGPIPE, SIG_IGN);
   const auto bind = bind_address(world_);
   try {
     QuietConnectionLog quiet;

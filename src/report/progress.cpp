@@ -1,5 +1,7 @@
 #include "tint/report/progress.h"
 
+#include <atomic>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,7 +33,13 @@ std::string format_progress(const std::string& label, int64_t done, int64_t tota
   return text;
 }
 
-ProgressBar::ProgressBar() : enabled_(::isatty(STDERR_FILENO) != 0) {}
+namespace {
+std::atomic<bool> g_disabled{false};
+}  // namespace
+
+void ProgressBar::disable_all() { g_disabled = true; }
+
+ProgressBar::ProgressBar() : enabled_(!g_disabled && ::isatty(STDERR_FILENO) != 0) {}
 
 void ProgressBar::update(const std::string& label, int64_t done, int64_t total, const std::string& unit) {
   if (!enabled_) return;

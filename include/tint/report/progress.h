@@ -17,6 +17,8 @@ std::string format_progress(const std::string& label, int64_t done, int64_t tota
 class ProgressBar {
  public:
   ProgressBar();
+  // From now on no bar of this process draws: a worker of a multi-process job whose terminal rank 0's bar uses.
+  static void disable_all();
   bool enabled() const { return enabled_; }
   // Redraws at most ~10 times a second, and always at done == total. A new label (or `done` going back) restarts
   // the rate's clock.
