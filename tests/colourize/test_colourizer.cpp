@@ -133,10 +133,10 @@ TEST(Colourize, StripsDoNotChangeTheResult) {
 }
 
 // Every shipped colourizer is in the repository and loads as its description says: the default (first) the
-// all-class ab-bins UNet, the horse model the source's palette ConvTransposeNet.
+// all-class ab-bins UNet, the horse model the source's palette ConvTransposeNet, the photo model a deep-unet.
 TEST(Colourize, EveryPretrainedModelLoads) {
   const auto& table = pretrained_colourizers();
-  ASSERT_EQ(table.size(), 2u);
+  ASSERT_EQ(table.size(), 3u);
   EXPECT_EQ(table.front().name, "cifar10");
   for (const auto& row : table) {
     SCOPED_TRACE(row.name);
@@ -146,6 +146,11 @@ TEST(Colourize, EveryPretrainedModelLoads) {
       EXPECT_EQ(colourizer.model_name(), "conv-transpose");
       EXPECT_FALSE(colourizer.predicts_ab());
       EXPECT_EQ(colourizer.palette().size(), 24);
+    } else if (row.name == "photo") {
+      EXPECT_EQ(colourizer.model_name(), "deep-unet");
+      EXPECT_TRUE(colourizer.predicts_ab());
+      EXPECT_EQ(colourizer.bins().size(), 222);    // the ab bins of its first epoch's photo crops
+      EXPECT_EQ(colourizer.training_side(), 128);  // photos run at its --photo-side
     } else {
       EXPECT_EQ(colourizer.model_name(), "unet");
       EXPECT_TRUE(colourizer.predicts_ab());
@@ -156,7 +161,8 @@ TEST(Colourize, EveryPretrainedModelLoads) {
     find_pretrained("zebra");
     FAIL() << "an unknown name was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("'zebra': expected one of cifar10, horse"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'zebra': expected one of cifar10, horse, photo"), std::string::npos)
+        << e.what();
   }
 }
 
