@@ -114,7 +114,9 @@ void add_evaluate(CLI::App& app, SharedFlags& shared) {
     const auto decoding = decoding_flags(*cmd, f->decoding);
     // A run trained on photos (`tint train --images`) is scored on the photos it held out, not on CIFAR-10.
     std::optional<train::TrainConfig> photo_run;
-    if (f->images.empty() && f->video.empty() && !f->model.run.empty()) {
+    // (A folder without config.json is left to the checks below, which name what is wrong with it.)
+    if (f->images.empty() && f->video.empty() && !f->model.run.empty() &&
+        std::filesystem::is_regular_file(std::filesystem::path(f->model.run) / "config.json")) {
       auto config = train::config_from_json(runs::read_config(f->model.run, runs::RunKind::colourization),
                                             (std::filesystem::path(f->model.run) / "config.json").string());
       if (!config.images_dir.empty()) photo_run = std::move(config);
