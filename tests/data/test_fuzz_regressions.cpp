@@ -12,6 +12,7 @@
 #include "tint/core/atomic_file.h"
 #include "tint/core/checkpoint_archive.h"
 #include "tint/core/error.h"
+#include "tint/data/ab_bins.h"
 #include "tint/data/cifar10.h"
 #include "tint/data/coco_json.h"
 #include "tint/data/image_io.h"
@@ -299,6 +300,19 @@ TEST(FuzzRegressions, CocoJsonWithANumberBeyondDouble) {
   expect_error_containing(
       [] { data::parse_coco_json(read_file(regression("coco_json_number_overflow.json")), "instances.json"); },
       "instances.json: not valid JSON: [json.exception.out_of_range.406] number overflow");
+}
+
+// A prior whose sum, added up in file order as the reader adds it, is 1 + 0.9999999993e-6: within the reader's 1e-6,
+// so accepted. fuzz_ab_bins_json had checked the sum in LibTorch's order, a few ulps past 1 + 1e-6, and trapped on
+// these valid bins (a fresh-Debian run's fuzz smoke found it); the harness now allows those ulps.
+TEST(FuzzRegressions, AbBinsWhosePriorSumsToOneAtTheTolerance) {
+  const auto json = nlohmann::json::parse(read_file(regression("ab_bins_prior_sum_at_tolerance.json")));
+  const auto bins = data::AbBins::from_json(json, "ab_bins_prior_sum_at_tolerance.json");
+  EXPECT_EQ(bins.size(), 244);
+  double sum = 0.0;
+  for (const auto& v : json.at("prior")) sum += v.get<double>();
+  EXPECT_LE(std::abs(sum - 1.0), 1e-6);
+  EXPECT_GT(std::abs(sum - 1.0), 0.999e-6);
 }
 
 // fuzz_video's seeds (fuzz/corpus/README.md): the clips read whole, at their size, and the truncated one is refused
