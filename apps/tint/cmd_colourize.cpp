@@ -102,36 +102,28 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
     f->options.working_side = working_side(*cmd, colourizer, f->options.working_side);
     if (f->out.empty()) ensure_directory(f->out_dir);
     // Everything above runs in this process and in every worker (--nproc), which checks the flags before any starts.
-    std::string failed;
-    run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
-      failed = for_each_file(
-          files, "colourizing",
-          [&](const fs::path& file) {
-            if (video::is_video_name(file)) {
-              // Every frame as a photo is colourized (its own lightness, the model's chroma), the chroma carried from
-              // frame to frame where the picture is still (colourize/temporal.h).
-              const fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized" +
-                                                                            video::default_video_extension(file))
-                                                  : fs::path(f->out);
-              report::ProgressBar bar;
-              const auto done = media::colourize_video(colourizer, file, out, {f->options, f->temporal, f->video},
-                                                       [&](int64_t frames, int64_t total) {
-                                                         bar.update(file.filename().string(), frames, total, "frames");
-                                                       });
-              bar.clear();
-              return fmt::format("{} -> {} ({} frames, {} scene cut(s))", file.string(), out.string(), done.frames,
-                                 done.cuts);
-            }
-            const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
-            fs::path out = f->out.empty()
-                               ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)
-                               : fs::path(f->out);
-            data::write_image(out, picture, f->files.write);
-            return fmt::format("{} -> {}", file.string(), out.string());
-          },
-          group);
+    for_each_file_on_workers(shared, f->nproc, files, "colourizing", [&](const fs::path& file) {
+      if (video::is_video_name(file)) {
+        // Every frame as a photo is colourized (its own lightness, the model's chroma), the chroma carried from
+        // frame to frame where the picture is still (colourize/temporal.h).
+        const fs::path out =
+            f->out.empty()
+                ? fs::path(f->out_dir) / (file.stem().string() + "_colourized" + video::default_video_extension(file))
+                : fs::path(f->out);
+        report::ProgressBar bar;
+        const auto done = media::colourize_video(
+            colourizer, file, out, {f->options, f->temporal, f->video},
+            [&](int64_t frames, int64_t total) { bar.update(file.filename().string(), frames, total, "frames"); });
+        bar.clear();
+        return fmt::format("{} -> {} ({} frames, {} scene cut(s))", file.string(), out.string(), done.frames,
+                           done.cuts);
+      }
+      const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
+      fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)
+                                    : fs::path(f->out);
+      data::write_image(out, picture, f->files.write);
+      return fmt::format("{} -> {}", file.string(), out.string());
     });
-    if (!failed.empty()) throw Error(failed);
   });
 }
 

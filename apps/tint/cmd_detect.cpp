@@ -152,49 +152,41 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
     const auto input = detector.input_size(f->options);
     ensure_directory(f->out_dir);
     // Everything above runs in this process and in every worker (--nproc), which checks the flags before any starts.
-    std::string failed;
-    run_data_parallel(shared, f->nproc, [&](distributed::Group* group) {
-      failed = for_each_file(
-          files, "detecting",
-          [&](const fs::path& file) {
-            if (video::is_video_name(file)) {
-              auto options = f->video;
-              options.detect = f->options;
-              // ByteTrack's second stage matches the low-scoring boxes (down to its low threshold, 0.1) to the tracks:
-              // the detector must hand them over.
-              if (options.track)
-                options.detect.post.conf = std::min(options.detect.post.conf, options.tracking.low_thresh);
-              const std::string stem = (fs::path(f->out_dir) / (file.stem().string() + "_detections")).string();
-              const media::VideoDetectFiles out{stem + video::default_video_extension(file), stem + ".jsonl",
-                                                stem + ".mot.txt"};
-              report::ProgressBar bar;
-              const auto done = media::detect_video(detector, file, out, options, [&](int64_t frames, int64_t total) {
-                bar.update(file.filename().string(), frames, total, "frames");
-              });
-              bar.clear();
-              return fmt::format("{}: {} frames, {} boxes{} -> {}", file.string(), done.frames, done.boxes,
-                                 options.track ? fmt::format(", {} identities", done.tracks) : "", out.video.string());
-            }
-            const auto image = data::read_image(file, f->files.read);
-            const auto found = detector.detect(image, f->options);
-            const fs::path stem = fs::path(f->out_dir) / (file.stem().string() + "_detections");
-            const fs::path picture = stem.string() + "." + f->files.format, json = stem.string() + ".json";
-            data::write_image(picture, detect::draw_detections(image, found, detector.names()), f->files.write);
-            const detect::DetectionContext context{file,          image.size(2), image.size(1), model.cfg,
-                                                   model.weights, input,         f->options};
-            write_file_atomic(json, detect::detections_json(found, detector.names(), context).dump(2) + "\n");
-            if (f->save_labels) {
-              std::vector<data::LabelledBox> labels;
-              for (const auto& d : found) labels.push_back({d.box, d.class_id, false});
-              write_file_atomic(fs::path(f->out_dir) / (file.stem().string() + ".txt"),
-                                data::format_yolo_labels(labels, int(image.size(2)), int(image.size(1))));
-            }
-            return fmt::format("{}: {} -> {}", file.string(), detect::detection_summary(found, detector.names()),
-                               picture.string());
-          },
-          group);
+    for_each_file_on_workers(shared, f->nproc, files, "detecting", [&](const fs::path& file) {
+      if (video::is_video_name(file)) {
+        auto options = f->video;
+        options.detect = f->options;
+        // ByteTrack's second stage matches the low-scoring boxes (down to its low threshold, 0.1) to the tracks:
+        // the detector must hand them over.
+        if (options.track) options.detect.post.conf = std::min(options.detect.post.conf, options.tracking.low_thresh);
+        const std::string stem = (fs::path(f->out_dir) / (file.stem().string() + "_detections")).string();
+        const media::VideoDetectFiles out{stem + video::default_video_extension(file), stem + ".jsonl",
+                                          stem + ".mot.txt"};
+        report::ProgressBar bar;
+        const auto done = media::detect_video(detector, file, out, options, [&](int64_t frames, int64_t total) {
+          bar.update(file.filename().string(), frames, total, "frames");
+        });
+        bar.clear();
+        return fmt::format("{}: {} frames, {} boxes{} -> {}", file.string(), done.frames, done.boxes,
+                           options.track ? fmt::format(", {} identities", done.tracks) : "", out.video.string());
+      }
+      const auto image = data::read_image(file, f->files.read);
+      const auto found = detector.detect(image, f->options);
+      const fs::path stem = fs::path(f->out_dir) / (file.stem().string() + "_detections");
+      const fs::path picture = stem.string() + "." + f->files.format, json = stem.string() + ".json";
+      data::write_image(picture, detect::draw_detections(image, found, detector.names()), f->files.write);
+      const detect::DetectionContext context{file,          image.size(2), image.size(1), model.cfg,
+                                             model.weights, input,         f->options};
+      write_file_atomic(json, detect::detections_json(found, detector.names(), context).dump(2) + "\n");
+      if (f->save_labels) {
+        std::vector<data::LabelledBox> labels;
+        for (const auto& d : found) labels.push_back({d.box, d.class_id, false});
+        write_file_atomic(fs::path(f->out_dir) / (file.stem().string() + ".txt"),
+                          data::format_yolo_labels(labels, int(image.size(2)), int(image.size(1))));
+      }
+      return fmt::format("{}: {} -> {}", file.string(), detect::detection_summary(found, detector.names()),
+                         picture.string());
     });
-    if (!failed.empty()) throw Error(failed);
   });
 }
 

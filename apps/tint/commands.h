@@ -76,6 +76,12 @@ std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>&
                                         const std::function<std::string(const std::filesystem::path&)>& each,
                                         distributed::Group* group = nullptr);
 
+// for_each_file over `files` as --nproc N local workers or torchrun's (run_data_parallel), or alone: each worker takes
+// its share, and the command fails once (rank 0's Error) after every worker has finished, when a file failed.
+void for_each_file_on_workers(SharedFlags& shared, int nproc, const std::vector<std::filesystem::path>& files,
+                              const std::string& label,
+                              const std::function<std::string(const std::filesystem::path&)>& each);
+
 // Applies --threads; returns the count in effect.
 int apply_threads(const SharedFlags& shared);
 

@@ -121,6 +121,15 @@ std::string for_each_file(const std::vector<fs::path>& files, const std::string&
   return failed > 0 ? fmt::format("{} of {} {} failed", failed, files.size(), noun) : std::string();
 }
 
+void for_each_file_on_workers(SharedFlags& shared, int nproc, const std::vector<fs::path>& files,
+                              const std::string& label, const std::function<std::string(const fs::path&)>& each) {
+  std::string failed;
+  // Raised after run_data_parallel returns: a worker that threw inside it would leave the others at its barrier.
+  run_data_parallel(shared, nproc,
+                    [&](distributed::Group* group) { failed = for_each_file(files, label, each, group); });
+  if (!failed.empty()) throw Error(failed);
+}
+
 int apply_threads(const SharedFlags& shared) { return configure_threads(shared.threads); }
 
 }  // namespace tint::cli
