@@ -115,8 +115,8 @@ void add_colourize(CLI::App& app, SharedFlags& shared) {
             colourizer, file, out, {f->options, f->temporal, f->video},
             [&](int64_t frames, int64_t total) { bar.update(file.filename().string(), frames, total, "frames"); });
         bar.clear();
-        return fmt::format("{} -> {} ({} frames, {} scene cut(s))", file.string(), out.string(), done.frames,
-                           done.cuts);
+        return fmt::format("{} -> {} ({} frames, {} scene cut(s); {})", file.string(), out.string(), done.frames,
+                           done.cuts, done.stages.describe("colourizing"));
       }
       const auto picture = colourizer.picture(data::read_image(file, f->files.read), f->options);
       fs::path out = f->out.empty() ? fs::path(f->out_dir) / (file.stem().string() + "_colourized." + f->files.format)

@@ -167,8 +167,9 @@ void add_detect(CLI::App& app, SharedFlags& shared) {
           bar.update(file.filename().string(), frames, total, "frames");
         });
         bar.clear();
-        return fmt::format("{}: {} frames, {} boxes{} -> {}", file.string(), done.frames, done.boxes,
-                           options.track ? fmt::format(", {} identities", done.tracks) : "", out.video.string());
+        return fmt::format("{}: {} frames, {} boxes{} -> {} ({})", file.string(), done.frames, done.boxes,
+                           options.track ? fmt::format(", {} identities", done.tracks) : "", out.video.string(),
+                           done.stages.describe("detecting"));
       }
       const auto image = data::read_image(file, f->files.read);
       const auto found = detector.detect(image, f->options);

@@ -69,7 +69,7 @@ VideoDetectSummary detect_video(const detect::Detector& detector, const fs::path
   PendingText json_lines(files.json_lines), mot(files.mot);
   VideoDetectSummary summary;
   int frame_number = 0;
-  const int64_t frames = video::transcode(
+  summary.stages = video::transcode(
       input, files.video, options.write,
       [&](const video::VideoFrame& frame) {
         ++frame_number;
@@ -108,7 +108,7 @@ VideoDetectSummary detect_video(const detect::Detector& detector, const fs::path
       progress);
   json_lines.publish();
   mot.publish();
-  summary.frames = frames;
+  summary.frames = summary.stages.frames;
   summary.tracks = options.track ? tracker.identities() : 0;
   return summary;
 }

@@ -11,8 +11,10 @@ extern "C" {
 #include <cstring>
 #include <system_error>
 
+#include <ATen/Parallel.h>
 #include <fmt/core.h>
 
+#include "pixel_layout.h"
 #include "tint/core/error.h"
 #include "video_reader_impl.h"
 
@@ -32,20 +34,6 @@ int display_rotation(const AVStream* stream) {
   int clockwise = static_cast<int>(std::lround(-counterclockwise / 90.0)) * 90 % 360;
   if (clockwise < 0) clockwise += 360;
   return clockwise;
-}
-
-// (3, H, W) turned `clockwise` degrees (a multiple of 90).
-torch::Tensor rotated(const torch::Tensor& image, int clockwise) {
-  switch (clockwise) {
-    case 90:
-      return image.transpose(1, 2).flip({2}).contiguous();
-    case 180:
-      return image.flip({1, 2}).contiguous();
-    case 270:
-      return image.transpose(1, 2).flip({1}).contiguous();
-    default:
-      return image;
-  }
 }
 
 // An enum field of an FFmpeg struct, read as the int it holds. FFmpeg copies a frame's YUV matrix from the bitstream (an
@@ -168,6 +156,9 @@ VideoReader::VideoReader(const fs::path& path) : impl_(std::make_unique<Impl>())
   rc = avcodec_parameters_to_context(r.decoder.get(), r.stream->codecpar);
   if (rc >= 0) {
     r.decoder->pkt_timebase = r.stream->time_base;
+    // As many decoding threads as the process's intra-op threads (--threads), as FFmpeg's CLI decodes with -threads N;
+    // libavcodec's default is one.
+    r.decoder->thread_count = std::max(1, torch::get_num_threads());
     rc = avcodec_open2(r.decoder.get(), codec, nullptr);
   }
   if (rc < 0) {
@@ -240,8 +231,8 @@ std::optional<VideoFrame> VideoReader::next() {
   const int full_range = enum_value(frame->color_range) == AVCOL_RANGE_JPEG ? 1 : 0;
   sws_setColorspaceDetails(r.scaler.get(), sws_getCoefficients(enum_value(frame->colorspace)), full_range,
                            sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
-  auto stored = torch::empty({r.stored_height, r.stored_width, 3}, torch::kUInt8);  // (H, W, 3)
-  uint8_t* planes[4] = {stored.data_ptr<uint8_t>(), nullptr, nullptr, nullptr};
+  r.packed.resize(static_cast<size_t>(r.stored_height * r.stored_width * 3));  // (H, W, 3) as stored
+  uint8_t* planes[4] = {r.packed.data(), nullptr, nullptr, nullptr};
   int strides[4] = {static_cast<int>(r.stored_width * 3), 0, 0, 0};
   sws_scale(r.scaler.get(), frame->data, frame->linesize, 0, frame->height, planes, strides);
 
@@ -249,7 +240,8 @@ std::optional<VideoFrame> VideoReader::next() {
   out.pts = frame->best_effort_timestamp;
   out.seconds = ffmpeg::seconds(out.pts, r.stream->time_base);
   av_frame_unref(frame);
-  out.image = rotated(stored.permute({2, 0, 1}).contiguous(), r.info.rotation);  // (3, H, W) upright
+  out.image = torch::empty({3, r.info.height, r.info.width}, torch::kUInt8);  // (3, H, W) upright
+  packed_to_planar(r.packed.data(), r.stored_height, r.stored_width, r.info.rotation, out.image.data_ptr<uint8_t>());
   return out;
 }
 

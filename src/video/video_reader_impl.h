@@ -2,7 +2,9 @@
 // streams other than the video one as the reader meets them.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "ffmpeg.h"
 #include "tint/video/video_reader.h"
@@ -20,6 +22,7 @@ struct VideoReader::Impl {
   ffmpeg::Scaler scaler;
   int scaler_width = 0, scaler_height = 0, scaler_format = -1;
   int64_t stored_width = 0, stored_height = 0;  // before the rotation: what every frame is scaled to
+  std::vector<uint8_t> packed;                  // a frame as sws_scale writes RGB: (stored_height, stored_width, 3)
   bool end_of_input = false;                    // the demuxer is exhausted and the decoder told so
   int64_t last_pts = AV_NOPTS_VALUE;            // of the last video packet read, for messages
   int64_t video_end = AV_NOPTS_VALUE;           // the latest pts + duration of the video packets read

@@ -6,6 +6,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@ extern "C" {
 #include <ATen/Parallel.h>
 #include <fmt/core.h>
 
+#include "pixel_layout.h"
 #include "tint/core/error.h"
 #include "tint/core/pending_file.h"
 #include "video_reader_impl.h"
@@ -49,6 +51,10 @@ struct VideoWriter::Impl {
   ffmpeg::Frame yuv = ffmpeg::new_frame();
   ffmpeg::Packet packet = ffmpeg::new_packet();
   ffmpeg::Scaler scaler;
+  std::vector<uint8_t> packed;  // the frame being written, as sws_scale reads RGB: (H, W, 3)
+  // The encoder's packets (the writer's thread) and the copied streams' (the reader's thread, as it meets them) go
+  // into one container, which FFmpeg's muxers do not guard.
+  std::mutex muxing;
   int64_t width = 0, height = 0, frames = 0;
   int64_t last_pts = AV_NOPTS_VALUE;
   bool finished = false;
@@ -58,6 +64,7 @@ struct VideoWriter::Impl {
     throw Error(fmt::format("{}: {}: {}", name(), what, ffmpeg::describe(code)));
   }
   void write_packet(AVPacket* p) {
+    std::lock_guard lock(muxing);
     ffmpeg::clear_last_log();
     const int rc = av_interleaved_write_frame(output.get(), p);
     if (rc < 0) fail("cannot write a packet", rc);
@@ -213,8 +220,9 @@ void VideoWriter::write(const torch::Tensor& image, int64_t pts) {
   if (w.last_pts != AV_NOPTS_VALUE && pts <= w.last_pts) {
     throw Error(fmt::format("{}: frame timestamps must increase: {} after {}", w.name(), pts, w.last_pts));
   }
-  const torch::Tensor rgb = image.permute({1, 2, 0}).contiguous();  // (H, W, 3)
-  const uint8_t* planes[4] = {rgb.data_ptr<uint8_t>(), nullptr, nullptr, nullptr};
+  w.packed.resize(static_cast<size_t>(w.height * w.width * 3));
+  planar_to_packed(image.contiguous().data_ptr<uint8_t>(), w.height, w.width, w.packed.data());
+  const uint8_t* planes[4] = {w.packed.data(), nullptr, nullptr, nullptr};
   const int strides[4] = {static_cast<int>(w.width * 3), 0, 0, 0};
   // The encoder may still hold the last frame's buffers: write into fresh ones when it does.
   const int rc = av_frame_make_writable(w.yuv.get());

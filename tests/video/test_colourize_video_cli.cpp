@@ -34,6 +34,9 @@ TEST(ColourizeVideo, EveryFrameColourizedWithTheSoundCopied) {
                                 test::shell_quote(out.string()) + " --preset ultrafast --crf 20");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("(17 frames, "), std::string::npos) << r.out;
+  // Where the time went, per stage (video::TranscodeStats, tested in test_transcode.cpp).
+  EXPECT_NE(r.out.find(" frames/s; per frame: reading "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" ms, colourizing "), std::string::npos) << r.out;
   EXPECT_EQ(pts_of(out), pts_of(grey));
   EXPECT_EQ(clips::video_codec(out), "h264");
   for (const std::string stream : {"a:0", "a:1", "s:0"}) {

@@ -36,6 +36,7 @@ TEST(DetectVideo, FramesTimesSoundJsonLinesAndMotText) {
                                 test::shell_quote((dir / "out").string()) + " --preset ultrafast --conf 0.01");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("17 frames"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" ms, detecting "), std::string::npos) << r.out;
   const fs::path out = dir / "out" / "clip_detections.mp4";
   EXPECT_EQ(clips::video_codec(out), "h264");
   for (const std::string stream : {"a:0", "a:1", "s:0"}) {

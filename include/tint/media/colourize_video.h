@@ -22,7 +22,8 @@ struct VideoColourizeOptions {
 
 struct VideoColourizeSummary {
   int64_t frames = 0;
-  int64_t cuts = 0;  // scene cuts met (the smoothing started afresh)
+  int64_t cuts = 0;              // scene cuts met (the smoothing started afresh)
+  video::TranscodeStats stages;  // the rate, and the time each stage took (the change: colourizing)
 };
 
 // Throws tint::Error naming the file at fault; tint::Interrupted on Ctrl-C (nothing written).

@@ -39,8 +39,9 @@ struct VideoDetectFiles {
 
 struct VideoDetectSummary {
   int64_t frames = 0;
-  int64_t boxes = 0;  // detections drawn over all frames (tracked objects with tracking)
-  int tracks = 0;     // identities given (0 without tracking)
+  int64_t boxes = 0;             // detections drawn over all frames (tracked objects with tracking)
+  int tracks = 0;                // identities given (0 without tracking)
+  video::TranscodeStats stages;  // the rate, and the time each stage took (the change: detecting and drawing)
 };
 
 // Throws tint::Error naming the file at fault; tint::Interrupted on Ctrl-C (nothing written).
