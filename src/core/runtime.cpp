@@ -25,6 +25,12 @@ int configure_threads(int threads) {
   return torch::get_num_threads();
 }
 
+IntraOpThreads::IntraOpThreads(int threads) : before_(torch::get_num_threads()) {
+  torch::set_num_threads(threads < 1 ? 1 : threads);
+}
+
+IntraOpThreads::~IntraOpThreads() { torch::set_num_threads(before_); }
+
 bool tune_allocator() {
   const bool threshold = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1;
   const bool trim = mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024) == 1;

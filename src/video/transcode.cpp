@@ -1,15 +1,18 @@
 #include "tint/video/transcode.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <mutex>
 #include <thread>
 
+#include <ATen/Parallel.h>
 #include <fmt/core.h>
 
 #include "frame_queue.h"
 #include "tint/core/error.h"
 #include "tint/core/interrupt.h"
+#include "tint/core/runtime.h"
 #include "tint/video/video_reader.h"
 #include "tint/video/video_writer.h"
 
@@ -101,6 +104,11 @@ TranscodeStats transcode(const std::filesystem::path& input, const std::filesyst
   TranscodeStats stats;
   VideoReader reader(input);
   VideoWriter writer(output, reader, options);
+  // The change's share of the cores: half of them, at least one. The decoder and the encoder took as many threads as
+  // the process has (--threads) when they opened above, and they work beside the change; a LibTorch team with a thread
+  // for every core waits at each layer for whichever of its threads x264 has pushed off a core. On 2 cores at 720p one
+  // thread for the network made the whole pass faster than two (docs/video.md, "Overlapping the stages").
+  const IntraOpThreads change_threads(std::max(1, torch::get_num_threads() / 2));
   FrameQueue<VideoFrame> read(kQueued);
   FrameQueue<ChangedFrame> changed(kQueued);
   Failure failure(read, changed);

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
@@ -95,6 +96,22 @@ TEST(AtomicFile, EnsureDirectoryRefusesAFile) {
 TEST(Runtime, ThreadsDefaultToCoreCount) {
   EXPECT_EQ(configure_threads(0), core_count());
   EXPECT_EQ(configure_threads(1), 1);
+  configure_threads(0);
+}
+
+TEST(Runtime, IntraOpThreadsHoldForAScopeAndComeBack) {
+  configure_threads(3);
+  {
+    const IntraOpThreads network(1);
+    EXPECT_EQ(torch::get_num_threads(), 1);
+    {
+      const IntraOpThreads none(0);  // at least one
+      EXPECT_EQ(torch::get_num_threads(), 1);
+    }
+    const IntraOpThreads more(2);
+    EXPECT_EQ(torch::get_num_threads(), 2);
+  }
+  EXPECT_EQ(torch::get_num_threads(), 3);
   configure_threads(0);
 }
 

@@ -7,6 +7,19 @@ namespace tint {
 // `threads` <= 0 means "the number of cores". Returns the count in effect.
 int configure_threads(int threads);
 
+// For the life of this object, `threads` intra-op threads (at least one); the count before is put back at its end. For a
+// stage that shares the cores with other threads of the process (the video pipeline's network beside its encoder).
+class IntraOpThreads {
+ public:
+  explicit IntraOpThreads(int threads);
+  ~IntraOpThreads();
+  IntraOpThreads(const IntraOpThreads&) = delete;
+  IntraOpThreads& operator=(const IntraOpThreads&) = delete;
+
+ private:
+  int before_;
+};
+
 // Keeps the per-step activations (up to ~10 MB each) in the heap instead of mapping and unmapping them from the
 // kernel on every allocation: glibc serves blocks over its dynamic mmap threshold with fresh zeroed pages, and the
 // page faults cost about 5 % of a training step. Raises the mmap threshold to its maximum (32 MB) and keeps up to
