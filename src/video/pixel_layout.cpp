@@ -2,8 +2,8 @@
 
 namespace tint::video {
 
-void packed_to_planar(const uint8_t* packed, int64_t stored_height, int64_t stored_width, int clockwise,
-                      uint8_t* planar) {
+void packed_to_planar(const uint8_t* packed, int64_t stored_height, int64_t stored_width, int64_t row_bytes,
+                      int clockwise, uint8_t* planar) {
   const bool turned = clockwise == 90 || clockwise == 270;
   const int64_t height = turned ? stored_width : stored_height, width = turned ? stored_height : stored_width;
   const int64_t plane = height * width;
@@ -11,10 +11,14 @@ void packed_to_planar(const uint8_t* packed, int64_t stored_height, int64_t stor
   uint8_t* g = planar + plane;
   uint8_t* b = planar + 2 * plane;
   if (clockwise == 0) {  // nearly every video: one pass in memory order
-    for (int64_t at = 0; at < plane; ++at) {
-      r[at] = packed[3 * at];
-      g[at] = packed[3 * at + 1];
-      b[at] = packed[3 * at + 2];
+    for (int64_t y = 0; y < height; ++y) {
+      const uint8_t* row = packed + y * row_bytes;
+      const int64_t at = y * width;
+      for (int64_t x = 0; x < width; ++x) {
+        r[at + x] = row[3 * x];
+        g[at + x] = row[3 * x + 1];
+        b[at + x] = row[3 * x + 2];
+      }
     }
     return;
   }
@@ -29,7 +33,7 @@ void packed_to_planar(const uint8_t* packed, int64_t stored_height, int64_t stor
         sy = x;
         sx = stored_width - 1 - y;
       }
-      const uint8_t* p = packed + (sy * stored_width + sx) * 3;
+      const uint8_t* p = packed + sy * row_bytes + sx * 3;
       const int64_t at = y * width + x;
       r[at] = p[0];
       g[at] = p[1];

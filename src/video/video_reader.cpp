@@ -231,9 +231,13 @@ std::optional<VideoFrame> VideoReader::next() {
   const int full_range = enum_value(frame->color_range) == AVCOL_RANGE_JPEG ? 1 : 0;
   sws_setColorspaceDetails(r.scaler.get(), sws_getCoefficients(enum_value(frame->colorspace)), full_range,
                            sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
-  r.packed.resize(static_cast<size_t>(r.stored_height * r.stored_width * 3));  // (H, W, 3) as stored
+  // swscale's SIMD writes whole vectors, past a row's last pixel and past the last row's end: rows 64-byte aligned
+  // and a vector's slack after the last one, as av_frame_get_buffer lays out a frame. (A 540-pixel-wide clip, 1,620
+  // bytes a row, once corrupted the heap here.)
+  const int64_t row_bytes = (r.stored_width * 3 + 63) / 64 * 64;
+  r.packed.resize(static_cast<size_t>(r.stored_height * row_bytes + 64));
   uint8_t* planes[4] = {r.packed.data(), nullptr, nullptr, nullptr};
-  int strides[4] = {static_cast<int>(r.stored_width * 3), 0, 0, 0};
+  int strides[4] = {static_cast<int>(row_bytes), 0, 0, 0};
   sws_scale(r.scaler.get(), frame->data, frame->linesize, 0, frame->height, planes, strides);
 
   VideoFrame out;
@@ -241,7 +245,8 @@ std::optional<VideoFrame> VideoReader::next() {
   out.seconds = ffmpeg::seconds(out.pts, r.stream->time_base);
   av_frame_unref(frame);
   out.image = torch::empty({3, r.info.height, r.info.width}, torch::kUInt8);  // (3, H, W) upright
-  packed_to_planar(r.packed.data(), r.stored_height, r.stored_width, r.info.rotation, out.image.data_ptr<uint8_t>());
+  packed_to_planar(r.packed.data(), r.stored_height, r.stored_width, row_bytes, r.info.rotation,
+                   out.image.data_ptr<uint8_t>());
   return out;
 }
 

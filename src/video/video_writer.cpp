@@ -220,7 +220,7 @@ void VideoWriter::write(const torch::Tensor& image, int64_t pts) {
   if (w.last_pts != AV_NOPTS_VALUE && pts <= w.last_pts) {
     throw Error(fmt::format("{}: frame timestamps must increase: {} after {}", w.name(), pts, w.last_pts));
   }
-  w.packed.resize(static_cast<size_t>(w.height * w.width * 3));
+  w.packed.resize(static_cast<size_t>(w.height * w.width * 3 + 64));  // swscale's SIMD reads a vector past the end
   planar_to_packed(image.contiguous().data_ptr<uint8_t>(), w.height, w.width, w.packed.data());
   const uint8_t* planes[4] = {w.packed.data(), nullptr, nullptr, nullptr};
   const int strides[4] = {static_cast<int>(w.width * 3), 0, 0, 0};

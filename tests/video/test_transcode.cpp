@@ -91,7 +91,19 @@ TEST(PixelLayout, PackedToPlanarTurnsAsLibTorchDoes) {
   for (int clockwise : {0, 90, 180, 270}) {
     const bool quarter = clockwise == 90 || clockwise == 270;
     auto planar = torch::empty({3, quarter ? 7 : 5, quarter ? 5 : 7}, torch::kUInt8);
-    video::packed_to_planar(packed.data_ptr<uint8_t>(), 5, 7, clockwise, planar.data_ptr<uint8_t>());
+    video::packed_to_planar(packed.data_ptr<uint8_t>(), 5, 7, 7 * 3, clockwise, planar.data_ptr<uint8_t>());
+    EXPECT_TRUE(torch::equal(planar, turned(packed.permute({2, 0, 1}), clockwise))) << clockwise << " degrees";
+  }
+}
+
+TEST(PixelLayout, PackedRowsMayBePadded) {
+  torch::manual_seed(5);
+  const auto padded = torch::randint(0, 256, {4, 64}, torch::kUInt8);  // 4 rows of 64 bytes: 5 pixels and slack
+  const auto packed = padded.narrow(1, 0, 15).reshape({4, 5, 3});
+  for (int clockwise : {0, 90, 180, 270}) {
+    const bool quarter = clockwise == 90 || clockwise == 270;
+    auto planar = torch::empty({3, quarter ? 5 : 4, quarter ? 4 : 5}, torch::kUInt8);
+    video::packed_to_planar(padded.data_ptr<uint8_t>(), 4, 5, 64, clockwise, planar.data_ptr<uint8_t>());
     EXPECT_TRUE(torch::equal(planar, turned(packed.permute({2, 0, 1}), clockwise))) << clockwise << " degrees";
   }
 }

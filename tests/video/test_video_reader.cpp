@@ -46,6 +46,26 @@ TEST(VideoReader, FramesAreFfmpegsOwnDecode) {
   expect_as_ffmpeg_decodes(dir / "clip.mp4");
 }
 
+// Rows whose bytes are no multiple of swscale's vectors (540 pixels: 1,620 bytes) and a height with no slack after
+// the last row: swscale's SIMD once wrote past the reader's buffer and corrupted the heap ("malloc(): corrupted top
+// size") on such a clip, in `tint detect` and `tint colourize` alike. Each size read as FFmpeg's CLI decodes it,
+// stored and quarter-turned.
+TEST(VideoReader, FramesOfAnyWidthStayInTheirBuffers) {
+  TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
+  test::TempDir dir("tint-video");
+  for (const std::string size : {"540x600", "38x30", "66x18"}) {
+    const fs::path clip = dir / ("clip-" + size + ".mp4");
+    clips::checked("ffmpeg -v error -f lavfi -i testsrc=size=" + size +
+                   ":rate=10:duration=0.5 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
+                   test::shell_quote(clip.string()));
+    expect_as_ffmpeg_decodes(clip);
+    const fs::path turned = dir / ("turned-" + size + ".mp4");
+    clips::checked("ffmpeg -v error -i " + test::shell_quote(clip.string()) +
+                   " -map 0 -c copy -metadata:s:v rotate=90 " + test::shell_quote(turned.string()));
+    expect_as_ffmpeg_decodes(turned);
+  }
+}
+
 TEST(VideoReader, ARotatedClipComesOutUpright) {
   TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
   test::TempDir dir("tint-video");
