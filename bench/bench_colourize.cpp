@@ -4,7 +4,8 @@
 // the bins, the guided filter's coefficients, then the full-resolution work two ways: LibTorch's float64 tensor
 // operators as render_ab did them before ops::render_lab (guided_rows, data::rgb_to_lab, data::recombine,
 // data::to_bytes) and the fused pass that replaced them; last the whole frame through Colourizer::colourize_bytes and
-// the video layer's copies between FFmpeg's packed RGB and tint's planar images. Arg: intra-op threads.
+// the video layer's copies between FFmpeg's packed RGB and tint's planar images (plain loops, src/video/pixel_layout.h:
+// the single-thread Args are what the reader's and writer's threads pay). Arg: intra-op threads.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
@@ -19,6 +20,7 @@
 #include "tint/train/checkpoint.h"
 #include "tint/train/config.h"
 #include "tint/train/trainer.h"
+#include "video/pixel_layout.h"
 
 namespace {
 using namespace tint;
@@ -86,6 +88,7 @@ void BM_Colourize720p(benchmark::State& state) {
   const auto lightness = data::rgb_to_lab(image).slice(0, 0, 1);
   const auto recombined = data::recombine(lightness.unsqueeze(0), ab_full.unsqueeze(0))[0];
   const auto packed = image.permute({1, 2, 0}).contiguous();
+  auto packed_out = torch::empty_like(packed);
   colourize::Colourizer colourizer(m.net, m.bins, m.decoding);
   ops::WorkingChroma chroma{coefficients.a, coefficients.b};
   for (int c = 0; c < 2; ++c) {
@@ -133,11 +136,13 @@ void BM_Colourize720p(benchmark::State& state) {
       case Stage::whole_frame:
         benchmark::DoNotOptimize(colourizer.colourize_bytes(image));
         break;
-      case Stage::packed_to_planar:  // video_reader.cpp: sws_scale's RGB24 to (3, H, W)
-        benchmark::DoNotOptimize(packed.permute({2, 0, 1}).contiguous());
+      case Stage::packed_to_planar:  // video_reader.cpp: sws_scale's RGB24 to (3, H, W), on the reader's thread
+        video::packed_to_planar(packed.data_ptr<uint8_t>(), kHeight, kWidth, kWidth * 3, 0, out.data_ptr<uint8_t>());
+        benchmark::DoNotOptimize(out.data_ptr<uint8_t>());
         break;
-      case Stage::planar_to_packed:  // video_writer.cpp: (3, H, W) to RGB24 for sws_scale
-        benchmark::DoNotOptimize(image.permute({1, 2, 0}).contiguous());
+      case Stage::planar_to_packed:  // video_writer.cpp: (3, H, W) to RGB24 for sws_scale, on the writer's thread
+        video::planar_to_packed(image.data_ptr<uint8_t>(), kHeight, kWidth, packed_out.data_ptr<uint8_t>());
+        benchmark::DoNotOptimize(packed_out.data_ptr<uint8_t>());
         break;
     }
   }
