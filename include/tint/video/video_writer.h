@@ -7,6 +7,9 @@
 //
 // Memory stays bounded: the source's other packets are written as the reader meets them (FFmpeg's interleaving
 // holds them only until the encoder's packets of the same time arrive, the encoder's look-ahead of frames).
+//
+// Threads: write() may run on another thread than the source's next() (video::transcode overlaps them); the packets
+// both put into the container are serialized here. finish() wants the source idle.
 #pragma once
 
 #include <cstdint>
