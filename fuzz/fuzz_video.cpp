@@ -5,8 +5,9 @@
 // explores is tint's side: the open and stream checks, the packet loop (other streams' packets, the end-of-input
 // flush, the truncation check against the declared duration), the frame conversion to RGB and the rotation.
 //
-// The reader opens paths (FFmpeg probes the bytes; the name has no extension, so no demuxer is picked by it), so each
-// input goes to one scratch file per process. Bounds, so that a run measures tint rather than a codec's appetite:
+// Each input is read from memory (VideoBytes: FFmpeg reads and seeks through the reader's own I/O callbacks, which this
+// explores too; the name has no extension, so no demuxer is picked by it). Bounds, so that a run measures tint rather
+// than a codec's appetite:
 // at most kMaxFrames frames per input, and frames of at most kMaxPixels (a header may declare any size, which
 // FFmpeg allows up to about 2^28 pixels; reading such frames is the decoder's cost, not a tint path).
 #include <cstddef>
@@ -15,7 +16,6 @@
 
 #include <torch/torch.h>
 
-#include "scratch_file.h"
 #include "tint/core/error.h"
 #include "tint/video/video_reader.h"
 
@@ -25,10 +25,9 @@ constexpr int64_t kMaxPixels = int64_t{1} << 20;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const ScratchFile file("video", "");
-  const auto& path = file.write(std::string(reinterpret_cast<const char*>(data), size));
   try {
-    tint::video::VideoReader reader(path);
+    tint::video::VideoReader reader(
+        tint::video::VideoBytes{std::string(reinterpret_cast<const char*>(data), size), "fuzz-input"});
     const auto& info = reader.info();
     if (info.width <= 0 || info.height <= 0) __builtin_trap();  // the reader refuses a stream without a size
     if (info.rotation != 0 && info.rotation != 90 && info.rotation != 180 && info.rotation != 270) __builtin_trap();

@@ -38,7 +38,15 @@ struct OutputCloser {
     avformat_free_context(c);
   }
 };
+// A custom I/O context (a video in memory) and its buffer, which FFmpeg may have replaced by one of its own.
+struct IoFree {
+  void operator()(AVIOContext* c) const {
+    av_freep(&c->buffer);
+    avio_context_free(&c);
+  }
+};
 using Output = std::unique_ptr<AVFormatContext, OutputCloser>;
+using Io = std::unique_ptr<AVIOContext, IoFree>;
 using Input = std::unique_ptr<AVFormatContext, InputCloser>;
 using Codec = std::unique_ptr<AVCodecContext, CodecCloser>;
 using Frame = std::unique_ptr<AVFrame, FrameFree>;

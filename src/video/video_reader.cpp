@@ -134,9 +134,60 @@ VideoReader::VideoReader(const fs::path& path) : impl_(std::make_unique<Impl>())
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
   if (fs::is_directory(path, ec)) throw Error(fmt::format("{}: is a directory, expected a video", path.string()));
+  r.open(nullptr);
+}
 
+namespace {
+
+// FFmpeg's reads and seeks of a video in memory (AVIOContext's callbacks), over the bytes the reader keeps.
+int read_memory(void* opaque, uint8_t* buffer, int size) {
+  auto& m = *static_cast<VideoReader::Impl::Memory*>(opaque);
+  const int64_t left = static_cast<int64_t>(m.bytes.size()) - m.position;
+  if (left <= 0) return AVERROR_EOF;
+  const int n = static_cast<int>(std::min<int64_t>(size, left));
+  std::memcpy(buffer, m.bytes.data() + m.position, static_cast<size_t>(n));
+  m.position += n;
+  return n;
+}
+
+int64_t seek_memory(void* opaque, int64_t offset, int whence) {
+  auto& m = *static_cast<VideoReader::Impl::Memory*>(opaque);
+  const auto size = static_cast<int64_t>(m.bytes.size());
+  whence &= ~AVSEEK_FORCE;
+  if (whence == AVSEEK_SIZE) return size;
+  const int64_t from = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m.position : whence == SEEK_END ? size : -1;
+  if (from < 0 || offset < -from || offset > size - from) return AVERROR(EINVAL);
+  m.position = from + offset;
+  return m.position;
+}
+
+}  // namespace
+
+VideoReader::VideoReader(VideoBytes source) : impl_(std::make_unique<Impl>()) {
+  ffmpeg::capture_log();
+  Impl& r = *impl_;
+  r.path = source.name;
+  r.memory = std::make_unique<Impl::Memory>();
+  r.memory->bytes = std::move(source.bytes);
+  constexpr int kBlock = 1 << 16;
+  auto* block = static_cast<unsigned char*>(av_malloc(kBlock));
+  if (!block) throw std::bad_alloc();
+  r.io.reset(avio_alloc_context(block, kBlock, 0, r.memory.get(), read_memory, nullptr, seek_memory));
+  if (!r.io) {
+    av_free(block);
+    throw std::bad_alloc();
+  }
+  AVFormatContext* prepared = avformat_alloc_context();
+  if (!prepared) throw std::bad_alloc();
+  prepared->pb = r.io.get();
+  prepared->flags |= AVFMT_FLAG_CUSTOM_IO;
+  r.open(prepared);
+}
+
+void VideoReader::Impl::open(AVFormatContext* prepared) {
+  Impl& r = *this;
   ffmpeg::clear_last_log();
-  AVFormatContext* raw = nullptr;
+  AVFormatContext* raw = prepared;  // freed by avformat_open_input when it fails
   int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
   if (rc < 0) throw Error(fmt::format("{}: not a video FFmpeg can read: {}", path.string(), ffmpeg::describe(rc)));
   r.input.reset(raw);

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "ffmpeg.h"
@@ -12,8 +14,16 @@
 namespace tint::video {
 
 struct VideoReader::Impl {
-  std::filesystem::path path;
+  std::filesystem::path path;  // or the name a video in memory goes by in errors
   VideoInfo info;
+  // A video in memory (VideoBytes): its bytes and FFmpeg's reading position, then the I/O context reading them, both
+  // declared before `input` so that they outlive it.
+  struct Memory {
+    std::string bytes;
+    int64_t position = 0;
+  };
+  std::unique_ptr<Memory> memory;
+  ffmpeg::Io io;
   ffmpeg::Input input;
   AVStream* stream = nullptr;  // the video stream, owned by `input`
   ffmpeg::Codec decoder;
@@ -30,6 +40,9 @@ struct VideoReader::Impl {
   // Set by a VideoWriter: receives every packet of another stream, in file order; the packet is unreferenced after.
   std::function<void(AVPacket*)> other_packet;
 
+  // Opens the container (`prepared`: a context with custom I/O, or nullptr to open `path`), finds the video stream
+  // and opens its decoder; fills `info`.
+  void open(AVFormatContext* prepared);
   // Reads one packet: decoder input for the video stream, `other_packet` for the rest. False at the end of input.
   bool read_packet();
   // Reads to the end, handing the other streams' packets on (what a writer needs after its last frame).

@@ -89,6 +89,66 @@ TEST(VideoReader, ARotatedClipComesOutUpright) {
   EXPECT_TRUE(clockwise != counterclockwise);
 }
 
+// A video in memory reads as its file does: the same information, frames and timestamps; its errors name the name it
+// was given, as a file's name the path.
+TEST(VideoReader, AVideoInMemoryReadsAsItsFile) {
+  TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
+  test::TempDir dir("tint-video");
+  for (const std::string name : {"clip.mp4", "clip.mkv"}) {
+    // Far larger than the reader's 64 KiB block, so that FFmpeg seeks through the reader's callback: MP4's index
+    // (moov) is written at the end, and the demuxer reads it first.
+    const fs::path path = dir / name;
+    clips::checked(
+        "ffmpeg -v error -f lavfi -i testsrc=size=320x240:rate=25:duration=2 -f lavfi -i sine=duration=2 "
+        "-c:v libx264 -preset ultrafast -crf 5 -c:a aac " +
+        test::shell_quote(path.string()));
+    const std::string bytes = read_file(path);
+    ASSERT_GT(bytes.size(), 2u << 16) << name;
+    video::VideoReader file(path), memory(video::VideoBytes{bytes, "in-memory " + name});
+    EXPECT_EQ(memory.path(), fs::path("in-memory " + name));
+    EXPECT_EQ(memory.info().width, file.info().width);
+    EXPECT_EQ(memory.info().height, file.info().height);
+    EXPECT_EQ(memory.info().frame_count, file.info().frame_count);
+    EXPECT_EQ(memory.info().duration, file.info().duration);
+    EXPECT_EQ(memory.info().container, file.info().container);
+    int frames = 0;
+    while (auto a = file.next()) {
+      const auto b = memory.next();
+      ASSERT_TRUE(b.has_value()) << name << " frame " << frames;
+      EXPECT_EQ(b->pts, a->pts);
+      EXPECT_TRUE(torch::equal(b->image, a->image)) << name << " frame " << frames;
+      ++frames;
+    }
+    EXPECT_EQ(frames, 50);
+    EXPECT_FALSE(memory.next().has_value());
+
+    // Cut short in memory: the error the file would give, under the given name.
+    const std::string half = bytes.substr(0, bytes.size() / 2);
+    write_file_atomic(dir / ("half-" + name), half);
+    std::string file_error, memory_error;
+    try {
+      video::VideoReader reader(dir / ("half-" + name));
+      while (reader.next()) {}
+    } catch (const Error& e) {
+      file_error = e.what();
+    }
+    try {
+      video::VideoReader reader(video::VideoBytes{half, "half"});
+      while (reader.next()) {}
+    } catch (const Error& e) {
+      memory_error = e.what();
+    }
+    ASSERT_FALSE(file_error.empty()) << name;
+    EXPECT_EQ(memory_error, "half" + file_error.substr((dir / ("half-" + name)).string().size())) << file_error;
+  }
+  try {
+    video::VideoReader reader(video::VideoBytes{"not a video at all", "bytes"});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("bytes: not a video FFmpeg can read: ", 0), 0u) << e.what();
+  }
+}
+
 TEST(VideoReader, ATruncatedFileIsAOneLineErrorNamingTheTime) {
   TINT_SKIP_IF_MISSING(clips::missing_ffmpeg());
   test::TempDir dir("tint-video");

@@ -39,11 +39,20 @@ struct VideoFrame {
 
 class VideoWriter;
 
+// A video held in memory (a download not yet on disk, a fuzzer's input), and the name its errors give it.
+struct VideoBytes {
+  std::string bytes;
+  std::string name;
+};
+
 class VideoReader {
  public:
   // Opens `path` and its video stream's decoder. Throws tint::Error naming the file when it is missing, not a video,
   // or its codec cannot be decoded.
   explicit VideoReader(const std::filesystem::path& path);
+  // The same, from bytes in memory (kept by the reader; FFmpeg reads and seeks in them as in a file): the same checks,
+  // frames and errors, named `source.name`.
+  explicit VideoReader(VideoBytes source);
   ~VideoReader();
   VideoReader(const VideoReader&) = delete;
   VideoReader& operator=(const VideoReader&) = delete;
