@@ -1,6 +1,7 @@
 #include "support/test_support.h"
 
 #include <gtest/gtest.h>
+#include <set>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -33,6 +35,21 @@ Missing missing_files(const std::vector<fs::path>& paths, const std::string& how
     if (!fs::exists(p, ec)) return p.string() + " not found: " + how;
   }
   return std::nullopt;
+}
+
+bool onednn_bf16() {
+  static const bool has = [] {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::set<std::string> flags;
+    for (std::string line; std::getline(cpuinfo, line);) {
+      if (line.rfind("flags", 0) != 0) continue;
+      std::istringstream words(line.substr(line.find(':') + 1));
+      for (std::string w; words >> w;) flags.insert(w);
+      break;
+    }
+    return flags.count("avx512bw") && flags.count("avx512vl") && flags.count("avx512dq");
+  }();
+  return has;
 }
 
 Missing missing_tool(bool found, const std::string& what) {

@@ -107,6 +107,15 @@ std::string reference_python();
 bool python_has_cv2();
 // Whether reference_python() can import `module`.
 bool python_can_import(const std::string& module);
+// Whether LibTorch 1.13 runs this CPU's bfloat16 convolutions through oneDNN, which accumulates in fp32 and rounds
+// each result once: only with AVX-512 BW, VL and DQ (ATen's mkldnn_bf16_device_check). Elsewhere (a Zen 3 with AVX2)
+// its fallback rounds partial sums to bfloat16, and the tests that hold LibTorch's bf16 to one rounding skip.
+bool onednn_bf16();
+// The GTEST_SKIP message of those tests.
+inline constexpr const char* kNoOneDnnBf16 =
+    "this CPU lacks AVX-512 BW/VL/DQ: LibTorch's bfloat16 convolutions skip oneDNN and round partial sums, so the "
+    "one-rounding bound this test holds them to does not apply";
+
 // What TINT_SKIP_IF_MISSING says when it cannot.
 Missing missing_python_cv2();
 
