@@ -3,6 +3,7 @@
 // checked by onnx's checker and run by OpenCV's DNN module (tests/export/onnx_reference.py) against tint's forward().
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <algorithm>
 
 #include "onnx_reference.h"
 #include "tint/core/atomic_file.h"
@@ -68,7 +69,9 @@ void expect_opencv_gives_the_heads(detect::DarknetModelImpl& model, const fs::pa
     const double error = max_difference(ours[k].contiguous(), reference.outputs[k]);
     std::printf("[ onnx     ] %s head %zu: max |tint - OpenCV| %.3g (values up to %.3g)\n", label.c_str(), k, error,
                 ours[k].abs().max().item<double>());
-    EXPECT_LT(error, 1e-4) << name;
+    // float32 sums in another order: a bound relative to the head's largest value (about 80 units in its last
+    // place), not an absolute one: on an AVX2 CPU 1.1-xl's heads, up to 34, differ by 2.0e-4.
+    EXPECT_LT(error, 1e-5 * std::max(1.0, ours[k].abs().max().item<double>())) << name;
   }
 }
 
@@ -300,7 +303,9 @@ TEST(DetectorExport, DecodedOutputsGiveTintsDetections) {
       "[ onnx     ] decoded yolo-fastest-1.1: boxes %lld x 4, max relative |tint - OpenCV| %.3g; scores max "
       "|tint - OpenCV| %.3g\n",
       static_cast<long long>(our_boxes.size(1)), box_error, score_error);
-  EXPECT_LT(box_error, 1e-4);
+  // A box's size is exp(raw) times its anchor: the raw heads' difference (within 1e-5 of their largest value, 28.5)
+  // becomes that relative error. 1.1e-4 measured on an AVX2 CPU.
+  EXPECT_LT(box_error, 3e-4);
   EXPECT_LT(score_error, 1e-4);
 
   detect::PostprocessOptions options;
