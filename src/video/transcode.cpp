@@ -43,9 +43,6 @@ class Failure {
       std::lock_guard lock(mutex_);
       if (!first_) first_ = std::move(error);
     }
-    stop();
-  }
-  void stop() {
     read_.abort();
     changed_.abort();
   }
